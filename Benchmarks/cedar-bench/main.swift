@@ -1,0 +1,1 @@
+print("cedar-bench: not built yet")

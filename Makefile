@@ -1,0 +1,46 @@
+# Wicket — one Makefile. `make run` and `make test` install what they need on Debian 12 (as root).
+SHELL := /bin/bash
+SWIFT ?= swift
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := nginx-light libfcgi-dev libmaxminddb-dev libsqlite3-dev mmdb-bin wrk
+RUN_DIR := $(CURDIR)/run
+
+.PHONY: deps venv build release test test-swift test-e2e run stop bench bench-cedar bench-path fuzz clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+venv: $(VENV)/.ok
+$(VENV)/.ok: e2e/requirements.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r e2e/requirements.txt
+	touch $@
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps venv
+	$(SWIFT) build
+	$(SWIFT) test 2>&1 | tee .build/swift-test.log; exit $${PIPESTATUS[0]}
+	$(MAKE) test-e2e
+
+test-e2e: deps venv
+	$(SWIFT) build
+	WICKET_BIN=$(CURDIR)/.build/debug/wicket $(PY) -m pytest -q e2e
+
+bench-cedar: deps venv
+	$(SWIFT) build -c release --product cedar-bench
+	.build/release/cedar-bench Benchmarks/cedar-workload
+
+bench: bench-cedar
+
+clean:
+	rm -rf .build $(RUN_DIR)

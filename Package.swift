@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module map (see docs/architecture.md):
+//   Cedar          the policy engine; knows nothing of MCP, FastCGI, SQLite or GeoIP
+//   WicketMCP      strict JSON, JSON-RPC 2.0 and MCP classification
+//   WicketFastCGI  the libfcgi responder: accept threads, signals, graceful shutdown
+//   WicketStore    per-tenant SQLite files: member keys, sealed credentials, audit
+//   WicketGeo      the libmaxminddb lookup
+//   WicketCore     config, tenants, the decision pipeline, nginx includes
+//   wicket         the command line; parses arguments and holds no business logic
+let package = Package(
+    name: "Wicket",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "wicket", targets: ["wicket"]),
+        .library(name: "Cedar", targets: ["Cedar"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        .target(name: "Cedar"),
+        .target(name: "WicketMCP"),
+        .target(name: "WicketFastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "WicketStore", dependencies: [
+            "CSQLite",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "WicketGeo", dependencies: ["CMaxMindDB"]),
+        .target(name: "WicketCore", dependencies: [
+            "Cedar", "WicketMCP", "WicketFastCGI", "WicketStore", "WicketGeo",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "wicket", dependencies: [
+            "WicketCore", "Cedar",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .executableTarget(name: "cedar-bench", dependencies: ["Cedar"], path: "Benchmarks/cedar-bench"),
+
+        .testTarget(name: "CedarTests", dependencies: ["Cedar"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WicketMCPTests", dependencies: ["WicketMCP"]),
+        .testTarget(name: "WicketStoreTests", dependencies: ["WicketStore"]),
+        .testTarget(name: "WicketGeoTests", dependencies: ["WicketGeo"]),
+        .testTarget(name: "WicketCoreTests", dependencies: ["WicketCore", "Cedar"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// Cedar module. See docs/architecture.md.

@@ -1,0 +1,1 @@
+// WicketCore module. See docs/architecture.md.

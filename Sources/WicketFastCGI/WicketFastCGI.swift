@@ -1,0 +1,1 @@
+// WicketFastCGI module. See docs/architecture.md.

@@ -1,0 +1,1 @@
+// WicketGeo module. See docs/architecture.md.

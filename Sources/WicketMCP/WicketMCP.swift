@@ -1,0 +1,1 @@
+// WicketMCP module. See docs/architecture.md.

@@ -1,0 +1,1 @@
+// WicketStore module. See docs/architecture.md.

@@ -1,0 +1,6 @@
+import Testing
+@testable import Cedar
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

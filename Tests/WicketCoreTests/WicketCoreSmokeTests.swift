@@ -1,0 +1,6 @@
+import Testing
+@testable import WicketCore
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

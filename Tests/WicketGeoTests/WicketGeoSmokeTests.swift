@@ -1,0 +1,6 @@
+import Testing
+@testable import WicketGeo
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import WicketMCP
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import WicketStore
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

@@ -6,6 +6,8 @@ struct WicketCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wicket",
         abstract: "Cedar policy in the request path of MCP traffic, behind nginx.",
-        subcommands: []
+        subcommands: [
+            InitCommand.self,
+        ]
     )
 }

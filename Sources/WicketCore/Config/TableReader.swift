@@ -1,0 +1,77 @@
+/// Typed access to one TOML table, with errors that name the key.
+struct TableReader {
+    private let table: [String: TOMLValue]
+    private let location: String
+
+    init(_ table: [String: TOMLValue], where location: String) {
+        self.table = table
+        self.location = location
+    }
+
+    var keys: [String] { table.keys.sorted() }
+
+    private func name(_ key: String) -> String { location.isEmpty ? key : "\(location).\(key)" }
+
+    func allowOnly(_ allowed: Set<String>) throws(ConfigError) {
+        for key in table.keys.sorted() where !allowed.contains(key) {
+            throw ConfigError("unknown key `\(name(key))`")
+        }
+    }
+
+    func string(_ key: String) throws(ConfigError) -> String? {
+        switch table[key] {
+        case nil: return nil
+        case .string(let value): return value
+        default: throw ConfigError("`\(name(key))` must be a string")
+        }
+    }
+
+    func requiredString(_ key: String) throws(ConfigError) -> String {
+        guard let value = try string(key), !value.isEmpty else { throw ConfigError("`\(name(key))` is required") }
+        return value
+    }
+
+    func integer(_ key: String) throws(ConfigError) -> Int? {
+        switch table[key] {
+        case nil: return nil
+        case .integer(let value): return value
+        default: throw ConfigError("`\(name(key))` must be an integer")
+        }
+    }
+
+    func strings(_ key: String) throws(ConfigError) -> [String]? {
+        switch table[key] {
+        case nil: return nil
+        case .array(let items):
+            var out: [String] = []
+            for item in items {
+                guard case .string(let text) = item else { throw ConfigError("`\(name(key))` must be a list of strings") }
+                out.append(text)
+            }
+            return out
+        default: throw ConfigError("`\(name(key))` must be a list of strings")
+        }
+    }
+
+    func table(_ key: String) throws(ConfigError) -> TableReader? {
+        switch table[key] {
+        case nil: return nil
+        case .table(let child): return TableReader(child, where: name(key))
+        default: throw ConfigError("`\(name(key))` must be a table")
+        }
+    }
+
+    func tables(_ key: String) throws(ConfigError) -> [TableReader] {
+        switch table[key] {
+        case nil: return []
+        case .array(let items):
+            var out: [TableReader] = []
+            for (position, item) in items.enumerated() {
+                guard case .table(let child) = item else { throw ConfigError("`\(name(key))` must be written as `[[\(key)]]` tables") }
+                out.append(TableReader(child, where: "\(name(key))[\(position)]"))
+            }
+            return out
+        default: throw ConfigError("`\(name(key))` must be written as `[[\(key)]]` tables")
+        }
+    }
+}

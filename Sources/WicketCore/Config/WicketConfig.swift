@@ -1,0 +1,191 @@
+import Foundation
+
+/// Wicket's configuration, read from `wicket.toml`. Relative paths are resolved against the folder
+/// that holds the file, so a setup folder can be moved as a whole. `docs/wicket.example.toml` shows every key.
+public struct WicketConfig: Sendable {
+    /// The FastCGI socket nginx connects to.
+    public var socketPath: String
+    /// The socket's permission bits: nginx's user must reach it, nobody else. Default 0660.
+    public var socketMode: UInt32
+    /// The group the socket is given (nginx's group, `www-data` on Debian); nil keeps the process's group.
+    public var socketGroup: String?
+    /// Accept threads. Each blocks on its request's audit commit, so more threads than cores. Default 8.
+    public var threads: Int
+    /// Largest request body accepted; larger bodies are refused with 413. Default 1 MiB.
+    public var maxBodyBytes: Int
+    /// Where each tenant's SQLite files and master key live (`DATA/tenants/NAME/`).
+    public var dataDirectory: String
+    /// A MaxMind City database; nil disables geo enrichment (`context.geo` is then empty).
+    public var geoDatabase: String?
+    /// Proxies whose `X-Forwarded-For` is believed (CIDR); by default only nginx's peer address counts.
+    public var trustedProxies: [String]
+    public var logLevel: String
+    /// How often policy files are checked for changes, in seconds (0 = only on SIGHUP).
+    public var reloadInterval: Int
+    public var tenants: [TenantConfig]
+    public var upstreams: [UpstreamConfig]
+
+    public func tenant(named name: String) -> TenantConfig? { tenants.first { $0.name == name } }
+    public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
+
+    /// The folder holding one tenant's SQLite files and master key; no other tenant's data is there.
+    public func tenantDataDirectory(_ tenant: String) -> String {
+        (dataDirectory as NSString).appendingPathComponent("tenants/\(tenant)")
+    }
+}
+
+/// One customer: its own policies, entities, time zone and data files.
+public struct TenantConfig: Sendable {
+    public enum MissingCredential: String, Sendable { case deny, empty }
+
+    public var name: String
+    /// IANA time zone for `context.time` (hour, minute, weekday, date).
+    public var timeZone: String
+    /// A folder of `*.cedar` files (or one file).
+    public var policies: String
+    /// Members and groups as Cedar entity JSON (`User`, `Group`; placed in each upstream's namespace).
+    public var entities: String
+    /// Optional Cedar schema used to type entities and validate policies.
+    public var schema: String?
+    /// Optional candidate policy folder evaluated beside the enforced one (shadow mode).
+    public var shadowPolicies: String?
+    /// Policy unit tests (`wicket test`).
+    public var tests: String?
+    /// What happens when an allowed member has no stored credential for the server.
+    public var missingCredential: MissingCredential
+}
+
+/// An upstream MCP server behind nginx; nginx names it in the `WICKET_SERVER` FastCGI param.
+public struct UpstreamConfig: Sendable {
+    public var name: String
+    public var tenant: String
+    /// The Cedar namespace of its entities and actions (`ServiceMCP`).
+    public var namespace: String
+    public var url: String
+    /// Tool name → the argument whose string value is the Cedar resource (`delete_records = "table"`).
+    public var resourceArguments: [String: String]
+}
+
+/// A configuration problem, with the key it concerns.
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+    init(_ message: String) { self.message = message }
+}
+
+extension WicketConfig {
+    /// Reads and checks a configuration file.
+    public static func load(path: String) throws(ConfigError) -> WicketConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("cannot read the configuration file `\(path)`")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError("`\(path)` is not UTF-8 text")
+        }
+        let base = ((path as NSString).standardizingPath as NSString).deletingLastPathComponent
+        do {
+            return try parse(text, baseDirectory: base.isEmpty ? "." : base)
+        } catch let error as TOMLError {
+            throw ConfigError("\(path): \(error)")
+        } catch let error as ConfigError {
+            throw ConfigError("\(path): \(error.message)")
+        } catch {
+            throw ConfigError("\(path): \(error)")
+        }
+    }
+
+    /// Parses configuration text; relative paths are resolved against `baseDirectory`.
+    public static func parse(_ text: String, baseDirectory: String) throws -> WicketConfig {
+        let root = try TOMLParser.parse(text)
+        let reader = TableReader(root, where: "")
+        try reader.allowOnly(["server", "tenant", "upstream"])
+        let server = try reader.table("server") ?? TableReader([:], where: "server")
+        try server.allowOnly(["socket", "socket_mode", "socket_group", "threads", "max_body_bytes", "data_dir",
+                              "geoip_database", "trusted_proxies", "log_level", "reload_interval"])
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : ((baseDirectory as NSString).appendingPathComponent(path) as NSString).standardizingPath
+        }
+        let modeText = try server.string("socket_mode") ?? "0660"
+        guard let mode = UInt32(modeText, radix: 8), mode <= 0o777 else {
+            throw ConfigError("`server.socket_mode` must be octal permission bits such as `0660`, not `\(modeText)`")
+        }
+        var config = WicketConfig(
+            socketPath: resolve(try server.string("socket") ?? "run/wicket.sock"),
+            socketMode: mode,
+            socketGroup: try server.string("socket_group"),
+            threads: try server.integer("threads") ?? 8,
+            maxBodyBytes: try server.integer("max_body_bytes") ?? 1 << 20,
+            dataDirectory: resolve(try server.string("data_dir") ?? "data"),
+            geoDatabase: try server.string("geoip_database").map(resolve),
+            trustedProxies: try server.strings("trusted_proxies") ?? [],
+            logLevel: try server.string("log_level") ?? "info",
+            reloadInterval: try server.integer("reload_interval") ?? 2,
+            tenants: [], upstreams: [])
+        guard (1...256).contains(config.threads) else { throw ConfigError("`server.threads` must be between 1 and 256") }
+        guard config.maxBodyBytes >= 1024 else { throw ConfigError("`server.max_body_bytes` must be at least 1024") }
+
+        for (position, tenant) in try reader.tables("tenant").enumerated() {
+            try tenant.allowOnly(["name", "time_zone", "policies", "entities", "schema", "shadow_policies", "tests", "missing_credential"])
+            let name = try tenant.requiredString("name")
+            guard TenantName.isValid(name) else {
+                throw ConfigError("tenant \(position + 1): `\(name)` is not a tenant name (1–32 of a-z, 0-9, -)")
+            }
+            let zone = try tenant.string("time_zone") ?? "UTC"
+            guard TimeZone(identifier: zone) != nil else { throw ConfigError("tenant `\(name)`: unknown time zone `\(zone)`") }
+            let missingText = try tenant.string("missing_credential") ?? "deny"
+            guard let missing = TenantConfig.MissingCredential(rawValue: missingText) else {
+                throw ConfigError("tenant `\(name)`: `missing_credential` must be `deny` or `empty`")
+            }
+            guard config.tenant(named: name) == nil else { throw ConfigError("tenant `\(name)` is defined twice") }
+            config.tenants.append(TenantConfig(
+                name: name, timeZone: zone,
+                policies: resolve(try tenant.requiredString("policies")),
+                entities: resolve(try tenant.requiredString("entities")),
+                schema: try tenant.string("schema").map(resolve),
+                shadowPolicies: try tenant.string("shadow_policies").map(resolve),
+                tests: try tenant.string("tests").map(resolve),
+                missingCredential: missing))
+        }
+        for upstream in try reader.tables("upstream") {
+            try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources"])
+            let name = try upstream.requiredString("name")
+            let tenant = try upstream.requiredString("tenant")
+            guard config.tenant(named: tenant) != nil else {
+                throw ConfigError("upstream `\(name)` names tenant `\(tenant)`, which is not defined")
+            }
+            guard config.upstream(named: name) == nil else { throw ConfigError("upstream `\(name)` is defined twice") }
+            let namespace = try upstream.string("namespace") ?? "ServiceMCP"
+            guard CedarNames.isValidNamespace(namespace) else {
+                throw ConfigError("upstream `\(name)`: `\(namespace)` is not a Cedar namespace")
+            }
+            var resources: [String: String] = [:]
+            if let table = try upstream.table("resources") {
+                for key in table.keys { resources[key] = try table.requiredString(key) }
+            }
+            config.upstreams.append(UpstreamConfig(
+                name: name, tenant: tenant, namespace: namespace,
+                url: try upstream.string("url") ?? "", resourceArguments: resources))
+        }
+        guard !config.tenants.isEmpty else { throw ConfigError("no `[[tenant]]` is defined") }
+        return config
+    }
+}
+
+/// Tenant names appear in key strings and folder names, so they are kept to a safe alphabet.
+public enum TenantName {
+    public static func isValid(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 32
+            && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+    }
+}
+
+enum CedarNames {
+    static func isValidIdentifier(_ text: String) -> Bool {
+        guard let first = text.utf8.first, first == 0x5F || (first | 0x20 >= 0x61 && first | 0x20 <= 0x7A) else { return false }
+        return text.utf8.allSatisfy { $0 == 0x5F || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+    }
+
+    static func isValidNamespace(_ text: String) -> Bool {
+        text.components(separatedBy: "::").allSatisfy(isValidIdentifier)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// `wicket init DIR`: a complete working setup — configuration, the example tenant `acme` with its
+/// policies, entities, schema and policy tests, and the data folder — from which `wicket serve` starts.
+public struct SetupInitializer {
+    public struct Options: Sendable {
+        public var directory: String
+        public var upstreamURL = "http://127.0.0.1:9000/mcp"
+        public var serverName = "database"
+        public var geoDatabase: String?
+        public var socketGroup: String?
+        public var trustedProxies: [String] = []
+
+        public init(directory: String) { self.directory = directory }
+    }
+
+    public struct InitError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Writes the setup; refuses to overwrite an existing `wicket.toml`.
+    /// Returns the path of the configuration file.
+    @discardableResult
+    public static func create(_ options: Options) throws -> String {
+        let fm = FileManager.default
+        let root = (options.directory as NSString).standardizingPath
+        let configPath = (root as NSString).appendingPathComponent("wicket.toml")
+        guard !fm.fileExists(atPath: configPath) else {
+            throw InitError(description: "`\(configPath)` already exists; choose an empty folder")
+        }
+        guard TOMLQuoting.isSafeURL(options.upstreamURL) else {
+            throw InitError(description: "`\(options.upstreamURL)` is not an http(s) URL")
+        }
+        guard CedarNames.isValidIdentifier(options.serverName.replacingOccurrences(of: "-", with: "_")) else {
+            throw InitError(description: "`\(options.serverName)` is not a server name (letters, digits, `_`, `-`)")
+        }
+        let tenantDir = (root as NSString).appendingPathComponent("tenants/acme")
+        for folder in ["tenants/acme/policies", "tenants/acme/tests", "run"] {
+            try fm.createDirectory(atPath: (root as NSString).appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        // The data folder holds keys, sealed credentials and the audit: owner only.
+        try fm.createDirectory(atPath: (root as NSString).appendingPathComponent("data"), withIntermediateDirectories: true,
+                               attributes: [.posixPermissions: 0o700])
+        for file in ExampleFiles.tenant {
+            let path = (tenantDir as NSString).appendingPathComponent(file.path)
+            try file.contents.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        try configText(options).write(toFile: configPath, atomically: true, encoding: .utf8)
+        return configPath
+    }
+
+    static func configText(_ options: Options) -> String {
+        let geo = options.geoDatabase.map { "geoip_database = \(TOMLQuoting.quote($0))" }
+            ?? "# geoip_database = \"/usr/share/GeoIP/GeoLite2-City.mmdb\"   # see geo/README.md"
+        let group = options.socketGroup.map { "socket_group = \(TOMLQuoting.quote($0))" }
+            ?? "# socket_group = \"www-data\"     # nginx's group on Debian"
+        let proxies = options.trustedProxies.map(TOMLQuoting.quote).joined(separator: ", ")
+        return """
+        # Wicket configuration. Relative paths are relative to this file. Every key is explained in
+        # docs/configuration.md; `wicket serve --config wicket.toml` starts the server.
+
+        [server]
+        socket = "run/wicket.sock"      # nginx's fastcgi_pass points here
+        socket_mode = "0660"            # nginx's user must reach the socket, nobody else
+        \(group)
+        threads = 8                     # accept threads; each waits for its audit commit
+        max_body_bytes = 1048576        # larger MCP messages get 413
+        data_dir = "data"               # per-tenant keys, sealed credentials, audit (mode 0700)
+        \(geo)
+        trusted_proxies = [\(proxies)]  # believe X-Forwarded-For only from these (CIDR)
+        log_level = "info"
+        reload_interval = 2             # seconds between policy file checks; SIGHUP reloads at once
+
+        [[tenant]]
+        name = "acme"
+        time_zone = "UTC"               # context.time.hour etc. are in this zone
+        policies = "tenants/acme/policies"
+        entities = "tenants/acme/entities.json"
+        schema = "tenants/acme/schema.cedarschema"
+        tests = "tenants/acme/tests"
+        missing_credential = "deny"     # an allowed member without a stored credential: deny | empty
+
+        [[upstream]]
+        name = \(TOMLQuoting.quote(options.serverName))           # nginx sends it as WICKET_SERVER
+        tenant = "acme"
+        namespace = "ServiceMCP"        # Cedar namespace of this server's actions and entities
+        url = \(TOMLQuoting.quote(options.upstreamURL))
+        # tool = argument whose value is the Cedar resource (else the server itself)
+        resources = { delete_records = "table", drop_table = "table", query = "table" }
+
+        """
+    }
+}
+
+enum TOMLQuoting {
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    static func isSafeURL(_ text: String) -> Bool {
+        (text.hasPrefix("http://") || text.hasPrefix("https://"))
+            && !text.contains(where: { $0 == " " || $0 == ";" || $0 == "\"" || $0 == "'" || $0 == "{" || $0 == "}" || $0.isNewline })
+    }
+}

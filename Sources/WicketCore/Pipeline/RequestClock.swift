@@ -1,0 +1,57 @@
+import Foundation
+
+/// The wall-clock facts of one request, as `context.time` presents them in the tenant's time zone.
+public struct RequestTime: Sendable, Equatable {
+    /// Microseconds since the Unix epoch, UTC: the audit record's time.
+    public let microseconds: Int64
+    public let hour: Int
+    public let minute: Int
+    /// ISO 8601 weekday: Monday = 1 … Sunday = 7.
+    public let weekday: Int
+    /// `YYYY-MM-DD` in the tenant's time zone.
+    public let date: String
+    /// The UTC instant as Cedar's `datetime` literal (`2026-04-16T03:04:18.123Z`).
+    public let nowLiteral: String
+
+    public init(date instant: Date, timeZone: TimeZone) {
+        microseconds = Int64((instant.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: instant)
+        hour = parts.hour ?? 0
+        minute = parts.minute ?? 0
+        // Foundation counts Sunday = 1; ISO counts Monday = 1.
+        weekday = ((parts.weekday ?? 1) + 5) % 7 + 1
+        date = String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
+        nowLiteral = RequestTime.utcLiteral(microseconds: microseconds)
+    }
+
+    static func utcLiteral(microseconds: Int64) -> String {
+        let seconds = microseconds / 1_000_000
+        let millis = (microseconds % 1_000_000) / 1000
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
+                                            from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1,
+                      parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0, Int(millis))
+    }
+}
+
+/// Where the time comes from: the system clock in production, a fixed instant in tests.
+public struct RequestClock: Sendable {
+    private let now: @Sendable () -> Date
+
+    public init(_ now: @escaping @Sendable () -> Date) { self.now = now }
+
+    public static let system = RequestClock { Date() }
+
+    /// A clock fixed at an ISO 8601 instant (`WICKET_FAKE_NOW` in tests), or nil when it does not parse.
+    public static func fixed(iso8601 text: String) -> RequestClock? {
+        let formatter = ISO8601DateFormatter()
+        guard let date = formatter.date(from: text) else { return nil }
+        return RequestClock { date }
+    }
+
+    public func read() -> Date { now() }
+}

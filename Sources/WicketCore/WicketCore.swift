@@ -1,1 +1,0 @@
-// WicketCore module. See docs/architecture.md.

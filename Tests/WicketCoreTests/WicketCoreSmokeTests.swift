@@ -1,6 +1,0 @@
-import Testing
-@testable import WicketCore
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}

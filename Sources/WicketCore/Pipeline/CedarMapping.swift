@@ -1,0 +1,125 @@
+import Cedar
+
+/// What one MCP message is, reduced to what the Cedar request needs.
+struct MessageFacts: Sendable, Equatable {
+    enum Target: Sendable, Equatable {
+        case tool(String)
+        case resource(String)
+        case prompt(String)
+        case none
+    }
+
+    /// The JSON-RPC method, or Wicket's name for what has none: `stream/open` (GET), `session/end`
+    /// (DELETE), `client/response` (a client's answer to a server request).
+    var method: String
+    var target: Target
+    /// The value of the tool's configured resource argument, when it has one and it is a string.
+    var mappedResource: String?
+}
+
+/// Turns a message into Cedar's principal, action and resource in the upstream's namespace
+/// (DESIGN §2): a tool is an action whose parent is `Action::"tools/call"`; other methods are their own
+/// action under `session` or `discovery`; the resource is the mapped argument, else the server.
+struct CedarMapping: Sendable {
+    let namespace: String
+    let serverName: String
+
+    /// Methods that only keep a session alive; policies grant them with `action in Action::"session"`.
+    static let sessionMethods: Set<String> = [
+        "initialize", "ping", "notifications/initialized", "notifications/cancelled", "notifications/progress",
+        "notifications/roots/list_changed", "logging/setLevel", "stream/open", "session/end", "client/response",
+    ]
+    /// Methods that list what a server offers: `action in Action::"discovery"`.
+    static let discoveryMethods: Set<String> = ["tools/list", "resources/list", "resources/templates/list", "prompts/list"]
+
+    var userType: Name { Name("\(namespace)::User") }
+    var groupType: Name { Name("\(namespace)::Group") }
+    var actionType: Name { Name("\(namespace)::Action") }
+    var serverUID: EntityUID { EntityUID(type: Name("\(namespace)::Server"), id: serverName) }
+
+    func principal(member: String) -> EntityUID { EntityUID(type: userType, id: member) }
+
+    /// The action, the resource, and the entities that exist only for this request (the action with
+    /// its group, the resource with the server as parent, the server).
+    func resolve(_ facts: MessageFacts) -> (action: EntityUID, resource: EntityUID, entities: [Entity]) {
+        var entities: [Entity] = []
+        let server = Entity(uid: serverUID, attributes: ["name": .string(serverName)])
+        entities.append(server)
+
+        let action: EntityUID
+        if case .tool(let tool) = facts.target, facts.method == "tools/call" {
+            action = EntityUID(type: actionType, id: tool)
+            let group = EntityUID(type: actionType, id: "tools/call")
+            entities.append(Entity(uid: action, parents: [group]))
+            entities.append(Entity(uid: group))
+        } else {
+            action = EntityUID(type: actionType, id: facts.method)
+            let groupName = Self.sessionMethods.contains(facts.method) ? "session"
+                : Self.discoveryMethods.contains(facts.method) ? "discovery" : nil
+            if let groupName {
+                let group = EntityUID(type: actionType, id: groupName)
+                entities.append(Entity(uid: action, parents: [group]))
+                entities.append(Entity(uid: group))
+            } else {
+                entities.append(Entity(uid: action))
+            }
+        }
+
+        let resource: EntityUID
+        switch facts.target {
+        case .tool:
+            if let name = facts.mappedResource {
+                resource = EntityUID(type: Name("\(namespace)::Resource"), id: name)
+                entities.append(Entity(uid: resource, attributes: ["name": .string(name), "server": .string(serverName)],
+                                       parents: [serverUID]))
+            } else {
+                resource = serverUID
+            }
+        case .resource(let uri):
+            resource = EntityUID(type: Name("\(namespace)::Resource"), id: uri)
+            entities.append(Entity(uid: resource, attributes: ["name": .string(uri), "server": .string(serverName)],
+                                   parents: [serverUID]))
+        case .prompt(let name):
+            resource = EntityUID(type: Name("\(namespace)::Prompt"), id: name)
+            entities.append(Entity(uid: resource, attributes: ["name": .string(name), "server": .string(serverName)],
+                                   parents: [serverUID]))
+        case .none:
+            resource = serverUID
+        }
+        return (action, resource, entities)
+    }
+}
+
+/// The request facts that become `context`.
+struct ContextFacts: Sendable {
+    var time: RequestTime
+    var sourceIP: String
+    var geo: (country: String?, region: String?, city: String?)
+    var agent: String
+    var session: String?
+    var server: String
+    var method: String
+
+    /// Cedar's `context` record; nil when the source address is not an IP address.
+    func cedarContext() -> Value? {
+        guard let ip = IPAddr(parsing: sourceIP) else { return nil }
+        var geoRecord: [String: Value] = [:]
+        if let country = geo.country { geoRecord["country"] = .string(country) }
+        if let region = geo.region { geoRecord["region"] = .string(region) }
+        if let city = geo.city { geoRecord["city"] = .string(city) }
+        var record: [String: Value] = [
+            "time": .record([
+                "hour": .long(Int64(time.hour)), "minute": .long(Int64(time.minute)),
+                "weekday": .long(Int64(time.weekday)), "date": .string(time.date),
+                "now": .ext(.datetime(CedarDatetime(epochMilliseconds: time.microseconds / 1000))),
+            ]),
+            "source_ip": .ext(.ipaddr(ip)),
+            "geo": .record(geoRecord),
+            "agent": .string(agent),
+            "server": .string(server),
+            "method": .string(method),
+        ]
+        if let session { record["session"] = .string(session) }
+        return .record(record)
+    }
+}

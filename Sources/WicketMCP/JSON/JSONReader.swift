@@ -270,9 +270,9 @@ struct JSONReader {
     }
 
     private mutating func parseHex4(escapeStart: Int) throws(JSONParseError) -> UInt16 {
-        guard pos + 4 <= count else { throw unexpectedEnd() }
         var value: UInt16 = 0
         for _ in 0..<4 {
+            guard pos < count else { throw unexpectedEnd() }
             let byte = buffer[pos]
             let nibble: UInt8
             switch byte {

@@ -225,3 +225,21 @@ struct JSONParserTests {
         #expect(value["a"] == .array([.number(JSONNumber(text: "1", isInteger: true))]))
     }
 }
+
+@Suite("JSON object lookup")
+struct JSONObjectLookupTests {
+    @Test("lookup is byte-exact: a canonically equivalent key does not match")
+    func byteExact() throws {
+        // U+212A KELVIN SIGN is canonically equivalent to `K`; Swift's `==` treats them as equal.
+        let value = try JSONParser().parse(Array(#"{"\u212Aey":"x"}"#.utf8))
+        #expect(value["Key"] == nil)
+        #expect(value["\u{212A}ey"] == .string("x"))
+    }
+
+    @Test("canonically equivalent keys count as duplicates")
+    func equivalentDuplicates() {
+        #expect(throws: JSONParseError.self) {
+            try JSONParser().parse(Array(#"{"Key":1,"\u212Aey":2}"#.utf8))
+        }
+    }
+}

@@ -1,5 +1,7 @@
 // libFuzzer entry for WicketMCP: the strict JSON parser and the MCP classifier.
-// Build (scratch): swiftc -sanitize=fuzzer,address -parse-as-library Sources/WicketMCP/**/*.swift main.swift
+// Build: in a package whose targets are WicketMCP and this one,
+//   swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+// then run .build/release/FuzzMCP -max_total_time=300 CORPUS_DIR
 // The first input byte picks the protocol revision and header shape so every path is reached.
 import WicketMCP
 
@@ -11,7 +13,7 @@ public func fuzzMCP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let body = Array(bytes.dropFirst())
 
     // The parser alone, over the raw buffer, with a small depth bound and the default one.
-    _ = try? JSONParser(limits: .init(maxDepth: Int(selector & 0x0F))).parse(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()))
+    _ = try? JSONParser(limits: .init(maxDepth: Int(selector & 0x0F))).parse(UnsafeRawBufferPointer(start: data + 1, count: size - 1))
     _ = try? JSONParser().parse(body)
 
     let versions: [String?] = [nil, "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28", "bogus"]

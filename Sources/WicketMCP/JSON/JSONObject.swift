@@ -27,8 +27,11 @@ public struct JSONObject: Sendable, Equatable {
 
     /// The value of the member whose key is exactly `key` (compared byte for byte).
     public subscript(key: String) -> JSONValue? {
-        for member in members where member.key.utf8.elementsEqual(key.utf8) {
-            return member.value
+        let length = key.utf8.count
+        for member in members where member.key.utf8.count == length {
+            // `==` is Swift's canonical equivalence (it equates U+212A KELVIN SIGN with `K`), so
+            // it only pre-filters; the bytes decide.
+            if member.key == key, member.key.utf8.elementsEqual(key.utf8) { return member.value }
         }
         return nil
     }

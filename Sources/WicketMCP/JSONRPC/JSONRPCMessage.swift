@@ -15,8 +15,13 @@ struct JSONRPCMessage {
         let id: JSONRPCID?
     }
 
-    private static let requestMembers: Set<String> = ["jsonrpc", "id", "method", "params"]
-    private static let responseMembers: Set<String> = ["jsonrpc", "id", "result", "error"]
+    private static func isRequestMember(_ key: String) -> Bool {
+        key == "jsonrpc" || key == "id" || key == "method" || key == "params"
+    }
+
+    private static func isResponseMember(_ key: String) -> Bool {
+        key == "jsonrpc" || key == "id" || key == "result" || key == "error"
+    }
 
     /// Checks `value` against JSON-RPC 2.0 with MCP's id rules (string or integer, never null on
     /// a request). Unknown members are refused so that no parser can read a different message.
@@ -45,7 +50,7 @@ struct JSONRPCMessage {
         }
 
         if let methodValue = object["method"] {
-            for member in object.members where !Self.requestMembers.contains(member.key) {
+            for member in object.members where !Self.isRequestMember(member.key) {
                 throw Invalid(message: "a request must not have the member `\(Self.shortKey(member.key))`", id: id)
             }
             guard case .string(let method) = methodValue else {
@@ -72,7 +77,7 @@ struct JSONRPCMessage {
             return
         }
 
-        for member in object.members where !Self.responseMembers.contains(member.key) {
+        for member in object.members where !Self.isResponseMember(member.key) {
             throw Invalid(message: "a message must have a `method`, or be a response with `result` or `error`; `\(Self.shortKey(member.key))` is not allowed", id: id)
         }
         let result = object["result"]

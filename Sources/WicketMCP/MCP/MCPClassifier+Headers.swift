@@ -54,8 +54,10 @@ extension MCPClassifier {
     /// Nil when the encoded form does not decode to valid UTF-8.
     static func decodeHeaderValue(_ value: String) -> String? {
         let prefix = "=?utf-8?b?"
-        let lower = value.lowercased()
-        guard lower.hasPrefix(prefix), value.hasSuffix("?="), value.utf8.count >= prefix.utf8.count + 2 else { return value }
+        let utf8 = value.utf8
+        guard utf8.count >= prefix.utf8.count + 2,
+              equalsASCIICaseInsensitive(utf8.prefix(prefix.utf8.count), prefix.utf8),
+              value.hasSuffix("?=") else { return value }
         let encoded = value.utf8.dropFirst(prefix.utf8.count).dropLast(2)
         guard let data = Data(base64Encoded: Data(encoded)) else { return nil }
         return String(validating: data, as: UTF8.self)

@@ -13,8 +13,14 @@ public struct MCPClassifier: Sendable {
 
     /// Classifies `request`, or throws why it must be refused.
     public func classify(_ request: MCPHTTPRequest) throws(MCPRequestError) -> MCPClassification {
-        let method = request.method.uppercased()
-        guard method == "POST" || method == "GET" || method == "DELETE" else {
+        let method: String
+        if Self.equalsASCIICaseInsensitive(request.method, "POST") {
+            method = "POST"
+        } else if Self.equalsASCIICaseInsensitive(request.method, "GET") {
+            method = "GET"
+        } else if Self.equalsASCIICaseInsensitive(request.method, "DELETE") {
+            method = "DELETE"
+        } else {
             throw MCPRequestError(code: .methodNotAllowed, httpStatus: 405, jsonRPCCode: MCPRequestError.invalidRequestCode,
                 message: "HTTP method `\(Self.echo(request.method))` is not allowed; use POST, GET or DELETE")
         }
@@ -74,8 +80,26 @@ public struct MCPClassifier: Sendable {
     /// `application/json`, optionally with parameters (`; charset=utf-8`), any case.
     static func isJSONContentType(_ header: String?) -> Bool {
         guard let header else { return false }
-        let mediaType = header.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return trimmed(String(mediaType)).lowercased() == "application/json"
+        var utf8 = header.utf8[...]
+        if let semicolon = utf8.firstIndex(of: UInt8(ascii: ";")) { utf8 = utf8[..<semicolon] }
+        while let first = utf8.first, first == 0x20 || first == 0x09 { utf8 = utf8.dropFirst() }
+        while let last = utf8.last, last == 0x20 || last == 0x09 { utf8 = utf8.dropLast() }
+        return equalsASCIICaseInsensitive(utf8, "application/json".utf8)
+    }
+
+    /// ASCII case-insensitive equality without allocating.
+    static func equalsASCIICaseInsensitive(_ a: String, _ b: String) -> Bool {
+        equalsASCIICaseInsensitive(a.utf8[...], b.utf8)
+    }
+
+    static func equalsASCIICaseInsensitive(_ a: Substring.UTF8View, _ b: String.UTF8View) -> Bool {
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) {
+            let lx = (x >= 0x41 && x <= 0x5A) ? x | 0x20 : x
+            let ly = (y >= 0x41 && y <= 0x5A) ? y | 0x20 : y
+            if lx != ly { return false }
+        }
+        return true
     }
 
     static func trimmed(_ s: String) -> String {

@@ -1,0 +1,42 @@
+/// A JSON number kept exactly as written, with accessors that never round silently.
+public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
+    /// The number's source text, valid RFC 8259 grammar (`-12`, `0.5`, `1e400`).
+    public let text: String
+    /// Whether the text has neither a fraction nor an exponent.
+    public let isInteger: Bool
+
+    init(text: String, isInteger: Bool) {
+        self.text = text
+        self.isInteger = isInteger
+    }
+
+    /// The value as `Int64` when the text is an integer (no fraction, no exponent) within range.
+    public var int64Value: Int64? {
+        guard isInteger else { return nil }
+        var utf8 = text.utf8[...]
+        let negative = utf8.first == UInt8(ascii: "-")
+        if negative { utf8 = utf8.dropFirst() }
+        guard !utf8.isEmpty else { return nil }
+        var value: Int64 = 0
+        for byte in utf8 {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let digit = Int64(byte - UInt8(ascii: "0"))
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            // Accumulate negatively so Int64.min is representable.
+            let (next, o2) = times10.subtractingReportingOverflow(digit)
+            if o1 || o2 { return nil }
+            value = next
+        }
+        if negative { return value }
+        let (positive, overflow) = Int64(0).subtractingReportingOverflow(value)
+        return overflow ? nil : positive
+    }
+
+    /// The value as the nearest `Double`, or nil when it is out of `Double`'s finite range.
+    public var doubleValue: Double? {
+        guard let d = Double(text), d.isFinite else { return nil }
+        return d
+    }
+
+    public var description: String { text }
+}

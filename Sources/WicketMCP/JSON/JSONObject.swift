@@ -1,0 +1,38 @@
+/// A JSON object: its members in source order, keys unique (the parser refuses duplicates).
+public struct JSONObject: Sendable, Equatable {
+    /// One `"key": value` pair.
+    public struct Member: Sendable, Equatable {
+        public let key: String
+        public let value: JSONValue
+
+        public init(key: String, value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    /// The members in source order.
+    public let members: [Member]
+
+    /// Creates an object from members; the caller guarantees the keys are unique.
+    public init(members: [Member]) {
+        self.members = members
+    }
+
+    /// The number of members.
+    public var count: Int { members.count }
+
+    /// The keys in source order.
+    public var keys: [String] { members.map(\.key) }
+
+    /// The value of the member whose key is exactly `key` (compared byte for byte).
+    public subscript(key: String) -> JSONValue? {
+        let length = key.utf8.count
+        for member in members where member.key.utf8.count == length {
+            // `==` is Swift's canonical equivalence (it equates U+212A KELVIN SIGN with `K`), so
+            // it only pre-filters; the bytes decide.
+            if member.key == key, member.key.utf8.elementsEqual(key.utf8) { return member.value }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,33 @@
+/// Why a byte sequence is not the strict JSON Wicket accepts, and where.
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kind of failure.
+    public enum Code: String, Sendable, Equatable {
+        case emptyInput
+        case tooLarge
+        case byteOrderMark
+        case unexpectedEnd
+        case unexpectedByte
+        case invalidUTF8
+        case controlCharacter
+        case invalidEscape
+        case loneSurrogate
+        case invalidNumber
+        case duplicateKey
+        case tooDeep
+        case trailingData
+    }
+
+    public let code: Code
+    /// The byte offset (from 0) at which the problem was found.
+    public let offset: Int
+    /// A lowercase sentence naming the problem and the offset; never quotes input values.
+    public let message: String
+
+    init(_ code: Code, at offset: Int, _ what: String) {
+        self.code = code
+        self.offset = offset
+        self.message = "\(what) at byte \(offset)"
+    }
+
+    public var description: String { message }
+}

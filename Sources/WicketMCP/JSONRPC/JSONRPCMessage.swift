@@ -1,0 +1,126 @@
+/// One JSON-RPC 2.0 message checked against the specification's shapes. Internal: other modules
+/// see ``MCPMessage``, which does not expose `params`.
+struct JSONRPCMessage {
+    enum Kind { case request, notification, response }
+
+    let kind: Kind
+    let id: JSONRPCID?
+    let method: String?
+    let params: JSONValue?
+    let isErrorResponse: Bool
+
+    /// Why a value is not a JSON-RPC 2.0 message: a sentence and the id when it could be read.
+    struct Invalid: Error {
+        let message: String
+        let id: JSONRPCID?
+    }
+
+    private static func isRequestMember(_ key: String) -> Bool {
+        key == "jsonrpc" || key == "id" || key == "method" || key == "params"
+    }
+
+    private static func isResponseMember(_ key: String) -> Bool {
+        key == "jsonrpc" || key == "id" || key == "result" || key == "error"
+    }
+
+    /// Checks `value` against JSON-RPC 2.0 with MCP's id rules (string or integer, never null on
+    /// a request). Unknown members are refused so that no parser can read a different message.
+    init(_ value: JSONValue) throws(Invalid) {
+        guard case .object(let object) = value else {
+            throw Invalid(message: "a JSON-RPC message must be an object, not \(value.typeName == "object" ? "an" : "a") \(value.typeName)", id: nil)
+        }
+        // The id first, so later errors can name it.
+        var id: JSONRPCID?
+        var idIsNull = false
+        let idValue = object["id"]
+        if let idValue {
+            if idValue.isNull {
+                idIsNull = true
+            } else if let parsed = JSONRPCID(idValue) {
+                id = parsed
+            } else {
+                throw Invalid(message: "`id` must be a string or an integer", id: nil)
+            }
+        }
+        guard let version = object["jsonrpc"] else {
+            throw Invalid(message: "the `jsonrpc` member is missing; it must be \"2.0\"", id: id)
+        }
+        guard version.stringValue == "2.0" else {
+            throw Invalid(message: "`jsonrpc` must be the string \"2.0\"", id: id)
+        }
+
+        if let methodValue = object["method"] {
+            for member in object.members where !Self.isRequestMember(member.key) {
+                throw Invalid(message: "a request must not have the member `\(Self.shortKey(member.key))`", id: id)
+            }
+            guard case .string(let method) = methodValue else {
+                throw Invalid(message: "`method` must be a string", id: id)
+            }
+            guard !method.isEmpty else {
+                throw Invalid(message: "`method` must not be empty", id: id)
+            }
+            if idIsNull {
+                throw Invalid(message: "a request `id` must not be null", id: nil)
+            }
+            let params = object["params"]
+            if let params {
+                switch params {
+                case .object, .array: break
+                default: throw Invalid(message: "`params` must be an object or an array", id: id)
+                }
+            }
+            self.kind = idValue == nil ? .notification : .request
+            self.id = id
+            self.method = method
+            self.params = params
+            self.isErrorResponse = false
+            return
+        }
+
+        for member in object.members where !Self.isResponseMember(member.key) {
+            throw Invalid(message: "a message must have a `method`, or be a response with `result` or `error`; `\(Self.shortKey(member.key))` is not allowed", id: id)
+        }
+        let result = object["result"]
+        let error = object["error"]
+        switch (result, error) {
+        case (nil, nil):
+            throw Invalid(message: "a message must have a `method`, or be a response with `result` or `error`", id: id)
+        case (.some, .some):
+            throw Invalid(message: "a response must not have both `result` and `error`", id: id)
+        case (.some, nil):
+            guard idValue != nil, !idIsNull else {
+                throw Invalid(message: "a result response needs a string or integer `id`", id: nil)
+            }
+        case (nil, .some(let errorValue)):
+            guard idValue != nil else {
+                throw Invalid(message: "an error response needs an `id` (null when unknown)", id: nil)
+            }
+            try Self.checkErrorObject(errorValue, id: id)
+        }
+        self.kind = .response
+        self.id = id
+        self.method = nil
+        self.params = nil
+        self.isErrorResponse = error != nil
+    }
+
+    private static func checkErrorObject(_ value: JSONValue, id: JSONRPCID?) throws(Invalid) {
+        guard case .object(let error) = value else {
+            throw Invalid(message: "`error` must be an object", id: id)
+        }
+        guard let code = error["code"]?.numberValue, code.int64Value != nil else {
+            throw Invalid(message: "`error.code` must be an integer", id: id)
+        }
+        guard error["message"]?.stringValue != nil else {
+            throw Invalid(message: "`error.message` must be a string", id: id)
+        }
+        for member in error.members where member.key != "code" && member.key != "message" && member.key != "data" {
+            throw Invalid(message: "`error` must not have the member `\(shortKey(member.key))`", id: id)
+        }
+    }
+
+    /// A key for an error sentence: bounded, so a huge key cannot bloat the answer.
+    static func shortKey(_ key: String) -> String {
+        key.count <= 40 ? key : String(key.prefix(40)) + "…"
+    }
+}

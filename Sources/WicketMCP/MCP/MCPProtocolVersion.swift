@@ -1,0 +1,20 @@
+/// The MCP protocol revisions whose Streamable HTTP transport Wicket understands.
+public enum MCPProtocolVersion: String, Sendable, CaseIterable, Comparable {
+    case v2025_03_26 = "2025-03-26"
+    case v2025_06_18 = "2025-06-18"
+    case v2025_11_25 = "2025-11-25"
+    case v2026_07_28 = "2026-07-28"
+
+    /// The revision to assume when `MCP-Protocol-Version` is absent, as the transport spec says
+    /// (2025-06-18 and later): 2025-03-26.
+    public static let assumedWhenAbsent: MCPProtocolVersion = .v2025_03_26
+
+    /// JSON-RPC batches exist only in 2025-03-26 (removed in 2025-06-18).
+    public var allowsBatches: Bool { self == .v2025_03_26 }
+
+    /// 2026-07-28 has no protocol sessions, no GET stream and no DELETE; every POST stands alone
+    /// and mirrors its method and name in `Mcp-Method` / `Mcp-Name`.
+    public var isStateless: Bool { self == .v2026_07_28 }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}

@@ -1,1 +1,0 @@
-// WicketMCP module. See docs/architecture.md.

@@ -1,6 +1,0 @@
-import Testing
-@testable import WicketMCP
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}

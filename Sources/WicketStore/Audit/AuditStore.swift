@@ -157,6 +157,9 @@ public final class AuditStore: Sendable {
         return connection.changes
     }
 
+    /// How many write transactions have been attempted so far (group commit makes this < appends).
+    var transactionCount: Int { writer.transactionCount }
+
     /// Commits what is pending and stops the writer; later appends throw `closed`.
     public func close() {
         writer.close()

@@ -20,6 +20,7 @@ final class AuditWriter: @unchecked Sendable {
     private var pending: [Pending] = []
     private var closing = false
     private var finished = false
+    private var transactions = 0
     private let connection: SQLiteConnection
     private let insertSQL: String
 
@@ -68,6 +69,7 @@ final class AuditWriter: @unchecked Sendable {
             let outcome = write(batch)
 
             condition.lock()
+            transactions += 1
             switch outcome {
             case .success(let ids):
                 for (item, id) in zip(batch, ids) { item.result = .success(id) }
@@ -96,6 +98,13 @@ final class AuditWriter: @unchecked Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// How many transactions the writer has attempted (for tests and the benchmark).
+    var transactionCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return transactions
     }
 
     /// Commits what is pending, stops the writer thread and waits for it; later appends throw.

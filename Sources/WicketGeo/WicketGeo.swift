@@ -1,1 +1,0 @@
-// WicketGeo module. See docs/architecture.md.

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Mapping between `AuditRecord` and the `audit` table's columns (order of `AuditStore.columns`).
+extension AuditStore {
+    static func values(_ r: AuditRecord) -> [SQLiteValue?] {
+        func text(_ value: String?) -> SQLiteValue? { value.map { .text(clip($0)) } }
+        return [
+            .integer(r.timeMicros), .text(clip(r.requestID)), r.batchIndex.map { .int($0) },
+            .text(r.tenant), text(r.member), text(r.agent), text(r.keyID), text(r.sourceIP),
+            text(r.geoCountry), text(r.geoRegion), text(r.geoCity),
+            text(r.server), text(r.method), text(r.targetKind?.rawValue), text(r.targetName), text(r.resource),
+            text(r.sessionID), text(r.jsonrpcID), text(r.traceparent),
+            .text(r.decision.rawValue), .int(r.httpStatus),
+            .text(json(r.policies.map { policy in
+                AuditRecord.DeterminingPolicy(id: clip(policy.id), annotations: policy.annotations.reduce(into: [:]) { $0[clip($1.key)] = clip($1.value) })
+            })),
+            .text(json(r.contextValues.map { AuditRecord.ContextValue(name: clip($0.name), value: clip($0.value)) })),
+            .text(json(r.errors.map(clip))),
+            .integer(r.latencyMicros), text(r.shadowDecision?.rawValue),
+        ]
+    }
+
+    static func record(from row: SQLiteStatement) throws(StoreError) -> AuditRecord {
+        guard let decision = row.text(20).flatMap(AuditRecord.Decision.init(rawValue:)) else {
+            throw StoreError(.sqlite, "audit row \(row.int64(0)) has an unknown decision")
+        }
+        return AuditRecord(
+            tenant: row.text(4) ?? "", member: row.text(5), agent: row.text(6), keyID: row.text(7), sourceIP: row.text(8),
+            geoCountry: row.text(9), geoRegion: row.text(10), geoCity: row.text(11),
+            server: row.text(12), method: row.text(13), targetKind: row.text(14).flatMap(AuditRecord.TargetKind.init(rawValue:)),
+            targetName: row.text(15), resource: row.text(16),
+            timeMicros: row.int64(1), sessionID: row.text(17), jsonrpcID: row.text(18), traceparent: row.text(19),
+            requestID: row.text(2) ?? "", batchIndex: row.optionalInt64(3).flatMap { Int(exactly: $0) },
+            decision: decision, httpStatus: Int(clamping: row.int64(21)),
+            policies: decode([AuditRecord.DeterminingPolicy].self, row.text(22)) ?? [],
+            contextValues: decode([AuditRecord.ContextValue].self, row.text(23)) ?? [],
+            errors: decode([String].self, row.text(24)) ?? [],
+            latencyMicros: row.int64(25), shadowDecision: row.text(26).flatMap(AuditRecord.Decision.init(rawValue:))
+        ).with(id: row.int64(0))
+    }
+
+    /// Cuts a value to `maxFieldBytes` UTF-8 bytes on a character boundary.
+    static func clip(_ value: String) -> String {
+        guard value.utf8.count > maxFieldBytes else { return value }
+        var out = ""
+        var used = 0
+        for character in value {
+            let size = character.utf8.count
+            if used + size > maxFieldBytes - 3 { break }
+            out.append(character)
+            used += size
+        }
+        return out + "…"
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return "[]" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
+        guard let text else { return nil }
+        return try? JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    /// Microseconds since the epoch, clamped (a far-future `--until` must not trap).
+    static func micros(_ date: Date) -> Int64 {
+        let value = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        guard value.isFinite else { return value > 0 ? .max : .min }
+        if value >= 9.2e18 { return .max }
+        if value <= -9.2e18 { return .min }
+        return Int64(value)
+    }
+}
+
+extension AuditRecord {
+    func with(id: Int64) -> AuditRecord {
+        var copy = self
+        copy.id = id
+        return copy
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Logging
+
+/// A tenant's audit trail (`audit.sqlite`, WAL, `synchronous = FULL`).
+///
+/// `append` returns only after the record is durably committed, with group commit sharing one
+/// transaction (and one fsync) among concurrent callers. If it throws, the caller must deny.
+public final class AuditStore: Sendable {
+    public let tenant: String
+    /// The database file.
+    public let path: String
+    private let writer: AuditWriter
+    private let readers: ConnectionPool
+    /// Longest stored text value, in UTF-8 bytes; longer values are cut (marked with `…`).
+    static let maxFieldBytes = 4096
+
+    /// Released migrations: never edit an entry, append new ones.
+    static let migrations = Migrations(steps: [
+        """
+        CREATE TABLE audit (
+            id              INTEGER PRIMARY KEY,
+            time_us         INTEGER NOT NULL,
+            request_id      TEXT NOT NULL,
+            batch_index     INTEGER,
+            tenant          TEXT NOT NULL,
+            member          TEXT,
+            agent           TEXT,
+            key_id          TEXT,
+            source_ip       TEXT,
+            geo_country     TEXT,
+            geo_region      TEXT,
+            geo_city        TEXT,
+            server          TEXT,
+            method          TEXT,
+            target_kind     TEXT,
+            target_name     TEXT,
+            resource        TEXT,
+            session_id      TEXT,
+            jsonrpc_id      TEXT,
+            traceparent     TEXT,
+            decision        TEXT NOT NULL CHECK (decision IN ('allow', 'deny')),
+            http_status     INTEGER NOT NULL,
+            policies_json   TEXT NOT NULL,
+            context_json    TEXT NOT NULL,
+            errors_json     TEXT NOT NULL,
+            latency_us      INTEGER NOT NULL,
+            shadow_decision TEXT CHECK (shadow_decision IN ('allow', 'deny'))
+        );
+        CREATE INDEX audit_time ON audit (time_us);
+        CREATE INDEX audit_member_time ON audit (member, time_us);
+        CREATE INDEX audit_target_time ON audit (target_name, time_us);
+        """,
+    ])
+
+    static let columns = """
+        id, time_us, request_id, batch_index, tenant, member, agent, key_id, source_ip, geo_country, geo_region, \
+        geo_city, server, method, target_kind, target_name, resource, session_id, jsonrpc_id, traceparent, decision, \
+        http_status, policies_json, context_json, errors_json, latency_us, shadow_decision
+        """
+    static let insertSQL = """
+        INSERT INTO audit (\(columns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// Opens (creating if needed) `<directory>/audit.sqlite` for `tenant` and starts its writer thread.
+    public convenience init(directory: String, tenant: String) throws(StoreError) {
+        try self.init(directory: directory, tenant: tenant, busyTimeoutMilliseconds: 5000)
+    }
+
+    init(directory: String, tenant: String, busyTimeoutMilliseconds: Int32) throws(StoreError) {
+        try Names.validateTenant(tenant)
+        try StoreFiles.ensureDirectory(directory)
+        let path = StoreFiles.join(directory, "audit.sqlite")
+        try StoreFiles.ensurePrivateFile(path)
+        self.tenant = tenant
+        self.path = path
+        let connection = try SQLiteConnection.openStore(path: path, synchronous: "FULL", busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        try Self.migrations.apply(to: connection)
+        writer = AuditWriter(connection: connection, insertSQL: Self.insertSQL)
+        readers = ConnectionPool(maxIdle: 4) { () throws(StoreError) in
+            let reader = try SQLiteConnection(path: path, readOnly: true)
+            try reader.execute("PRAGMA query_only = ON")
+            return reader
+        }
+    }
+
+    deinit { writer.close() }
+
+    /// Commits `record` and returns its id once it is durable. Throws when it cannot be written,
+    /// or when the record names another tenant; the request must then be denied.
+    @discardableResult
+    public func append(_ record: AuditRecord) throws(StoreError) -> Int64 {
+        guard record.tenant == tenant else {
+            throw StoreError(.invalidTenant, "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")
+        }
+        return try writer.append(Self.values(record))
+    }
+
+    /// Records matching `query`, newest first.
+    public func query(_ query: AuditQuery) throws(StoreError) -> [AuditRecord] {
+        var conditions: [String] = []
+        var values: [SQLiteValue?] = []
+        if let since = query.since {
+            conditions.append("time_us >= ?")
+            values.append(.integer(Self.micros(since)))
+        }
+        if let until = query.until {
+            conditions.append("time_us < ?")
+            values.append(.integer(Self.micros(until)))
+        }
+        if let decision = query.decision {
+            conditions.append("decision = ?")
+            values.append(.text(decision.rawValue))
+        }
+        if let member = query.member {
+            conditions.append("member = ?")
+            values.append(.text(member))
+        }
+        if let agent = query.agent {
+            conditions.append("agent = ?")
+            values.append(.text(agent))
+        }
+        if let tool = query.tool {
+            conditions.append("target_kind = 'tool' AND target_name = ?")
+            values.append(.text(tool))
+        }
+        let limit = min(max(query.limit, 1), 100_000)
+        values.append(.int(limit))
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT \(Self.columns) FROM audit\(whereClause) ORDER BY time_us DESC, id DESC LIMIT ?"
+        return try readers.withConnection { connection throws(StoreError) in
+            let select = try connection.statement(sql)
+            try select.bind(values)
+            defer { select.reset() }
+            var records: [AuditRecord] = []
+            while try select.step() { records.append(try Self.record(from: select)) }
+            return records
+        }
+    }
+
+    /// The record with `id`, or nil.
+    public func record(id: Int64) throws(StoreError) -> AuditRecord? {
+        try readers.withConnection { connection throws(StoreError) in
+            let select = try connection.statement("SELECT \(Self.columns) FROM audit WHERE id = ?")
+            try select.bind(.integer(id))
+            defer { select.reset() }
+            return try select.step() ? try Self.record(from: select) : nil
+        }
+    }
+
+    /// Deletes records older than `cutoff`; returns how many.
+    @discardableResult
+    public func prune(olderThan cutoff: Date) throws(StoreError) -> Int {
+        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 10_000)
+        let delete = try connection.statement("DELETE FROM audit WHERE time_us < ?")
+        try delete.bind(.integer(Self.micros(cutoff)))
+        try delete.run()
+        return connection.changes
+    }
+
+    /// How many write transactions have been attempted so far (group commit makes this < appends).
+    var transactionCount: Int { writer.transactionCount }
+
+    /// Commits what is pending and stops the writer; later appends throw `closed`.
+    public func close() {
+        writer.close()
+        readers.close()
+    }
+}

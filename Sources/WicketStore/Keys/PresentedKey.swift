@@ -1,0 +1,96 @@
+/// A member key as presented by a client, parsed strictly: `wk_<tenant>_<keyid>_<secret>`.
+///
+/// - `tenant`: `[a-z0-9-]{1,32}` (no `_`, so the first `_` after it ends it);
+/// - `keyid`: 16 lowercase hex digits (64 random bits, public: it names the row);
+/// - `secret`: 43 base64url characters, the canonical unpadded encoding of 32 random bytes.
+///
+/// The description never shows the secret.
+public struct PresentedKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The tenant the key belongs to; route the request to that tenant's stores only.
+    public let tenant: String
+    /// The public key id (as shown by `wicket keys list`).
+    public let keyID: String
+    /// The 32 secret bytes.
+    let secret: [UInt8]
+
+    static let prefix = "wk_"
+    static let keyIDLength = 16
+    static let secretLength = 43
+    /// The longest valid key; anything longer is rejected before any other work.
+    static let maxLength = prefix.utf8.count + 32 + 1 + keyIDLength + 1 + secretLength
+
+    init(tenant: String, keyID: String, secret: [UInt8]) {
+        self.tenant = tenant
+        self.keyID = keyID
+        self.secret = secret
+    }
+
+    /// Parses a presented key string; any deviation from the format is a `KeyFormatError`.
+    public static func parse(_ text: String) throws(KeyFormatError) -> PresentedKey {
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty else { throw KeyFormatError(.empty, "the key is empty") }
+        guard bytes.count <= maxLength else {
+            throw KeyFormatError(.tooLong, "the key is longer than any wicket key (\(bytes.count) bytes)")
+        }
+        guard bytes.starts(with: prefix.utf8) else {
+            throw KeyFormatError(.badPrefix, "the key does not start with `wk_`")
+        }
+        var index = prefix.utf8.count
+        // Tenant: up to the next underscore.
+        var tenantEnd = index
+        while tenantEnd < bytes.count && bytes[tenantEnd] != UInt8(ascii: "_") { tenantEnd += 1 }
+        guard tenantEnd < bytes.count else { throw KeyFormatError(.truncated, "the key is truncated after its tenant") }
+        let tenant = String(decoding: bytes[index..<tenantEnd], as: UTF8.self)
+        guard Names.isValidTenant(tenant) else {
+            throw KeyFormatError(.badTenant, "the key's tenant is not 1 to 32 characters of a-z, 0-9 and -")
+        }
+        index = tenantEnd + 1
+        // Key id: exactly 16 lowercase hex digits, then an underscore.
+        guard bytes.count >= index + keyIDLength + 1 else {
+            throw KeyFormatError(.truncated, "the key is truncated in its key id")
+        }
+        let idBytes = bytes[index..<(index + keyIDLength)]
+        guard idBytes.allSatisfy(isLowerHex) else {
+            throw KeyFormatError(.badKeyID, "the key id must be 16 lowercase hexadecimal digits")
+        }
+        index += keyIDLength
+        guard bytes[index] == UInt8(ascii: "_") else {
+            throw KeyFormatError(.badKeyID, "the key id must be 16 lowercase hexadecimal digits")
+        }
+        index += 1
+        let secretBytes = Array(bytes[index...])
+        guard secretBytes.count == secretLength else {
+            throw KeyFormatError(secretBytes.count < secretLength ? .truncated : .badSecret,
+                                 "the key's secret must be 43 base64url characters")
+        }
+        guard let secret = Base64URL.decode32(secretBytes) else {
+            throw KeyFormatError(.badSecret, "the key's secret is not valid base64url")
+        }
+        return PresentedKey(tenant: tenant, keyID: String(decoding: idBytes, as: UTF8.self), secret: secret)
+    }
+
+    /// The full key string (only ever produced once, at issue time).
+    var keyString: String { "wk_\(tenant)_\(keyID)_\(Base64URL.encode(secret))" }
+
+    public var description: String { "wk_\(tenant)_\(keyID)_<redacted>" }
+    public var debugDescription: String { description }
+
+    private static func isLowerHex(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)
+    }
+}
+
+/// Why a presented key string is not a well-formed Wicket key. Never contains the key.
+public struct KeyFormatError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, Equatable {
+        case empty, tooLong = "too_long", badPrefix = "bad_prefix", truncated
+        case badTenant = "bad_tenant", badKeyID = "bad_key_id", badSecret = "bad_secret"
+    }
+    public let code: Code
+    public let message: String
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { "\(code.rawValue): \(message)" }
+}

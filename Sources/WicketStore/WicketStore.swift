@@ -1,1 +1,0 @@
-// WicketStore module. See docs/architecture.md.

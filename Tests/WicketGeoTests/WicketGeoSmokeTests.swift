@@ -1,6 +1,0 @@
-import Testing
-@testable import WicketGeo
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}

@@ -1,0 +1,65 @@
+import Testing
+@testable import WicketStore
+
+@Suite struct PresentedKeyTests {
+    static let secret43 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  // bytes 0…31
+
+    @Test func parsesAWellFormedKey() throws {
+        let key = try PresentedKey.parse("wk_acme-1_0123456789abcdef_\(Self.secret43)")
+        #expect(key.tenant == "acme-1")
+        #expect(key.keyID == "0123456789abcdef")
+        #expect(key.secret == Array(0...31))
+        #expect(key.keyString == "wk_acme-1_0123456789abcdef_\(Self.secret43)")
+    }
+
+    @Test func base64URLRoundTripsWithUnderscoreAndDash() throws {
+        let bytes: [UInt8] = (0..<32).map { UInt8(255 - $0) }  // encodes to chars incl. `_` and `-`
+        let encoded = Base64URL.encode(bytes)
+        #expect(encoded.count == 43)
+        #expect(encoded.contains("_") || encoded.contains("-"))
+        let key = try PresentedKey.parse("wk_t_0000000000000000_\(encoded)")
+        #expect(key.secret == bytes)
+    }
+
+    @Test(arguments: [
+        ("", KeyFormatError.Code.empty),
+        ("Bearer x", .badPrefix),
+        ("wk_", .truncated),
+        ("wk_acme", .truncated),
+        ("wk__0123456789abcdef_\(secret43)", .badTenant),
+        ("wk_ACME_0123456789abcdef_\(secret43)", .badTenant),
+        ("wk_acme.corp_0123456789abcdef_\(secret43)", .badTenant),
+        ("wk_\(String(repeating: "a", count: 33))_0123456789abcdef_\(secret43)", .tooLong),
+        ("wk_\(String(repeating: "a", count: 33))_0123", .badTenant),
+        ("wk_acme_0123456789ABCDEF_\(secret43)", .badKeyID),
+        ("wk_acme_0123456789abcdeg_\(secret43)", .badKeyID),
+        ("wk_acme_0123456789abcdef0_\(secret43)", .badKeyID),
+        ("wk_acme_0123", .truncated),
+        ("wk_acme_0123456789abcdef_", .truncated),
+        ("wk_acme_0123456789abcdef_\(secret43.dropLast())", .truncated),
+        ("wk_acme_0123456789abcdef_\(secret43)A", .badSecret),
+        ("wk_acme_0123456789abcdef_\(secret43.dropLast())+", .badSecret),
+        ("wk_acme_0123456789abcdef_\(secret43.dropLast())=", .badSecret),
+        ("wk_acme_0123456789abcdef_\(secret43.dropLast())é", .badSecret),
+        ("wk_acme_0123456789abcdef_\(secret43.dropLast())9", .badSecret),  // same bytes, non-zero padding bits
+        ("wk_acme_0123456789abcdef_\(secret43.dropLast(2))\0A", .badSecret),
+        ("wk_acme_0123456789abcdef_\(secret43)\n", .badSecret),
+        ("wk_\(String(repeating: "a", count: 32))_0123456789abcdef_\(secret43) ", .tooLong),
+        (String(repeating: "x", count: 100_000), .tooLong),
+    ])
+    func rejectsMalformedKeys(text: String, code: KeyFormatError.Code) {
+        #expect(throws: KeyFormatError.self) { try PresentedKey.parse(text) }
+        do {
+            _ = try PresentedKey.parse(text)
+        } catch {
+            #expect(error.code == code)
+            #expect(!error.message.contains(Self.secret43.prefix(10)))
+        }
+    }
+
+    @Test func descriptionHidesTheSecret() throws {
+        let key = try PresentedKey.parse("wk_acme_0123456789abcdef_\(Self.secret43)")
+        #expect(!"\(key)".contains(Self.secret43))
+        #expect(!String(reflecting: key).contains(Self.secret43))
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import WicketStore
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}

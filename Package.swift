@@ -49,6 +49,7 @@ let package = Package(
 
         .testTarget(name: "CedarTests", dependencies: ["Cedar"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WicketMCPTests", dependencies: ["WicketMCP"]),
+        .testTarget(name: "WicketFastCGITests", dependencies: ["WicketFastCGI"]),
         .testTarget(name: "WicketStoreTests", dependencies: ["WicketStore"]),
         .testTarget(name: "WicketGeoTests", dependencies: ["WicketGeo"]),
         .testTarget(name: "WicketCoreTests", dependencies: ["WicketCore", "Cedar"]),

@@ -1,0 +1,64 @@
+import CFastCGI
+
+/// Reads and writes one accepted libfcgi request. The only file that touches FCGX streams.
+enum FCGXRequestIO {
+    /// All params in arrival order; libfcgi keeps duplicates, and the first one wins in lookups.
+    static func params(of request: UnsafeMutablePointer<FCGX_Request>) -> [FastCGIRequest.Param] {
+        var params: [FastCGIRequest.Param] = []
+        guard var entry = request.pointee.envp else { return params }
+        while let raw = entry.pointee {
+            let pair = String(cString: raw)
+            if let equals = pair.firstIndex(of: "=") {
+                params.append(.init(name: String(pair[..<equals]), value: String(pair[pair.index(after: equals)...])))
+            } else {
+                params.append(.init(name: pair, value: ""))
+            }
+            entry += 1
+        }
+        return params
+    }
+
+    /// Reads stdin to its end. At most `limit` bytes are kept; past that the rest is read and
+    /// dropped (nginx must be able to finish sending, or it reports a broken pipe as 502).
+    static func body(of request: UnsafeMutablePointer<FCGX_Request>, limit: Int, declaredLength: Int?) -> FastCGIRequest.Body {
+        guard let stream = request.pointee.`in` else { return .complete([]) }
+        var kept: [UInt8] = []
+        var overLimit = (declaredLength ?? 0) > limit
+        if !overLimit, let declaredLength, declaredLength > 0 { kept.reserveCapacity(declaredLength) }
+        let chunkSize = 64 * 1024
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
+        while true {
+            let count = chunk.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                buffer.withMemoryRebound(to: CChar.self) { FCGX_GetStr($0.baseAddress, Int32(chunkSize), stream) }
+            }
+            guard count > 0 else { break }
+            if overLimit { continue }
+            if kept.count + Int(count) > limit {
+                overLimit = true
+                kept = []
+                continue
+            }
+            kept.append(contentsOf: chunk[0..<Int(count)])
+        }
+        return overLimit ? .tooLarge(limit: limit) : .complete(kept)
+    }
+
+    /// Writes the encoded response with `FCGX_PutStr` (never `FCGX_FPrintF`, which mangles `%zu`).
+    /// Returns false when nginx went away mid-write.
+    static func write(_ bytes: [UInt8], to request: UnsafeMutablePointer<FCGX_Request>) -> Bool {
+        guard let stream = request.pointee.out else { return false }
+        var offset = 0
+        while offset < bytes.count {
+            let length = min(bytes.count - offset, 1 << 20)
+            let written = bytes.withUnsafeBufferPointer { buffer -> Int32 in
+                guard let base = buffer.baseAddress else { return -1 }
+                return (base + offset).withMemoryRebound(to: CChar.self, capacity: length) {
+                    FCGX_PutStr($0, Int32(length), stream)
+                }
+            }
+            guard written == Int32(length) else { return false }
+            offset += length
+        }
+        return true
+    }
+}

@@ -1,0 +1,57 @@
+extension FastCGIServer {
+    /// How the responder listens and how much it accepts.
+    public struct Configuration: Sendable, Equatable {
+        /// Absolute path of the Unix socket nginx's `fastcgi_pass unix:` points at.
+        /// Default `/run/wicket/wicket.sock`.
+        public var socketPath: String
+        /// Permission bits of the socket. Default `0o660`: owner and group only.
+        public var socketMode: UInt32
+        /// Group owning the socket (name or numeric id), normally nginx's (`www-data` on Debian).
+        /// nil keeps the process's group. Default nil.
+        public var socketGroup: String?
+        /// Accept threads, each serving one request at a time. Handlers block on the audit commit,
+        /// so this is sized for bursts rather than cores. Default 8.
+        public var threadCount: Int
+        /// Largest body read into memory; a longer one arrives as ``FastCGIRequest/Body/tooLarge(limit:)``.
+        /// Default 1 MiB.
+        public var maxBodyBytes: Int
+        /// `listen(2)` backlog. Default 128.
+        public var backlog: Int32
+        /// How long ``FastCGIServer/wait()`` lets in-flight requests finish after shutdown before
+        /// returning anyway. Default 10 seconds.
+        public var shutdownGracePeriod: Duration
+
+        public init(
+            socketPath: String = "/run/wicket/wicket.sock",
+            socketMode: UInt32 = 0o660,
+            socketGroup: String? = nil,
+            threadCount: Int = 8,
+            maxBodyBytes: Int = 1 << 20,
+            backlog: Int32 = 128,
+            shutdownGracePeriod: Duration = .seconds(10)
+        ) {
+            self.socketPath = socketPath
+            self.socketMode = socketMode
+            self.socketGroup = socketGroup
+            self.threadCount = threadCount
+            self.maxBodyBytes = maxBodyBytes
+            self.backlog = backlog
+            self.shutdownGracePeriod = shutdownGracePeriod
+        }
+
+        func validate() throws {
+            guard (1...1024).contains(threadCount) else {
+                throw FastCGIError(.invalidConfiguration, "the thread count must be between 1 and 1024, not \(threadCount)")
+            }
+            guard maxBodyBytes >= 0, maxBodyBytes <= 1 << 30 else {
+                throw FastCGIError(.invalidConfiguration, "the body limit must be between 0 and 1 GiB, not \(maxBodyBytes) bytes")
+            }
+            guard socketMode <= 0o777 else {
+                throw FastCGIError(.invalidConfiguration, "the socket mode must be a permission mode such as 0660")
+            }
+            guard backlog > 0 else {
+                throw FastCGIError(.invalidConfiguration, "the backlog must be positive, not \(backlog)")
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// WicketFastCGI module. See docs/architecture.md.

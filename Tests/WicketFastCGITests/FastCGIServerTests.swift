@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import Testing
+@testable import WicketFastCGI
+
+@Suite("FastCGIServer over the FastCGI wire protocol", .serialized)
+struct FastCGIServerTests {
+    static let logger = Logger(label: "wicket.fastcgi.test")
+
+    func withServer<T>(
+        maxBodyBytes: Int = 1 << 20,
+        threads: Int = 2,
+        handler: @escaping FastCGIServer.Handler,
+        _ body: (FastCGIServer, String) throws -> T
+    ) throws -> T {
+        try withTemporaryDirectory { dir in
+            let socket = dir + "/wicket.sock"
+            let server = FastCGIServer(
+                configuration: .init(socketPath: socket, threadCount: threads, maxBodyBytes: maxBodyBytes),
+                logger: Self.logger, handler: handler)
+            try server.start()
+            defer {
+                server.shutdown()
+                server.wait()
+            }
+            return try body(server, socket)
+        }
+    }
+
+    @Test("the first of two params with the same name wins, as FCGX_GetParam does")
+    func firstParamWins() throws {
+        let seen = Recorder<String>()
+        try withServer(handler: { request in
+            seen.append(request[param: "REMOTE_ADDR"] ?? "none")
+            seen.append(request.header("Mcp-Session-Id") ?? "none")
+            return .internalRedirect(to: "@wicket_mcp")
+        }) { _, socket in
+            _ = try FastCGITestClient.send(
+                to: socket,
+                params: [("REMOTE_ADDR", "203.0.113.42"), ("HTTP_MCP_SESSION_ID", "s1"), ("REMOTE_ADDR", "10.0.0.1")],
+                body: [])
+        }
+        #expect(seen.all == ["203.0.113.42", "s1"])
+    }
+
+    @Test("the body arrives byte-identical and the allow answer has no body")
+    func bodyAndAllowAnswer() throws {
+        let body = Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"délete"}}"#.utf8) + [0, 255, 10]
+        let seen = Recorder<[UInt8]>()
+        let answer = try withServer(handler: { request in
+            seen.append(request.bodyBytes ?? [])
+            return .internalRedirect(to: "@wicket_mcp", headers: [.init("X-Wicket-Token", "Bearer up-1")])
+        }) { _, socket in
+            try FastCGITestClient.send(
+                to: socket, params: [("REQUEST_METHOD", "POST"), ("CONTENT_LENGTH", "\(body.count)")], body: body)
+        }
+        #expect(seen.all == [body])
+        #expect(answer.headerLines.first == "Status: 200 OK")
+        #expect(answer.header("X-Accel-Redirect") == "@wicket_mcp")
+        #expect(answer.header("X-Wicket-Token") == "Bearer up-1")
+        #expect(answer.header("Content-Length") == nil)
+        #expect(answer.body.isEmpty)
+    }
+
+    @Test("a body over the limit is reported as too large, not kept, and the answer still arrives")
+    func bodyOverLimit() throws {
+        let seen = Recorder<FastCGIRequest.Body>()
+        let big = [UInt8](repeating: 0x41, count: 300_000)
+        let answer = try withServer(maxBodyBytes: 1000, handler: { request in
+            seen.append(request.body)
+            if case .tooLarge = request.body {
+                return .json(status: 413, body: #"{"error":"too large"}"#)
+            }
+            return .internalRedirect(to: "@wicket_mcp")
+        }) { _, socket in
+            // No CONTENT_LENGTH: the limit must hold on the bytes actually read too.
+            try FastCGITestClient.send(to: socket, params: [("REQUEST_METHOD", "POST")], body: big)
+        }
+        #expect(seen.all == [.tooLarge(limit: 1000)])
+        #expect(answer.headerLines.first == "Status: 413 Content Too Large")
+        #expect(answer.body == #"{"error":"too large"}"#)
+        #expect(answer.header("Content-Length") == "21")
+    }
+
+    @Test("a body exactly at the limit is complete")
+    func bodyAtLimit() throws {
+        let seen = Recorder<Int>()
+        try withServer(maxBodyBytes: 1000, handler: { request in
+            seen.append(request.bodyBytes?.count ?? -1)
+            return .internalRedirect(to: "@wicket_mcp")
+        }) { _, socket in
+            _ = try FastCGITestClient.send(to: socket, params: [("CONTENT_LENGTH", "1000")], body: [UInt8](repeating: 1, count: 1000))
+        }
+        #expect(seen.all == [1000])
+    }
+
+    @Test("a header value carrying CRLF is never written; the client gets a 500 instead")
+    func headerInjectionFailsClosed() throws {
+        let answer = try withServer(handler: { _ in
+            .internalRedirect(to: "@wicket_mcp", headers: [.init("X-Wicket-Token", "a\r\nSet-Cookie: x=1")])
+        }) { _, socket in
+            try FastCGITestClient.send(to: socket, params: [], body: [])
+        }
+        #expect(answer.headerLines.first == "Status: 500 Internal Server Error")
+        #expect(answer.header("Set-Cookie") == nil)
+        #expect(answer.header("X-Accel-Redirect") == nil)
+    }
+
+    @Test("long header values survive intact (no printf formatting)")
+    func longHeaderValue() throws {
+        let token = "Bearer " + String(repeating: "%zu%s", count: 800)
+        let answer = try withServer(handler: { _ in
+            .internalRedirect(to: "@wicket_mcp", headers: [.init("X-Wicket-Token", token)])
+        }) { _, socket in
+            try FastCGITestClient.send(to: socket, params: [], body: [])
+        }
+        #expect(answer.header("X-Wicket-Token") == token)
+    }
+
+    @Test("shutdown lets the in-flight request finish, then removes the socket")
+    func gracefulShutdown() throws {
+        try withTemporaryDirectory { dir in
+            let socket = dir + "/wicket.sock"
+            let server = FastCGIServer(
+                configuration: .init(socketPath: socket, threadCount: 2),
+                logger: Self.logger,
+                handler: { _ in
+                    Thread.sleep(forTimeInterval: 0.5)
+                    return .json(status: 403, body: "{}")
+                })
+            try server.start()
+            let result = Recorder<String>()
+            let client = Thread {
+                let answer = try? FastCGITestClient.send(to: socket, params: [], body: [])
+                result.append(answer?.headerLines.first ?? "no answer")
+            }
+            client.start()
+            let deadline = Date().addingTimeInterval(5)
+            while server.inFlightRequests == 0 && Date() < deadline { usleep(5_000) }
+            #expect(server.inFlightRequests == 1)
+            server.shutdown()
+            #expect(!FileManager.default.fileExists(atPath: socket), "the socket is removed as soon as shutdown starts")
+            #expect(throws: (any Error).self) { try FastCGITestClient.connect(socket) }
+            server.wait()
+            #expect(server.inFlightRequests == 0)
+            let done = Date().addingTimeInterval(5)
+            while result.all.isEmpty && Date() < done { usleep(5_000) }
+            #expect(result.all == ["Status: 403 Forbidden"])
+        }
+    }
+
+    @Test("wait returns after the grace period when a handler never finishes")
+    func gracePeriodBoundsShutdown() throws {
+        try withTemporaryDirectory { dir in
+            let socket = dir + "/wicket.sock"
+            let server = FastCGIServer(
+                configuration: .init(socketPath: socket, threadCount: 1, shutdownGracePeriod: .milliseconds(200)),
+                logger: Self.logger,
+                handler: { _ in
+                    Thread.sleep(forTimeInterval: 3)
+                    return .json(status: 403, body: "{}")
+                })
+            try server.start()
+            Thread { _ = try? FastCGITestClient.send(to: socket, params: [], body: []) }.start()
+            let deadline = Date().addingTimeInterval(5)
+            while server.inFlightRequests == 0 && Date() < deadline { usleep(5_000) }
+            let started = Date()
+            server.shutdown()
+            server.wait()
+            #expect(Date().timeIntervalSince(started) < 2)
+        }
+    }
+}

@@ -1,5 +1,5 @@
 /// An error raised while evaluating a policy; the authorizer skips the policy and reports it.
-public struct EvaluationError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct EvaluationError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// An operand had the wrong type.
         case typeError

@@ -53,6 +53,7 @@ struct ConformanceHarness {
                     let resource = try CedarJSON.entityUID(r["resource"] ?? .null)
                     let context = try EntityJSON.context(r["context"] ?? .object([]), action: action, typing: schema?.typing)
                     let request = Request(principal: principal, action: action, resource: resource, context: context)
+                    if let schema, r["validateRequest"] != .bool(false) { try schema.validate(request) }
                     let response = Authorizer.isAuthorized(request, policies: policies, entities: store)
                     let want = Expected(r)
                     let gotErrors = Set(response.errors.map(\.policyID))

@@ -1,12 +1,17 @@
 import Cedar
 
-/// The schema pieces the conformance harness needs: typed JSON decoding and action entities.
-/// Until the schema module provides them this is a no-op, so only tests that need no schema pass.
+/// The schema pieces the conformance harness needs: typed JSON decoding, action entities and
+/// request validation, as the reference harness uses them.
 struct ConformanceSchema {
-    var typing: (any EntityJSONTyping)?
-    var actionEntities: [Entity]
+    let schema: Schema
+    var typing: (any EntityJSONTyping)? { schema }
+    var actionEntities: [Entity] { schema.actionEntities() }
 
     static func load(text: String, file: String) throws -> ConformanceSchema {
-        ConformanceSchema(typing: nil, actionEntities: [])
+        ConformanceSchema(schema: try Schema(cedarText: text, filename: file))
+    }
+
+    func validate(_ request: Request) throws {
+        try schema.validateRequest(request)
     }
 }

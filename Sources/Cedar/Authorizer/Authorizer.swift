@@ -1,0 +1,58 @@
+/// Cedar's authorization algorithm: default deny, forbid overrides permit, and a policy whose
+/// evaluation errors is skipped and reported.
+public enum Authorizer {
+    /// Decides `request` against `policies`, reading entities from `store`.
+    ///
+    /// Only policies whose scope matches (found through the scope index) are evaluated; the
+    /// answer is the same as evaluating every policy.
+    public static func isAuthorized<S: EntityStore>(_ request: Request, policies: PolicySet, entities store: S) -> Response {
+        let ev = Evaluator(request: request, store: store)
+        var permits: [String] = []
+        var forbids: [String] = []
+        var errors: [PolicyError] = []
+        let all = policies.policies
+        let index = policies.index
+        index.forEachCandidate(request, store) { i in
+            let p = all[i]
+            if index.typeChecked[i] && !ev.scopeMatches(p) { return }
+            do throws(EvaluationError) {
+                if try ev.conditionsHold(p) {
+                    if p.effect == .permit { permits.append(p.id) } else { forbids.append(p.id) }
+                }
+            } catch {
+                errors.append(PolicyError(policyID: p.id, error: error))
+            }
+        }
+        if !forbids.isEmpty { return Response(decision: .deny, reasons: forbids, errors: errors) }
+        if !permits.isEmpty { return Response(decision: .allow, reasons: permits, errors: errors) }
+        return Response(decision: .deny, reasons: [], errors: errors)
+    }
+
+    /// The same decision computed by evaluating every policy, without the index (for tests and
+    /// for checking the index).
+    public static func isAuthorizedWithoutIndex<S: EntityStore>(_ request: Request, policies: PolicySet, entities store: S) -> Response {
+        let ev = Evaluator(request: request, store: store)
+        var permits: [String] = []
+        var forbids: [String] = []
+        var errors: [PolicyError] = []
+        for p in policies.policies where ev.scopeMatches(p) {
+            do throws(EvaluationError) {
+                if try ev.conditionsHold(p) {
+                    if p.effect == .permit { permits.append(p.id) } else { forbids.append(p.id) }
+                }
+            } catch {
+                errors.append(PolicyError(policyID: p.id, error: error))
+            }
+        }
+        if !forbids.isEmpty { return Response(decision: .deny, reasons: forbids, errors: errors) }
+        if !permits.isEmpty { return Response(decision: .allow, reasons: permits, errors: errors) }
+        return Response(decision: .deny, reasons: [], errors: errors)
+    }
+}
+
+extension PolicySet {
+    /// Shorthand for ``Authorizer/isAuthorized(_:policies:entities:)``.
+    public func authorize<S: EntityStore>(_ request: Request, entities: S) -> Response {
+        Authorizer.isAuthorized(request, policies: self, entities: entities)
+    }
+}

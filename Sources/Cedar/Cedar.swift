@@ -1,1 +1,0 @@
-// Cedar module. See docs/architecture.md.

@@ -1,0 +1,53 @@
+/// The unique identifier of an entity: its type and its id, written `Type::"id"`.
+public struct EntityUID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The entity type.
+    public let type: Name
+    /// The entity id (any string).
+    public let id: String
+
+    public init(type: Name, id: String) {
+        self.type = type
+        self.id = id
+    }
+
+    /// Convenience: `EntityUID("User", "alice")`.
+    public init(_ type: String, _ id: String) {
+        self.type = Name(type)
+        self.id = id
+    }
+
+    /// Cedar syntax, e.g. `User::"alice"`, with the id escaped.
+    public var description: String {
+        "\(type.qualified)::\"\(CedarString.escape(id))\""
+    }
+
+    public static func < (lhs: EntityUID, rhs: EntityUID) -> Bool {
+        lhs.type == rhs.type ? lhs.id < rhs.id : lhs.type < rhs.type
+    }
+}
+
+/// String escaping as Cedar prints it.
+public enum CedarString {
+    /// Escapes `"`, `\` and control characters the way Cedar's pretty-printer does.
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\0": out += "\\0"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7f {
+                    out += "\\u{\(String(scalar.value, radix: 16))}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,96 @@
+/// The extension functions (`ip`, `decimal`, `datetime`, `duration` and their methods).
+public enum Extensions {
+    /// Function names callable in function style (`ip("...")`).
+    public static let constructors: Set<String> = ["ip", "decimal", "datetime", "duration"]
+
+    /// Method names and their arity including the receiver.
+    public static let methods: [String: Int] = [
+        "isIpv4": 1, "isIpv6": 1, "isLoopback": 1, "isMulticast": 1, "isInRange": 2,
+        "lessThan": 2, "lessThanOrEqual": 2, "greaterThan": 2, "greaterThanOrEqual": 2,
+        "offset": 2, "durationSince": 2, "toDate": 1, "toTime": 1,
+        "toDays": 1, "toHours": 1, "toMinutes": 1, "toSeconds": 1, "toMilliseconds": 1,
+    ]
+
+    /// Builds an extension value from a constructor name and its string argument; `nil` if invalid.
+    public static func construct(_ fn: String, _ arg: String) -> ExtensionValue? {
+        switch fn {
+        case "ip": return IPAddr(parsing: arg).map { .ipaddr($0) }
+        case "decimal": return CedarDecimal(parsing: arg).map { .decimal($0) }
+        case "datetime": return CedarDatetime(parsing: arg).map { .datetime($0) }
+        case "duration": return CedarDuration(parsing: arg).map { .duration($0) }
+        default: return nil
+        }
+    }
+
+    /// Applies an extension function (constructor or method, receiver first) to evaluated arguments.
+    public static func call(_ fn: String, _ args: [Value]) throws(EvaluationError) -> Value {
+        if constructors.contains(fn) {
+            guard args.count == 1 else { throw arity(fn, 1, args.count) }
+            guard case .string(let s) = args[0] else { throw .type(expected: "string", got: args[0]) }
+            guard let v = construct(fn, s) else {
+                throw EvaluationError(.extensionError, "`\(s)` is not a valid argument for `\(fn)`")
+            }
+            return .ext(v)
+        }
+        guard let n = methods[fn] else {
+            throw EvaluationError(.unknownFunction, "`\(fn)` is not a known function")
+        }
+        guard args.count == n else { throw arity(fn, n, args.count) }
+        switch fn {
+        case "isIpv4": return .bool(try ip(args[0]).isIPv4)
+        case "isIpv6": return .bool(try ip(args[0]).isIPv6)
+        case "isLoopback": return .bool(try ip(args[0]).isLoopback)
+        case "isMulticast": return .bool(try ip(args[0]).isMulticast)
+        case "isInRange": return .bool(try ip(args[0]).isInRange(try ip(args[1])))
+        case "lessThan": return .bool(try dec(args[0]) < dec(args[1]))
+        case "lessThanOrEqual": return .bool(try dec(args[0]) <= dec(args[1]))
+        case "greaterThan": return .bool(try dec(args[0]) > dec(args[1]))
+        case "greaterThanOrEqual": return .bool(try dec(args[0]) >= dec(args[1]))
+        case "offset":
+            let d = try datetime(args[0])
+            guard let r = d.offset(try duration(args[1])) else {
+                throw EvaluationError(.extensionError, "overflow when adding an offset to a datetime")
+            }
+            return .ext(.datetime(r))
+        case "durationSince":
+            let d = try datetime(args[0])
+            guard let r = d.durationSince(try datetime(args[1])) else {
+                throw EvaluationError(.extensionError, "overflow when computing the duration between datetimes")
+            }
+            return .ext(.duration(r))
+        case "toDate":
+            guard let r = try datetime(args[0]).toDate() else {
+                throw EvaluationError(.extensionError, "overflow when computing the date of a datetime")
+            }
+            return .ext(.datetime(r))
+        case "toTime": return .ext(.duration(try datetime(args[0]).toTime()))
+        case "toDays": return .long(try duration(args[0]).toDays)
+        case "toHours": return .long(try duration(args[0]).toHours)
+        case "toMinutes": return .long(try duration(args[0]).toMinutes)
+        case "toSeconds": return .long(try duration(args[0]).toSeconds)
+        case "toMilliseconds": return .long(try duration(args[0]).toMilliseconds)
+        default: throw EvaluationError(.unknownFunction, "`\(fn)` is not a known function")
+        }
+    }
+
+    static func arity(_ fn: String, _ expected: Int, _ got: Int) -> EvaluationError {
+        EvaluationError(.unknownFunction, "`\(fn)` takes \(expected) argument(s), got \(got)")
+    }
+
+    static func ip(_ v: Value) throws(EvaluationError) -> IPAddr {
+        if case .ext(.ipaddr(let x)) = v { return x }
+        throw .type(expected: "ipaddr", got: v)
+    }
+    static func dec(_ v: Value) throws(EvaluationError) -> CedarDecimal {
+        if case .ext(.decimal(let x)) = v { return x }
+        throw .type(expected: "decimal", got: v)
+    }
+    static func datetime(_ v: Value) throws(EvaluationError) -> CedarDatetime {
+        if case .ext(.datetime(let x)) = v { return x }
+        throw .type(expected: "datetime", got: v)
+    }
+    static func duration(_ v: Value) throws(EvaluationError) -> CedarDuration {
+        if case .ext(.duration(let x)) = v { return x }
+        throw .type(expected: "duration", got: v)
+    }
+}

@@ -1,0 +1,105 @@
+/// Conversions between Cedar's JSON value format and ``Value``, without a schema.
+public enum CedarJSON {
+    /// Maximum nesting of sets and records accepted from JSON.
+    public static let maxDepth = 128
+
+    /// Parses an entity uid in either `{"type","id"}` or `{"__entity": {"type","id"}}` form.
+    public static func entityUID(_ json: JSONValue) throws(CedarJSONError) -> EntityUID {
+        guard case .object(let pairs) = json else {
+            throw CedarJSONError(.entityUID, "expected an entity reference object with `type` and `id`")
+        }
+        if pairs.count == 1, pairs[0].key == "__entity" {
+            return try entityUID(pairs[0].value)
+        }
+        var type: String?
+        var id: String?
+        for (k, v) in pairs {
+            switch (k, v) {
+            case ("type", .string(let s)): type = s
+            case ("id", .string(let s)): id = s
+            default:
+                throw CedarJSONError(.entityUID, "unexpected field `\(k)` in an entity reference")
+            }
+        }
+        guard let type, let id else {
+            throw CedarJSONError(.entityUID, "an entity reference needs string fields `type` and `id`")
+        }
+        guard let name = NameSyntax.parseName(type) else {
+            throw CedarJSONError(.entityUID, "`\(type)` is not a valid entity type name")
+        }
+        return EntityUID(type: name, id: id)
+    }
+
+    /// Converts a JSON value to a Cedar value using only explicit forms (`__entity`, `__extn`).
+    /// An object without an escape is a record.
+    public static func value(_ json: JSONValue, depth: Int = 0) throws(CedarJSONError) -> Value {
+        guard depth < maxDepth else { throw CedarJSONError(.shape, "value nesting is too deep") }
+        switch json {
+        case .null: throw CedarJSONError(.shape, "`null` is not a Cedar value")
+        case .bool(let b): return .bool(b)
+        case .integer(let i): return .long(i)
+        case .number(let s): throw CedarJSONError(.number, "`\(s)` is not a 64-bit integer")
+        case .string(let s): return .string(s)
+        case .array(let items):
+            var set = Set<Value>()
+            set.reserveCapacity(items.count)
+            for item in items { set.insert(try value(item, depth: depth + 1)) }
+            return .set(set)
+        case .object(let pairs):
+            if pairs.count == 1 {
+                if pairs[0].key == "__entity" { return .entity(try entityUID(pairs[0].value)) }
+                if pairs[0].key == "__extn" { return try extensionValue(pairs[0].value, depth: depth) }
+                if pairs[0].key == "__expr" {
+                    throw CedarJSONError(.shape, "the `__expr` escape is not supported")
+                }
+            }
+            var rec: [String: Value] = [:]
+            rec.reserveCapacity(pairs.count)
+            for (k, v) in pairs { rec[k] = try value(v, depth: depth + 1) }
+            return .record(rec)
+        }
+    }
+
+    /// Parses the body of an `__extn` escape: `{"fn": "ip", "arg": "..."}` or
+    /// `{"fn": "offset", "args": [datetime, duration]}`.
+    public static func extensionValue(_ json: JSONValue, depth: Int = 0) throws(CedarJSONError) -> Value {
+        guard case .string(let fn)? = json["fn"] else {
+            throw CedarJSONError(.extensionValue, "an `__extn` escape needs a string field `fn`")
+        }
+        var args: [Value] = []
+        if let arg = json["arg"] {
+            args = [try value(arg, depth: depth + 1)]
+        } else if case .array(let items)? = json["args"] {
+            for item in items { args.append(try value(item, depth: depth + 1)) }
+        } else {
+            throw CedarJSONError(.extensionValue, "an `__extn` escape needs `arg` or `args`")
+        }
+        do {
+            return try Extensions.call(fn, args)
+        } catch {
+            throw CedarJSONError(.extensionValue, error.message)
+        }
+    }
+
+    /// Converts a Cedar value to Cedar JSON (explicit forms).
+    public static func json(_ v: Value) -> JSONValue {
+        switch v {
+        case .bool(let b): return .bool(b)
+        case .long(let i): return .integer(i)
+        case .string(let s): return .string(s)
+        case .entity(let uid):
+            return .object([("__entity", .object([("type", .string(uid.type.qualified)), ("id", .string(uid.id))]))])
+        case .set(let s): return .array(s.map(json))
+        case .record(let r): return .object(r.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) })
+        case .ext(let e):
+            let (fn, arg): (String, String)
+            switch e {
+            case .ipaddr(let ip): (fn, arg) = ("ip", ip.description)
+            case .decimal(let d): (fn, arg) = ("decimal", d.description)
+            case .datetime(let d): (fn, arg) = ("datetime", d.description)
+            case .duration(let d): (fn, arg) = ("duration", d.description)
+            }
+            return .object([("__extn", .object([("fn", .string(fn)), ("arg", .string(arg))]))])
+        }
+    }
+}

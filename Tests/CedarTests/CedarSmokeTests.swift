@@ -1,6 +1,0 @@
-import Testing
-@testable import Cedar
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}

@@ -501,7 +501,8 @@ public struct PolicyParser {
                 }
                 throw error(.unknownFunction, "`\(t.text)` is not a known method", at: t.offset)
             }
-            try arity(n - 1)
+            // Extension arity is checked at evaluation time, as Cedar does.
+            _ = n
             return .call(t.text, [recv] + args)
         }
     }
@@ -592,9 +593,6 @@ public struct PolicyParser {
                 _ = advance()
                 let args = try exprList(until: .rparen, depth)
                 if Extensions.constructors.contains(t.text) {
-                    guard args.count == 1 else {
-                        throw error(.wrongArity, "`\(t.text)` takes 1 argument, got \(args.count)", at: t.offset)
-                    }
                     return .call(t.text, args)
                 }
                 if Extensions.methods[t.text] != nil || ["contains", "containsAll", "containsAny", "isEmpty", "getTag", "hasTag"].contains(t.text) {

@@ -117,7 +117,12 @@ struct TypeChecker {
             case .record(let attributes):
                 return (try getAttribute(t1, attributes, x1, attribute, c, entityType: nil), [])
             case .entity(let type):
-                guard let declared = env.schema.entityTypes[type] else { throw unknownEntityType(type) }
+                guard let declared = env.schema.entityTypes[type] else {
+                    if env.isActionType(type) {
+                        throw Failure(code: .attributeNotFound, message: "attribute `\(attribute)` on entity type `\(type)` not found")
+                    }
+                    throw unknownEntityType(type)
+                }
                 return (try getAttribute(t1, ValidatorType.record(declared.attributes), x1, attribute, c, entityType: type), [])
             default:
                 throw unexpected(t1, expected: "an entity or record")
@@ -211,7 +216,12 @@ struct TypeChecker {
         case .getTag:
             guard case .entity(let type) = t1 else { throw unexpected(t1, expected: "an entity type") }
             guard t2 == .string else { throw unexpected(t2, expected: "String") }
-            guard let declared = env.schema.entityTypes[type] else { throw unknownEntityType(type) }
+            guard let declared = env.schema.entityTypes[type] else {
+                if env.isActionType(type) {
+                    throw Failure(code: .unsafeTagAccess, message: "unable to guarantee safety of access to tag `\(Self.render(x2))` on entity type `\(type)`")
+                }
+                throw unknownEntityType(type)
+            }
             guard let tagType = declared.tags, c.contains(.tag(x1, x2)) else {
                 throw Failure(code: .unsafeTagAccess, message: "unable to guarantee safety of access to tag `\(Self.render(x2))` on entity type `\(type)`")
             }

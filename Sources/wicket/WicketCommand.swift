@@ -8,6 +8,11 @@ struct WicketCommand: ParsableCommand {
         abstract: "Cedar policy in the request path of MCP traffic, behind nginx.",
         subcommands: [
             InitCommand.self,
+            ServeCommand.self,
+            NginxCommand.self,
+            KeysCommand.self,
+            CredsCommand.self,
+            AuditCommand.self,
         ]
     )
 }

@@ -1,0 +1,100 @@
+import WicketFastCGI
+import WicketMCP
+
+/// The two shapes of Wicket's answer to nginx (DESIGN §1).
+///
+/// Allow: `200` + `X-Accel-Redirect: @wicket_mcp` and the `X-Wicket-*` headers the named location reads,
+/// no body, and none of the headers nginx would copy to the client (`Set-Cookie`, `Cache-Control`, …).
+/// Deny: the status, `Content-Type: application/json` and a JSON-RPC error whose message says why.
+enum Answer {
+    /// JSON-RPC error codes Wicket uses for its own refusals (the implementation-defined range).
+    static let unauthenticatedCode = -32001
+    static let forbiddenCode = -32003
+    static let unavailableCode = -32004
+
+    static func allow(token: String, rules: [String], requestID: String) -> FastCGIResponse {
+        .internalRedirect(to: "@wicket_mcp", headers: [
+            .init("X-Wicket-Token", token),
+            .init("X-Wicket-Decision", "allow"),
+            .init("X-Wicket-Rule", HeaderText.sanitize(rules.joined(separator: ", "))),
+            .init("X-Wicket-Request-Id", requestID),
+        ])
+    }
+
+    static func deny(_ refusal: Refusal, requestID: String) -> FastCGIResponse {
+        var headers: [FastCGIResponse.Header] = [
+            .init("Cache-Control", "no-store"),
+            .init("X-Wicket-Decision", "deny"),
+            .init("X-Wicket-Request-Id", requestID),
+        ]
+        if let rule = refusal.rule { headers.append(.init("X-Wicket-Rule", HeaderText.sanitize(rule))) }
+        if refusal.status == 401 {
+            headers.append(.init("WWW-Authenticate", refusal.hadCredentials
+                ? #"Bearer realm="wicket", error="invalid_token""# : #"Bearer realm="wicket""#))
+        }
+        var body = #"{"jsonrpc":"2.0","id":"#
+        body += refusal.jsonrpcID?.description ?? "null"
+        body += #","error":{"code":\#(refusal.jsonRPCCode),"message":"# + JSONText.quote(refusal.message)
+        body += #","data":{"decision":"deny","request_id":"# + JSONText.quote(requestID)
+        if let rule = refusal.rule { body += #","rule":"# + JSONText.quote(rule) }
+        body += "}}}"
+        return .json(status: refusal.status, body: body, headers: headers)
+    }
+}
+
+/// Why a request is refused, in words the client sees and the audit keeps.
+struct Refusal: Error, Sendable {
+    var status: Int
+    var jsonRPCCode: Int
+    var message: String
+    /// The determining policy, when a policy decided.
+    var rule: String? = nil
+    var jsonrpcID: JSONRPCID? = nil
+    /// For 401: whether the client sent a key at all (selects the `WWW-Authenticate` form).
+    var hadCredentials = true
+
+    static func unauthenticated(_ message: String, hadCredentials: Bool = true) -> Refusal {
+        Refusal(status: 401, jsonRPCCode: Answer.unauthenticatedCode, message: message, hadCredentials: hadCredentials)
+    }
+
+    static func unavailable(_ message: String) -> Refusal {
+        Refusal(status: 503, jsonRPCCode: Answer.unavailableCode, message: message)
+    }
+
+    static func forbidden(_ message: String, rule: String? = nil, id: JSONRPCID? = nil) -> Refusal {
+        Refusal(status: 403, jsonRPCCode: Answer.forbiddenCode, message: message, rule: rule, jsonrpcID: id)
+    }
+}
+
+enum JSONText {
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+enum HeaderText {
+    /// Header values must not carry control characters (no header injection through a policy id).
+    static func sanitize(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+    }
+
+    static func isSafe(_ text: String) -> Bool {
+        !text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+    }
+}

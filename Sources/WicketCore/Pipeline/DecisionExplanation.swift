@@ -1,0 +1,105 @@
+import Cedar
+import WicketStore
+
+/// Why a decision came out as it did, in the audit's words: the determining policies with their
+/// annotations, and the context values their conditions read (`context.time.hour = 3`).
+struct DecisionExplanation: Sendable {
+    let policies: [AuditRecord.DeterminingPolicy]
+    let contextValues: [AuditRecord.ContextValue]
+
+    init(policyIDs: [String], in set: PolicySet, context: [String: Value]) {
+        var policies: [AuditRecord.DeterminingPolicy] = []
+        var paths: [[String]] = []
+        for id in policyIDs.sorted() {
+            guard let policy = set.policy(id: id) else { continue }
+            var annotations: [String: String] = [:]
+            for annotation in policy.annotations { annotations[annotation.key] = annotation.value }
+            policies.append(.init(id: id, annotations: annotations))
+            for condition in policy.conditions { ContextReads.collect(condition.body, into: &paths) }
+        }
+        self.policies = policies
+        var seen = Set<[String]>()
+        contextValues = paths.filter { seen.insert($0).inserted }.map { path in
+            AuditRecord.ContextValue(name: "context." + path.joined(separator: "."),
+                                     value: ContextReads.lookup(path, in: context).map(ValueText.render) ?? "(absent)")
+        }
+    }
+}
+
+/// Finds the `context.a.b` attribute paths an expression reads, in reading order.
+enum ContextReads {
+    private static let maxDepth = 200
+
+    static func collect(_ expr: Expr, into paths: inout [[String]], depth: Int = 0) {
+        guard depth < maxDepth else { return }
+        if let path = contextPath(expr), !path.isEmpty {
+            paths.append(path)
+            return
+        }
+        switch expr {
+        case .literal, .variable, .slot: return
+        case .not(let e), .negate(let e), .isEmpty(let e), .like(let e, _), .isType(let e, _):
+            collect(e, into: &paths, depth: depth + 1)
+        case .getAttr(let e, _), .hasAttr(let e, _):
+            collect(e, into: &paths, depth: depth + 1)
+        case .binary(_, let a, let b), .and(let a, let b), .or(let a, let b):
+            collect(a, into: &paths, depth: depth + 1)
+            collect(b, into: &paths, depth: depth + 1)
+        case .ifThenElse(let a, let b, let c):
+            for e in [a, b, c] { collect(e, into: &paths, depth: depth + 1) }
+        case .set(let items), .call(_, let items):
+            for e in items { collect(e, into: &paths, depth: depth + 1) }
+        case .record(let fields):
+            for field in fields { collect(field.value, into: &paths, depth: depth + 1) }
+        }
+    }
+
+    /// `context.a.b` → ["a", "b"]; `context has a` → ["a"]; nil when the expression is not such a chain.
+    private static func contextPath(_ expr: Expr) -> [String]? {
+        var names: [String] = []
+        var node = expr
+        if case .hasAttr(let base, let name) = node {
+            names.append(name)
+            node = base
+        }
+        while true {
+            switch node {
+            case .variable(.context): return names.reversed()
+            case .getAttr(let base, let name):
+                names.append(name)
+                node = base
+            default: return nil
+            }
+        }
+    }
+
+    static func lookup(_ path: [String], in context: [String: Value]) -> Value? {
+        var fields = context
+        for (position, name) in path.enumerated() {
+            guard let value = fields[name] else { return nil }
+            if position == path.count - 1 { return value }
+            guard case .record(let next) = value else { return nil }
+            fields = next
+        }
+        return nil
+    }
+}
+
+/// Short human text for a Cedar value in audit lines: `3`, `"US"`, `203.0.113.42`.
+enum ValueText {
+    static func render(_ value: Value) -> String {
+        switch value {
+        case .bool(let b): return b ? "true" : "false"
+        case .long(let n): return String(n)
+        case .string(let s): return "\"\(CedarString.escape(s))\""
+        case .entity(let uid): return uid.description
+        case .set(let items): return "[" + items.map(render).sorted().joined(separator: ", ") + "]"
+        case .record(let fields):
+            return "{" + fields.keys.sorted().map { "\($0): \(fields[$0].map(render) ?? "")" }.joined(separator: ", ") + "}"
+        case .ext(.ipaddr(let ip)): return ip.description
+        case .ext(.decimal(let d)): return d.description
+        case .ext(.duration(let d)): return d.description
+        case .ext(.datetime(let t)): return RequestTime.utcLiteral(microseconds: t.epochMilliseconds * 1000)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Cedar
+import Foundation
+import Logging
+import WicketFastCGI
+import WicketGeo
+import WicketMCP
+import WicketStore
+
+/// FastCGI params + body → authenticate → classify → Cedar request → evaluate → commit the audit
+/// record → answer (DESIGN §2). The one place that knows both MCP and Cedar.
+///
+/// Every path that does not end in a policy allow ends in a refusal, and every answered request has a
+/// committed audit record: if the record cannot be written, the request is refused.
+public final class DecisionPipeline: Sendable {
+    let config: WicketConfig
+    let tenants: [String: TenantRuntime]
+    let geo: GeoDatabase?
+    let clock: RequestClock
+    let addresses: ClientAddressResolver
+    let classifier: MCPClassifier
+    let timeZones: [String: TimeZone]
+    let logger: Logger
+
+    public init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoDatabase?,
+                clock: RequestClock = .system, logger: Logger) throws {
+        self.config = config
+        self.tenants = tenants
+        self.geo = geo
+        self.clock = clock
+        self.logger = logger
+        addresses = try ClientAddressResolver(trustedProxies: config.trustedProxies)
+        classifier = MCPClassifier(limits: MCPLimits(maxBodyBytes: config.maxBodyBytes))
+        var zones: [String: TimeZone] = [:]
+        for tenant in config.tenants { zones[tenant.name] = TimeZone(identifier: tenant.timeZone) }
+        timeZones = zones
+    }
+
+    public func handle(_ request: FastCGIRequest) -> FastCGIResponse {
+        let started = ContinuousClock.now
+        let requestID = Self.requestID(from: request)
+        guard let serverName = request[param: "WICKET_SERVER"], let upstream = config.upstream(named: serverName),
+              let tenant = tenants[upstream.tenant]
+        else {
+            // No tenant means no audit store to write to: refuse, and say so in the log.
+            logger.error("request for a server the configuration does not name", metadata: [
+                "wicket.request.id": "\(requestID)", "wicket.server": "\(request[param: "WICKET_SERVER"] ?? "")",
+            ])
+            return Answer.deny(.unavailable("wicket has no upstream server named by this nginx location"), requestID: requestID)
+        }
+        var exchange = Exchange(pipeline: self, request: request, upstream: upstream, tenant: tenant,
+                                requestID: requestID, started: started)
+        let outcome: Outcome
+        do {
+            outcome = try exchange.decide()
+        } catch let refusal as Refusal {
+            outcome = .refused(refusal, records: [exchange.record(refusal)])
+        } catch {
+            outcome = .refused(.unavailable("wicket could not decide"), records: [exchange.record(.unavailable("\(error)"))])
+        }
+        return commit(outcome, tenant: tenant, requestID: requestID, started: started)
+    }
+
+    /// Writes the records, then answers; a failed write turns any answer into a 503 refusal.
+    private func commit(_ outcome: Outcome, tenant: TenantRuntime, requestID: String, started: ContinuousClock.Instant) -> FastCGIResponse {
+        let latency = Self.micros(ContinuousClock.now - started)
+        var records = outcome.records
+        for index in records.indices { records[index].latencyMicros = latency }
+        do {
+            for record in records { _ = try tenant.audit.append(record) }
+        } catch {
+            logger.error("audit write failed; request refused", metadata: [
+                "wicket.request.id": "\(requestID)", "wicket.tenant": "\(tenant.config.name)", "wicket.error": "\(error)",
+            ])
+            return Answer.deny(.unavailable("the audit record could not be written, so the request is refused"), requestID: requestID)
+        }
+        switch outcome {
+        case .allowed(let token, let rules, _): return Answer.allow(token: token, rules: rules, requestID: requestID)
+        case .refused(let refusal, _): return Answer.deny(refusal, requestID: requestID)
+        }
+    }
+
+    enum Outcome {
+        case allowed(token: String, rules: [String], records: [AuditRecord])
+        case refused(Refusal, records: [AuditRecord])
+
+        var records: [AuditRecord] {
+            switch self {
+            case .allowed(_, _, let records), .refused(_, let records): records
+            }
+        }
+    }
+
+    static func micros(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+
+    /// nginx's `$request_id` (32 hex digits) when it sent one, else a fresh random id.
+    static func requestID(from request: FastCGIRequest) -> String {
+        if let id = request[param: "WICKET_REQUEST_ID"], (8...64).contains(id.utf8.count),
+           id.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) {
+            return id
+        }
+        return (0..<4).map { _ in String(format: "%08x", UInt32.random(in: .min ... .max)) }.joined()
+    }
+}

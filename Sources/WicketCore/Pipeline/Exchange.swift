@@ -1,0 +1,248 @@
+import Cedar
+import Foundation
+import WicketFastCGI
+import WicketGeo
+import WicketMCP
+import WicketStore
+
+/// One request's way through the pipeline: what is known so far, for the decision and its record.
+struct Exchange {
+    let pipeline: DecisionPipeline
+    let request: FastCGIRequest
+    let upstream: UpstreamConfig
+    let tenant: TenantRuntime
+    let requestID: String
+    let started: ContinuousClock.Instant
+    private var base: AuditRecord
+
+    init(pipeline: DecisionPipeline, request: FastCGIRequest, upstream: UpstreamConfig, tenant: TenantRuntime,
+         requestID: String, started: ContinuousClock.Instant) {
+        self.pipeline = pipeline
+        self.request = request
+        self.upstream = upstream
+        self.tenant = tenant
+        self.requestID = requestID
+        self.started = started
+        base = AuditRecord(tenant: tenant.config.name, server: upstream.name, timeMicros: 0, requestID: requestID,
+                           decision: .deny, httpStatus: 0, latencyMicros: 0)
+        if let trace = request.header("traceparent"), trace.utf8.count <= 128, HeaderText.isSafe(trace) {
+            base.traceparent = trace
+        }
+    }
+
+    /// The record for a refusal that happened before (or instead of) per-message decisions.
+    func record(_ refusal: Refusal) -> AuditRecord {
+        var record = base
+        record.decision = .deny
+        record.httpStatus = refusal.status
+        record.errors = [refusal.message]
+        if let rule = refusal.rule { record.policies = [.init(id: rule)] }
+        return record
+    }
+
+    mutating func decide() throws -> DecisionPipeline.Outcome {
+        let now = pipeline.clock.read()
+        let time = RequestTime(date: now, timeZone: pipeline.timeZones[tenant.config.name] ?? .gmt)
+        base.timeMicros = time.microseconds
+
+        let client = pipeline.addresses.resolve(remoteAddress: request[param: "REMOTE_ADDR"],
+                                                forwardedFor: request.header("X-Forwarded-For"))
+        base.sourceIP = client
+        var location: GeoLocation?
+        if let client, let geo = pipeline.geo {
+            do { location = try geo.lookup(client) } catch {
+                throw Refusal.unavailable("the GeoIP lookup failed, so the request is refused")
+            }
+        }
+        base.geoCountry = location?.country
+        base.geoRegion = location?.region
+        base.geoCity = location?.city
+
+        guard case .complete(let body) = request.body else {
+            throw Refusal(status: 413, jsonRPCCode: -32600,
+                          message: "the message is larger than \(pipeline.config.maxBodyBytes) bytes")
+        }
+        let identity = try authenticate()
+        base.member = identity.member
+        base.agent = identity.agent
+        base.keyID = identity.keyID
+
+        let classification: MCPClassification
+        do {
+            classification = try pipeline.classifier.classify(MCPHTTPRequest(
+                method: request[param: "REQUEST_METHOD"] ?? "", body: body,
+                sessionID: request.header("Mcp-Session-Id"), protocolVersion: request.header("MCP-Protocol-Version"),
+                mcpMethod: request.header("Mcp-Method"), mcpName: request.header("Mcp-Name"),
+                contentType: request[param: "CONTENT_TYPE"], accept: request.header("Accept")))
+        } catch {
+            throw Refusal(status: error.httpStatus, jsonRPCCode: error.jsonRPCCode, message: error.message, jsonrpcID: error.requestID)
+        }
+        base.sessionID = classification.sessionID
+
+        guard let clientAddress = client else {
+            throw Refusal.forbidden("nginx sent no client address, so no policy can be evaluated")
+        }
+        let snapshot = tenant.snapshot
+        let mapping = CedarMapping(namespace: upstream.namespace, serverName: upstream.name)
+        let messages = try MessageFacts.of(classification, resourceArguments: upstream.resourceArguments)
+
+        var records: [AuditRecord] = []
+        var rules: [String] = []
+        var firstRefusal: Refusal?
+        for (position, item) in messages.enumerated() {
+            let context = ContextFacts(time: time, sourceIP: clientAddress,
+                                       geo: (location?.country, location?.region, location?.city),
+                                       agent: identity.agent, session: classification.sessionID,
+                                       server: upstream.name, method: item.facts.method)
+            let verdict = try Verdict(facts: item.facts, member: identity.member, context: context,
+                                      mapping: mapping, snapshot: snapshot, jsonrpcID: item.id)
+            var record = base
+            record.method = item.facts.method
+            record.targetKind = item.targetKind
+            record.targetName = item.targetName
+            record.resource = item.facts.mappedResource
+            record.jsonrpcID = item.id?.description
+            record.batchIndex = classification.isBatch ? position : nil
+            record.decision = verdict.allowed ? .allow : .deny
+            record.httpStatus = verdict.allowed ? 200 : 403
+            record.policies = verdict.explanation.policies
+            record.contextValues = verdict.explanation.contextValues
+            record.errors = verdict.errors
+            record.shadowDecision = verdict.shadowAllowed.map { $0 ? .allow : .deny }
+            records.append(record)
+            if verdict.allowed { rules += verdict.explanation.policies.map(\.id) }
+            else if firstRefusal == nil { firstRefusal = verdict.refusal }
+        }
+        if let refusal = firstRefusal {
+            // Any denied element denies the whole batch; every element keeps its own record.
+            for index in records.indices { records[index].httpStatus = 403 }
+            if classification.isBatch {
+                var whole = refusal
+                whole.jsonrpcID = nil
+                return .refused(whole, records: records)
+            }
+            return .refused(refusal, records: records)
+        }
+
+        let token: String
+        do {
+            token = try upstreamToken(member: identity.member)
+        } catch let refusal as Refusal {
+            for index in records.indices {
+                records[index].decision = .deny
+                records[index].httpStatus = refusal.status
+                records[index].errors.append(refusal.message)
+            }
+            return .refused(refusal, records: records)
+        }
+        return .allowed(token: token, rules: Array(Set(rules)).sorted(), records: records)
+    }
+
+    private struct Identity {
+        let keyID: String
+        let member: String
+        let agent: String
+    }
+
+    /// The bearer key → tenant, member, agent. A key is looked up only in the store of the tenant that
+    /// owns this upstream; a key naming another tenant is refused before any lookup.
+    private mutating func authenticate() throws -> Identity {
+        guard let header = request.header("Authorization"), !header.isEmpty else {
+            throw Refusal.unauthenticated("a Wicket member key is required: send `Authorization: Bearer <key>`",
+                                          hadCredentials: false)
+        }
+        guard header.utf8.count > 7, header.lowercased().hasPrefix("bearer ") else {
+            throw Refusal.unauthenticated("the Authorization header must be `Bearer <key>`")
+        }
+        let text = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let presented: PresentedKey
+        do { presented = try PresentedKey.parse(text) } catch {
+            throw Refusal.unauthenticated("the key is malformed: \(error.message)")
+        }
+        base.keyID = presented.keyID
+        guard presented.tenant == tenant.config.name else {
+            throw Refusal.unauthenticated("the key does not belong to the tenant of this server")
+        }
+        let found: AuthenticatedKey?
+        do { found = try tenant.keys.authenticate(presented) } catch {
+            throw Refusal.unavailable("the key store could not be read, so the request is refused")
+        }
+        guard let key = found, key.tenant == tenant.config.name else {
+            throw Refusal.unauthenticated("the key is unknown or has been revoked")
+        }
+        return Identity(keyID: key.keyID, member: key.member, agent: key.agent)
+    }
+
+    /// The value nginx puts in the upstream's `Authorization`: the member's own credential for this
+    /// server, decrypted for this request only.
+    private func upstreamToken(member: String) throws -> String {
+        let secret: Secret?
+        do { secret = try tenant.credentials.reveal(member: member, server: upstream.name) } catch {
+            throw Refusal.unavailable("the member's upstream credential could not be opened, so the request is refused")
+        }
+        guard let secret else {
+            if tenant.config.missingCredential == .empty { return "" }
+            throw Refusal.forbidden("no upstream credential is stored for `\(member)` on `\(upstream.name)`; "
+                + "store one with `wicket creds set`")
+        }
+        guard let text = secret.utf8String(), HeaderText.isSafe(text) else {
+            throw Refusal.unavailable("the stored upstream credential cannot be sent as a header")
+        }
+        let schemes = ["bearer ", "basic ", "token "]
+        return schemes.contains(where: { text.lowercased().hasPrefix($0) }) ? text : "Bearer " + text
+    }
+}
+
+extension MessageFacts {
+    struct Item {
+        let facts: MessageFacts
+        let id: JSONRPCID?
+        let targetKind: AuditRecord.TargetKind?
+        let targetName: String?
+    }
+
+    /// The messages to decide: each JSON-RPC message, or the one GET/DELETE of the session.
+    static func of(_ classification: MCPClassification, resourceArguments: [String: String]) throws -> [Item] {
+        switch classification.kind {
+        case .openStream:
+            return [Item(facts: MessageFacts(method: "stream/open", target: .none), id: nil, targetKind: nil, targetName: nil)]
+        case .endSession:
+            return [Item(facts: MessageFacts(method: "session/end", target: .none), id: nil, targetKind: nil, targetName: nil)]
+        case .messages(let messages, _):
+            return try messages.map { message in
+                let method = message.kind == .response ? "client/response" : (message.method ?? "")
+                var facts = MessageFacts(method: method, target: .none)
+                var kind: AuditRecord.TargetKind?
+                switch message.target {
+                case .tool(let name)?:
+                    facts.target = .tool(name)
+                    kind = .tool
+                    if let argument = resourceArguments[name] {
+                        switch message.toolArgument(named: argument) {
+                        case .string(let value): facts.mappedResource = value
+                        case .absent: break
+                        case .notAString:
+                            throw Refusal(status: 400, jsonRPCCode: -32602,
+                                          message: "the argument `\(argument)` of `\(name)` must be a string", jsonrpcID: message.id)
+                        }
+                    }
+                case .resource(let uri)?:
+                    facts.target = .resource(uri)
+                    kind = method == "completion/complete" ? .completion : .resource
+                case .prompt(let name)?:
+                    facts.target = .prompt(name)
+                    kind = method == "completion/complete" ? .completion : .prompt
+                case nil: break
+                }
+                return Item(facts: facts, id: message.id, targetKind: kind, targetName: message.target?.name)
+            }
+        }
+    }
+}
+
+extension MCPClassification {
+    var isBatch: Bool {
+        if case .messages(_, let isBatch) = kind { return isBatch }
+        return false
+    }
+}

@@ -1,0 +1,50 @@
+import Cedar
+import WicketMCP
+
+/// The Cedar decision for one message, with Wicket's stricter rule: any policy error denies,
+/// because a skipped `forbid` must never turn into an allow.
+struct Verdict {
+    let allowed: Bool
+    let explanation: DecisionExplanation
+    let errors: [String]
+    let refusal: Refusal?
+    /// The shadow set's decision (same strict rule), when the tenant has one.
+    let shadowAllowed: Bool?
+
+    init(facts: MessageFacts, member: String, context contextFacts: ContextFacts, mapping: CedarMapping,
+         snapshot: PolicySnapshot, jsonrpcID: JSONRPCID?) throws {
+        guard case .record(let context)? = contextFacts.cedarContext() else {
+            throw Refusal.forbidden("the client address `\(contextFacts.sourceIP)` is not an IP address")
+        }
+        let (action, resource, entities) = mapping.resolve(facts)
+        let request = Request(principal: mapping.principal(member: member), action: action, resource: resource, context: context)
+        let store = LayeredEntityStore(base: snapshot.entities(namespace: mapping.namespace), overlay: entities)
+        let response = Authorizer.isAuthorized(request, policies: snapshot.enforced, entities: store)
+        errors = response.errors.map { "policy `\($0.policyID)`: \($0.error.message)" }
+        allowed = response.decision == .allow && response.errors.isEmpty
+        if let shadow = snapshot.shadow {
+            let candidate = Authorizer.isAuthorized(request, policies: shadow, entities: store)
+            shadowAllowed = candidate.decision == .allow && candidate.errors.isEmpty
+        } else {
+            shadowAllowed = nil
+        }
+
+        let forbidden = response.decision == .deny && !response.reasons.isEmpty
+        let erroring = response.errors.map(\.policyID)
+        // What decided: the permits on allow, the forbids on a policy deny, else the erroring policies.
+        let determining = allowed || forbidden ? response.reasons : erroring
+        explanation = DecisionExplanation(policyIDs: determining, in: snapshot.enforced, context: context)
+        if allowed {
+            refusal = nil
+        } else if forbidden, let first = explanation.policies.first {
+            let reason = first.annotations["reason"].map { ": \($0)" } ?? ""
+            refusal = .forbidden("denied by policy `\(first.id)`\(reason)", rule: first.id, id: jsonrpcID)
+        } else if let error = response.errors.first {
+            refusal = .forbidden("denied: policy `\(error.policyID)` could not be evaluated (\(error.error.message))",
+                                 rule: error.policyID, id: jsonrpcID)
+        } else {
+            refusal = .forbidden("denied: no policy permits `\(member)` to use `\(action.id)` on `\(mapping.serverName)`",
+                                 id: jsonrpcID)
+        }
+    }
+}

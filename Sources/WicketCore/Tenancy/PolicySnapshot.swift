@@ -1,0 +1,100 @@
+import Cedar
+import Foundation
+
+/// One immutable, fully loaded generation of a tenant's policies and entities. A reload builds a new
+/// snapshot beside the serving one and swaps it in only when every file parsed.
+public struct PolicySnapshot: Sendable {
+    public let enforced: PolicySet
+    /// The candidate set of shadow mode, evaluated beside the enforced one; never decides.
+    public let shadow: PolicySet?
+    /// The tenant's members and groups, placed in each upstream's namespace.
+    let entitiesByNamespace: [String: Entities]
+    /// What was read, to notice a change on disk.
+    let fingerprint: SourceFingerprint
+
+    func entities(namespace: String) -> Entities { entitiesByNamespace[namespace] ?? Entities() }
+}
+
+/// A policy-loading problem: which file, and what is wrong with it.
+public struct PolicyLoadError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Loads a tenant's policy folder (every `*.cedar` file, in name order) and entities.
+public enum PolicyLoader {
+    /// Policies are known by their `@id`; one without gets `<file>.policyN` (N counts in that file),
+    /// so ids stay stable when another file changes.
+    public static func loadPolicies(at path: String) throws(PolicyLoadError) -> PolicySet {
+        var all: [Policy] = []
+        for file in try cedarFiles(at: path) {
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw PolicyLoadError("cannot read `\(file)`: \(error.localizedDescription)")
+            }
+            let parsed: PolicySet
+            do { parsed = try PolicySet(text: text, file: file) } catch { throw PolicyLoadError(error.description) }
+            let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+            for var policy in parsed.policies + parsed.templates.values.sorted(by: { $0.id < $1.id }) {
+                policy.id = policy.annotation("id") ?? "\(stem).\(policy.id)"
+                all.append(policy)
+            }
+        }
+        do { return try PolicySet(all) } catch { throw PolicyLoadError("`\(path)`: \(error.description)") }
+    }
+
+    /// The `*.cedar` files of a folder in name order, or the one file named.
+    static func cedarFiles(at path: String) throws(PolicyLoadError) -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw PolicyLoadError("the policy path `\(path)` does not exist")
+        }
+        guard isDirectory.boolValue else { return [path] }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
+            throw PolicyLoadError("cannot list `\(path)`: \(error.localizedDescription)")
+        }
+        return names.filter { $0.hasSuffix(".cedar") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+    }
+
+    public static func loadEntities(at path: String) throws(PolicyLoadError) -> [Entity] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw PolicyLoadError("cannot read entities `\(path)`: \(error.localizedDescription)")
+        }
+        do { return try EntityJSON.parse(text) } catch { throw PolicyLoadError("`\(path)`: \(error.description)") }
+    }
+
+    /// Reads everything a tenant's decisions depend on.
+    static func snapshot(for tenant: TenantConfig, namespaces: Set<String>) throws(PolicyLoadError) -> PolicySnapshot {
+        let fingerprint = SourceFingerprint(paths: sourcePaths(of: tenant))
+        let enforced = try loadPolicies(at: tenant.policies)
+        let shadow = try tenant.shadowPolicies.map { (path) throws(PolicyLoadError) in try loadPolicies(at: path) }
+        let members = try loadEntities(at: tenant.entities)
+        var byNamespace: [String: Entities] = [:]
+        for namespace in namespaces { byNamespace[namespace] = NamespacedEntities.place(members, in: namespace) }
+        return PolicySnapshot(enforced: enforced, shadow: shadow, entitiesByNamespace: byNamespace, fingerprint: fingerprint)
+    }
+
+    static func sourcePaths(of tenant: TenantConfig) -> [String] {
+        var paths = [tenant.entities]
+        for folder in [tenant.policies] + (tenant.shadowPolicies.map { [$0] } ?? []) {
+            paths.append(folder)
+            paths += (try? cedarFiles(at: folder)) ?? []
+        }
+        return paths
+    }
+}
+
+/// Modification times and sizes of a tenant's source files: cheap to compare every few seconds.
+struct SourceFingerprint: Sendable, Equatable {
+    let entries: [String]
+
+    init(paths: [String]) {
+        entries = paths.map { path in
+            var info = stat()
+            guard stat(path, &info) == 0 else { return "\(path):missing" }
+            return "\(path):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec):\(info.st_size)"
+        }
+    }
+}

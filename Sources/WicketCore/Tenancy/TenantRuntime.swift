@@ -1,0 +1,78 @@
+import Cedar
+import Foundation
+import Logging
+import WicketStore
+
+/// Everything one tenant serves with: its stores (its own files, shared with no other tenant) and
+/// the current policy snapshot, which a reload swaps atomically.
+public final class TenantRuntime: @unchecked Sendable {
+    // @unchecked Sendable: the stores are Sendable; `current` is only read and written under `lock`.
+    public let config: TenantConfig
+    public let keys: KeyStore
+    public let credentials: CredentialStore
+    public let audit: AuditStore
+    let namespaces: Set<String>
+    private let lock = NSLock()
+    private var current: PolicySnapshot
+
+    /// Opens the tenant's stores and loads its policies; any failure is an error at start.
+    public init(config: TenantConfig, wicket: WicketConfig, logger: Logger) throws {
+        self.config = config
+        let stores = try TenantStores(config: wicket, tenant: config.name)
+        keys = stores.keys
+        credentials = stores.credentials
+        audit = stores.audit
+        namespaces = Set(wicket.upstreams.filter { $0.tenant == config.name }.map(\.namespace))
+        current = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
+    }
+
+    public var snapshot: PolicySnapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+
+    /// Re-reads policies and entities. A set that does not load leaves the serving one in place.
+    /// Returns true when a new snapshot was installed.
+    @discardableResult
+    public func reload(onlyIfChanged: Bool, logger: Logger) -> Bool {
+        if onlyIfChanged, SourceFingerprint(paths: PolicyLoader.sourcePaths(of: config)) == snapshot.fingerprint {
+            return false
+        }
+        do {
+            let next = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
+            lock.lock()
+            current = next
+            lock.unlock()
+            logger.notice("policies reloaded", metadata: [
+                "wicket.tenant": "\(config.name)", "wicket.policies": "\(next.enforced.policies.count)",
+            ])
+            return true
+        } catch {
+            logger.error("policy reload failed; the previous policies keep serving", metadata: [
+                "wicket.tenant": "\(config.name)", "wicket.error": "\(error)",
+            ])
+            return false
+        }
+    }
+}
+
+/// Opens one tenant's three SQLite files and master keys under `data_dir/tenants/NAME/`.
+public struct TenantStores {
+    public let keys: KeyStore
+    public let credentials: CredentialStore
+    public let audit: AuditStore
+    public let ring: MasterKeyRing
+
+    public init(config: WicketConfig, tenant: String) throws {
+        guard config.tenant(named: tenant) != nil else {
+            throw ConfigError("tenant `\(tenant)` is not defined in the configuration")
+        }
+        let directory = config.tenantDataDirectory(tenant)
+        keys = try KeyStore(directory: directory, tenant: tenant)
+        ring = try MasterKeyRing(directory: (directory as NSString).appendingPathComponent("master-keys"))
+        if ring.ids.isEmpty { _ = try ring.generate() }
+        credentials = try CredentialStore(directory: directory, tenant: tenant, ring: ring)
+        audit = try AuditStore(directory: directory, tenant: tenant)
+    }
+}

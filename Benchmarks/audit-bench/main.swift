@@ -40,7 +40,7 @@ final class Tally: @unchecked Sendable {
 }
 
 /// Runs `threads` threads appending for `seconds`; returns records per second.
-func auditRun(threads: Int, directory: String) throws -> (Double, Int) {
+func auditRun(threads: Int, directory: String) throws -> (Double, Int, Double, Double) {
     let store = try AuditStore(directory: directory, tenant: "bench")
     let deadline = Date().addingTimeInterval(seconds)
     let tally = Tally()
@@ -61,17 +61,18 @@ func auditRun(threads: Int, directory: String) throws -> (Double, Int) {
     }
     group.wait()
     let elapsed = Date().timeIntervalSince(start)
+    let transactions = store.transactionCount
     store.close()
-    return (Double(tally.total) / elapsed, tally.failures)
+    return (Double(tally.total) / elapsed, tally.failures, Double(tally.total) / Double(max(transactions, 1)), elapsed / Double(max(transactions, 1)) * 1000)
 }
 
 print("audit store: WAL, synchronous=FULL, \(seconds)s per run, data in \(root)")
 var baseline = 0.0
 for threads in [1, 4, 16, 64] {
-    let (rate, failures) = try auditRun(threads: threads, directory: root + "/audit-\(threads)")
+    let (rate, failures, batch, millis) = try auditRun(threads: threads, directory: root + "/audit-\(threads)")
     if threads == 1 { baseline = rate }
     let ratio = baseline > 0 ? rate / baseline : 0
-    print(String(format: "  %3d threads: %9.0f records/s  (%.1fx the 1-thread rate)%@", threads, rate, ratio,
+    print(String(format: "  %3d threads: %7.0f records/s  (%4.1fx the 1-thread rate), %5.1f records per commit, %.2f ms per commit%@", threads, rate, ratio, batch, millis,
                  failures > 0 ? " FAILURES: \(failures)" : ""))
 }
 

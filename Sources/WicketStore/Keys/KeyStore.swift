@@ -48,7 +48,7 @@ public final class KeyStore: Sendable {
         self.tenant = tenant
         self.logger = logger
         self.clock = clock
-        pool = ConnectionPool { () throws(StoreError) in
+        pool = ConnectionPool(maxIdle: 32) { () throws(StoreError) in
             try SQLiteConnection.openStore(path: path, synchronous: "FULL", busyTimeoutMilliseconds: 2000)
         }
         try pool.withConnection { connection throws(StoreError) in try Self.migrations.apply(to: connection) }

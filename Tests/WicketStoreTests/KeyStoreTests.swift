@@ -12,6 +12,9 @@ import Testing
             let identity = try #require(try store.authenticate(issued.key))
             #expect(identity == AuthenticatedKey(keyID: issued.keyID, tenant: "acme", member: "alex@company.com", agent: "maintenance-agent"))
             #expect(!"\(issued)".contains(issued.key))
+            var dumped = ""
+            dump(issued, to: &dumped)
+            #expect(!dumped.contains(String(issued.key.suffix(43))))
         }
     }
 

@@ -46,6 +46,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "cedar-bench", dependencies: ["Cedar"], path: "Benchmarks/cedar-bench"),
+        .executableTarget(name: "audit-bench", dependencies: ["WicketStore"], path: "Benchmarks/audit-bench"),
 
         .testTarget(name: "CedarTests", dependencies: ["Cedar"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WicketMCPTests", dependencies: ["WicketMCP"]),

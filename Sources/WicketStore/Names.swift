@@ -1,3 +1,9 @@
+/// Tenant names, as used in member keys and as directory names.
+public enum TenantName {
+    /// Whether `name` is a valid tenant name: `[a-z0-9-]{1,32}`.
+    public static func isValid(_ name: String) -> Bool { Names.isValidTenant(name) }
+}
+
 /// Validation of the names stored in and addressed by the stores.
 enum Names {
     /// Tenant names are `[a-z0-9-]{1,32}`; they appear inside member keys and file paths.

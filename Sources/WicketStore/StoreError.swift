@@ -18,6 +18,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidSecret = "invalid_secret"
         /// No key with that id exists.
         case unknownKey = "unknown_key"
+        /// The key is revoked (e.g. asked to rotate a revoked key).
+        case keyRevoked = "key_revoked"
         /// The master key file is missing, malformed or readable by group/other.
         case masterKey = "master_key"
         /// A sealed credential failed to open (tampered, moved, or sealed under an unknown key).

@@ -26,7 +26,12 @@ enum StoreFiles {
         guard fd >= 0 else {
             throw StoreError(.openFailed, "cannot create `\(path)`: \(String(cString: strerror(errno)))")
         }
-        close(fd)
+        defer { close(fd) }
+        // An existing file made with a looser mode (by hand, or a copy) is tightened.
+        var info = stat()
+        if fstat(fd, &info) == 0 && info.st_mode & 0o077 != 0 {
+            fchmod(fd, info.st_mode & 0o700)
+        }
     }
 
     static func join(_ directory: String, _ file: String) -> String {

@@ -33,6 +33,7 @@ import Testing
             #expect(read == expected)
             #expect(try store.record(id: id + 1) == nil)
             #expect(mode(dir + "/audit.sqlite") == 0o600)
+            #expect(mode(dir + "/audit.sqlite-wal") == 0o600)
         }
     }
 
@@ -179,6 +180,15 @@ import Testing
             try raw.execute("PRAGMA user_version = 99")
             let error = #expect(throws: StoreError.self) { try AuditStore(directory: dir, tenant: "acme") }
             #expect(error?.code == .schemaTooNew)
+        }
+    }
+
+    @Test func anExistingWorldReadableFileIsTightenedTo0600() throws {
+        try withTemporaryDirectory { dir in
+            #expect(FileManager.default.createFile(atPath: dir + "/audit.sqlite", contents: Data(), attributes: [.posixPermissions: 0o644]))
+            let store = try AuditStore(directory: dir, tenant: "acme")
+            try store.append(Self.exampleRecord())
+            #expect(mode(dir + "/audit.sqlite") == 0o600)
         }
     }
 

@@ -12,6 +12,9 @@ import Testing
             let identity = try #require(try store.authenticate(issued.key))
             #expect(identity == AuthenticatedKey(keyID: issued.keyID, tenant: "acme", member: "alex@company.com", agent: "maintenance-agent"))
             #expect(!"\(issued)".contains(issued.key))
+            var dumped = ""
+            dump(issued, to: &dumped)
+            #expect(!dumped.contains(String(issued.key.suffix(43))))
         }
     }
 
@@ -78,8 +81,10 @@ import Testing
             #expect(try store.authenticate(old.key) == nil)
             #expect(try store.authenticate(new.key)?.member == "alex@company.com")
             #expect(try store.authenticate(new.key)?.agent == "agent")
-            #expect(throws: StoreError.self) { try store.rotate(keyID: old.keyID) }
-            #expect(throws: StoreError.self) { try store.rotate(keyID: "ffffffffffffffff") }
+            #expect(throws: StoreError(.keyRevoked, "key `\(old.keyID)` is revoked; issue a new key instead")) { try store.rotate(keyID: old.keyID) }
+            let unknown = #expect(throws: StoreError.self) { try store.rotate(keyID: "ffffffffffffffff") }
+            #expect(unknown?.code == .unknownKey)
+            #expect(try store.list().count == 2)  // nothing half-done by the failed rotations
         }
     }
 

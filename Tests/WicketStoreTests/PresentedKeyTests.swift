@@ -61,5 +61,9 @@ import Testing
         let key = try PresentedKey.parse("wk_acme_0123456789abcdef_\(Self.secret43)")
         #expect(!"\(key)".contains(Self.secret43))
         #expect(!String(reflecting: key).contains(Self.secret43))
+        var dumped = ""
+        dump(key, to: &dumped)
+        #expect(!dumped.contains("0, 1, 2") && !dumped.contains("- 31"))
+        #expect(dumped.contains("redacted"))
     }
 }

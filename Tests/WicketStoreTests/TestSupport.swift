@@ -2,6 +2,7 @@ import Foundation
 @testable import WicketStore
 
 /// Runs `body` with a fresh temporary directory, removed afterwards.
+@discardableResult
 func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
     var template = Array((NSTemporaryDirectory() + "wicket-store-XXXXXX").utf8CString)
     let created = template.withUnsafeMutableBufferPointer { buffer in

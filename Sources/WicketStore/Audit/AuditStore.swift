@@ -157,8 +157,9 @@ public final class AuditStore: Sendable {
         return connection.changes
     }
 
-    /// How many write transactions have been attempted so far (group commit makes this < appends).
-    var transactionCount: Int { writer.transactionCount }
+    /// How many write transactions the writer has attempted since open (a metric: with group
+    /// commit it grows slower than the number of appends under concurrency).
+    public var transactionCount: Int { writer.transactionCount }
 
     /// Commits what is pending and stops the writer; later appends throw `closed`.
     public func close() {

@@ -38,7 +38,7 @@ public final class CredentialStore: Sendable {
         try StoreFiles.ensurePrivateFile(path)
         self.tenant = tenant
         self.ring = ring
-        pool = ConnectionPool { () throws(StoreError) in
+        pool = ConnectionPool(maxIdle: 32) { () throws(StoreError) in
             let connection = try SQLiteConnection.openStore(path: path, synchronous: "FULL")
             // Overwritten and deleted sealed blobs are zeroed in the file, not left in free pages.
             try connection.execute("PRAGMA secure_delete = ON")
@@ -53,7 +53,7 @@ public final class CredentialStore: Sendable {
         var out = Array("wicket-credential-v1".utf8)
         for part in [tenant, member, server] {
             let bytes = Array(part.utf8)
-            let length = UInt32(bytes.count)
+            let length = UInt32(clamping: bytes.count)
             out += [UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)]
             out += bytes
         }

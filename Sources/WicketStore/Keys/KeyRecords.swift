@@ -1,13 +1,14 @@
 import Foundation
 
 /// A key just issued: the only moment the full key string exists. Its description is redacted.
-public struct IssuedKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct IssuedKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The public key id.
     public let keyID: String
     /// The full key (`wk_<tenant>_<keyid>_<secret>`) to hand to the member once; not stored anywhere.
     public let key: String
     public var description: String { "IssuedKey(\(keyID), <redacted>)" }
     public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["keyID": keyID, "key": "<redacted>"]) }
 }
 
 /// The identity a valid, unrevoked key stands for.

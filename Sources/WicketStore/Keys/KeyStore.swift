@@ -48,7 +48,7 @@ public final class KeyStore: Sendable {
         self.tenant = tenant
         self.logger = logger
         self.clock = clock
-        pool = ConnectionPool { () throws(StoreError) in
+        pool = ConnectionPool(maxIdle: 32) { () throws(StoreError) in
             try SQLiteConnection.openStore(path: path, synchronous: "FULL", busyTimeoutMilliseconds: 2000)
         }
         try pool.withConnection { connection throws(StoreError) in try Self.migrations.apply(to: connection) }
@@ -182,7 +182,7 @@ public final class KeyStore: Sendable {
     }
 
     /// Issues a new key for the same member and agent and revokes the old one, atomically.
-    /// Rotating a revoked key is refused (`unknownKey` is not used: the error says it is revoked).
+    /// Rotating a revoked key is refused (`keyRevoked`); an unknown id is `unknownKey`.
     public func rotate(keyID: String) throws(StoreError) -> IssuedKey {
         try pool.withConnection { connection throws(StoreError) in
             try connection.transaction { () throws(StoreError) in
@@ -193,7 +193,7 @@ public final class KeyStore: Sendable {
                     throw StoreError(.unknownKey, "no key with id `\(Names.printable(keyID))` in tenant `\(tenant)`")
                 }
                 guard select.isNull(2) else {
-                    throw StoreError(.unknownKey, "key `\(Names.printable(keyID))` is revoked; issue a new key instead")
+                    throw StoreError(.keyRevoked, "key `\(Names.printable(keyID))` is revoked; issue a new key instead")
                 }
                 select.reset()
                 let issued = try insertKey(connection, member: member, agent: agent)

@@ -5,7 +5,7 @@
 /// - `secret`: 43 base64url characters, the canonical unpadded encoding of 32 random bytes.
 ///
 /// The description never shows the secret.
-public struct PresentedKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct PresentedKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The tenant the key belongs to; route the request to that tenant's stores only.
     public let tenant: String
     /// The public key id (as shown by `wicket keys list`).
@@ -74,6 +74,9 @@ public struct PresentedKey: Sendable, CustomStringConvertible, CustomDebugString
 
     public var description: String { "wk_\(tenant)_\(keyID)_<redacted>" }
     public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["tenant": tenant, "keyID": keyID, "secret": "<redacted>"])
+    }
 
     private static func isLowerHex(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)

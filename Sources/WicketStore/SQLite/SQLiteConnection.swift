@@ -38,8 +38,8 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Turns a SQLite return code into a `StoreError` carrying SQLite's message (never bound values).
     @discardableResult
-    func check(_ rc: Int32, _ what: @autoclosure () -> String, accept: Set<Int32> = [SQLITE_OK]) throws(StoreError) -> Int32 {
-        if accept.contains(rc) { return rc }
+    func check(_ rc: Int32, _ what: @autoclosure () -> String) throws(StoreError) -> Int32 {
+        if rc == SQLITE_OK { return rc }
         let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
         let primary = rc & 0xff
         let code: StoreError.Code = (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) ? .busy : .sqlite
@@ -127,7 +127,8 @@ final class SQLiteStatement {
                     guard let base = buffer.baseAddress, buffer.count > 0 else {
                         return sqlite3_bind_zeroblob(stmt, index, 0)
                     }
-                    return sqlite3_bind_blob(stmt, index, base, Int32(buffer.count), sqliteTransient)
+                    guard let length = Int32(exactly: buffer.count) else { return SQLITE_TOOBIG }
+                    return sqlite3_bind_blob(stmt, index, base, length, sqliteTransient)
                 }
             }
             try connection.check(rc, "bind")

@@ -1,0 +1,105 @@
+// audit-bench: records per second of the audit store with its durability (WAL, synchronous=FULL,
+// group commit), and the cost of one member-key authentication.
+//
+//   swift build -c release --product audit-bench && .build/release/audit-bench [DIR] [SECONDS]
+//
+// Reports ratios within one run: N threads against 1 thread (1 thread = one commit per record,
+// the no-group-commit baseline). DIR defaults to a fresh directory under the current one (a real
+// disk, not tmpfs, so that fsync costs what it costs in production).
+import Foundation
+import WicketStore
+
+let arguments = CommandLine.arguments
+let root = arguments.count > 1 ? arguments[1] : FileManager.default.currentDirectoryPath + "/.build/audit-bench-data"
+let seconds = arguments.count > 2 ? (Double(arguments[2]) ?? 3) : 3
+try? FileManager.default.removeItem(atPath: root)
+
+func record(_ thread: Int, _ i: Int) -> AuditRecord {
+    AuditRecord(
+        tenant: "bench", member: "alex@company.com", agent: "maintenance-agent", keyID: "0123456789abcdef",
+        sourceIP: "203.0.113.42", geoCountry: "US", geoRegion: "VA", geoCity: "Ashburn",
+        server: "database", method: "tools/call", targetKind: .tool, targetName: "delete_records",
+        resource: "prod.customer_records", timeMicros: Int64(Date().timeIntervalSince1970 * 1_000_000),
+        sessionID: "mcp_sess_7k91", requestID: "req-\(thread)-\(i)", decision: .deny, httpStatus: 403,
+        policies: [.init(id: "policy0", annotations: ["id": "release-window block", "reason": "allowed: 9–17"])],
+        contextValues: [.init(name: "context.time.hour", value: "3")], latencyMicros: 42)
+}
+
+/// Counts shared by the benchmark threads.
+final class Tally: @unchecked Sendable {
+    // @unchecked Sendable: every access holds `lock`.
+    private let lock = NSLock()
+    private(set) var total = 0
+    private(set) var failures = 0
+    func add(_ count: Int, failed: Int) {
+        lock.lock()
+        total += count
+        failures += failed
+        lock.unlock()
+    }
+}
+
+/// Runs `threads` threads appending for `seconds`; returns records per second.
+func auditRun(threads: Int, directory: String) throws -> (Double, Int, Double, Double) {
+    let store = try AuditStore(directory: directory, tenant: "bench")
+    let deadline = Date().addingTimeInterval(seconds)
+    let tally = Tally()
+    let group = DispatchGroup()
+    let start = Date()
+    for t in 0..<threads {
+        group.enter()
+        Thread {
+            var count = 0
+            var failed = 0
+            while Date() < deadline {
+                do { try store.append(record(t, count)) } catch { failed += 1 }
+                count += 1
+            }
+            tally.add(count - failed, failed: failed)
+            group.leave()
+        }.start()
+    }
+    group.wait()
+    let elapsed = Date().timeIntervalSince(start)
+    let transactions = store.transactionCount
+    store.close()
+    return (Double(tally.total) / elapsed, tally.failures, Double(tally.total) / Double(max(transactions, 1)), elapsed / Double(max(transactions, 1)) * 1000)
+}
+
+print("audit store: WAL, synchronous=FULL, \(seconds)s per run, data in \(root)")
+var baseline = 0.0
+for threads in [1, 4, 16, 64] {
+    let (rate, failures, batch, millis) = try auditRun(threads: threads, directory: root + "/audit-\(threads)")
+    if threads == 1 { baseline = rate }
+    let ratio = baseline > 0 ? rate / baseline : 0
+    print(String(format: "  %3d threads: %7.0f records/s  (%4.1fx the 1-thread rate), %5.1f records per commit, %.2f ms per commit%@", threads, rate, ratio, batch, millis,
+                 failures > 0 ? " FAILURES: \(failures)" : ""))
+}
+
+// Authentication: one indexed read per call on a pooled connection, plus the hash.
+func authenticationRun() throws {
+    let keys = try KeyStore(directory: root + "/keys", tenant: "bench")
+    let issued = try (0..<1000).map { try keys.issue(member: "m\($0)@company.com", agent: "agent") }
+    for key in issued { _ = try keys.authenticate(key.key) }  // warm up; also sets last-used once
+    let iterations = 200_000
+    var start = Date()
+    var misses = 0
+    for i in 0..<iterations where try keys.authenticate(issued[i % issued.count].key) == nil { misses += 1 }
+    let single = Date().timeIntervalSince(start) / Double(iterations) * 1_000_000
+    print(String(format: "authenticate: %.2f µs per call, 1 thread, 1000 keys%@", single, misses > 0 ? " MISSES: \(misses)" : ""))
+
+    let threads = 8
+    start = Date()
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+        for i in 0..<(iterations / threads) { _ = try? keys.authenticate(issued[(i + t * 97) % issued.count].key) }
+    }
+    let perCall = Date().timeIntervalSince(start) / Double(iterations) * 1_000_000
+    print(String(format: "authenticate: %.2f µs per call (wall time / calls), %d threads on %d cores", perCall, threads,
+                 ProcessInfo.processInfo.activeProcessorCount))
+    let invalid = "wk_bench_0123456789abcdef_" + String(repeating: "A", count: 43)
+    start = Date()
+    for _ in 0..<iterations { _ = try keys.authenticate(invalid) }
+    print(String(format: "authenticate (unknown key id): %.2f µs per call", Date().timeIntervalSince(start) / Double(iterations) * 1_000_000))
+}
+try authenticationRun()
+try? FileManager.default.removeItem(atPath: root)

@@ -36,11 +36,28 @@ test-e2e: deps venv
 	$(SWIFT) build
 	WICKET_BIN=$(CURDIR)/.build/debug/wicket $(PY) -m pytest -q e2e
 
+run: deps venv
+	$(SWIFT) build
+	WICKET_BIN=$(CURDIR)/.build/debug/wicket PYTHON=$(CURDIR)/$(PY) scripts/run-demo.sh
+
+stop:
+	scripts/stop-demo.sh
+
 bench-cedar: deps venv
 	$(SWIFT) build -c release --product cedar-bench
 	.build/release/cedar-bench Benchmarks/cedar-workload
+	$(PY) Benchmarks/cedarpy_bench.py Benchmarks/cedar-workload
 
-bench: bench-cedar
+bench-audit: deps
+	$(SWIFT) build -c release --product audit-bench
+	.build/release/audit-bench
+
+bench-path: deps venv
+	$(SWIFT) build -c release --product wicket
+	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/path-bench.sh
+
+# Release builds, ratios against baselines measured in the same run; numbers go to docs/benchmarks.md.
+bench: bench-cedar bench-audit bench-path
 
 clean:
 	rm -rf .build $(RUN_DIR)

@@ -22,6 +22,9 @@ public struct WicketConfig: Sendable {
     public var logLevel: String
     /// How often policy files are checked for changes, in seconds (0 = only on SIGHUP).
     public var reloadInterval: Int
+    /// `full` (default): every audit commit is fsynced and survives power loss. `normal`: a record is
+    /// in the WAL before the answer leaves and survives a crash of Wicket, not of the machine.
+    public var auditSync: String
     public var tenants: [TenantConfig]
     public var upstreams: [UpstreamConfig]
 
@@ -101,7 +104,7 @@ extension WicketConfig {
         try reader.allowOnly(["server", "tenant", "upstream"])
         let server = try reader.table("server") ?? TableReader([:], where: "server")
         try server.allowOnly(["socket", "socket_mode", "socket_group", "threads", "max_body_bytes", "data_dir",
-                              "geoip_database", "trusted_proxies", "log_level", "reload_interval"])
+                              "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync"])
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") ? path : ((baseDirectory as NSString).appendingPathComponent(path) as NSString).standardizingPath
         }
@@ -120,7 +123,11 @@ extension WicketConfig {
             trustedProxies: try server.strings("trusted_proxies") ?? [],
             logLevel: try server.string("log_level") ?? "info",
             reloadInterval: try server.integer("reload_interval") ?? 2,
+            auditSync: try server.string("audit_sync") ?? "full",
             tenants: [], upstreams: [])
+        guard ["full", "normal"].contains(config.auditSync) else {
+            throw ConfigError("`server.audit_sync` must be `full` or `normal`, not `\(config.auditSync)`")
+        }
         guard (1...256).contains(config.threads) else { throw ConfigError("`server.threads` must be between 1 and 256") }
         guard config.maxBodyBytes >= 1024 else { throw ConfigError("`server.max_body_bytes` must be at least 1024") }
 

@@ -70,6 +70,7 @@ public struct SetupInitializer {
         trusted_proxies = [\(proxies)]  # believe X-Forwarded-For only from these (CIDR)
         log_level = "info"
         reload_interval = 2             # seconds between policy file checks; SIGHUP reloads at once
+        audit_sync = "full"             # full: each audit commit fsynced; normal: survives a Wicket crash, not power loss
 
         [[tenant]]
         name = "acme"

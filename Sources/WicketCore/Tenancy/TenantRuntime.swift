@@ -73,6 +73,7 @@ public struct TenantStores {
         ring = try MasterKeyRing(directory: (directory as NSString).appendingPathComponent("master-keys"))
         if ring.ids.isEmpty { _ = try ring.generate() }
         credentials = try CredentialStore(directory: directory, tenant: tenant, ring: ring)
-        audit = try AuditStore(directory: directory, tenant: tenant)
+        audit = try AuditStore(directory: directory, tenant: tenant,
+                               durability: AuditStore.Durability(rawValue: config.auditSync) ?? .full)
     }
 }

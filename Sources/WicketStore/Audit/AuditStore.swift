@@ -61,19 +61,28 @@ public final class AuditStore: Sendable {
         INSERT INTO audit (\(columns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// Opens (creating if needed) `<directory>/audit.sqlite` for `tenant` and starts its writer thread.
-    public convenience init(directory: String, tenant: String) throws(StoreError) {
-        try self.init(directory: directory, tenant: tenant, busyTimeoutMilliseconds: 5000)
+    /// When a committed record is safe.
+    public enum Durability: String, Sendable {
+        /// `synchronous = FULL`: every group commit is fsynced; a record survives power loss.
+        case full
+        /// `synchronous = NORMAL` (WAL): a record is in the WAL before the answer leaves and survives a
+        /// crash or kill of Wicket, but the last commits may be lost if the machine loses power.
+        case normal
     }
 
-    init(directory: String, tenant: String, busyTimeoutMilliseconds: Int32) throws(StoreError) {
+    /// Opens (creating if needed) `<directory>/audit.sqlite` for `tenant` and starts its writer thread.
+    public convenience init(directory: String, tenant: String, durability: Durability = .full) throws(StoreError) {
+        try self.init(directory: directory, tenant: tenant, busyTimeoutMilliseconds: 5000, durability: durability)
+    }
+
+    init(directory: String, tenant: String, busyTimeoutMilliseconds: Int32, durability: Durability = .full) throws(StoreError) {
         try Names.validateTenant(tenant)
         try StoreFiles.ensureDirectory(directory)
         let path = StoreFiles.join(directory, "audit.sqlite")
         try StoreFiles.ensurePrivateFile(path)
         self.tenant = tenant
         self.path = path
-        let connection = try SQLiteConnection.openStore(path: path, synchronous: "FULL", busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        let connection = try SQLiteConnection.openStore(path: path, synchronous: durability == .full ? "FULL" : "NORMAL", busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         try Self.migrations.apply(to: connection)
         writer = AuditWriter(connection: connection, insertSQL: Self.insertSQL)
         readers = ConnectionPool(maxIdle: 4) { () throws(StoreError) in

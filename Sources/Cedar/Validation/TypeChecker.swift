@@ -133,7 +133,10 @@ struct TypeChecker {
             return (.bool(type == name.qualified ? .tt : .ff), [])
         case .binary(let op, let x1, let x2):
             let types = try typesOf([x1, x2], c, depth: d)
-            return try typeOfBinary(op, types[0], types[1], x1, x2, c)
+            guard let t1 = types.first, let t2 = types.last, types.count == 2 else {
+                throw Failure(code: .unexpectedType, message: "an operator is missing an operand")
+            }
+            return try typeOfBinary(op, t1, t2, x1, x2, c)
         case .hasAttr(let x1, let attribute):
             let (t1, _) = try typeOf(x1, c, depth: d)
             switch t1 {
@@ -345,11 +348,11 @@ struct TypeChecker {
 
     private func typeOfCall(_ function: String, _ types: [ValidatorType], _ arguments: [Expr]) throws(Failure) -> ValidatorType {
         if let result = Self.constructorTypes[function] {
-            guard arguments.count == 1 else {
+            guard arguments.count == 1, let argument = arguments.first else {
                 throw Failure(code: .extensionError,
                               message: "wrong number of arguments in extension function application. Expected 1, got \(arguments.count)")
             }
-            guard case .literal(.string(let text)) = arguments[0] else {
+            guard case .literal(.string(let text)) = argument else {
                 throw Failure(code: .extensionError, message: "extension constructors may not be called with non-literal expressions")
             }
             guard Extensions.construct(function, text) != nil else {
@@ -426,7 +429,9 @@ struct TypeChecker {
 
     private func incompatible(_ types: [ValidatorType]) -> Failure {
         let names = types.map(\.description)
-        let list = names.count == 2 ? "\(names[0]) and \(names[1])" : names.dropLast().joined(separator: ", ") + ", and " + (names.last ?? "")
+        let list = names.count <= 2
+            ? names.joined(separator: " and ")
+            : names.dropLast().joined(separator: ", ") + ", and " + (names.last ?? "")
         return Failure(code: .incompatibleTypes, message: "the types \(list) are not compatible")
     }
 

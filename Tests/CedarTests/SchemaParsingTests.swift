@@ -69,6 +69,17 @@ import Testing
         #expect(throws: SchemaError.self) { try Schema(cedarText: "entity A; entity A;") }
     }
 
+    @Test func deepNestingIsAnErrorNotACrash() {
+        let deep = String(repeating: "Set<", count: 10_000) + "Long" + String(repeating: ">", count: 10_000)
+        #expect(throws: SchemaError.self) { try Schema(cedarText: "entity A = { x: \(deep) };") }
+        let json = String(repeating: #"{"type": "Set", "element": "#, count: 300) + #"{"type": "Long"}"# + String(repeating: "}", count: 300)
+        #expect(throws: SchemaError.self) { try Schema(json: #"{"": {"entityTypes": {"A": {"shape": {"type": "Record", "attributes": {"x": "# + json + "}}}}}}") }
+    }
+
+    @Test func jsonDuplicateKeysAreRejected() {
+        #expect(throws: SchemaError.self) { try Schema(json: #"{"": {"entityTypes": {"A": {}, "A": {}}}}"#) }
+    }
+
     @Test func parsesTheJSONFormat() throws {
         let json = """
             {"NS": {"entityTypes": {

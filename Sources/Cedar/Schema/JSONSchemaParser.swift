@@ -5,7 +5,11 @@ struct JSONSchemaParser {
     let filename: String
 
     func parse(_ data: Data) throws(SchemaError) -> [RawNamespace] {
-        guard let root = SchemaJSON.parse(data) else { throw fail(.invalidJSON, "the schema is not valid JSON") }
+        let root: SchemaJSON
+        switch SchemaJSON.parse(data) {
+        case .success(let json): root = json
+        case .failure(let error): throw fail(.invalidJSON, "the schema is not valid JSON: \(error.description)")
+        }
         guard let object = root.objectValue else { throw fail("the schema must be a JSON object of namespaces") }
         var namespaces: [RawNamespace] = []
         for name in object.keys.sorted() {

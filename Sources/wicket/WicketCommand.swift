@@ -13,6 +13,9 @@ struct WicketCommand: ParsableCommand {
             KeysCommand.self,
             CredsCommand.self,
             AuditCommand.self,
+            CheckCommand.self,
+            TestCommand.self,
+            SchemaCommand.self,
         ]
     )
 }

@@ -78,8 +78,8 @@ forbid (
 when { context.time.hour < 9 || context.time.hour > 17 };
 """# + "\n"),
         ("schema.cedarschema", #"""
-// What Wicket passes to Cedar for the `database` server (namespace ServiceMCP).
-// `wicket schema --config wicket.toml --tenant acme --tools tools.json` writes this from a server's tools/list.
+// What Wicket passes to Cedar for `database` (namespace ServiceMCP).
+// Written by `wicket schema`; regenerate it when the server's tools change.
 namespace ServiceMCP {
     type Time = {
         hour: Long,          // 0–23 in the tenant's time zone
@@ -122,6 +122,76 @@ namespace ServiceMCP {
     action "delete_records", "drop_table", "query", "post_message"
         in ["tools/call"]
         appliesTo { principal: User, resource: [Resource, Server], context: Context };
+}
+"""# + "\n"),
+        ("tests/database.json", #"""
+{
+  "server": "database",
+  "namespace": "ServiceMCP",
+  "tests": [
+    {
+      "name": "the seed scenario: no deletes at 03:04",
+      "member": "alex@company.com", "agent": "maintenance-agent",
+      "tool": "delete_records", "resource": "prod.customer_records",
+      "time": "2026-04-16T03:04:18Z", "source_ip": "203.0.113.42",
+      "geo": { "country": "US", "region": "VA", "city": "Ashburn" },
+      "expect": "deny", "determining": ["release-window block"]
+    },
+    {
+      "name": "the same delete at 11:00 is allowed",
+      "member": "alex@company.com", "agent": "maintenance-agent",
+      "tool": "delete_records", "resource": "prod.customer_records",
+      "time": "2026-04-16T11:00:00Z", "source_ip": "203.0.113.42",
+      "geo": { "country": "US", "region": "VA", "city": "Ashburn" },
+      "expect": "allow", "determining": ["engineers call tools"]
+    },
+    {
+      "name": "17:59 is still inside the window",
+      "member": "alex@company.com", "agent": "maintenance-agent",
+      "tool": "drop_table", "resource": "staging.events",
+      "time": "2026-04-16T17:59:00Z", "source_ip": "10.1.2.3",
+      "expect": "allow"
+    },
+    {
+      "name": "18:00 is outside",
+      "member": "alex@company.com", "agent": "maintenance-agent",
+      "tool": "drop_table", "resource": "staging.events",
+      "time": "2026-04-16T18:00:00Z", "source_ip": "10.1.2.3",
+      "expect": "deny", "determining": ["release-window block"]
+    },
+    {
+      "name": "production deletes only from the office or the US",
+      "member": "alex@company.com", "agent": "maintenance-agent",
+      "tool": "delete_records", "resource": "prod.customer_records",
+      "time": "2026-04-16T11:00:00Z", "source_ip": "198.51.100.10",
+      "geo": { "country": "DE", "region": "HE", "city": "Frankfurt am Main" },
+      "expect": "deny", "determining": ["prod from known places"]
+    },
+    {
+      "name": "support may query",
+      "member": "sam@company.com", "agent": "support-bot",
+      "tool": "query", "resource": "prod.tickets",
+      "expect": "allow", "determining": ["support reads and posts"]
+    },
+    {
+      "name": "support may not delete",
+      "member": "sam@company.com", "agent": "support-bot",
+      "tool": "delete_records", "resource": "staging.tickets",
+      "expect": "deny"
+    },
+    {
+      "name": "every member may list tools",
+      "member": "sam@company.com", "agent": "support-bot",
+      "method": "tools/list",
+      "expect": "allow", "determining": ["session and discovery"]
+    },
+    {
+      "name": "strangers get nothing",
+      "member": "mallory@elsewhere.example", "agent": "unknown",
+      "method": "tools/list",
+      "expect": "deny", "determining": []
+    }
+  ]
 }
 """# + "\n"),
     ]

@@ -1,0 +1,100 @@
+import Foundation
+
+/// `wicket schema`: the Cedar schema of exactly what Wicket passes to Cedar for a tenant's upstream
+/// servers — the context (time, source_ip, geo, agent, session, server, method), the member and group
+/// types, and one action per tool — so every policy can be validated against it.
+public enum SchemaGenerator {
+    public struct ToolsError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// One namespace block per upstream of the tenant, in configuration order.
+    public static func schema(for tenant: String, config: WicketConfig, tools: [String]) -> String {
+        var namespaces: [(namespace: String, servers: [String])] = []
+        for upstream in config.upstreams where upstream.tenant == tenant {
+            if let index = namespaces.firstIndex(where: { $0.namespace == upstream.namespace }) {
+                namespaces[index].servers.append(upstream.name)
+            } else {
+                namespaces.append((upstream.namespace, [upstream.name]))
+            }
+        }
+        return namespaces.map { block(namespace: $0.namespace, servers: $0.servers, tools: tools) }.joined(separator: "\n")
+    }
+
+    static func block(namespace: String, servers: [String], tools: [String]) -> String {
+        let names = tools.map(quote).joined(separator: ", ")
+        let toolLines = tools.isEmpty
+            ? "    // no tools given: pass --tools with a saved tools/list answer\n"
+            : """
+                action \(names)
+                    in ["tools/call"]
+                    appliesTo { principal: User, resource: [Resource, Server], context: Context };
+
+            """
+        return """
+            // What Wicket passes to Cedar for \(servers.map { "`\($0)`" }.joined(separator: ", ")) (namespace \(namespace)).
+            // Written by `wicket schema`; regenerate it when the server's tools change.
+            namespace \(namespace) {
+                type Time = {
+                    hour: Long,          // 0–23 in the tenant's time zone
+                    minute: Long,
+                    weekday: Long,       // ISO 8601: Monday = 1 … Sunday = 7
+                    date: String,        // "2026-04-16"
+                    now: datetime,       // UTC
+                };
+                type Geo = { country?: String, region?: String, city?: String };
+                type Context = {
+                    time: Time,
+                    source_ip: ipaddr,
+                    geo: Geo,
+                    agent: String,
+                    session?: String,
+                    server: String,
+                    method: String,
+                };
+
+                entity Group;
+                entity User in [Group] = { name?: String, department?: String };
+                entity Server = { name: String };
+                entity Resource in [Server] = { name: String, server: String };
+                entity Prompt in [Server] = { name: String, server: String };
+
+                action "session", "discovery";
+                action "initialize", "ping", "notifications/initialized", "notifications/cancelled",
+                       "notifications/progress", "notifications/roots/list_changed", "logging/setLevel",
+                       "stream/open", "session/end", "client/response"
+                    in ["session"]
+                    appliesTo { principal: User, resource: Server, context: Context };
+                action "tools/list", "resources/list", "resources/templates/list", "prompts/list"
+                    in ["discovery"]
+                    appliesTo { principal: User, resource: Server, context: Context };
+                action "resources/read", "resources/subscribe", "resources/unsubscribe", "completion/complete"
+                    appliesTo { principal: User, resource: [Resource, Server], context: Context };
+                action "prompts/get"
+                    appliesTo { principal: User, resource: [Prompt, Server], context: Context };
+                action "tools/call";
+            \(toolLines)}
+
+            """
+    }
+
+    /// Tool names from a saved `tools/list` answer: the JSON-RPC response, its `result`, or a bare list.
+    public static func toolNames(fromToolsList data: Data) throws -> [String] {
+        guard let json = try? JSONSerialization.jsonObject(with: data) else {
+            throw ToolsError(description: "the tools file is not JSON")
+        }
+        var node: Any = json
+        if let object = node as? [String: Any], let result = object["result"] { node = result }
+        if let object = node as? [String: Any], let tools = object["tools"] { node = tools }
+        guard let list = node as? [[String: Any]] else {
+            throw ToolsError(description: "expected a tools/list answer: {\"tools\": [{\"name\": …}, …]}")
+        }
+        let names = list.compactMap { $0["name"] as? String }
+        guard names.count == list.count else { throw ToolsError(description: "every tool needs a string `name`") }
+        return names
+    }
+
+    private static func quote(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}

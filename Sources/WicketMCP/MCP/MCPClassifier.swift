@@ -14,7 +14,7 @@ public struct MCPClassifier: Sendable {
     /// Classifies `request`, or throws why it must be refused.
     public func classify(_ request: MCPHTTPRequest) throws(MCPRequestError) -> MCPClassification {
         let method: String
-        if Self.equalsASCIICaseInsensitive(request.method, "POST") {
+        if request.method == "POST" || Self.equalsASCIICaseInsensitive(request.method, "POST") {
             method = "POST"
         } else if Self.equalsASCIICaseInsensitive(request.method, "GET") {
             method = "GET"
@@ -80,6 +80,7 @@ public struct MCPClassifier: Sendable {
     /// `application/json`, optionally with parameters (`; charset=utf-8`), any case.
     static func isJSONContentType(_ header: String?) -> Bool {
         guard let header else { return false }
+        if header == "application/json" { return true }
         var utf8 = header.utf8[...]
         if let semicolon = utf8.firstIndex(of: UInt8(ascii: ";")) { utf8 = utf8[..<semicolon] }
         while let first = utf8.first, first == 0x20 || first == 0x09 { utf8 = utf8.dropFirst() }

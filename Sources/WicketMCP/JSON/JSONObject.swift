@@ -27,12 +27,20 @@ public struct JSONObject: Sendable, Equatable {
 
     /// The value of the member whose key is exactly `key` (compared byte for byte).
     public subscript(key: String) -> JSONValue? {
+        // Not `==`: Swift compares strings by canonical equivalence (U+212A KELVIN SIGN equals
+        // `K`), and a lookup must find exactly the key the upstream server will read.
         let length = key.utf8.count
-        for member in members where member.key.utf8.count == length {
-            // `==` is Swift's canonical equivalence (it equates U+212A KELVIN SIGN with `K`), so
-            // it only pre-filters; the bytes decide.
-            if member.key == key, member.key.utf8.elementsEqual(key.utf8) { return member.value }
+        for member in members where member.key.utf8.count == length && Self.sameBytes(member.key, key) {
+            return member.value
         }
         return nil
+    }
+
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { pa in
+            b.utf8.withContiguousStorageIfAvailable { pb in pa.elementsEqual(pb) }
+        }
+        if let fast, let equal = fast { return equal }
+        return a.utf8.elementsEqual(b.utf8)
     }
 }

@@ -4,6 +4,24 @@
 /// Checks, in order: HTTP method; `MCP-Protocol-Version`; `Mcp-Session-Id`; GET/DELETE rules; body
 /// size (413); `Content-Type` (415); strict JSON (-32700); JSON-RPC 2.0 shape (-32600); batch rules
 /// (-32600); each method's target (-32602); `Mcp-Method`/`Mcp-Name` agreement (-32020).
+///
+/// Where the specifications leave room, Wicket decides:
+/// - No `MCP-Protocol-Version` → 2025-03-26 (the transport spec's rule); an unknown value → 400
+///   with -32600 (not 2026's -32022, which would tell a client the upstream is modern).
+/// - 2026-07-28 is stateless: `Mcp-Session-Id` is ignored (``MCPClassification/sessionID`` is nil),
+///   GET and DELETE are 405, and a client response is -32600 (the revision has no server requests).
+///   `Mcp-Method` is required on every message with a method; `Mcp-Name` on `tools/call`,
+///   `prompts/get` (`params.name`) and `resources/read` (`params.uri`), `=?UTF-8?B?…?=` decoded.
+///   A `params._meta` protocol version that differs from the header is a mismatch.
+/// - Earlier revisions: `Mcp-Method`/`Mcp-Name` are optional but must agree when present, so an
+///   intermediary routing on them never sees a different call than the upstream.
+/// - A missing or mistyped target (`tools/call` without a non-empty string `params.name`,
+///   non-object `params.arguments`…) is -32602 "Invalid params", as MCP uses it for tools.
+/// - Batches (2025-03-26 only): at most ``MCPLimits/maxBatchCount`` messages; no `initialize`;
+///   requests/notifications and responses are never mixed; one invalid element refuses the whole
+///   batch (without an id). Unknown top-level members of a message are refused.
+/// - POST needs `Content-Type: application/json` (415 otherwise); GET and DELETE must have no
+///   body; DELETE needs `Mcp-Session-Id`. `Accept` is not checked (406 is the upstream's call).
 public struct MCPClassifier: Sendable {
     public var limits: MCPLimits
 
@@ -14,7 +32,7 @@ public struct MCPClassifier: Sendable {
     /// Classifies `request`, or throws why it must be refused.
     public func classify(_ request: MCPHTTPRequest) throws(MCPRequestError) -> MCPClassification {
         let method: String
-        if Self.equalsASCIICaseInsensitive(request.method, "POST") {
+        if request.method == "POST" || Self.equalsASCIICaseInsensitive(request.method, "POST") {
             method = "POST"
         } else if Self.equalsASCIICaseInsensitive(request.method, "GET") {
             method = "GET"
@@ -80,6 +98,7 @@ public struct MCPClassifier: Sendable {
     /// `application/json`, optionally with parameters (`; charset=utf-8`), any case.
     static func isJSONContentType(_ header: String?) -> Bool {
         guard let header else { return false }
+        if header == "application/json" { return true }
         var utf8 = header.utf8[...]
         if let semicolon = utf8.firstIndex(of: UInt8(ascii: ";")) { utf8 = utf8[..<semicolon] }
         while let first = utf8.first, first == 0x20 || first == 0x09 { utf8 = utf8.dropFirst() }

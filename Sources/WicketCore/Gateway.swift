@@ -11,6 +11,7 @@ public final class Gateway: @unchecked Sendable {
     public let config: WicketConfig
     public let pipeline: DecisionPipeline
     let tenants: [String: TenantRuntime]
+    let geo: GeoSource
     let server: FastCGIServer
     let logger: Logger
     private let stopping = StopFlag()
@@ -23,7 +24,8 @@ public final class Gateway: @unchecked Sendable {
             tenants[tenant.name] = try TenantRuntime(config: tenant, wicket: config, logger: logger)
         }
         self.tenants = tenants
-        let geo = try config.geoDatabase.map { (path) throws in try GeoDatabase(path: path) }
+        let geo = try GeoSource(path: config.geoDatabase)
+        self.geo = geo
         let pipeline = try DecisionPipeline(config: config, tenants: tenants, geo: geo, clock: clock, logger: logger)
         self.pipeline = pipeline
         server = FastCGIServer(
@@ -58,6 +60,7 @@ public final class Gateway: @unchecked Sendable {
 
     public func reloadAll(onlyIfChanged: Bool) {
         for tenant in tenants.values { tenant.reload(onlyIfChanged: onlyIfChanged, logger: logger) }
+        if !onlyIfChanged { geo.reload(logger: logger) }
     }
 
     private func startPolling() -> PollThread {

@@ -14,14 +14,14 @@ import WicketStore
 public final class DecisionPipeline: Sendable {
     let config: WicketConfig
     let tenants: [String: TenantRuntime]
-    let geo: GeoDatabase?
+    let geo: GeoSource
     let clock: RequestClock
     let addresses: ClientAddressResolver
     let classifier: MCPClassifier
     let timeZones: [String: TimeZone]
     let logger: Logger
 
-    public init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoDatabase?,
+    public init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoSource,
                 clock: RequestClock = .system, logger: Logger) throws {
         self.config = config
         self.tenants = tenants
@@ -33,6 +33,11 @@ public final class DecisionPipeline: Sendable {
         var zones: [String: TimeZone] = [:]
         for tenant in config.tenants { zones[tenant.name] = TimeZone(identifier: tenant.timeZone) }
         timeZones = zones
+    }
+
+    public convenience init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoDatabase?,
+                            clock: RequestClock = .system, logger: Logger) throws {
+        try self.init(config: config, tenants: tenants, geo: GeoSource(database: geo), clock: clock, logger: logger)
     }
 
     public func handle(_ request: FastCGIRequest) -> FastCGIResponse {

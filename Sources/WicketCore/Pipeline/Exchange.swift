@@ -49,7 +49,7 @@ struct Exchange {
                                                 forwardedFor: request.header("X-Forwarded-For"))
         base.sourceIP = client
         var location: GeoLocation?
-        if let client, let geo = pipeline.geo {
+        if let client, let geo = pipeline.geo.current {
             do { location = try geo.lookup(client) } catch {
                 throw Refusal.unavailable("the GeoIP lookup failed, so the request is refused")
             }

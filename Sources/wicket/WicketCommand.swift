@@ -7,6 +7,7 @@ struct WicketCommand: ParsableCommand {
         commandName: "wicket",
         abstract: "Cedar policy in the request path of MCP traffic, behind nginx.",
         subcommands: [
+            AuthorizeCommand.self,
             InitCommand.self,
             ServeCommand.self,
             NginxCommand.self,

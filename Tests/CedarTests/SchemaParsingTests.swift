@@ -67,6 +67,15 @@ import Testing
         #expect(throws: SchemaError.self) { try Schema(cedarText: "action a in [\"missing\"];") }
         #expect(throws: SchemaError.self) { try Schema(cedarText: "action a in [\"b\"]; action b in [\"a\"];") }
         #expect(throws: SchemaError.self) { try Schema(cedarText: "entity A; entity A;") }
+        #expect(throws: SchemaError.self) { try Schema(cedarText: "namespace N { entity A; } namespace N { entity B; }") }
+        #expect(throws: SchemaError.self) { try Schema(cedarText: "entity A; action a appliesTo { principal: A };") }
+    }
+
+    @Test func declarationsMayNotShadowTheEmptyNamespace() throws {
+        #expect(throws: SchemaError.self) { try Schema(cedarText: "entity A; namespace N { entity A; }") }
+        #expect(throws: SchemaError.self) { try Schema(cedarText: "type A = String; namespace N { entity A; }") }
+        #expect(throws: SchemaError.self) { try Schema(cedarText: "action a; namespace N { action a; }") }
+        _ = try Schema(cedarText: "entity A; namespace N { entity B; action a; } namespace M { entity B; action a; }")
     }
 
     @Test func deepNestingIsAnErrorNotACrash() {

@@ -1,1 +1,187 @@
-print("cedar-bench: not built yet")
+// cedar-bench: µs per authorization on Benchmarks/cedar-workload, and the scaling curve.
+//
+// Usage: cedar-bench WORKLOAD_DIR [--rounds N] [--baseline cedarpy.jsonl] [--python PATH]
+// With --baseline (the output of `cedarpy_bench.py --json`) or --python (a Python with cedarpy,
+// which runs Benchmarks/cedarpy_bench.py in the same session) it prints ratios against the
+// Rust engine's in-engine time.
+import Cedar
+import Foundation
+
+struct Options {
+    var dir = "Benchmarks/cedar-workload"
+    var rounds = 7
+    var baseline: String?
+    var python: String?
+    var only: String?
+}
+
+func parseOptions() -> Options {
+    var o = Options()
+    var args = CommandLine.arguments.dropFirst()
+    while let a = args.popFirst() {
+        switch a {
+        case "--rounds": o.rounds = Int(args.popFirst() ?? "") ?? o.rounds
+        case "--baseline": o.baseline = args.popFirst()
+        case "--python": o.python = args.popFirst()
+        case "--only": o.only = args.popFirst()
+        default: o.dir = a
+        }
+    }
+    return o
+}
+
+func fail(_ m: String) -> Never {
+    FileHandle.standardError.write(Data("cedar-bench: \(m)\n".utf8))
+    exit(1)
+}
+
+func loadRequests(_ path: String) -> [Request] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { fail("cannot read `\(path)`") }
+    var out: [Request] = []
+    for line in text.split(separator: "\n") where !line.isEmpty {
+        do {
+            let j = try JSONParser.parse(String(line))
+            func uid(_ k: String) throws -> EntityUID {
+                guard case .string(let s)? = j[k] else { fail("request without `\(k)`") }
+                return try PolicyParser.parseEntityUID(s)
+            }
+            let action = try uid("action")
+            let ctx = try EntityJSON.context(j["context"] ?? .object([]), action: action)
+            out.append(Request(principal: try uid("principal"), action: action, resource: try uid("resource"), context: ctx))
+        } catch {
+            fail("bad request line: \(error)")
+        }
+    }
+    return out
+}
+
+struct Result {
+    var name: String
+    var policies: Int
+    var medianMicros: Double
+    var medianWallMicros: Double
+    var allow: Int
+    var errors: Int
+}
+
+/// Thread CPU time: the machine may be shared, and wall time then measures the neighbours too.
+func cpuNow() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+func wallNow() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+func bench(name: String, policiesPath: String, store: Entities, requests: [Request], rounds: Int) -> Result {
+    guard let text = try? String(contentsOfFile: policiesPath, encoding: .utf8) else { fail("cannot read `\(policiesPath)`") }
+    let set: PolicySet
+    do { set = try PolicySet(text: text, file: policiesPath, idAnnotations: true) } catch { fail("\(error)") }
+    var allow = 0
+    var errors = 0
+    for r in requests {
+        let resp = set.authorize(r, entities: store)
+        if resp.decision == .allow { allow += 1 }
+        if !resp.errors.isEmpty { errors += 1 }
+    }
+    var perRound: [Double] = []
+    var perRoundWall: [Double] = []
+    var sink = 0
+    for _ in 0..<rounds {
+        let w0 = wallNow()
+        let t0 = cpuNow()
+        for r in requests {
+            let resp = set.authorize(r, entities: store)
+            sink &+= resp.reasons.count
+        }
+        let t1 = cpuNow()
+        let w1 = wallNow()
+        perRound.append(Double(t1 - t0) / 1000 / Double(requests.count))
+        perRoundWall.append(Double(w1 - w0) / 1000 / Double(requests.count))
+    }
+    if sink == -1 { print(sink) }
+    perRound.sort()
+    perRoundWall.sort()
+    return Result(
+        name: name, policies: set.policies.count, medianMicros: perRound[perRound.count / 2],
+        medianWallMicros: perRoundWall[perRoundWall.count / 2], allow: allow, errors: errors)
+}
+
+struct Baseline {
+    var meanMicros: Double
+    var medianMicros: Double
+}
+
+func loadBaseline(_ text: String) -> [String: Baseline] {
+    var out: [String: Baseline] = [:]
+    for line in text.split(separator: "\n") {
+        guard let j = try? JSONParser.parse(String(line)), case .string(let name)? = j["set"] else { continue }
+        func num(_ k: String) -> Double {
+            switch j[k] {
+            case .integer(let i)?: return Double(i)
+            case .number(let s)?: return Double(s) ?? 0
+            default: return 0
+            }
+        }
+        out[name] = Baseline(meanMicros: num("mean_us"), medianMicros: num("median_us"))
+    }
+    return out
+}
+
+func runCedarpy(python: String, dir: String) -> String? {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("cedarpy_bench.py").path
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: python)
+    p.arguments = [script, dir, "--rounds", "3", "--json"]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    do { try p.run() } catch { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+}
+
+let opts = parseOptions()
+let dir = opts.dir
+guard let entitiesText = try? String(contentsOfFile: "\(dir)/entities.json", encoding: .utf8) else {
+    fail("cannot read `\(dir)/entities.json`")
+}
+let store: Entities
+do { store = Entities(try EntityJSON.parse(entitiesText)) } catch { fail("\(error)") }
+let requests = loadRequests("\(dir)/requests.jsonl")
+print("cedar-bench: \(requests.count) requests, \(store.count) entities, \(opts.rounds) rounds (median of rounds)")
+
+var results: [Result] = []
+let sets = [("workload", "\(dir)/policies.cedar")] + [10, 100, 1000, 10000].map { ("scaling-\($0)", "\(dir)/scaling/policies_\($0).cedar") }
+for (name, path) in sets where opts.only == nil || opts.only == name {
+    let r = bench(name: name, policiesPath: path, store: store, requests: requests, rounds: opts.rounds)
+    results.append(r)
+    var line = "wicket  \(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%6d", r.policies)) policies  \(String(format: "%7.3f", r.medianMicros)) µs/authorization (CPU; wall \(String(format: "%.3f", r.medianWallMicros)))  allow \(r.allow)  errors \(r.errors)"
+    if name == "workload" {
+        line += (r.allow == 3991 && r.errors == 89) ? "  (matches reference 3991/89)" : "  MISMATCH: reference is 3991 allow / 89 with errors"
+    }
+    print(line)
+}
+if let ten = results.first(where: { $0.name == "scaling-10" }), let tenK = results.first(where: { $0.name == "scaling-10000" }) {
+    print(String(format: "scaling: 10,000 policies cost %.2fx what 10 policies cost (aim ≤ 3x)", tenK.medianMicros / ten.medianMicros))
+}
+
+var baselineText: String?
+if let b = opts.baseline { baselineText = try? String(contentsOfFile: b, encoding: .utf8) }
+if baselineText == nil {
+    let candidates = [opts.python, ProcessInfo.processInfo.environment["CEDARPY_PYTHON"], ".venv/bin/python"].compactMap { $0 }
+    if let py = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+        print("running cedarpy_bench.py with \(py) (Rust engine via cedarpy) ...")
+        baselineText = runCedarpy(python: py, dir: dir)
+    }
+}
+guard let baselineText else {
+    print("no cedarpy baseline (pass --baseline FILE or --python PATH to a Python with cedarpy 4.12.2)")
+    exit(0)
+}
+let baseline = loadBaseline(baselineText)
+for r in results {
+    guard let b = baseline[r.name] else { continue }
+    let ratio = r.medianMicros / b.meanMicros
+    print("vs cedarpy \(r.name.padding(toLength: 14, withPad: " ", startingAt: 0)) rust mean \(String(format: "%6.2f", b.meanMicros)) µs (median \(String(format: "%.1f", b.medianMicros)))  wicket/rust = \(String(format: "%.3f", ratio))  (\(String(format: "%.1f", 1 / ratio))x faster; aim ≥ 3x)")
+}

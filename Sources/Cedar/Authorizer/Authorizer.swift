@@ -7,46 +7,47 @@ public enum Authorizer {
     /// answer is the same as evaluating every policy.
     public static func isAuthorized<S: EntityStore>(_ request: Request, policies: PolicySet, entities store: S) -> Response {
         let ev = Evaluator(request: request, store: store)
-        var permits: [String] = []
-        var forbids: [String] = []
-        var errors: [PolicyError] = []
-        let all = policies.policies
-        let index = policies.index
-        index.forEachCandidate(request, store) { i in
-            let p = all[i]
-            if index.typeChecked[i] && !ev.scopeMatches(p) { return }
-            do throws(EvaluationError) {
-                if try ev.conditionsHold(p) {
-                    if p.effect == .permit { permits.append(p.id) } else { forbids.append(p.id) }
-                }
-            } catch {
-                errors.append(PolicyError(policyID: p.id, error: error))
-            }
+        var acc = Accumulator()
+        let compiled = policies.compiled
+        policies.index.forEachCandidate(request, store) { i in
+            let p = compiled[i]
+            if p.needsScopeCheck && !ev.scopeMatches(p.policy) { return }
+            acc.evaluate(p, ev)
         }
-        if !forbids.isEmpty { return Response(decision: .deny, reasons: forbids, errors: errors) }
-        if !permits.isEmpty { return Response(decision: .allow, reasons: permits, errors: errors) }
-        return Response(decision: .deny, reasons: [], errors: errors)
+        return acc.response
     }
 
     /// The same decision computed by evaluating every policy, without the index (for tests and
     /// for checking the index).
     public static func isAuthorizedWithoutIndex<S: EntityStore>(_ request: Request, policies: PolicySet, entities store: S) -> Response {
         let ev = Evaluator(request: request, store: store)
+        var acc = Accumulator()
+        for p in policies.compiled where ev.scopeMatches(p.policy) {
+            acc.evaluate(p, ev)
+        }
+        return acc.response
+    }
+
+    private struct Accumulator {
         var permits: [String] = []
         var forbids: [String] = []
         var errors: [PolicyError] = []
-        for p in policies.policies where ev.scopeMatches(p) {
+
+        mutating func evaluate<S: EntityStore>(_ p: CompiledPolicy, _ ev: Evaluator<S>) {
             do throws(EvaluationError) {
                 if try ev.conditionsHold(p) {
-                    if p.effect == .permit { permits.append(p.id) } else { forbids.append(p.id) }
+                    if p.isPermit { permits.append(p.id) } else { forbids.append(p.id) }
                 }
             } catch {
                 errors.append(PolicyError(policyID: p.id, error: error))
             }
         }
-        if !forbids.isEmpty { return Response(decision: .deny, reasons: forbids, errors: errors) }
-        if !permits.isEmpty { return Response(decision: .allow, reasons: permits, errors: errors) }
-        return Response(decision: .deny, reasons: [], errors: errors)
+
+        var response: Response {
+            if !forbids.isEmpty { return Response(decision: .deny, reasons: forbids, errors: errors) }
+            if !permits.isEmpty { return Response(decision: .allow, reasons: permits, errors: errors) }
+            return Response(decision: .deny, reasons: [], errors: errors)
+        }
     }
 }
 

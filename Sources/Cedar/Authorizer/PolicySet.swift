@@ -5,6 +5,7 @@ public struct PolicySet: Sendable {
     /// Templates by id (never evaluated directly).
     public private(set) var templates: [String: Policy]
     private(set) var index: ScopeIndex
+    private(set) var compiled: [CompiledPolicy]
 
     /// Builds a set from parsed policies; templates are kept aside for linking.
     /// Throws on duplicate ids.
@@ -12,12 +13,18 @@ public struct PolicySet: Sendable {
         policies = []
         templates = [:]
         index = ScopeIndex([])
+        compiled = []
         var ids = Set<String>()
         for p in all {
             guard ids.insert(p.id).inserted else { throw PolicySetError("duplicate policy id `\(p.id)`") }
             if p.isTemplate { templates[p.id] = p } else { policies.append(p) }
         }
+        rebuild()
+    }
+
+    private mutating func rebuild() {
         index = ScopeIndex(policies)
+        compiled = policies.indices.map { CompiledPolicy(policies[$0], needsScopeCheck: index.typeChecked[$0]) }
     }
 
     /// Parses policy text. With `idAnnotations`, a policy's `@id("x")` becomes its id, as the
@@ -47,7 +54,7 @@ public struct PolicySet: Sendable {
         } catch {
             throw PolicySetError(error.message)
         }
-        index = ScopeIndex(policies)
+        rebuild()
     }
 
     /// Links templates from the CLI's JSON format:

@@ -1,13 +1,18 @@
 /// An immutable entity store with transitive ancestors computed once at construction.
 public struct Entities: EntityStore, Sendable {
-    private var byUID: [EntityUID: Entity]
+    /// Entities are boxed so a lookup retains one object instead of copying four fields.
+    final class Box: Sendable {
+        let entity: Entity
+        init(_ e: Entity) { entity = e }
+    }
+    private var byUID: [EntityUID: Box]
     private var closure: [EntityUID: Set<EntityUID>]
 
     /// Builds the store; later entities with the same uid replace earlier ones.
     public init<S: Sequence>(_ entities: S) where S.Element == Entity {
         var map: [EntityUID: Entity] = [:]
         for e in entities { map[e.uid] = e }
-        byUID = map
+        byUID = map.mapValues { Box($0) }
         closure = Entities.transitiveClosure(map)
     }
 
@@ -17,11 +22,23 @@ public struct Entities: EntityStore, Sendable {
     }
 
     /// All entities, in no particular order.
-    public var all: Dictionary<EntityUID, Entity>.Values { byUID.values }
+    public var all: [Entity] { byUID.values.map(\.entity) }
 
     public var count: Int { byUID.count }
 
-    public func entity(_ uid: EntityUID) -> Entity? { byUID[uid] }
+    public func entity(_ uid: EntityUID) -> Entity? { byUID[uid]?.entity }
+
+    public func attribute(_ name: String, of uid: EntityUID) -> Lookup {
+        guard let b = byUID[uid] else { return .noSuchEntity }
+        guard let v = b.entity.attributes[name] else { return .noSuchName }
+        return .value(v)
+    }
+
+    public func tag(_ name: String, of uid: EntityUID) -> Lookup {
+        guard let b = byUID[uid] else { return .noSuchEntity }
+        guard let v = b.entity.tags[name] else { return .noSuchName }
+        return .value(v)
+    }
 
     public func isAncestor(_ ancestor: EntityUID, of uid: EntityUID) -> Bool {
         closure[uid]?.contains(ancestor) ?? false
@@ -31,7 +48,7 @@ public struct Entities: EntityStore, Sendable {
 
     /// Returns a store with `more` added (replacing same-uid entities), recomputing ancestors.
     public func adding<S: Sequence>(_ more: S) -> Entities where S.Element == Entity {
-        var map = byUID
+        var map = byUID.mapValues(\.entity)
         for e in more { map[e.uid] = e }
         return Entities(map.values)
     }

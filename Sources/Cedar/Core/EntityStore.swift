@@ -9,4 +9,29 @@ public protocol EntityStore {
     func isAncestor(_ ancestor: EntityUID, of uid: EntityUID) -> Bool
     /// All transitive ancestors of `uid` (empty when unknown).
     func ancestors(of uid: EntityUID) -> Set<EntityUID>
+    /// The attribute `name` of `uid` (a fast path; the default reads ``entity(_:)``).
+    func attribute(_ name: String, of uid: EntityUID) -> Lookup
+    /// The tag `name` of `uid` (a fast path; the default reads ``entity(_:)``).
+    func tag(_ name: String, of uid: EntityUID) -> Lookup
+}
+
+/// The result of reading an attribute or tag from a store.
+public enum Lookup {
+    case value(Value)
+    case noSuchName
+    case noSuchEntity
+}
+
+extension EntityStore {
+    public func attribute(_ name: String, of uid: EntityUID) -> Lookup {
+        guard let e = entity(uid) else { return .noSuchEntity }
+        guard let v = e.attributes[name] else { return .noSuchName }
+        return .value(v)
+    }
+
+    public func tag(_ name: String, of uid: EntityUID) -> Lookup {
+        guard let e = entity(uid) else { return .noSuchEntity }
+        guard let v = e.tags[name] else { return .noSuchName }
+        return .value(v)
+    }
 }

@@ -4,17 +4,28 @@ public struct EntityUID: Hashable, Sendable, Comparable, CustomStringConvertible
     public let type: Name
     /// The entity id (any string).
     public let id: String
+    /// Precomputed so that hashing a uid (done on every store lookup) costs one integer.
+    private let cachedHash: Int
 
     public init(type: Name, id: String) {
         self.type = type
         self.id = id
+        var h = Hasher()
+        h.combine(type.qualified)
+        h.combine(id)
+        cachedHash = h.finalize()
     }
 
     /// Convenience: `EntityUID("User", "alice")`.
     public init(_ type: String, _ id: String) {
-        self.type = Name(type)
-        self.id = id
+        self.init(type: Name(type), id: id)
     }
+
+    public static func == (a: EntityUID, b: EntityUID) -> Bool {
+        a.cachedHash == b.cachedHash && a.id == b.id && a.type == b.type
+    }
+
+    public func hash(into h: inout Hasher) { h.combine(cachedHash) }
 
     /// Cedar syntax, e.g. `User::"alice"`, with the id escaped.
     public var description: String {

@@ -13,11 +13,11 @@ struct Evaluator<Store: EntityStore> {
 
     /// Evaluates a policy's conditions (its scope has already been matched).
     /// Returns whether the policy is satisfied.
-    func conditionsHold(_ policy: Policy) throws(EvaluationError) -> Bool {
-        for c in policy.conditions {
-            let v = try eval(c.body, 0)
+    func conditionsHold(_ policy: CompiledPolicy) throws(EvaluationError) -> Bool {
+        for (body, wanted) in policy.conditions {
+            let v = try eval(body, 0)
             guard case .bool(let b) = v else { throw .type(expected: "bool", got: v) }
-            if b != (c.kind == .when) { return false }
+            if b != wanted { return false }
         }
         return true
     }
@@ -107,13 +107,12 @@ struct Evaluator<Store: EntityStore> {
                 }
                 return a
             case .entity(let uid):
-                guard let ent = store.entity(uid) else {
-                    throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
-                }
-                guard let a = ent.attributes[attr] else {
+                switch store.attribute(attr, of: uid) {
+                case .value(let a): return a
+                case .noSuchEntity: throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
+                case .noSuchName:
                     throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(attr)`")
                 }
-                return a
             default:
                 throw .type(expected: "entity or record", got: v)
             }
@@ -121,7 +120,9 @@ struct Evaluator<Store: EntityStore> {
             let v = try eval(x, d)
             switch v {
             case .record(let rec): return .bool(rec[attr] != nil)
-            case .entity(let uid): return .bool(store.entity(uid)?.attributes[attr] != nil)
+            case .entity(let uid):
+                if case .value = store.attribute(attr, of: uid) { return .bool(true) }
+                return .bool(false)
             default: throw .type(expected: "entity or record", got: v)
             }
         case .like(let x, let pattern):
@@ -212,31 +213,30 @@ struct Evaluator<Store: EntityStore> {
         case .getTag:
             guard case .entity(let uid) = l else { throw .type(expected: "entity", got: l) }
             guard case .string(let tag) = r else { throw .type(expected: "string", got: r) }
-            guard let ent = store.entity(uid) else {
-                throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
+            switch store.tag(tag, of: uid) {
+            case .value(let v): return v
+            case .noSuchEntity: throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
+            case .noSuchName: throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the tag `\(tag)`")
             }
-            guard let v = ent.tags[tag] else {
-                throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the tag `\(tag)`")
-            }
-            return v
         case .hasTag:
             guard case .entity(let uid) = l else { throw .type(expected: "entity", got: l) }
             guard case .string(let tag) = r else { throw .type(expected: "string", got: r) }
-            return .bool(store.entity(uid)?.tags[tag] != nil)
+            if case .value = store.tag(tag, of: uid) { return .bool(true) }
+            return .bool(false)
         }
     }
 
     /// Glob match over Unicode scalars; `*` matches any run (iterative, no backtracking blow-up).
     static func like(_ s: String, _ p: Pattern) -> Bool {
-        let text = Array(s.unicodeScalars)
+        let text = s.unicodeScalars
         let pat = p.elements
-        var ti = 0
+        var ti = text.startIndex
         var pi = 0
         var starP = -1
-        var starT = 0
-        while ti < text.count {
+        var starT = ti
+        while ti < text.endIndex {
             if pi < pat.count, case .char(let c) = pat[pi], c == text[ti] {
-                ti += 1
+                ti = text.index(after: ti)
                 pi += 1
             } else if pi < pat.count, case .wildcard = pat[pi] {
                 starP = pi
@@ -244,7 +244,7 @@ struct Evaluator<Store: EntityStore> {
                 pi += 1
             } else if starP >= 0 {
                 pi = starP + 1
-                starT += 1
+                starT = text.index(after: starT)
                 ti = starT
             } else {
                 return false

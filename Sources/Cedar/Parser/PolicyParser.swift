@@ -7,10 +7,15 @@ public struct PolicyParser {
     private let file: String
     private var tokens: [Token] = []
     private var i = 0
+    /// Byte offsets where each line starts, for turning offsets into line/column.
+    private let lineStarts: [Int]
 
     private init(source: [UInt8], file: String) {
         self.source = source
         self.file = file
+        var starts = [0]
+        for (k, b) in source.enumerated() where b == 0x0a { starts.append(k + 1) }
+        lineStarts = starts
     }
 
     /// Parses every policy and template in `text`, in source order, with ids `policy0`, `policy1`, ….
@@ -95,17 +100,16 @@ public struct PolicyParser {
     }
 
     func location(_ offset: Int) -> SourceLocation {
-        var line = 1
-        var lineStart = 0
-        var k = 0
         let end = min(offset, source.count)
-        while k < end {
-            if source[k] == 0x0a {
-                line += 1
-                lineStart = k + 1
-            }
-            k += 1
+        // Binary search for the last line start <= end.
+        var lo = 0
+        var hi = lineStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineStarts[mid] <= end { lo = mid } else { hi = mid - 1 }
         }
+        let line = lo + 1
+        let lineStart = lineStarts[lo]
         let col = String(decoding: source[lineStart..<end], as: UTF8.self).count + 1
         return SourceLocation(file: file, line: line, column: col, offset: offset)
     }

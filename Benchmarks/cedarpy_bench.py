@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Measure the Rust Cedar engine (PyPI cedarpy, which reports its own in-engine time per call) on
+the cedar-workload request stream, for comparison with `cedar-bench`.
+
+Usage: cedarpy_bench.py WORKLOAD_DIR [--rounds N] [--json]
+Prints one line per policy set; with --json, one JSON object per line:
+{"set": "...", "policies": N, "median_us": ..., "mean_us": ..., "allow": N, "errors": N}
+"""
+import json
+import statistics
+import sys
+import time
+
+import cedarpy
+
+
+def run(policies_path, entities, requests, rounds):
+    text = open(policies_path).read()
+    ps = cedarpy.PolicySet.from_str(text)
+    n_policies = text.count("permit") + text.count("forbid")
+    for r in requests[:500]:  # warm-up
+        cedarpy.is_authorized(r, ps, entities)
+    medians, means = [], []
+    allow = errors = 0
+    for k in range(rounds):
+        times = []
+        allow = errors = 0
+        for r in requests:
+            res = cedarpy.is_authorized(r, ps, entities)
+            times.append(res.metrics["authz_duration_micros"])
+            if res.allowed:
+                allow += 1
+            if res.diagnostics.errors:
+                errors += 1
+        medians.append(statistics.median(times))
+        means.append(sum(times) / len(times))
+    return {
+        "policies": n_policies,
+        "median_us": statistics.median(medians),
+        "mean_us": statistics.median(means),
+        "allow": allow,
+        "errors": errors,
+    }
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        print(__doc__)
+        sys.exit(1)
+    wl = args[0].rstrip("/")
+    rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 3
+    as_json = "--json" in args
+    entities = cedarpy.Entities.from_json_str(open(f"{wl}/entities.json").read())
+    requests = [json.loads(line) for line in open(f"{wl}/requests.jsonl")]
+    sets = [("workload", f"{wl}/policies.cedar")] + [
+        (f"scaling-{n}", f"{wl}/scaling/policies_{n}.cedar") for n in (10, 100, 1000, 10000)
+    ]
+    for name, path in sets:
+        t0 = time.time()
+        res = run(path, entities, requests, rounds)
+        res["set"] = name
+        if as_json:
+            print(json.dumps(res), flush=True)
+        else:
+            print(
+                f"cedarpy {name:14} {res['policies']:6} policies  median {res['median_us']:.1f} µs"
+                f"  mean {res['mean_us']:.2f} µs  allow {res['allow']}  errors {res['errors']}"
+                f"  ({time.time() - t0:.0f}s)",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -85,6 +85,15 @@ import Testing
         #expect(throws: SchemaError.self) { try Schema(json: #"{"": {"entityTypes": {"A": {"shape": {"type": "Record", "attributes": {"x": "# + json + "}}}}}}") }
     }
 
+    @Test func invalidJSONReportsLineAndColumn() {
+        #expect {
+            try Schema(json: "{\n  \"\": {\n    \"entityTypes\": {,}\n  }\n}", filename: "s.json")
+        } throws: { error in
+            guard let error = error as? SchemaError else { return false }
+            return error.code == .invalidJSON && error.line == 3 && error.file == "s.json"
+        }
+    }
+
     @Test func jsonDuplicateKeysAreRejected() {
         #expect(throws: SchemaError.self) { try Schema(json: #"{"": {"entityTypes": {"A": {}, "A": {}}}}"#) }
     }

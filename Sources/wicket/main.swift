@@ -1,11 +1,13 @@
 import ArgumentParser
 import WicketCore
 
-@main
+
 struct WicketCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wicket",
         abstract: "Cedar policy in the request path of MCP traffic, behind nginx.",
-        subcommands: []
+        subcommands: [AuthorizeCommand.self]
     )
 }
+
+WicketCommand.main()

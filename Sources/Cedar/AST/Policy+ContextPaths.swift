@@ -1,0 +1,46 @@
+extension Policy {
+    /// The `context` attribute paths the policy's conditions read, e.g. `[["time", "hour"]]` for
+    /// `context.time.hour < 9`. Paths are the longest static chains of `.attr` / `["attr"]` /
+    /// `has attr` under `context`; a bare `context` is the empty path. Unique and sorted.
+    public var contextPaths: [[String]] {
+        var found = Set<[String]>()
+        for c in conditions { Policy.collectContextPaths(c.body, into: &found) }
+        return found.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    /// The attribute chain under `context`, if `e` is one (`context.a.b` → `["a", "b"]`).
+    private static func contextChain(_ e: Expr) -> [String]? {
+        switch e {
+        case .variable(.context): return []
+        case .getAttr(let x, let a): return contextChain(x).map { $0 + [a] }
+        default: return nil
+        }
+    }
+
+    private static func collectContextPaths(_ e: Expr, into found: inout Set<[String]>) {
+        if let chain = contextChain(e) {
+            found.insert(chain)
+            return
+        }
+        switch e {
+        case .literal, .variable, .slot: return
+        case .not(let x), .negate(let x), .isEmpty(let x), .like(let x, _), .isType(let x, _):
+            collectContextPaths(x, into: &found)
+        case .getAttr(let x, _):
+            collectContextPaths(x, into: &found)
+        case .hasAttr(let x, let a):
+            if let chain = contextChain(x) { found.insert(chain + [a]) } else { collectContextPaths(x, into: &found) }
+        case .binary(_, let l, let r), .and(let l, let r), .or(let l, let r):
+            collectContextPaths(l, into: &found)
+            collectContextPaths(r, into: &found)
+        case .ifThenElse(let c, let t, let f):
+            collectContextPaths(c, into: &found)
+            collectContextPaths(t, into: &found)
+            collectContextPaths(f, into: &found)
+        case .set(let items), .call(_, let items):
+            for i in items { collectContextPaths(i, into: &found) }
+        case .record(let fields):
+            for f in fields { collectContextPaths(f.value, into: &found) }
+        }
+    }
+}

@@ -115,6 +115,24 @@ import Testing
         #expect(error.location?.line == 2)
         #expect(error.location?.column == 3)
         #expect(error.description.contains("attribute `nope`"))
-        #expect(error.rendered(source: source).hasSuffix("\n    forbid(principal, action, resource) when { principal.nope };\n    ^"))
+        let caret = String(repeating: " ", count: 2 + 54) + "^"
+        #expect(error.rendered(source: source).hasSuffix("\n    forbid(principal, action, resource) when { principal.nope };\n" + caret))
+        #expect(error.refinedLocation(in: source)?.column == 55)
+        #expect(error.rendered(source: source).hasPrefix("test.cedar:2:55: for policy `policy1`"))
+    }
+
+    @Test func caretsPointAtTheOffendingText() throws {
+        let source = """
+            permit(principal, action, resource) when { principal.name == "x" };
+            permit(principal, action, resource)
+            when {
+              resource.hasTag("a") || resource.getTag("b") == "c"
+            };
+            permit(principal, action, resource) when { [].isEmpty() && context.now > datetime("nope") };
+            """
+        let result = try Self.validate(source)
+        let locations = result.errors.map { "\($0.code.rawValue)@\($0.refinedLocation(in: source).map { "\($0.line):\($0.column)" } ?? "-")" }
+        // `Doc` and `Color` resources (no tags on `Color`), and `paint` has no `now` in its context.
+        #expect(locations == ["unsafeTagAccess@4:36", "unsafeTagAccess@4:36", "emptySetForbidden@6:44", "extensionError@6:74", "attributeNotFound@6:67"])
     }
 }

@@ -147,6 +147,9 @@ struct CedarSchemaParser {
             }
             if !consume(",") { break }
         }
+        guard sawPrincipal, sawResource else {
+            throw error("`appliesTo` must declare both `principal` and `resource`")
+        }
         try expect("}")
         return result
     }

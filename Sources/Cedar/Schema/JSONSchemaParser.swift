@@ -8,7 +8,9 @@ struct JSONSchemaParser {
         let root: SchemaJSON
         switch SchemaJSON.parse(data) {
         case .success(let json): root = json
-        case .failure(let error): throw fail(.invalidJSON, "the schema is not valid JSON: \(error.description)")
+        case .failure(let error):
+            let (line, column) = Self.position(of: error.offset, in: data)
+            throw SchemaError(.invalidJSON, "the schema is not valid JSON: \(error.message)", file: filename, line: line, column: column)
         }
         guard let object = root.objectValue else { throw fail("the schema must be a JSON object of namespaces") }
         var namespaces: [RawNamespace] = []
@@ -173,6 +175,21 @@ struct JSONSchemaParser {
             result[key] = text
         }
         return result
+    }
+
+    /// 1-based line and column of a byte offset.
+    static func position(of offset: Int, in data: Data) -> (line: Int, column: Int) {
+        var line = 1
+        var column = 1
+        for byte in data.prefix(max(0, offset)) {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return (line, column)
     }
 
     private func fail(_ code: SchemaError.Code, _ message: String) -> SchemaError {

@@ -64,4 +64,9 @@ extension Schema {
         }
         return errors
     }
+
+    /// Checks every entity; returns all problems found (empty when all conform).
+    public func validateEntities<S: Sequence>(_ entities: S) -> [SchemaConformanceError] where S.Element == Entity {
+        entities.flatMap { validateEntity($0) }
+    }
 }

@@ -251,6 +251,7 @@ public struct NginxConfig: Sendable, Equatable {
             "    fastcgi_read_timeout \(fastcgiTimeoutMilliseconds)ms;",
             "    # Room for Wicket's answer headers (the upstream credential may be long).",
             "    fastcgi_buffer_size 16k;",
+            "    fastcgi_buffers 4 16k;",
             "    # On deny Wicket's whole answer reaches the client; its private headers must not.",
             "    fastcgi_hide_header X-Wicket-Token;",
             "    fastcgi_hide_header X-Wicket-Decision;",

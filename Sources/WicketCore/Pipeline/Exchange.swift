@@ -114,8 +114,15 @@ struct Exchange {
             else if firstRefusal == nil { firstRefusal = verdict.refusal }
         }
         if let refusal = firstRefusal {
-            // Any denied element denies the whole batch; every element keeps its own record.
-            for index in records.indices { records[index].httpStatus = 403 }
+            // Any denied element denies the whole batch; every element keeps its own record, and
+            // none may read as an allow: nothing of the batch reaches the upstream.
+            for index in records.indices {
+                records[index].httpStatus = 403
+                if records[index].decision == .allow {
+                    records[index].decision = .deny
+                    records[index].errors.append("refused with its batch: another element was denied")
+                }
+            }
             if classification.isBatch {
                 var whole = refusal
                 whole.jsonrpcID = nil

@@ -218,6 +218,11 @@ extension MessageFacts {
         case .messages(let messages, _):
             return try messages.map { message in
                 let method = message.kind == .response ? "client/response" : (message.method ?? "")
+                var toolName: String?
+                if case .tool(let name)? = message.target { toolName = name }
+                if let reason = CedarMapping.ambiguity(method: method, tool: toolName) {
+                    throw Refusal.forbidden(reason, id: message.id)
+                }
                 var facts = MessageFacts(method: method, target: .none)
                 var kind: AuditRecord.TargetKind?
                 switch message.target {

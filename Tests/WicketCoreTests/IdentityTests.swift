@@ -10,7 +10,7 @@ import WicketStore
         try withPipeline { h in
             try h.setNow("2026-04-16T11:00:00Z")
             let key = h.key(PipelineHarness.alex)
-            let secretPart = String(key.split(separator: "_").last ?? "")
+            let secretPart = String(key.suffix(43))
             #expect(secretPart.count == 43)
             var answers: [FastCGIResponseText] = []
             for request in [

@@ -32,7 +32,7 @@ import Testing
             #expect(files.contains { $0.hasSuffix("audit.sqlite-wal") || $0.hasSuffix("-wal") }, "\(files)")
             let needle = Data(sentinel.utf8)
             let credential = Data(PipelineHarness.alexCredential.utf8)
-            let keySecret = Data((h.key(PipelineHarness.alex).split(separator: "_").last ?? "").utf8)
+            let keySecret = Data(h.key(PipelineHarness.alex).suffix(43).utf8)
             for file in files {
                 let contents = try #require(FileManager.default.contents(atPath: file))
                 #expect(contents.range(of: needle) == nil, "the sentinel is in \(file)")

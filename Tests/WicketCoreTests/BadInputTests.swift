@@ -203,9 +203,9 @@ import WicketStore
     @Test func aPolicyThatErrorsDeniesEvenWhenAPermitMatches() throws {
         let erroring = """
             @id("erroring forbid")
-            @reason("reads an attribute that does not exist")
+            @reason("overflows at run time although it typechecks")
             forbid (principal, action == ServiceMCP::Action::"query", resource)
-            when { context.no_such_attribute == 1 };
+            when { context.time.hour * 9223372036854775807 > 0 };
             """
         try withPipeline(PipelineOptions(extraPolicies: ["erroring.cedar": erroring])) { h in
             try h.setNow("2026-04-16T11:00:00Z")
@@ -218,7 +218,7 @@ import WicketStore
             #expect(record.errors.count == 1)
             #expect(record.errors.first?.contains("policy `erroring forbid`") == true)
             #expect(record.policies.map(\.id) == ["erroring forbid"])
-            #expect(record.contextValues == [.init(name: "context.no_such_attribute", value: "(absent)")])
+            #expect(record.contextValues == [.init(name: "context.time.hour", value: "11")])
 
             // Other tools are unaffected.
             let other = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex)))

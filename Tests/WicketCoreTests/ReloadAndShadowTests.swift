@@ -30,6 +30,31 @@ import Testing
         }
     }
 
+    @Test func aPolicyThatParsesButDoesNotValidateIsNotServed() throws {
+        try withPipeline { h in
+            try h.setNow("2026-04-16T11:00:00Z")
+            let tenant = try #require(h.tenants["acme"])
+            let policies = try #require(h.config.tenant(named: "acme")).policies
+            #expect(try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex))).status == 200)
+            // Parses, but compares a Long with a String: with the schema it is a type error, and
+            // unvalidated it would error at run time on every delete.
+            try """
+                @id("typo")
+                forbid (principal, action == ServiceMCP::Action::"delete_records", resource)
+                when { context.time.hour == "eleven" };
+                """.write(toFile: policies + "/typo.cedar", atomically: true, encoding: .utf8)
+            #expect(tenant.reload(onlyIfChanged: true, logger: PipelineHarness.logger) == false)
+            let out = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex)))
+            out.expectAllowed(token: "Bearer " + PipelineHarness.alexCredential)
+            #expect(tenant.snapshot.enforced.policy(id: "typo") == nil)
+
+            // And a tenant whose policies do not validate does not start.
+            #expect(throws: (any Error).self) {
+                try TenantRuntime(config: try #require(h.config.tenant(named: "acme")), wicket: h.config, logger: PipelineHarness.logger)
+            }
+        }
+    }
+
     @Test func aGoodChangedFileIsSwappedIn() throws {
         try withPipeline { h in
             let tenant = try #require(h.tenants["acme"])

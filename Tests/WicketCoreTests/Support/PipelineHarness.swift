@@ -139,7 +139,9 @@ final class PipelineHarness: @unchecked Sendable {
 
     /// Sets the clock to an ISO 8601 instant.
     func setNow(_ iso: String) throws {
-        clock.set(try #require(ISO8601DateFormatter().date(from: iso)))
+        let formatter = ISO8601DateFormatter()
+        if iso.contains(".") { formatter.formatOptions.insert(.withFractionalSeconds) }
+        clock.set(try #require(formatter.date(from: iso)))
     }
 
     func key(_ member: String) -> String { keys[member] ?? "" }

@@ -81,6 +81,35 @@ import WicketStore
         }
     }
 
+    /// A dual-stack nginx listener (`listen [::]:80 ipv6only=off`) reports IPv4 clients as
+    /// IPv4-mapped IPv6 addresses; they are the same client.
+    @Test(arguments: [("::ffff:203.0.113.42", nil as String?), ("127.0.0.1", "::ffff:203.0.113.42"),
+                      ("::ffff:127.0.0.1", "203.0.113.42")])
+    func anIPv4MappedAddressIsTheIPv4Client(remote: String, forwardedFor: String?) throws {
+        try withPipeline { h in
+            let out = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex), remote: remote,
+                                           forwardedFor: forwardedFor, session: "mcp_sess_7k91"))
+            out.expectDenied(status: 403, code: -32003, words: ["release-window block"])
+            let record = try #require(out.record)
+            #expect(record.sourceIP == "203.0.113.42")
+            #expect(AuditPresentation.card(record)[0].detail == "alex@company.com via maintenance-agent · 203.0.113.42 · Ashburn, VA")
+            try h.setNow("2026-04-16T11:00:00Z")
+            let allowed = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex), remote: remote,
+                                               forwardedFor: forwardedFor))
+            allowed.expectAllowed(token: "Bearer " + PipelineHarness.alexCredential)
+        }
+    }
+
+    @Test func anIPv6ClientIsDecided() throws {
+        try withPipeline { h in
+            try h.setNow("2026-04-16T11:00:00Z")
+            let out = try h.send(h.request(Body.toolCall("query"), key: h.key(PipelineHarness.alex), remote: "2001:db8::1",
+                                           forwardedFor: nil))
+            out.expectAllowed(token: "Bearer " + PipelineHarness.alexCredential)
+            #expect(out.record?.sourceIP == "2001:db8::1")
+        }
+    }
+
     @Test func noClientAddressIsDenied() throws {
         try withPipeline { h in
             try h.setNow("2026-04-16T11:00:00Z")

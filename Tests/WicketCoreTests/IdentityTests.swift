@@ -81,6 +81,35 @@ import WicketStore
         }
     }
 
+    @Test func aMasterKeyRotationByTheCommandLineDisturbsNoRequest() throws {
+        try withPipeline { h in
+            try h.setNow("2026-04-16T11:00:00Z")
+            let admin = try #require(h.admin["acme"])
+            let newKey = try admin.credentials.rotateMasterKey()
+            #expect(try admin.credentials.list().allSatisfy { $0.masterKeyID == newKey.id })
+            let out = try h.send(h.request(Body.toolCall("query"), key: h.key(PipelineHarness.alex)))
+            out.expectAllowed(token: "Bearer " + PipelineHarness.alexCredential)
+        }
+    }
+
+    /// DESIGN §5 "secrets failure": the credential is sealed under a master key that is gone.
+    @Test func aCredentialThatCannotBeOpenedIs503() throws {
+        try withPipeline { h in
+            try h.setNow("2026-04-16T11:00:00Z")
+            let admin = try #require(h.admin["acme"])
+            try admin.credentials.rotateMasterKey()
+            let ringDir = admin.ring.directory
+            for name in try FileManager.default.contentsOfDirectory(atPath: ringDir) {
+                try FileManager.default.removeItem(atPath: ringDir + "/" + name)
+            }
+            let out = try h.send(h.request(Body.toolCall("query"), key: h.key(PipelineHarness.alex)))
+            out.expectDenied(status: 503, code: -32004, words: ["upstream credential could not be opened"])
+            let record = try #require(out.record)
+            #expect(record.decision == .deny && record.httpStatus == 503)
+            #expect(!AuditPresentation.jsonLine(record).contains(PipelineHarness.alexCredential))
+        }
+    }
+
     @Test func revokingOneKeyRefusesItOnTheVeryNextRequestAndDisturbsNoOne() throws {
         try withPipeline { h in
             try h.setNow("2026-04-16T11:00:00Z")

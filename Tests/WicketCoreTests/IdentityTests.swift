@@ -57,6 +57,9 @@ import WicketStore
             #expect(record.decision == .deny)
             #expect(record.httpStatus == 403)
             #expect(record.errors.contains { $0.contains("wicket creds set") })
+            let why = AuditPresentation.card(record)[3].detail
+            #expect(why.hasPrefix("Matched: engineers call tools"))
+            #expect(why.contains("Refused: no upstream credential"), "a deny card must say why: \(why)")
         }
     }
 

@@ -138,6 +138,15 @@ import Testing
         }
     }
 
+    @Test func aBodyThatNamesAnotherProtocolVersionIsRefused() throws {
+        try withPipeline { h in
+            let body = #"{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2025-06-18"}}}"#
+            let out = try h.send(h.request(body, key: h.key(PipelineHarness.alex), protocolVersion: "2026-07-28", mcpMethod: "tools/list"))
+            out.expectDenied(status: 400, code: -32020, words: ["protocol version"])
+            #expect(out.record?.decision == .deny)
+        }
+    }
+
     @Test func aMalformedTraceparentIsNotStored() throws {
         try withPipeline { h in
             let out = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex), protocolVersion: "2026-07-28",

@@ -53,6 +53,9 @@ let package = Package(
         .testTarget(name: "WicketFastCGITests", dependencies: ["WicketFastCGI"]),
         .testTarget(name: "WicketStoreTests", dependencies: ["WicketStore"]),
         .testTarget(name: "WicketGeoTests", dependencies: ["WicketGeo"]),
-        .testTarget(name: "WicketCoreTests", dependencies: ["WicketCore", "Cedar"]),
+        .testTarget(name: "WicketCoreTests", dependencies: [
+            "WicketCore", "Cedar", "WicketMCP", "WicketFastCGI", "WicketStore", "WicketGeo",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

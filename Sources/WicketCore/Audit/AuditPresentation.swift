@@ -66,6 +66,9 @@ public enum AuditPresentation {
             text += " · " + r.contextValues.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
         }
         if let reason = policy.annotations["reason"] { text += " (\(reason))" }
+        // Refused after the policies spoke (no credential, a denied batch element, an erroring
+        // policy): say why, so a matched permit never reads as the whole story of a deny.
+        if r.decision == .deny, let error = r.errors.first { text += " · Refused: \(error)" }
         return text
     }
 

@@ -32,6 +32,26 @@ struct CedarMapping: Sendable {
     /// Methods that list what a server offers: `action in Action::"discovery"`.
     static let discoveryMethods: Set<String> = ["tools/list", "resources/list", "resources/templates/list", "prompts/list"]
 
+    /// Action ids that name a method or an action group. Tools and methods share the `Action` type, so
+    /// a tool called `session` would be the group every member is granted.
+    static let reservedActionIDs: Set<String> = sessionMethods.union(discoveryMethods).union([
+        "session", "discovery", "tools/call", "resources/read", "resources/subscribe", "resources/unsubscribe",
+        "prompts/get", "completion/complete",
+    ])
+
+    /// Why a message cannot be mapped without being mistaken for another action, or nil when it can:
+    /// a tool named like a method or group, or a method named like a group.
+    static func ambiguity(method: String, tool: String?) -> String? {
+        if method == "tools/call", let tool, reservedActionIDs.contains(tool) {
+            return "the tool name `\(tool)` is also the name of a Wicket action, so no policy can tell them apart; "
+                + "the call is refused"
+        }
+        if method == "session" || method == "discovery" {
+            return "`\(method)` is the name of a Wicket action group, not an MCP method; the message is refused"
+        }
+        return nil
+    }
+
     var userType: Name { Name("\(namespace)::User") }
     var groupType: Name { Name("\(namespace)::Group") }
     var actionType: Name { Name("\(namespace)::Action") }

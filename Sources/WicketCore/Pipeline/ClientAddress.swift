@@ -66,6 +66,10 @@ struct ClientAddressResolver: Sendable {
 
     /// The client's address as text, or nil when nginx sent none that parses.
     func resolve(remoteAddress: String?, forwardedFor: String?) -> String? {
+        resolveText(remoteAddress: remoteAddress, forwardedFor: forwardedFor).map(Self.canonical)
+    }
+
+    private func resolveText(remoteAddress: String?, forwardedFor: String?) -> String? {
         guard let remote = remoteAddress, IPNetwork.parseAddress(remote) != nil else { return nil }
         guard !trusted.isEmpty, isTrusted(remote), let forwardedFor else { return remote }
         // Walk from the nearest hop outwards; the first address not ours is the client.
@@ -75,5 +79,12 @@ struct ClientAddressResolver: Sendable {
             if !isTrusted(hop) { return hop }
         }
         return hops.first ?? remote
+    }
+
+    /// An IPv4-mapped IPv6 address (`::ffff:203.0.113.42`, what a dual-stack nginx listener reports
+    /// for IPv4 clients) as the IPv4 address it is, so Cedar can parse it and IPv4 ranges match.
+    static func canonical(_ address: String) -> String {
+        guard let bytes = IPNetwork.parseAddress(address), bytes.count == 4 else { return address }
+        return bytes.map(String.init).joined(separator: ".")
     }
 }

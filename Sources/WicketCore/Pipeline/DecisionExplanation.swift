@@ -96,7 +96,11 @@ enum ValueText {
         case .set(let items): return "[" + items.map(render).sorted().joined(separator: ", ") + "]"
         case .record(let fields):
             return "{" + fields.keys.sorted().map { "\($0): \(fields[$0].map(render) ?? "")" }.joined(separator: ", ") + "}"
-        case .ext(.ipaddr(let ip)): return ip.description
+        case .ext(.ipaddr(let ip)):
+            // A single address reads as one (`203.0.113.42`), a range keeps its prefix.
+            let text = ip.description
+            for host in ["/32", "/128"] where text.hasSuffix(host) { return String(text.dropLast(host.count)) }
+            return text
         case .ext(.decimal(let d)): return d.description
         case .ext(.duration(let d)): return d.description
         case .ext(.datetime(let t)): return RequestTime.utcLiteral(microseconds: t.epochMilliseconds * 1000)

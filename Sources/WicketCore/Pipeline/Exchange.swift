@@ -114,8 +114,15 @@ struct Exchange {
             else if firstRefusal == nil { firstRefusal = verdict.refusal }
         }
         if let refusal = firstRefusal {
-            // Any denied element denies the whole batch; every element keeps its own record.
-            for index in records.indices { records[index].httpStatus = 403 }
+            // Any denied element denies the whole batch; every element keeps its own record, and
+            // none may read as an allow: nothing of the batch reaches the upstream.
+            for index in records.indices {
+                records[index].httpStatus = 403
+                if records[index].decision == .allow {
+                    records[index].decision = .deny
+                    records[index].errors.append("refused with its batch: another element was denied")
+                }
+            }
             if classification.isBatch {
                 var whole = refusal
                 whole.jsonrpcID = nil
@@ -211,6 +218,11 @@ extension MessageFacts {
         case .messages(let messages, _):
             return try messages.map { message in
                 let method = message.kind == .response ? "client/response" : (message.method ?? "")
+                var toolName: String?
+                if case .tool(let name)? = message.target { toolName = name }
+                if let reason = CedarMapping.ambiguity(method: method, tool: toolName) {
+                    throw Refusal.forbidden(reason, id: message.id)
+                }
                 var facts = MessageFacts(method: method, target: .none)
                 var kind: AuditRecord.TargetKind?
                 switch message.target {

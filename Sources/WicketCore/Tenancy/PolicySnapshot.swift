@@ -70,14 +70,40 @@ public enum PolicyLoader {
         let fingerprint = SourceFingerprint(paths: sourcePaths(of: tenant))
         let enforced = try loadPolicies(at: tenant.policies)
         let shadow = try tenant.shadowPolicies.map { (path) throws(PolicyLoadError) in try loadPolicies(at: path) }
+        if let schemaPath = tenant.schema {
+            let validator = Validator(schema: try loadSchema(at: schemaPath))
+            try validate(enforced, with: validator, path: tenant.policies)
+            if let shadow, let path = tenant.shadowPolicies { try validate(shadow, with: validator, path: path) }
+        }
         let members = try loadEntities(at: tenant.entities)
         var byNamespace: [String: Entities] = [:]
         for namespace in namespaces { byNamespace[namespace] = NamespacedEntities.place(members, in: namespace) }
         return PolicySnapshot(enforced: enforced, shadow: shadow, entitiesByNamespace: byNamespace, fingerprint: fingerprint)
     }
 
+    /// The tenant's schema, in Cedar syntax or (`.json`) JSON syntax.
+    static func loadSchema(at path: String) throws(PolicyLoadError) -> Schema {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw PolicyLoadError("cannot read the schema `\(path)`: \(error.localizedDescription)")
+        }
+        do {
+            return path.hasSuffix(".json") ? try Schema(json: text, filename: path) : try Schema(cedarText: text, filename: path)
+        } catch {
+            throw PolicyLoadError("the schema `\(path)` is not valid: \(error)")
+        }
+    }
+
+    /// Strict validation against the schema: a policy that does not typecheck is never served.
+    static func validate(_ set: PolicySet, with validator: Validator, path: String) throws(PolicyLoadError) {
+        let result = validator.validate(set.policies + set.templates.values.sorted { $0.id < $1.id })
+        guard let first = result.errors.first else { return }
+        let more = result.errors.count > 1 ? " (and \(result.errors.count - 1) more)" : ""
+        throw PolicyLoadError("`\(path)` does not validate against the schema: \(first.description)\(more)")
+    }
+
     static func sourcePaths(of tenant: TenantConfig) -> [String] {
-        var paths = [tenant.entities]
+        var paths = [tenant.entities] + (tenant.schema.map { [$0] } ?? [])
         for folder in [tenant.policies] + (tenant.shadowPolicies.map { [$0] } ?? []) {
             paths.append(folder)
             paths += (try? cedarFiles(at: folder)) ?? []

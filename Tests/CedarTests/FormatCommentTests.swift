@@ -30,7 +30,7 @@ struct FormatCommentTests {
     @Test("comments before, inside and after policies are all kept")
     func everywhere() throws {
         let text = try String(contentsOf: FormatTestSupport.fixtures.appendingPathComponent("comments.cedar"), encoding: .utf8)
-        #expect(FormatTestSupport.comments(in: text).count == 28)
+        #expect(FormatTestSupport.comments(in: text).count == 27)
         _ = try formatKeepingComments(text)
     }
 

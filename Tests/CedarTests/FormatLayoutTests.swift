@@ -43,4 +43,21 @@ struct FormatLayoutTests {
         #expect(out.contains(#"User::"\u{7f}\t""#))
         #expect(out.contains(#""*" like "\*\**""#))
     }
+
+    @Test("deep nesting and long chains are formatted without trouble")
+    func deepAndLong() throws {
+        let depth = 150
+        let nested = String(repeating: "(", count: depth) + "1" + String(repeating: ")", count: depth)
+        let deep = try PolicyFormatter.format("permit(principal,action,resource) when { \(nested) == 1 };")
+        #expect(deep == "permit (principal, action, resource)\nwhen { 1 == 1 };\n")
+        let sets = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        let setText = "permit(principal,action,resource) when { \(sets) == [] };"
+        #expect(FormatTestSupport.roundTripProblem(setText, file: "sets") == nil)
+        let chain = (0..<2000).map { "context.a\($0)" }.joined(separator: " || ")
+        #expect(FormatTestSupport.roundTripProblem("permit(principal,action,resource) when { \(chain) };", file: "chain") == nil)
+        let leftNested = String(repeating: "(", count: depth) + "true" + String(repeating: " && true)", count: depth)
+        let flat = try PolicyFormatter.format("permit(principal,action,resource) when { \(leftNested) };")
+        #expect(!flat.contains("("+"true"))
+        #expect(FormatTestSupport.roundTripProblem("permit(principal,action,resource) when { \(leftNested) };", file: "left") == nil)
+    }
 }

@@ -16,6 +16,8 @@ struct DocPrinter {
     private var pendingIndent = 0
     /// A trailing comment ended the line: the next text starts a new one.
     private var needNewline = false
+    /// Comments on lines of their own, written just before the next text.
+    private var pendingComments: [(text: String, blankBefore: Bool, blankAfter: Bool)] = []
 
     init(width: Int) { self.width = width }
 
@@ -45,36 +47,34 @@ struct DocPrinter {
                     || (!inner.forced && fits(width - column, Command(indent: cmd.indent, flat: true, doc: inner), rest: stack))
                 stack.append(Command(indent: cmd.indent, flat: flat, doc: inner))
             case .trailingComment(let s):
-                if needNewline { newline(cmd.indent) }
-                if lineHasContent {
+                if lineHasContent && !needNewline {
                     trimTrailingSpaces()
                     out += " " + s
+                    needNewline = true
                 } else {
-                    write(s, cmd.indent)
+                    // Nothing of its own to trail on this line: it goes on a line of its own.
+                    if needNewline { newline(cmd.indent) }
+                    pendingComments.append((s, false, false))
                 }
-                lineHasContent = true
-                needNewline = true
             case .comment(let s, let blankBefore, let blankAfter):
-                // Blank lines around comments are kept only between top-level items.
-                let top = cmd.indent == 0
                 if lineHasContent || needNewline { newline(cmd.indent) }
-                if top && blankBefore && !out.isEmpty && !out.hasSuffix("\n\n") { out += "\n" }
-                write(s, cmd.indent)
-                newline(cmd.indent)
-                if top && blankAfter { out += "\n" }
+                pendingComments.append((s, blankBefore, blankAfter))
             }
         }
+        flushComments(before: "")
         trimTrailingSpaces()
         return out
     }
 
     private mutating func write(_ s: String, _ indent: Int) {
         var s = Substring(s)
-        if needNewline {
-            newline(indent)
-            s = s.drop { $0 == " " }
-        }
+        if needNewline { newline(indent) }
+        // Spaces at the start of a line are indentation's business.
+        if !lineHasContent { s = s.drop { $0 == " " } }
         guard !s.isEmpty else { return }
+        // A line takes the indentation of its first text (a comment may have broken it elsewhere).
+        if !lineHasContent { pendingIndent = indent }
+        if !pendingComments.isEmpty { flushComments(before: s) }
         if !lineHasContent {
             out += String(repeating: " ", count: pendingIndent)
             column = pendingIndent
@@ -82,6 +82,22 @@ struct DocPrinter {
         out += s
         column += s.count
         lineHasContent = true
+    }
+
+    /// Writes the comments waiting for the next text, on lines of their own, indented like that
+    /// text (one level more before a closing bracket, as they belong to what it closes). So a
+    /// comment's place depends only on the token after it, which keeps formatting idempotent.
+    private mutating func flushComments<S: StringProtocol>(before next: S) {
+        let closing = next.first.map { $0 == ")" || $0 == "]" || $0 == "}" } ?? false
+        let indent = String(repeating: " ", count: pendingIndent + (closing ? 4 : 0))
+        // Blank lines around comments are kept only between top-level items.
+        let top = pendingIndent == 0 && !closing
+        for (text, blankBefore, blankAfter) in pendingComments {
+            if top && blankBefore && !out.isEmpty && !out.hasSuffix("\n\n") { out += "\n" }
+            out += indent + text + "\n"
+            if top && blankAfter { out += "\n" }
+        }
+        pendingComments = []
     }
 
     private mutating func trimTrailingSpaces() {

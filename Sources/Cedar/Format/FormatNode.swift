@@ -125,25 +125,26 @@ indirect enum FormatNode: Sendable {
     }
 
     private func renderUnary() -> Doc {
-        guard case .unary(let op, var ops, var operand) = self else { return render(minLevel: 0) }
-        var pre = Doc.empty
+        guard case .unary(let op, let firstOps, var operand) = self else { return render(minLevel: 0) }
+        var count = firstOps.count
+        var doc = Doc.concat(firstOps.map(\.doc))
         var post = Doc.empty
         // `!(!x)` is `!!x`; the parser takes at most four in a row.
         while true {
             let (p, inner, q) = operand.unwrapped()
             guard case .unary(let innerOp, let innerOps, let innerOperand) = inner, innerOp == op,
-                ops.count + innerOps.count <= 4
+                count + innerOps.count <= 4
             else { break }
-            pre = pre + p
+            doc = doc + p + .concat(innerOps.map(\.doc))
             post = q + post
-            ops += innerOps
+            count += innerOps.count
             operand = innerOperand
         }
-        var doc = Doc.concat(ops.map(\.doc)) + pre
         // `-(5)` must keep its parentheses: `-5` is a literal, not a negation.
-        let (p, inner, q) = operand.unwrapped()
-        if op == "-", case .atom(_, let innerDoc, true) = inner, case .paren = operand {
-            doc = doc + .text("(") + p + innerDoc + q + .text(")")
+        if op == "-", case .paren(let open, let parenthesised, let close) = operand,
+            case (let p, .atom(_, let innerDoc, true), let q) = parenthesised.unwrapped()
+        {
+            doc = doc + open.doc + p + innerDoc + q + close.doc
         } else {
             doc = doc + operand.render(minLevel: FormatLevel.member)
         }

@@ -7,7 +7,6 @@ struct WicketCommand: ParsableCommand {
         commandName: "wicket",
         abstract: "Cedar policy in the request path of MCP traffic, behind nginx.",
         subcommands: [
-            AuthorizeCommand.self,
             InitCommand.self,
             ServeCommand.self,
             NginxCommand.self,
@@ -16,7 +15,9 @@ struct WicketCommand: ParsableCommand {
             AuditCommand.self,
             CheckCommand.self,
             TestCommand.self,
+            FormatCommand.self,
             SchemaCommand.self,
+            AuthorizeCommand.self,
         ]
     )
 }

@@ -56,14 +56,17 @@ permit (
 @reason("production changes come from the office network or the US")
 forbid (
     principal,
-    action in [ServiceMCP::Action::"delete_records", ServiceMCP::Action::"drop_table"],
+    action in [
+        ServiceMCP::Action::"delete_records",
+        ServiceMCP::Action::"drop_table"
+    ],
     resource
 )
 when { resource is ServiceMCP::Resource && resource.name like "prod.*" }
 unless {
     context.source_ip.isInRange(ip("10.0.0.0/8")) ||
     context.source_ip.isLoopback() ||
-    (context.geo has country && context.geo.country == "US")
+    context.geo has country && context.geo.country == "US"
 };
 """# + "\n"),
         ("policies/release-window.cedar", #"""
@@ -72,7 +75,10 @@ unless {
 @reason("allowed: 9–17")
 forbid (
     principal,
-    action in [ServiceMCP::Action::"delete_records", ServiceMCP::Action::"drop_table"],
+    action in [
+        ServiceMCP::Action::"delete_records",
+        ServiceMCP::Action::"drop_table"
+    ],
     resource
 )
 when { context.time.hour < 9 || context.time.hour > 17 };

@@ -32,7 +32,7 @@ import Testing
     @Test(arguments: [
         ("release-window.cedar", "context.time.hour < 9", "context.time.hr < 9", Int32(3), "`hr`"),
         ("release-window.cedar", "context.time.hour > 17", "context.time.hour > \"17\"", Int32(3), "Long"),
-        ("network.cedar", "(context.geo has country && context.geo.country == \"US\")", "context.geo.country == \"US\"", Int32(3), "optional attribute `country`"),
+        ("network.cedar", "context.geo has country && context.geo.country == \"US\"", "context.geo.country == \"US\"", Int32(3), "optional attribute `country`"),
         ("release-window.cedar", "forbid (", "forbid ((", Int32(1), "release-window.cedar:"),
     ])
     func brokenCopiesFailWithTheRightCode(file: String, old: String, new: String, code: Int32, mentions: String) throws {

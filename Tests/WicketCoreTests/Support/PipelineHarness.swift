@@ -191,7 +191,21 @@ final class PipelineHarness: @unchecked Sendable {
         let response = pipeline.handle(request)
         let requestID = try #require(response.header("X-Wicket-Request-Id"))
         #expect(requestID == request[param: "WICKET_REQUEST_ID"])
-        return Exchanged(response: response, records: try records(requestID: requestID, tenant: tenant))
+        let records = try records(requestID: requestID, tenant: tenant)
+        // Invariants of every answer: a 200 is always an internal redirect with no body; every
+        // answered request has committed records that agree with the answer.
+        if response.status == 200 {
+            #expect(response.header("X-Accel-Redirect") == "@wicket_mcp" && response.body.isEmpty)
+        } else {
+            #expect(response.header("X-Accel-Redirect") == nil && !response.body.isEmpty)
+        }
+        #expect(!records.isEmpty, "no audit record for an answered request")
+        for record in records {
+            #expect(record.httpStatus == response.status)
+            #expect(record.decision == (response.status == 200 ? .allow : .deny))
+            #expect(record.requestID == requestID)
+        }
+        return Exchanged(response: response, records: records)
     }
 
     /// The tenant's audit records of one request, in batch order, read through the admin handle.

@@ -14,6 +14,7 @@ public final class TenantRuntime: @unchecked Sendable {
     let namespaces: Set<String>
     private let lock = NSLock()
     private var current: PolicySnapshot
+    private var lastFailure: SourceFingerprint?
 
     /// Opens the tenant's stores and loads its policies; any failure is an error at start.
     public init(config: TenantConfig, wicket: WicketConfig, logger: Logger) throws {
@@ -36,7 +37,12 @@ public final class TenantRuntime: @unchecked Sendable {
     /// Returns true when a new snapshot was installed.
     @discardableResult
     public func reload(onlyIfChanged: Bool, logger: Logger) -> Bool {
-        if onlyIfChanged, SourceFingerprint(paths: PolicyLoader.sourcePaths(of: config)) == snapshot.fingerprint {
+        let onDisk = SourceFingerprint(paths: PolicyLoader.sourcePaths(of: config))
+        // A poll sees a broken set once; it is retried (and logged) when the files change again.
+        lock.lock()
+        let failed = lastFailure
+        lock.unlock()
+        if onlyIfChanged, onDisk == snapshot.fingerprint || onDisk == failed {
             return false
         }
         do {
@@ -49,6 +55,9 @@ public final class TenantRuntime: @unchecked Sendable {
             ])
             return true
         } catch {
+            lock.lock()
+            lastFailure = onDisk
+            lock.unlock()
             logger.error("policy reload failed; the previous policies keep serving", metadata: [
                 "wicket.tenant": "\(config.name)", "wicket.error": "\(error)",
             ])

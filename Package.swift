@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .executable(name: "wicket", targets: ["wicket"]),
         .library(name: "Cedar", targets: ["Cedar"]),
+        // For the fuzz targets in FuzzTesting/.
+        .library(name: "WicketMCP", targets: ["WicketMCP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -14,5 +14,6 @@ let package = Package(
     targets: [
         .executableTarget(name: "FuzzPolicyParser", dependencies: [.product(name: "Cedar", package: "Wicket")], swiftSettings: fuzz),
         .executableTarget(name: "FuzzEntityJSON", dependencies: [.product(name: "Cedar", package: "Wicket")], swiftSettings: fuzz),
+        .executableTarget(name: "FuzzMCP", dependencies: [.product(name: "WicketMCP", package: "Wicket")], swiftSettings: fuzz),
     ]
 )

@@ -14,7 +14,7 @@ swift build -c debug -Xswiftc -sanitize=address \
   -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
   -Xlinker "$RT" -Xlinker -lstdc++
 mkdir -p Regressions
-for t in PolicyParser EntityJSON; do
+for t in PolicyParser EntityJSON MCP; do
   mkdir -p ".build/fuzz-corpus/$t"
   ".build/debug/Fuzz$t" -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -max_len=4096 \
     -artifact_prefix="Regressions/$t-" ".build/fuzz-corpus/$t" "Corpus/$t" 2>&1 | tail -6

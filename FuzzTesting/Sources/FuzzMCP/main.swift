@@ -1,13 +1,10 @@
 // libFuzzer entry for WicketMCP: the strict JSON parser and the MCP classifier.
-// Build: in a package whose targets are WicketMCP and this one,
-//   swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
-// then run .build/release/FuzzMCP -max_total_time=300 CORPUS_DIR
+// Built and run by ./fuzz.sh with the Cedar targets.
 // The first input byte picks the protocol revision and header shape so every path is reached.
 import WicketMCP
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzMCP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    guard let data, size > 0 else { return 0 }
+public func fuzzMCP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard size > 0 else { return 0 }
     let bytes = UnsafeBufferPointer(start: data, count: size)
     let selector = bytes[0]
     let body = Array(bytes.dropFirst())
@@ -45,4 +42,19 @@ public func fuzzMCP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         if (try? JSONParser().parse(rendered)) == nil { fatalError("error body is not valid JSON") }
     }
     return 0
+}
+
+// SwiftPM links executables with `main` aliased to `FuzzMCP_main`; hand control to libFuzzer's driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
+@_cdecl("FuzzMCP_main")
+public func entryPoint(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var c = argc
+    var v = argv
+    return runDriver(&c, &v, fuzzMCP)
 }

@@ -18,7 +18,7 @@ struct FormatCommand: ParsableCommand {
 
     func run() throws {
         let outcome = PolicyFileFormatter.run(paths: files, check: check, width: width)
-        for e in outcome.errors { FileHandle.standardError.write(Data((e + "\n").utf8)) }
+        for e in outcome.errors { FileHandle.standardError.write(Data("\(e)\n".utf8)) }
         if check && outcome.errors.isEmpty {
             for f in outcome.changed { print(f) }
         }

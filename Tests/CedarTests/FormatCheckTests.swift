@@ -65,7 +65,9 @@ struct FormatCheckTests {
             #expect(o.exitCode == 1)
             #expect(!o.wrote)
             #expect(o.errors.count == 1)
-            let message = try #require(o.errors.first)
+            let failure = try #require(o.errors.first)
+            #expect(failure.code == .syntax && failure.path == bad)
+            let message = failure.description
             #expect(message.hasPrefix("\(bad):2:18: error:"))
             #expect(message.hasSuffix("^"))
             let after = try String(contentsOfFile: b, encoding: .utf8)
@@ -77,6 +79,7 @@ struct FormatCheckTests {
     func missingFile() {
         let o = PolicyFileFormatter.run(paths: ["/nonexistent/wicket/x.cedar"], check: true)
         #expect(o.exitCode == 1)
-        #expect(o.errors.first?.contains("`/nonexistent/wicket/x.cedar`") == true)
+        #expect(o.errors.first?.code == .unreadable)
+        #expect(o.errors.first?.description.contains("`/nonexistent/wicket/x.cedar`") == true)
     }
 }

@@ -43,8 +43,10 @@ struct DocPrinter {
             case .nest(let n, let inner):
                 stack.append(Command(indent: cmd.indent + n, flat: cmd.flat, doc: inner))
             case .group(let inner):
+                // After a trailing comment, or at the start of a line, the group starts a fresh line.
+                let room = lineHasContent && !needNewline ? width - column : width - cmd.indent
                 let flat = cmd.flat
-                    || (!inner.forced && fits(width - column, Command(indent: cmd.indent, flat: true, doc: inner), rest: stack))
+                    || (!inner.forced && fits(room, Command(indent: cmd.indent, flat: true, doc: inner), rest: stack))
                 stack.append(Command(indent: cmd.indent, flat: flat, doc: inner))
             case .trailingComment(let s):
                 if lineHasContent && !needNewline {
@@ -118,10 +120,12 @@ struct DocPrinter {
 
     /// Whether `first` printed flat, followed by the rest up to its next possible break, fits in `room`.
     private func fits(_ room: Int, _ first: Command, rest: [Command]) -> Bool {
-        if needNewline { return true }
         var room = room
         var work = [first]
         var restIndex = rest.count
+        // Spaces count only once text follows them: before a comment they are trimmed.
+        var spaces = 0
+        var measuredText = false
         var budget = 100_000
         while budget > 0 {
             budget -= 1
@@ -134,25 +138,36 @@ struct DocPrinter {
             } else {
                 return true
             }
+            var text: String?
             switch cmd.doc.kind {
             case .text(let s):
-                room -= s.count
-                if room < 0 { return false }
+                text = s
             case .line(let flat):
                 if !cmd.flat { return true }
-                room -= flat.count
-                if room < 0 { return false }
-            case .hardline, .trailingComment:
+                text = flat
+            case .hardline:
                 return true
-            case .comment:
-                // A comment before the group's text: what follows starts a fresh line.
+            case .comment, .trailingComment:
+                // The line ends here; with nothing measured yet, what follows starts a fresh one.
+                if measuredText { return true }
                 room = width - cmd.indent
+                spaces = 0
             case .concat(let parts):
                 for p in parts.reversed() { work.append(Command(indent: cmd.indent, flat: cmd.flat, doc: p)) }
             case .nest(let n, let inner):
                 work.append(Command(indent: cmd.indent + n, flat: cmd.flat, doc: inner))
             case .group(let inner):
                 work.append(Command(indent: cmd.indent, flat: cmd.flat && !inner.forced, doc: inner))
+            }
+            if let text, !text.isEmpty {
+                if text.allSatisfy({ $0 == " " }) {
+                    spaces += text.count
+                } else {
+                    room -= spaces + text.count
+                    spaces = 0
+                    measuredText = true
+                    if room < 0 { return false }
+                }
             }
         }
         return true

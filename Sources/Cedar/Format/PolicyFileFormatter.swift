@@ -5,12 +5,25 @@ import Foundation
 /// All files are read and formatted before anything is written: on any read or syntax error
 /// nothing is written at all.
 public enum PolicyFileFormatter {
+    /// Why a file could not be formatted.
+    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        public enum Code: String, Sendable {
+            case unreadable, notUTF8, syntax, unwritable
+        }
+        public let code: Code
+        public let path: String
+        /// For `syntax`: `file:line:col: error: …`, the line and a caret; else a sentence naming the file.
+        public let message: String
+
+        public var description: String { code == .syntax ? message : "\(path): error: \(message)" }
+    }
+
     /// What a run did, for the command line to print.
     public struct Outcome: Sendable, Equatable {
         /// Files whose text is not (or was not) in canonical form, in the order given.
         public var changed: [String] = []
-        /// One message per file that could not be read, parsed or written (`file:line:col: error: …` and a caret for syntax).
-        public var errors: [String] = []
+        /// One per file that could not be read, parsed or written.
+        public var errors: [Failure] = []
         /// Whether files were rewritten.
         public var wrote = false
         /// 1 on any error, and with `check` when a file would change; else 0.
@@ -23,11 +36,11 @@ public enum PolicyFileFormatter {
         var rewrites: [(path: String, text: String)] = []
         for path in paths {
             guard let data = FileManager.default.contents(atPath: path) else {
-                outcome.errors.append("\(path): error: cannot read `\(path)`; check the path and its permissions")
+                outcome.errors.append(Failure(code: .unreadable, path: path, message: "cannot read `\(path)`; check the path and its permissions"))
                 continue
             }
             guard let text = String(data: data, encoding: .utf8) else {
-                outcome.errors.append("\(path): error: `\(path)` is not UTF-8 text")
+                outcome.errors.append(Failure(code: .notUTF8, path: path, message: "`\(path)` is not UTF-8 text"))
                 continue
             }
             do {
@@ -37,7 +50,7 @@ public enum PolicyFileFormatter {
                     rewrites.append((path, formatted))
                 }
             } catch {
-                outcome.errors.append(error.description)
+                outcome.errors.append(Failure(code: .syntax, path: path, message: error.description))
             }
         }
         if !outcome.errors.isEmpty {
@@ -53,7 +66,8 @@ public enum PolicyFileFormatter {
                 try writeAtomically(text, to: path)
                 outcome.wrote = true
             } catch {
-                outcome.errors.append("\(path): error: cannot write `\(path)`: \(error.localizedDescription)")
+                outcome.errors.append(
+                    Failure(code: .unwritable, path: path, message: "cannot write `\(path)`; check the folder's permissions"))
                 outcome.exitCode = 1
             }
         }

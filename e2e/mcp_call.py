@@ -71,6 +71,20 @@ class Outcome:
     started_at: float = 0.0
     finished_at: float = 0.0
 
+    def to_json(self) -> str:
+        """JSON form (the `--json` CLI output), readable back with `Outcome.from_json`."""
+        d = {k: v for k, v in self.__dict__.items() if k not in ("result", "exchanges")}
+        d["result"] = self.result if isinstance(self.result, (list, str, type(None))) else self.text
+        d["exchanges"] = [e.__dict__ for e in self.exchanges]
+        return json.dumps(d)
+
+    @classmethod
+    def from_json(cls, text: str) -> Outcome:
+        d = json.loads(text)
+        d["exchanges"] = [HttpExchange(**e) for e in d.get("exchanges", [])]
+        d["progress"] = [tuple(p) for p in d.get("progress", [])]
+        return cls(**d)
+
     @property
     def statuses(self) -> list[int]:
         return [e.status for e in self.exchanges]
@@ -194,10 +208,11 @@ def _text_of(result: Any) -> str:
     return "\n".join(getattr(block, "text", "") or "" for block in content)
 
 
-async def _run(url: str, key: str | None, protocol: str | None, timeout: float, op) -> Outcome:
+async def _run(url: str, key: str | None, protocol: str | None, timeout: float, op,
+               headers: dict[str, str] | None = None) -> Outcome:
     out = Outcome(ok=False, started_at=time.monotonic())
     try:
-        async with open_client(url, key, protocol, out.exchanges, timeout) as client:
+        async with open_client(url, key, protocol, out.exchanges, timeout, headers) as client:
             out.protocol = client.protocol_version
             await op(client, out)
     except BaseException as exc:  # noqa: BLE001 - the outcome carries every failure to the caller
@@ -214,8 +229,9 @@ async def _run(url: str, key: str | None, protocol: str | None, timeout: float, 
 
 
 async def call_tool(url: str, key: str | None, tool: str, arguments: dict[str, Any] | None = None,
-                    protocol: str | None = None, timeout: float = 30.0) -> Outcome:
-    """Connect, call one tool, disconnect. Progress notifications are timestamped in `progress`."""
+                    protocol: str | None = None, timeout: float = 30.0,
+                    headers: dict[str, str] | None = None) -> Outcome:
+    """Connect, call one tool, disconnect (`headers` are added to every HTTP request). Progress notifications are timestamped in `progress`."""
 
     async def op(client: Client, out: Outcome) -> None:
         async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -225,7 +241,7 @@ async def call_tool(url: str, key: str | None, tool: str, arguments: dict[str, A
         out.result, out.text, out.is_error = result, _text_of(result), bool(result.is_error)
         out.ok = not result.is_error
 
-    return await _run(url, key, protocol, timeout, op)
+    return await _run(url, key, protocol, timeout, op, headers)
 
 
 async def list_tools(url: str, key: str | None, protocol: str | None = None, timeout: float = 30.0) -> Outcome:
@@ -310,7 +326,10 @@ def stateless_request(url: str, key: str | None, method: str, params: dict[str, 
                     headers, timeout=timeout)
 
 
-def _print_outcome(out: Outcome) -> int:
+def _print_outcome(out: Outcome, as_json: bool = False) -> int:
+    if as_json:
+        print(out.to_json())
+        return 0 if out.ok else (2 if out.exception is not None else 1)
     status = out.status
     where = f"HTTP {status}" if status is not None else "no HTTP response"
     if out.error_code is not None:
@@ -334,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--key", help="sent as `Authorization: Bearer KEY` (a Wicket member key)")
     parser.add_argument("--protocol", default="auto", choices=ALL_PROTOCOLS)
     parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--json", action="store_true", help="print the whole outcome as one JSON line")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list-tools")
     call = sub.add_parser("call")
@@ -342,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "list-tools":
-        return _print_outcome(list_tools_sync(args.url, args.key, args.protocol, args.timeout))
+        return _print_outcome(list_tools_sync(args.url, args.key, args.protocol, args.timeout), args.json)
     try:
         arguments = json.loads(args.arguments)
     except ValueError as exc:
@@ -351,7 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     if not isinstance(arguments, dict):
         print("arguments must be a JSON object, e.g. '{\"table\": \"prod.customer_records\"}'", file=sys.stderr)
         return 2
-    return _print_outcome(call_tool_sync(args.url, args.key, args.tool, arguments, args.protocol, args.timeout))
+    return _print_outcome(call_tool_sync(args.url, args.key, args.tool, arguments, args.protocol, args.timeout),
+                          args.json)
 
 
 if __name__ == "__main__":

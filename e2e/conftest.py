@@ -106,6 +106,10 @@ def wicket_stack_factory(workdir: Path, procs: st.Processes) -> Callable[..., st
         if used:
             raise RuntimeError("one Wicket stack per test")
         used.append(True)
+        try:
+            st.wicket_bin()
+        except st.StackError as exc:
+            pytest.fail(str(exc), pytrace=False)
         ns = st.NetNamespace(procs) if netns else None
         if ns is not None:
             procs.prefix = ns.prefix

@@ -295,7 +295,8 @@ def start_nginx(procs: Processes, prefix: Path, conf_text: str, host: str, port:
     conf = prefix / "nginx.conf"
     conf.write_text(conf_text)
     argv = nginx_command(prefix, conf, conf_text)
-    check = subprocess.run(argv[:1] + ["-t"] + argv[1:], capture_output=True, text=True, timeout=30)
+    check = subprocess.run((netns.prefix if netns else []) + argv[:1] + ["-t"] + argv[1:],
+                           capture_output=True, text=True, timeout=30)
     if check.returncode != 0:
         raise StackError(f"nginx -t rejected {conf}:\n{check.stderr}\n--- conf ---\n{conf_text}")
     proc = procs.start(name, argv, prefix=netns is not None)

@@ -106,10 +106,13 @@ def wicket_stack_factory(workdir: Path, procs: st.Processes) -> Callable[..., st
         if used:
             raise RuntimeError("one Wicket stack per test")
         used.append(True)
+        problem = None
         try:
             st.wicket_bin()
         except st.StackError as exc:
-            pytest.fail(str(exc), pytrace=False)
+            problem = str(exc)
+        if problem:
+            pytest.fail(problem, pytrace=False)
         ns = st.NetNamespace(procs) if netns else None
         if ns is not None:
             procs.prefix = ns.prefix
@@ -117,7 +120,8 @@ def wicket_stack_factory(workdir: Path, procs: st.Processes) -> Callable[..., st
             return st.build_wicket_stack(workdir, procs, netns=ns, demo_env=demo_env,
                                          before_serve=before_serve, credential=credential)
         except st.StackError as exc:
-            pytest.fail(str(exc), pytrace=False)
+            problem = str(exc)
+        pytest.fail(problem, pytrace=False)
 
     return make
 

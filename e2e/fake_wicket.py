@@ -112,7 +112,7 @@ def cmd_init(a: argparse.Namespace) -> None:
         d.mkdir(parents=True, exist_ok=True)
     if not (root / "wicket.toml").exists():
         (root / "wicket.toml").write_text(
-            f'socket = "run/wicket.sock"\ndata_dir = "data"\nlisten = "{a.listen}"\n\n'
+            f'socket = "run/wicket.sock"\ndata_dir = "data"\n\n'
             f'[server]\nname = "{a.server}"\nupstream = "{a.upstream}"\n\n'
             f'[tenants.acme]\ndir = "tenants/acme"\ntime_zone = "UTC"\n')
         (tdir / "policies.cedar").write_text(POLICIES)
@@ -440,7 +440,7 @@ def main() -> None:
     p.add_argument("dir")
     p.add_argument("--upstream", default="http://127.0.0.1:8000/mcp")
     p.add_argument("--server", default="database")
-    p.add_argument("--listen", default="127.0.0.1:8080")
+    p.add_argument("--geoip")
     p = sub.add_parser("nginx")
     for opt in ("--config", "--listen", "--upstream", "--server"):
         p.add_argument(opt, required=True)

@@ -358,6 +358,14 @@ def wicket_bin() -> Path:
     return path
 
 
+def geoip_test_database() -> Path | None:
+    """The test GeoIP City database (203.0.113.0/24 -> Ashburn, VA): the project's geo/, else ../shared/geo."""
+    for candidate in (REPO / "geo" / "wicket-city-test.mmdb", REPO.parent / "shared" / "geo" / "wicket-city-test.mmdb"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 @dataclass
 class WicketStack:
     """init -> nginx conf -> serve -> key -> credential, all through `$WICKET_BIN`."""
@@ -404,9 +412,12 @@ class WicketStack:
                              f"stdout: {out.stdout}\nstderr: {out.stderr}")
         return out
 
-    def init(self, listen: str) -> None:
-        self.wicket("init", str(self.dir), "--upstream", self.demo.url, "--server", self.server,
-                    "--listen", listen)
+    def init(self) -> None:
+        args = ["init", str(self.dir), "--upstream", self.demo.url, "--server", self.server]
+        geo = geoip_test_database()
+        if geo is not None:
+            args += ["--geoip", str(geo)]
+        self.wicket(*args)
         if not self.config.is_file():
             raise StackError(f"`wicket init` did not write {self.config}")
 
@@ -605,7 +616,7 @@ def build_wicket_stack(workdir: Path, procs: Processes, *, netns: NetNamespace |
     else:
         host, port = SEED_IP, 8080
     listen = f"{host}:{port}"
-    stack.init(listen)
+    stack.init()
     stack.dir.chmod(0o755)
     if before_serve is not None:
         before_serve(stack)

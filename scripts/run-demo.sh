@@ -4,7 +4,8 @@
 # initializes ./run/wicket only once. Called by `make run` after the build; `make stop` stops it.
 #
 # Environment: WICKET_BIN (default .build/debug/wicket), PYTHON (default .venv/bin/python),
-# WICKET_RUN_DIR (default ./run), WICKET_LISTEN (default 127.0.0.1:8080), DEMO_PORT (default 8931).
+# WICKET_RUN_DIR (default ./run), WICKET_LISTEN (default 127.0.0.1:8080), DEMO_PORT (default 8931),
+# WICKET_GEOIP (default geo/wicket-city-test.mmdb when present).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,6 +22,9 @@ UPSTREAM=http://127.0.0.1:$DEMO_PORT/mcp
 CONF=$RUN/wicket/wicket.toml
 NGX=$RUN/nginx
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+# The test GeoIP database (203.0.113.0/24 -> Ashburn, VA) unless WICKET_GEOIP names a real one.
+GEOIP=${WICKET_GEOIP:-}
+[ -z "$GEOIP" ] && [ -f "$ROOT/geo/wicket-city-test.mmdb" ] && GEOIP=$ROOT/geo/wicket-city-test.mmdb
 
 fail() { echo "run-demo: $*" >&2; exit 1; }
 [ -x "$WICKET" ] || fail "no wicket binary at \`$WICKET\`: run \`make build\` first"
@@ -49,7 +53,7 @@ port_busy "127.0.0.1:$DEMO_PORT" && fail "port $DEMO_PORT is in use: set DEMO_PO
 port_busy "$LISTEN" && fail "$LISTEN is in use: stop what listens there or set WICKET_LISTEN"
 
 if [ ! -f "$CONF" ]; then
-  "$WICKET" init "$RUN/wicket" --upstream "$UPSTREAM" --server "$SERVER" --listen "$LISTEN" >"$RUN/logs/init.log" 2>&1 \
+  "$WICKET" init "$RUN/wicket" --upstream "$UPSTREAM" --server "$SERVER" ${GEOIP:+--geoip "$GEOIP"} >"$RUN/logs/init.log" 2>&1 \
     || { cat "$RUN/logs/init.log" >&2; fail "wicket init failed"; }
 fi
 chmod 755 "$RUN/wicket" 2>/dev/null || true

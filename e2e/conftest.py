@@ -11,12 +11,15 @@ Fixture contract
 - `nginx_factory(conf, port)` -> stack.Nginx: standalone nginx from `conf` (text, or a function of
   the prefix dir returning text; `-p` = a fresh prefix dir under workdir; `daemon off` and `pid` added with -g when the text has none).
 - `plain_proxy(demo_server)` -> Nginx: a plain reverse proxy in front of `demo_server`.
-- `wicket_stack` -> stack.WicketStack: needs $WICKET_BIN; init -> `wicket nginx --standalone` ->
+- `wicket_stack` -> stack.WicketStack: needs $WICKET_BIN; `init DIR --upstream --server --geoip`
+  -> `wicket nginx --standalone --prefix P` ->
   serve -> `keys issue` (alex@company.com / maintenance-agent) -> `creds set`; `.url`, `.keys`,
   `.creds`, `.demo`, `.call(...)`, `.audit()`, `.revoke(...)`. Fails (never skips) when the binary
   is missing or a subcommand fails.
-- `wicket_stack_factory(netns=False, demo_env=None, before_serve=None)` -> WicketStack: the same,
-  optionally inside a private network namespace where the client is 203.0.113.42.
+- `wicket_stack_factory(netns=False, demo_env=None, before_serve=None, credential=None,
+  init_args=None)` -> WicketStack: the same, optionally inside a private network namespace where
+  the client is 203.0.113.42; `before_serve(stack)` may edit policies/entities; `init_args` are
+  extra `wicket init` options (e.g. --trusted-proxy).
 """
 
 from __future__ import annotations
@@ -102,7 +105,7 @@ def wicket_stack_factory(workdir: Path, procs: st.Processes) -> Callable[..., st
 
     def make(netns: bool = False, demo_env: dict[str, str] | None = None,
              before_serve: Callable[[st.WicketStack], None] | None = None,
-             credential: str | None = None) -> st.WicketStack:
+             credential: str | None = None, init_args: list[str] | None = None) -> st.WicketStack:
         if used:
             raise RuntimeError("one Wicket stack per test")
         used.append(True)
@@ -118,7 +121,8 @@ def wicket_stack_factory(workdir: Path, procs: st.Processes) -> Callable[..., st
             procs.prefix = ns.prefix
         try:
             return st.build_wicket_stack(workdir, procs, netns=ns, demo_env=demo_env,
-                                         before_serve=before_serve, credential=credential)
+                                         before_serve=before_serve, credential=credential,
+                                         init_args=init_args)
         except st.StackError as exc:
             problem = str(exc)
         pytest.fail(problem, pytrace=False)

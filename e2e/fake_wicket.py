@@ -73,6 +73,7 @@ class Config:
         self.server = c["server"]["name"]
         self.upstream = c["server"]["upstream"]
         self.tenants = c["tenants"]
+        self.trusted = c.get("trusted_proxies", [])
 
     def tenant_dir(self, tenant: str) -> Path:
         if tenant not in self.tenants:
@@ -112,7 +113,7 @@ def cmd_init(a: argparse.Namespace) -> None:
         d.mkdir(parents=True, exist_ok=True)
     if not (root / "wicket.toml").exists():
         (root / "wicket.toml").write_text(
-            f'socket = "run/wicket.sock"\ndata_dir = "data"\n\n'
+            f'socket = "run/wicket.sock"\ndata_dir = "data"\ntrusted_proxies = {json.dumps(a.trusted_proxy)}\n\n'
             f'[server]\nname = "{a.server}"\nupstream = "{a.upstream}"\n\n'
             f'[tenants.acme]\ndir = "tenants/acme"\ntime_zone = "UTC"\n')
         (tdir / "policies.cedar").write_text(POLICIES)
@@ -370,6 +371,9 @@ def decide(state: State, p: dict[str, str], body: bytes) -> tuple[str, bytes]:
     allowed = str(r.decision).endswith("Allow") and not r.diagnostics.errors
     cred = load_json(c.creds_file("acme"), {}).get(k["member"], {}).get(c.server)
     ip = p.get("REMOTE_ADDR", "")
+    import ipaddress
+    if any(ipaddress.ip_address(ip) in ipaddress.ip_network(n) for n in c.trusted) and p.get("HTTP_X_FORWARDED_FOR"):
+        ip = p["HTTP_X_FORWARDED_FOR"].split(",")[-1].strip()
     geo = next((g for prefix, g in GEO.items() if ip.startswith(prefix)), (None, None, None))
     status = 200
     if allowed and cred is None:
@@ -441,10 +445,12 @@ def main() -> None:
     p.add_argument("--upstream", default="http://127.0.0.1:8000/mcp")
     p.add_argument("--server", default="database")
     p.add_argument("--geoip")
+    p.add_argument("--trusted-proxy", action="append", default=[])
     p = sub.add_parser("nginx")
     for opt in ("--config", "--listen", "--upstream", "--server"):
         p.add_argument(opt, required=True)
     p.add_argument("--standalone", action="store_true")
+    p.add_argument("--prefix")
     p = sub.add_parser("serve")
     p.add_argument("--config", required=True)
     p = sub.add_parser("keys")

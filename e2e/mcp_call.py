@@ -91,10 +91,12 @@ class Outcome:
 
     @property
     def status(self) -> int | None:
-        """The HTTP status that carried the answer: the first non-2xx, else the last one."""
-        for e in self.exchanges:
-            if e.status >= 300:
-                return e.status
+        """The HTTP status that carried the answer: on failure the last non-2xx response (a refused
+        `server/discover` probe the client recovered from does not count), else the last response."""
+        if not self.ok:
+            for e in reversed(self.exchanges):
+                if e.status >= 300:
+                    return e.status
         return self.exchanges[-1].status if self.exchanges else None
 
 

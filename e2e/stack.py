@@ -412,8 +412,10 @@ class WicketStack:
                              f"stdout: {out.stdout}\nstderr: {out.stderr}")
         return out
 
+    init_args: list[str] = field(default_factory=list)
+
     def init(self) -> None:
-        args = ["init", str(self.dir), "--upstream", self.demo.url, "--server", self.server]
+        args = ["init", str(self.dir), "--upstream", self.demo.url, "--server", self.server, *self.init_args]
         geo = geoip_test_database()
         if geo is not None:
             args += ["--geoip", str(geo)]
@@ -421,9 +423,9 @@ class WicketStack:
         if not self.config.is_file():
             raise StackError(f"`wicket init` did not write {self.config}")
 
-    def nginx_conf(self, listen: str) -> str:
+    def nginx_conf(self, listen: str, prefix: Path) -> str:
         return self.wicket("nginx", "--config", str(self.config), "--listen", listen, "--upstream",
-                           self.demo.url, "--server", self.server, "--standalone").stdout
+                           self.demo.url, "--server", self.server, "--standalone", "--prefix", str(prefix)).stdout
 
     def start_serve(self) -> Proc:
         if self.socket.exists() and not unix_socket_accepts(self.socket):
@@ -606,11 +608,11 @@ class WicketStack:
 def build_wicket_stack(workdir: Path, procs: Processes, *, netns: NetNamespace | None = None,
                        demo_env: dict[str, str] | None = None,
                        before_serve: Callable[[WicketStack], None] | None = None,
-                       credential: str | None = None) -> WicketStack:
+                       credential: str | None = None, init_args: list[str] | None = None) -> WicketStack:
     """The full stack via the CLI contract. `before_serve` may edit policies/entities."""
     binary = wicket_bin()
     demo = start_demo_server(procs, env=demo_env, netns=netns)
-    stack = WicketStack(binary, workdir / "wicket", procs, demo, netns)
+    stack = WicketStack(binary, workdir / "wicket", procs, demo, netns, init_args=list(init_args or []))
     if netns is None:
         host, port = "127.0.0.1", free_port()
     else:
@@ -620,9 +622,10 @@ def build_wicket_stack(workdir: Path, procs: Processes, *, netns: NetNamespace |
     stack.dir.chmod(0o755)
     if before_serve is not None:
         before_serve(stack)
-    conf = stack.nginx_conf(listen)
+    nginx_prefix = workdir / "nginx"
+    conf = stack.nginx_conf(listen, nginx_prefix)
     stack.start_serve()
-    stack.nginx = start_nginx(procs, workdir / "nginx", conf, host, port, netns=netns)
+    stack.nginx = start_nginx(procs, nginx_prefix, conf, host, port, netns=netns)
     stack.issue_key(MEMBER, AGENT)
     stack.set_cred(MEMBER, credential or f"upstream-cred-{os.urandom(8).hex()}")
     return stack

@@ -42,6 +42,15 @@ def test_allowed_call_reaches_upstream_with_member_credential(wicket_stack_facto
     assert key not in json.dumps(requests)
 
 
+def test_auto_negotiation_reaches_the_stateless_protocol(wicket_stack) -> None:
+    """A default SDK client probes `server/discover` first; members must be allowed to, or every
+    connection pays a denied probe (and a deny record) and falls back to the session protocol."""
+    out = wicket_stack.call("query", {"sql": "select 1"}, protocol="auto")
+    assert out.ok, out
+    assert out.protocol == "2026-07-28", [(e.mcp_method, e.status) for e in out.exchanges]
+    assert all(e.status < 300 for e in out.exchanges), [(e.mcp_method, e.status) for e in out.exchanges]
+
+
 def test_allowed_body_reaches_upstream_byte_identical(wicket_stack) -> None:
     import hashlib
     body = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "tools/call",

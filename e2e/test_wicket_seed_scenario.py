@@ -65,6 +65,7 @@ def test_seed_scenario_denied_outside_window_allowed_inside(wicket_stack_factory
         assert value in flat, f"`{value}` missing from the audit record {flat}"
 
     card = stack.audit_show(record_id(rec))
+    print(card)
     assert "alex@company.com via maintenance-agent · 203.0.113.42 · Ashburn, VA" in card, card
     assert "database.delete_records on prod.customer_records" in card, card
     assert re.search(r"\d{2}:\d{2}:\d{2} UTC · [A-Z][a-z]{2} \d{1,2}, \d{4} · session \S+", card), card
@@ -87,6 +88,7 @@ def test_seed_scenario_denied_outside_window_allowed_inside(wicket_stack_factory
     allow_recs = [r for r in records_for(stack, "delete_records") if decision_of(r) == "allow"]
     assert allow_recs, "no allow record for delete_records"
     allow_card = stack.audit_show(record_id(allow_recs[-1]))
+    print(allow_card)
     permit_ids = stack.permit_policy_ids()
     assert permit_ids, "the tenant's policies have no @id'd permit"
     assert any(pid in allow_card for pid in permit_ids), (allow_card, permit_ids)

@@ -135,6 +135,8 @@ def cmd_nginx(a: argparse.Namespace) -> None:
         listen {a.listen};
         location = {path} {{
             include /etc/nginx/fastcgi_params;
+            client_max_body_size 1m;
+            error_page 413 = @wicket_too_large;
             fastcgi_pass unix:{c.socket};
             fastcgi_connect_timeout 2s;
             fastcgi_send_timeout 5s;
@@ -153,6 +155,10 @@ def cmd_nginx(a: argparse.Namespace) -> None:
             proxy_read_timeout 300s;
             proxy_ignore_headers X-Accel-Redirect X-Accel-Expires X-Accel-Limit-Rate X-Accel-Charset;
             proxy_pass {up.group(1)};
+        }}
+        location @wicket_too_large {{
+            default_type application/json;
+            return 413 '{{"jsonrpc":"2.0","id":null,"error":{{"code":-32600,"message":"body too large"}}}}';
         }}
         location @wicket_unavailable {{
             default_type application/json;
@@ -187,7 +193,7 @@ def cmd_keys(a: argparse.Namespace) -> None:
                      "hash": hashlib.sha256(key.encode()).hexdigest(), "revoked": False})
         write_atomic(path, json.dumps(keys), 0o600)
         print(key)
-        print(f"key id: {kid}", file=sys.stderr)
+        print(f"key id {kid} for {a.member} via {a.agent}", file=sys.stderr)
     elif a.action == "list":
         for k in keys:
             print(json.dumps({x: k[x] for x in ("id", "member", "agent", "created", "revoked")}))
@@ -341,12 +347,30 @@ def decide(state: State, p: dict[str, str], body: bytes) -> tuple[str, bytes]:
     c = state.c
     started = time.time()
     rpc_id = None
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise ValueError("duplicate key")
+        return dict(pairs)
+
     try:
-        msg = json.loads(body) if body else {}
-    except ValueError:
-        return deny(400, None, -32700, "the body is not JSON")
+        msg = json.loads(body.decode("utf-8"), object_pairs_hook=no_duplicates) if body else {}
+    except (ValueError, RecursionError):
+        return deny(400, None, -32700, "the body is not UTF-8 JSON without duplicate keys")
+    if isinstance(msg, list):
+        outcomes = [decide(state, p, json.dumps(m).encode()) for m in msg]
+        refused = [o for o in outcomes if not o[0].startswith("Status: 200")]
+        return refused[0] if refused else outcomes[0]
     if isinstance(msg, dict):
         rpc_id = msg.get("id")
+    if body and not (isinstance(msg, dict) and msg.get("jsonrpc") == "2.0"
+                     and ("method" in msg or "result" in msg or "error" in msg)):
+        return deny(400, rpc_id, -32600, "not a JSON-RPC 2.0 message")
+    if isinstance(msg, dict) and "HTTP_MCP_METHOD" in p:
+        prm = msg.get("params") if isinstance(msg.get("params"), dict) else {}
+        name = prm.get("name") or prm.get("uri")
+        if p["HTTP_MCP_METHOD"] != msg.get("method") or ("HTTP_MCP_NAME" in p and p["HTTP_MCP_NAME"] != name):
+            return deny(400, rpc_id, -32600, "Mcp-Method / Mcp-Name disagree with the body")
     auth = p.get("HTTP_AUTHORIZATION", "")
     key = auth[7:] if auth.startswith("Bearer ") else ""
     h = hashlib.sha256(key.encode()).hexdigest()

@@ -380,6 +380,7 @@ class WicketStack:
     nginx: Nginx | None = None
     serve_proc: Proc | None = None
     keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    key_ids: dict[tuple[str, str], str] = field(default_factory=dict)
     creds: dict[str, str] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
 
@@ -456,29 +457,29 @@ class WicketStack:
         if not key or " " in key:
             raise StackError(f"`wicket keys issue` must print the key alone on stdout's first line, got {lines[:1]}")
         self.keys[(member, agent)] = key
+        # The id, when the command mentions it (e.g. "key id 0c9e7a01 for ..." on stderr).
+        rest = "\n".join(lines[1:]) + "\n" + out.stderr
+        m = re.search(r"key[ _-]?id[:=]?\s+([A-Za-z0-9_.-]+)", rest, re.I)
+        if m:
+            self.key_ids[(member, agent)] = m.group(1)
         return key
 
     def key_id(self, member: str, agent: str = AGENT) -> str | None:
-        """The key id of (member, agent): from `keys issue`'s later output lines, else `keys list --json`."""
-        key = self.keys.get((member, agent))
+        """The id `keys issue` reported for (member, agent), else one from `keys list --json`."""
+        if (member, agent) in self.key_ids:
+            return self.key_ids[(member, agent)]
         out = self.wicket("keys", "list", "--config", str(self.config), "--tenant", self.tenant, "--json",
                           check=False)
-        if out.returncode == 0:
-            for line in out.stdout.splitlines():
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                items = rec if isinstance(rec, list) else [rec]
-                for r in items:
-                    if (isinstance(r, dict) and r.get("member") == member and r.get("agent") == agent
-                            and not r.get("revoked")):
-                        for k in ("id", "key_id", "keyId"):
-                            if r.get(k):
-                                return str(r[k])
-        if key:
-            # A key that embeds its id (e.g. `wk_<id>_<secret>`) is not assumed; nothing found.
-            return None
+        for line in out.stdout.splitlines() if out.returncode == 0 else []:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict) and rec.get("member") == member and rec.get("agent") == agent \
+                    and not rec.get("revoked"):
+                for k in ("id", "key_id", "keyId"):
+                    if rec.get(k):
+                        return str(rec[k])
         return None
 
     def revoke(self, member: str, agent: str = AGENT) -> None:

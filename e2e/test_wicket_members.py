@@ -93,3 +93,15 @@ def test_revocation_while_another_member_loops(wicket_stack_factory) -> None:
     sam_cred = f"Bearer {stack.creds[OTHER]}"
     assert sum(1 for r in stack.demo.requests() if r["authorization"] == sam_cred) == \
         len([e for e in before.exchanges if e.status == 200])
+
+
+def test_revoking_one_key_keeps_the_members_other_keys(wicket_stack) -> None:
+    other_agent_key = wicket_stack.issue_key(st.MEMBER, "report-bot")
+    assert wicket_stack.key_id(st.MEMBER, "report-bot") is not None, \
+        "`wicket keys issue` should report the key id (stderr or later lines) so one key can be revoked"
+    assert wicket_stack.call("query", {"sql": "select 1"}, key=other_agent_key, protocol="2026-07-28").ok
+    wicket_stack.revoke(st.MEMBER, "report-bot")
+    revoked = wicket_stack.call("query", {"sql": "select 1"}, key=other_agent_key, protocol="2026-07-28")
+    assert revoked.status == 401, revoked
+    still = wicket_stack.call("query", {"sql": "select 1"}, protocol="2026-07-28")
+    assert still.ok, still

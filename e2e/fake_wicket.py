@@ -126,13 +126,12 @@ def cmd_init(a: argparse.Namespace) -> None:
 
 def cmd_nginx(a: argparse.Namespace) -> None:
     c = Config(a.config)
+    a.upstream = a.upstream or c.upstream
     up = re.match(r"(https?://[^/]+)", a.upstream)
     if not up:
         die(f"bad upstream `{a.upstream}`")
     path = a.upstream[len(up.group(1)):] or "/mcp"
-    server = f"""
-    server {{
-        listen {a.listen};
+    locations = f"""
         location = {path} {{
             include /etc/nginx/fastcgi_params;
             client_max_body_size 1m;
@@ -163,11 +162,17 @@ def cmd_nginx(a: argparse.Namespace) -> None:
         location @wicket_unavailable {{
             default_type application/json;
             return 503 '{{"jsonrpc":"2.0","id":null,"error":{{"code":-32603,"message":"wicket is unavailable: the request was not forwarded"}}}}';
-        }}
-    }}"""
-    if not a.standalone:
-        print(server)
+        }}"""
+    if a.http_part:
+        print("# nothing at http{} level")
         return
+    if not a.standalone:
+        print(locations.replace("include /etc/nginx/fastcgi_params;", "include fastcgi_params;"))
+        return
+    server = f"""
+    server {{
+        listen {a.listen};{locations}
+    }}"""
     print(f"""worker_processes 1;
 pid logs/nginx.pid;
 error_log logs/error.log;
@@ -471,9 +476,12 @@ def main() -> None:
     p.add_argument("--geoip")
     p.add_argument("--trusted-proxy", action="append", default=[])
     p = sub.add_parser("nginx")
-    for opt in ("--config", "--listen", "--upstream", "--server"):
-        p.add_argument(opt, required=True)
+    p.add_argument("--config", required=True)
+    p.add_argument("--server", required=True)
+    p.add_argument("--listen", default="127.0.0.1:8080")
+    p.add_argument("--upstream")
     p.add_argument("--standalone", action="store_true")
+    p.add_argument("--http-part", action="store_true")
     p.add_argument("--prefix")
     p = sub.add_parser("serve")
     p.add_argument("--config", required=True)

@@ -412,7 +412,7 @@ def decide(state: State, p: dict[str, str], body: bytes) -> tuple[str, bytes]:
     rec = {"id": uuid.uuid4().hex[:12], "time": now.timestamp(), "tenant": "acme", "member": k["member"],
            "agent": k["agent"], "source_ip": ip, "city": geo[0], "region": geo[1], "country": geo[2],
            "server": c.server, "method": method, "target": target, "resource": resource,
-           "session": p.get("HTTP_MCP_SESSION_ID") or None, "decision": "allow" if allowed else "deny",
+           "session": p.get("HTTP_MCP_SESSION_ID") or None, "jsonrpc_id": rpc_id, "decision": "allow" if allowed else "deny",
            "status": status, "policies": [{"id": d.get("id"), "reason": d.get("reason")} for d in determining],
            "context_values": [f"context.time.hour = {now.hour}"] if any(
                "hour" in policies and d.get("id") == "release-window block" for d in determining) else [],
@@ -440,6 +440,7 @@ def cmd_serve(a: argparse.Namespace) -> None:
 
     class Server(socketserver.ThreadingUnixStreamServer):
         daemon_threads = True
+        request_queue_size = 256
 
     Handler.state = state
     srv = Server(str(c.socket), Handler)
@@ -502,6 +503,7 @@ def main() -> None:
     p.add_argument("--config", required=True)
     p.add_argument("--tenant", required=True)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int)
     a = ap.parse_args()
     {"init": cmd_init, "nginx": cmd_nginx, "serve": cmd_serve, "keys": cmd_keys, "creds": cmd_creds,
      "audit": cmd_audit}[a.cmd](a)

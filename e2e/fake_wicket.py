@@ -266,8 +266,14 @@ class State:
         self.load()
 
     def load(self) -> None:
+        import cedarpy
         tdir = self.c.tenant_dir("acme")
         text = (tdir / "policies.cedar").read_text()
+        try:
+            cedarpy.policies_to_json_str(text)
+        except Exception as exc:  # noqa: BLE001 - any parse failure keeps the previous set
+            print(f"policies do not parse, keeping the previous set: {exc}", file=sys.stderr, flush=True)
+            return
         ids = []
         for m in re.finditer(r"((?:@\w+\(\"[^\"]*\"\)\s*)*)(permit|forbid)\s*\(", text):
             ann = dict(re.findall(r"@(\w+)\(\"([^\"]*)\"\)", m.group(1)))

@@ -137,3 +137,27 @@ def test_policy_reload_on_sighup(wicket_stack_factory) -> None:
         time.sleep(0.3)
     assert out is not None and out.ok, out
     assert len(stack.demo.tool_calls("delete_records")) == 1
+
+
+def test_broken_policy_on_reload_keeps_previous_set(wicket_stack_factory) -> None:
+    import time
+    stack = wicket_stack_factory(before_serve=deny_now)
+    path = next(p for p in stack.policy_files() if "context.time.hour" in p.read_text())
+    good = path.read_text()
+    path.write_text(good + "\nforbid (principal, action, resource) when { this is not cedar ;\n")
+    stack.reload()
+    time.sleep(3)  # past a reload and any periodic file check
+    assert stack.call("query", {"sql": "select 1"}, protocol="2026-07-28").ok, "a broken file must not become deny-all"
+    denied = stack.call("delete_records", {"table": "prod.customer_records"}, protocol="2026-07-28")
+    assert denied.status == 403, "a broken file must not drop the previous forbids"
+    assert stack.serve_proc is not None and stack.serve_proc.alive
+    path.write_text(good)
+    allow_now(stack)
+    stack.reload()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if stack.call("delete_records", {"table": "prod.customer_records"}, protocol="2026-07-28").ok:
+            break
+        time.sleep(0.3)
+    else:
+        raise AssertionError("a fixed policy file was not picked up after the broken one")

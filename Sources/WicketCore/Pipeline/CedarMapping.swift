@@ -26,7 +26,7 @@ struct CedarMapping: Sendable {
 
     /// Methods that only keep a session alive; policies grant them with `action in Action::"session"`.
     static let sessionMethods: Set<String> = [
-        "initialize", "ping", "notifications/initialized", "notifications/cancelled", "notifications/progress",
+        "initialize", "server/discover", "ping", "notifications/initialized", "notifications/cancelled", "notifications/progress",
         "notifications/roots/list_changed", "logging/setLevel", "stream/open", "session/end", "client/response",
     ]
     /// Methods that list what a server offers: `action in Action::"discovery"`.

@@ -60,7 +60,7 @@ public enum SchemaGenerator {
                 entity Prompt in [Server] = { name: String, server: String };
 
                 action "session", "discovery";
-                action "initialize", "ping", "notifications/initialized", "notifications/cancelled",
+                action "initialize", "server/discover", "ping", "notifications/initialized", "notifications/cancelled",
                        "notifications/progress", "notifications/roots/list_changed", "logging/setLevel",
                        "stream/open", "session/end", "client/response"
                     in ["session"]

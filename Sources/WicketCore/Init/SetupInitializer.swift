@@ -94,18 +94,8 @@ public struct SetupInitializer {
 }
 
 enum TOMLQuoting {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// TOML basic strings take JSON's escapes.
+    static func quote(_ text: String) -> String { JSONText.quote(text) }
 
     static func isSafeURL(_ text: String) -> Bool {
         (text.hasPrefix("http://") || text.hasPrefix("https://"))

@@ -1,3 +1,4 @@
+import Cedar
 import Foundation
 
 /// `wicket schema`: the Cedar schema of exactly what Wicket passes to Cedar for a tenant's upstream
@@ -94,7 +95,5 @@ public enum SchemaGenerator {
         return names
     }
 
-    private static func quote(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+    private static func quote(_ name: String) -> String { "\"" + CedarString.escape(name) + "\"" }
 }

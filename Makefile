@@ -50,7 +50,9 @@ bench-cedar: deps venv
 
 bench-audit: deps
 	$(SWIFT) build -c release --product audit-bench
+	$(SWIFT) build -c release --product pipeline-bench
 	.build/release/audit-bench
+	.build/release/pipeline-bench
 
 bench-path: deps venv
 	$(SWIFT) build -c release --product wicket

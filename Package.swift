@@ -48,6 +48,9 @@ let package = Package(
         ]),
 
         .executableTarget(name: "cedar-bench", dependencies: ["Cedar"], path: "Benchmarks/cedar-bench"),
+        .executableTarget(name: "pipeline-bench", dependencies: [
+            "WicketCore", "WicketFastCGI", "WicketGeo", "WicketStore", .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/pipeline-bench"),
         .executableTarget(name: "audit-bench", dependencies: ["WicketStore"], path: "Benchmarks/audit-bench"),
 
         .testTarget(name: "CedarTests", dependencies: ["Cedar"], resources: [.copy("Fixtures")]),

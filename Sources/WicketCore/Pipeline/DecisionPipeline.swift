@@ -71,7 +71,7 @@ public final class DecisionPipeline: Sendable {
         var records = outcome.records
         for index in records.indices { records[index].latencyMicros = latency }
         do {
-            for record in records { _ = try tenant.audit.append(record) }
+            for record in records { _ = try tenant.auditSink.append(record) }
         } catch {
             logger.error("audit write failed; request refused", metadata: [
                 "wicket.request.id": "\(requestID)", "wicket.tenant": "\(tenant.config.name)", "wicket.error": "\(error)",

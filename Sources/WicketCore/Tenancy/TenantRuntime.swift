@@ -11,18 +11,22 @@ public final class TenantRuntime: @unchecked Sendable {
     public let keys: KeyStore
     public let credentials: CredentialStore
     public let audit: AuditStore
+    /// Where the pipeline commits records: the tenant's `audit` store. Only a benchmark that measures
+    /// what the audit costs puts something else here; no configuration or command can.
+    let auditSink: any AuditSink
     let namespaces: Set<String>
     private let lock = NSLock()
     private var current: PolicySnapshot
     private var lastFailure: SourceFingerprint?
 
     /// Opens the tenant's stores and loads its policies; any failure is an error at start.
-    public init(config: TenantConfig, wicket: WicketConfig, logger: Logger) throws {
+    public init(config: TenantConfig, wicket: WicketConfig, logger: Logger, auditSink: (any AuditSink)? = nil) throws {
         self.config = config
         let stores = try TenantStores(config: wicket, tenant: config.name)
         keys = stores.keys
         credentials = stores.credentials
         audit = stores.audit
+        self.auditSink = auditSink ?? stores.audit
         namespaces = Set(wicket.upstreams.filter { $0.tenant == config.name }.map(\.namespace))
         current = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
     }

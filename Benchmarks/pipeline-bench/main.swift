@@ -1,0 +1,83 @@
+// What Wicket's own work costs per MCP message, in-process and without nginx: `DecisionPipeline.handle`
+// on a realistic allowed `tools/call` (key lookup, strict JSON-RPC, GeoIP, Cedar on the example
+// tenant, credential unsealing), from 8 threads, with the audit off (a sink that drops records), on with
+// `audit_sync = "normal"`, and on with `"full"` (fsync per group commit). Ratios against audit-off in
+// the same run. Release build: `make bench-audit` runs it after audit-bench.
+import Foundation
+import Logging
+import WicketCore
+import WicketFastCGI
+import WicketGeo
+import WicketStore
+
+struct DropRecords: AuditSink {
+    func append(_ record: AuditRecord) throws -> Int64 { 0 }
+}
+
+let threads = 8
+let perThread = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 1500
+let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func setUp(auditSync: String) throws -> (DecisionPipeline, FastCGIRequest, String) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wicket-pipeline-bench-\(UUID().uuidString)").path
+    var options = SetupInitializer.Options(directory: dir)
+    options.geoDatabase = repo.appendingPathComponent("geo/wicket-city-test.mmdb").path
+    options.trustedProxies = ["127.0.0.1/32"]
+    let path = try SetupInitializer.create(options)
+    var text = try String(contentsOfFile: path, encoding: .utf8)
+    text = text.replacingOccurrences(of: "audit_sync = \"full\"", with: "audit_sync = \"\(auditSync == "off" ? "normal" : auditSync)\"")
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    let config = try WicketConfig.load(path: path)
+    let stores = try TenantStores(config: config, tenant: "acme")
+    let key = try stores.keys.issue(member: "alex@company.com", agent: "maintenance-agent").key
+    try stores.credentials.set(member: "alex@company.com", server: "database", secret: Array("upstream-token".utf8))
+    var logger = Logger(label: "bench")
+    logger.logLevel = .critical
+    let sink: (any AuditSink)? = auditSync == "off" ? DropRecords() : nil
+    let tenant = try TenantRuntime(config: config.tenants[0], wicket: config, logger: logger, auditSink: sink)
+    let noon = RequestClock { Date(timeIntervalSince1970: 1_776_340_800) }   // 2026-04-16T12:00:00Z
+    let pipeline = try DecisionPipeline(config: config, tenants: ["acme": tenant], geo: try GeoDatabase(path: options.geoDatabase ?? ""), clock: noon, logger: logger)
+    let body = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"query","arguments":{"table":"prod.customer_records","sql":"select count(*) from customer_records where region = 'us-east' and created_at > now() - interval '7 days'"}}}"#
+    let request = FastCGIRequest(params: [
+        .init(name: "REQUEST_METHOD", value: "POST"), .init(name: "CONTENT_TYPE", value: "application/json"),
+        .init(name: "REMOTE_ADDR", value: "127.0.0.1"), .init(name: "HTTP_X_FORWARDED_FOR", value: "203.0.113.42"),
+        .init(name: "WICKET_SERVER", value: "database"), .init(name: "HTTP_AUTHORIZATION", value: "Bearer \(key)"),
+        .init(name: "HTTP_MCP_PROTOCOL_VERSION", value: "2025-06-18"), .init(name: "HTTP_MCP_SESSION_ID", value: "mcp_sess_7k91"),
+    ], body: .complete(Array(body.utf8)))
+    return (pipeline, request, dir)
+}
+
+func measure(_ pipeline: DecisionPipeline, _ request: FastCGIRequest, count: Int) -> Double {
+    let group = DispatchGroup()
+    let start = ContinuousClock.now
+    for _ in 0..<threads {
+        group.enter()
+        Thread.detachNewThread {
+            for _ in 0..<count {
+                let answer = pipeline.handle(request)
+                if answer.status != 200 { print("unexpected status \(answer.status)"); exit(1) }
+            }
+            group.leave()
+        }
+    }
+    group.wait()
+    let elapsed = ContinuousClock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return Double(threads * count) / seconds
+}
+
+var results: [(String, Double)] = []
+for mode in ["off", "normal", "full"] {
+    let (pipeline, request, dir) = try setUp(auditSync: mode)
+    _ = measure(pipeline, request, count: 100)   // warm-up
+    var rounds: [Double] = []
+    for _ in 0..<3 { rounds.append(measure(pipeline, request, count: perThread)) }
+    let median = rounds.sorted()[1]
+    results.append((mode, median))
+    try? FileManager.default.removeItem(atPath: dir)
+}
+let baseline = results[0].1
+print("pipeline-bench: \(threads) threads, allowed tools/call, median of 3 rounds of \(threads * perThread)")
+for (mode, rate) in results {
+    print(String(format: "  audit %-6@ %9.0f decisions/s  %.2fx of audit off", mode as NSString, rate, rate / baseline))
+}

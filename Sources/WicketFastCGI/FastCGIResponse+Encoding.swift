@@ -1,9 +1,18 @@
 extension FastCGIResponse {
+    /// Headers nginx copies from Wicket's answer to the client even after an internal redirect
+    /// (DESIGN §1); `fastcgi_hide_header` does not stop it.
+    static let leakingOnRedirect: Set<String> = ["set-cookie", "cache-control", "expires", "content-disposition", "accept-ranges"]
+
     /// The CGI header block and body as bytes, or nil when the response cannot be written safely:
-    /// a status outside 100...599, a header name that is not an HTTP token, or a value with CR, LF
-    /// or NUL (which would let a value inject headers). `Content-Length` is added for a body.
+    /// a status outside 100...599, a header name that is not an HTTP token, a value with CR, LF
+    /// or NUL (which would let a value inject headers), an internal redirect carrying a header nginx
+    /// would leak to the client, or a 200 with neither redirect nor body (the client would get an
+    /// empty 200). `Content-Length` is added for a body.
     func encoded() -> [UInt8]? {
         guard (100...599).contains(status) else { return nil }
+        let redirects = header("X-Accel-Redirect") != nil
+        if redirects, headers.contains(where: { Self.leakingOnRedirect.contains($0.name.lowercased()) }) { return nil }
+        if status == 200, !redirects, body.isEmpty { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(128 + body.count)
         out.append(contentsOf: "Status: \(status)".utf8)

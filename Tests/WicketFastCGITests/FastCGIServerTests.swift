@@ -106,6 +106,23 @@ struct FastCGIServerTests {
         #expect(answer.header("X-Accel-Redirect") == nil)
     }
 
+    @Test("answers nginx would mishandle are replaced by a 500",
+          arguments: [
+            FastCGIResponse.internalRedirect(to: "@wicket_mcp", headers: [.init("Set-Cookie", "a=1")]),
+            FastCGIResponse.internalRedirect(to: "@wicket_mcp", headers: [.init("cache-control", "no-store")]),
+            FastCGIResponse(status: 200),
+            FastCGIResponse(status: 99),
+            FastCGIResponse(status: 403, headers: [.init("Bad Name", "x")]),
+          ])
+    func unsafeAnswersFailClosed(response: FastCGIResponse) throws {
+        let answer = try withServer(handler: { _ in response }) { _, socket in
+            try FastCGITestClient.send(to: socket, params: [], body: [])
+        }
+        #expect(answer.headerLines.first == "Status: 500 Internal Server Error")
+        #expect(answer.header("X-Accel-Redirect") == nil)
+        #expect(answer.body.contains("-32603"))
+    }
+
     @Test("long header values survive intact (no printf formatting)")
     func longHeaderValue() throws {
         let token = "Bearer " + String(repeating: "%zu%s", count: 800)

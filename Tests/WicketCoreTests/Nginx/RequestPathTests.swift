@@ -31,6 +31,8 @@ struct RequestPathTests {
             case "hang":
                 Thread.sleep(forTimeInterval: 2.0)
                 return allow
+            case "notoken":
+                return .internalRedirect(to: NginxConfig.mcpLocation, headers: [.init("X-Wicket-Token", "")])
             case "slow":
                 Thread.sleep(forTimeInterval: 0.8)
                 return allow
@@ -89,6 +91,19 @@ struct RequestPathTests {
             #expect(request.header("Authorization") == "Bearer wicket-member-key")
             #expect(request.header("Mcp-Session-Id") == "mcp_sess_7k91")
             #expect(request[param: "CONTENT_LENGTH"] == "\(Self.toolsCall.count)")
+        }
+    }
+
+    @Test("allow with an empty token: the client's Wicket key never reaches the upstream")
+    func emptyTokenSendsNoAuthorization() throws {
+        try withPath { harness, _ in
+            let result = try Curl.run([
+                "-H", "X-Test: notoken", "-H", "Authorization: Bearer wicket-member-key", harness.url,
+            ], body: Self.toolsCall)
+            #expect(result.status == 200)
+            let requests = try harness.upstreamRequests()
+            try #require(requests.count == 1)
+            #expect(requests[0]["authorization"] is NSNull)
         }
     }
 

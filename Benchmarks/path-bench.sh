@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Request-path benchmark (DESIGN §6): in one run, on loopback, with wrk:
+#   1. plain     nginx proxy to a trivial upstream (the baseline)
+#   2. noop      nginx + the do-nothing C libfcgi responder + the same upstream (the floor of the shape)
+#   3. wicket    nginx + Wicket + the same upstream (only when WICKET_CMD is set)
+# and prints req/s, p50, p99 and the ratios to the plain proxy.
+#
+# Usage: Benchmarks/path-bench.sh
+# Environment:
+#   WICKET_CMD   command starting Wicket in the foreground on $WICKET_SOCKET (exported to it),
+#                answering the allow shape for the request below, e.g.
+#                WICKET_CMD='.build/release/wicket serve --config bench.toml --socket "$WICKET_SOCKET"'
+#   WICKET_SERVER_NAME  value of the WICKET_SERVER param (default: database)
+#   AUTHORIZATION       client Authorization header (default: a dummy bearer key)
+#   DURATION (10s) THREADS (2) CONNECTIONS (32) WARMUP (2s)   wrk settings
+#   NOOP_THREADS (8)    accept threads of the noop responder (Wicket's default)
+#   NGINX (nginx)       nginx binary
+set -euo pipefail
+
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+WARMUP=${WARMUP:-2s}
+NOOP_THREADS=${NOOP_THREADS:-8}
+NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+WICKET_SERVER_NAME=${WICKET_SERVER_NAME:-database}
+AUTHORIZATION=${AUTHORIZATION:-Bearer wk_bench_member_key}
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+for tool in wrk cc curl; do
+  command -v "$tool" >/dev/null || { echo "path-bench: \`$tool\` is not installed (apt-get install wrk libfcgi-dev curl)" >&2; exit 1; }
+done
+[ -x "$NGINX" ] || { echo "path-bench: no nginx binary at \`$NGINX\`" >&2; exit 1; }
+
+DIR=$(mktemp -d /tmp/wicket-path-bench.XXXXXX)
+NOOP_PID=""
+WICKET_PID=""
+# SIGTERM, then SIGKILL after 10 s.
+stop_pid() {
+  kill "$1" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done
+  kill -9 "$1" 2>/dev/null || true
+}
+cleanup() {
+  # libfcgi turns SIGTERM into a flag only one blocked accept sees: the noop responder is killed.
+  [ -n "$NOOP_PID" ] && kill -9 "$NOOP_PID" 2>/dev/null || true
+  [ -n "$WICKET_PID" ] && stop_pid "$WICKET_PID"
+  [ -f "$DIR/nginx.pid" ] && stop_pid "$(cat "$DIR/nginx.pid")"
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+P_UP=$(free_port); P_PLAIN=$(free_port); P_NOOP=$(free_port); P_WICKET=$(free_port)
+export WICKET_SOCKET="$DIR/wicket.sock"
+NOOP_SOCKET="$DIR/noop.sock"
+
+cc -O2 -o "$DIR/noop-responder" "$HERE/noop-responder/noop-responder.c" -lfcgi -lpthread
+"$DIR/noop-responder" "$NOOP_SOCKET" "$NOOP_THREADS" &
+NOOP_PID=$!
+disown "$NOOP_PID"
+
+# The Wicket-shaped locations mirror nginx/wicket-server.conf (timeouts, hide headers, the
+# named location); all three setups reach the same trivial upstream the same way.
+wicket_locations() { # $1 = socket
+  cat <<CONF
+        location = /mcp {
+            client_max_body_size 1m;
+            error_page 502 503 504 = @wicket_unavailable;
+            fastcgi_pass unix:$1;
+            include $DIR/fastcgi_params;
+            fastcgi_param WICKET_SERVER $WICKET_SERVER_NAME;
+            fastcgi_param WICKET_REQUEST_ID \$request_id;
+            fastcgi_next_upstream off;
+            fastcgi_connect_timeout 1s;
+            fastcgi_read_timeout 5s;
+            fastcgi_buffer_size 16k;
+            fastcgi_buffers 4 16k;
+            fastcgi_hide_header X-Wicket-Token;
+            fastcgi_hide_header X-Wicket-Decision;
+            fastcgi_hide_header X-Wicket-Rule;
+        }
+        location @wicket_mcp {
+            set \$wicket_token \$upstream_http_x_wicket_token;
+            proxy_set_header Authorization \$wicket_token;
+            proxy_set_header Connection "";
+            proxy_http_version 1.1;
+            proxy_buffering off;
+            proxy_ignore_headers X-Accel-Redirect X-Accel-Expires X-Accel-Limit-Rate X-Accel-Buffering X-Accel-Charset;
+            proxy_next_upstream off;
+            proxy_pass http://trivial;
+        }
+        location @wicket_unavailable {
+            default_type application/json;
+            return 503 '{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"unavailable"}}';
+        }
+CONF
+}
+
+cp /etc/nginx/fastcgi_params "$DIR/fastcgi_params" 2>/dev/null || cat > "$DIR/fastcgi_params" <<'CONF'
+fastcgi_param REQUEST_METHOD $request_method;
+fastcgi_param CONTENT_TYPE $content_type;
+fastcgi_param CONTENT_LENGTH $content_length;
+fastcgi_param REQUEST_URI $request_uri;
+fastcgi_param REMOTE_ADDR $remote_addr;
+CONF
+
+cat > "$DIR/nginx.conf" <<CONF
+$( [ "$(id -u)" = 0 ] && echo "user root root;" )
+worker_processes auto;
+pid $DIR/nginx.pid;
+error_log $DIR/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $DIR/client_body_temp;
+    proxy_temp_path $DIR/proxy_temp;
+    fastcgi_temp_path $DIR/fastcgi_temp;
+    uwsgi_temp_path $DIR/uwsgi_temp;
+    scgi_temp_path $DIR/scgi_temp;
+    upstream trivial {
+        server 127.0.0.1:$P_UP;
+        keepalive 64;
+    }
+    # The trivial MCP server: nginx itself.
+    server {
+        listen 127.0.0.1:$P_UP;
+        location / {
+            default_type application/json;
+            return 200 '{"jsonrpc":"2.0","id":7,"result":{"content":[]}}';
+        }
+    }
+    # 1. The plain proxy.
+    server {
+        listen 127.0.0.1:$P_PLAIN;
+        location = /mcp {
+            proxy_set_header Connection "";
+            proxy_http_version 1.1;
+            proxy_buffering off;
+            proxy_pass http://trivial;
+        }
+    }
+    # 2. nginx + noop responder.
+    server {
+        listen 127.0.0.1:$P_NOOP;
+$(wicket_locations "$NOOP_SOCKET")
+    }
+    # 3. nginx + Wicket.
+    server {
+        listen 127.0.0.1:$P_WICKET;
+$(wicket_locations "$WICKET_SOCKET")
+    }
+}
+CONF
+"$NGINX" -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/error.log"
+
+if [ -n "${WICKET_CMD:-}" ]; then
+  bash -c "exec $WICKET_CMD" > "$DIR/wicket.log" 2>&1 &
+  WICKET_PID=$!
+fi
+
+BODY='{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"delete_records","arguments":{"table":"prod.customer_records","where":{"customer_id":"c-0042","status":"inactive"},"reason":"quarterly retention cleanup","dry_run":false,"limit":100}},"_meta":{"progressToken":"pt-0007-bench-x"}}'
+cat > "$DIR/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$BODY'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json, text/event-stream"
+wrk.headers["Authorization"] = "$AUTHORIZATION"
+wrk.headers["Mcp-Session-Id"] = "mcp_sess_bench"
+wrk.headers["Mcp-Protocol-Version"] = "2025-06-18"
+done = function(summary, latency, requests)
+  local secs = summary.duration / 1e6
+  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %.0f %.3f %.3f %d %d\n", summary.requests / secs,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, bad, summary.requests))
+end
+LUA
+
+wait_ready() { # $1 = port, $2 = name
+  for _ in $(seq 1 300); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "$BODY" \
+      -H "Authorization: $AUTHORIZATION" -H 'Content-Type: application/json' "http://127.0.0.1:$1/mcp" || true)
+    [ "$code" = 200 ] && return 0
+    sleep 0.1
+  done
+  echo "path-bench: $2 does not answer 200 (last: $code)" >&2
+  tail -5 "$DIR/error.log" "$DIR/wicket.log" 2>/dev/null >&2
+  return 1
+}
+
+declare -A RPS P50 P99
+run() { # $1 = name, $2 = port
+  wait_ready "$2" "$1" || return 1
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$DIR/post.lua" "http://127.0.0.1:$2/mcp" >/dev/null
+  local line
+  line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$DIR/post.lua" "http://127.0.0.1:$2/mcp" | grep '^RESULT')
+  read -r _ rps p50 p99 bad total <<<"$line"
+  [ "$bad" = 0 ] || echo "path-bench: $1 had $bad failed or non-2xx responses of $total" >&2
+  RPS[$1]=$rps; P50[$1]=$p50; P99[$1]=$p99
+}
+
+SETUPS=(plain noop)
+run plain "$P_PLAIN"
+run noop "$P_NOOP"
+if [ -n "${WICKET_CMD:-}" ]; then
+  run wicket "$P_WICKET" && SETUPS+=(wicket)
+fi
+
+echo
+echo "request path, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, POST ${#BODY}-byte tools/call, $(nproc) cores"
+printf '%-8s %10s %10s %10s %12s\n' setup "req/s" "p50 ms" "p99 ms" "vs plain"
+for name in "${SETUPS[@]}"; do
+  ratio=$(awk -v a="${RPS[$name]}" -v b="${RPS[plain]}" 'BEGIN { printf "%.2fx", a / b }')
+  printf '%-8s %10s %10s %10s %12s\n' "$name" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "$ratio"
+done
+if [ -n "${RPS[wicket]:-}" ]; then
+  awk -v a="${RPS[wicket]}" -v b="${RPS[noop]}" 'BEGIN { printf "wicket vs noop: %.2fx\n", a / b }'
+fi

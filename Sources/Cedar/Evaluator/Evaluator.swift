@@ -98,6 +98,25 @@ struct Evaluator<Store: EntityStore> {
             return try eval(cb ? t : f, d)
         case .binary(let op, let l, let r):
             return try binary(op, try eval(l, d), try eval(r, d))
+        case .getAttr(.variable(let v), let attr):
+            // Fast path: read request variables' attributes without materialising the variable.
+            switch v {
+            case .context:
+                guard let a = request.context[attr] else {
+                    throw EvaluationError(.attributeDoesNotExist, "record does not have the attribute `\(attr)`")
+                }
+                return a
+            case .principal: return try entityAttribute(request.principal, attr)
+            case .resource: return try entityAttribute(request.resource, attr)
+            case .action: return try entityAttribute(request.action, attr)
+            }
+        case .hasAttr(.variable(let v), let attr):
+            switch v {
+            case .context: return .bool(request.context[attr] != nil)
+            case .principal: return .bool(hasEntityAttribute(request.principal, attr))
+            case .resource: return .bool(hasEntityAttribute(request.resource, attr))
+            case .action: return .bool(hasEntityAttribute(request.action, attr))
+            }
         case .getAttr(let x, let attr):
             let v = try eval(x, d)
             switch v {
@@ -128,7 +147,7 @@ struct Evaluator<Store: EntityStore> {
         case .like(let x, let pattern):
             let v = try eval(x, d)
             guard case .string(let s) = v else { throw .type(expected: "string", got: v) }
-            return .bool(Evaluator.like(s, pattern))
+            return .bool(pattern.matches(s))
         case .isType(let x, let t):
             let v = try eval(x, d)
             guard case .entity(let uid) = v else { throw .type(expected: "entity", got: v) }
@@ -151,6 +170,21 @@ struct Evaluator<Store: EntityStore> {
             for a in args { vals.append(try eval(a, d)) }
             return try Extensions.call(fn, vals)
         }
+    }
+
+    @inline(__always)
+    func entityAttribute(_ uid: EntityUID, _ attr: String) throws(EvaluationError) -> Value {
+        switch store.attribute(attr, of: uid) {
+        case .value(let a): return a
+        case .noSuchEntity: throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
+        case .noSuchName: throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(attr)`")
+        }
+    }
+
+    @inline(__always)
+    func hasEntityAttribute(_ uid: EntityUID, _ attr: String) -> Bool {
+        if case .value = store.attribute(attr, of: uid) { return true }
+        return false
     }
 
     func binary(_ op: BinaryOp, _ l: Value, _ r: Value) throws(EvaluationError) -> Value {

@@ -6,9 +6,15 @@ struct Evaluator<Store: EntityStore> {
     /// Bounds recursion; the parser bounds nesting too, so this only guards hand-built ASTs.
     static var maxDepth: Int { 1024 }
 
+    /// The principal's and resource's attributes, read once per request (nil: not in the store).
+    let principalAttributes: [String: Value]?
+    let resourceAttributes: [String: Value]?
+
     init(request: Request, store: Store) {
         self.request = request
         self.store = store
+        principalAttributes = store.attributes(of: request.principal)
+        resourceAttributes = store.attributes(of: request.resource)
     }
 
     /// Evaluates a policy's conditions (its scope has already been matched).
@@ -106,15 +112,15 @@ struct Evaluator<Store: EntityStore> {
                     throw EvaluationError(.attributeDoesNotExist, "record does not have the attribute `\(attr)`")
                 }
                 return a
-            case .principal: return try entityAttribute(request.principal, attr)
-            case .resource: return try entityAttribute(request.resource, attr)
+            case .principal: return try cachedAttribute(principalAttributes, request.principal, attr)
+            case .resource: return try cachedAttribute(resourceAttributes, request.resource, attr)
             case .action: return try entityAttribute(request.action, attr)
             }
         case .hasAttr(.variable(let v), let attr):
             switch v {
             case .context: return .bool(request.context[attr] != nil)
-            case .principal: return .bool(hasEntityAttribute(request.principal, attr))
-            case .resource: return .bool(hasEntityAttribute(request.resource, attr))
+            case .principal: return .bool(principalAttributes?[attr] != nil)
+            case .resource: return .bool(resourceAttributes?[attr] != nil)
             case .action: return .bool(hasEntityAttribute(request.action, attr))
             }
         case .getAttr(let x, let attr):
@@ -179,6 +185,15 @@ struct Evaluator<Store: EntityStore> {
         case .noSuchEntity: throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
         case .noSuchName: throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(attr)`")
         }
+    }
+
+    @inline(__always)
+    func cachedAttribute(_ attrs: [String: Value]?, _ uid: EntityUID, _ attr: String) throws(EvaluationError) -> Value {
+        guard let attrs else { throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist") }
+        guard let a = attrs[attr] else {
+            throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(attr)`")
+        }
+        return a
     }
 
     @inline(__always)

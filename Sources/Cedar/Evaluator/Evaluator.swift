@@ -170,6 +170,10 @@ struct Evaluator<Store: EntityStore> {
             let v = try eval(x, d)
             guard case .set(let s) = v else { throw .type(expected: "set", got: v) }
             return .bool(s.isEmpty)
+        case .call(let fn, let args) where args.count <= 2:
+            let a0 = args.isEmpty ? Value.bool(false) : try eval(args[0], d)
+            let a1 = args.count < 2 ? Value.bool(false) : try eval(args[1], d)
+            return try Extensions.apply(fn, args.count, a0, a1)
         case .call(let fn, let args):
             var vals: [Value] = []
             vals.reserveCapacity(args.count)

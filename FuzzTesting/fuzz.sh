@@ -16,6 +16,6 @@ swift build -c debug -Xswiftc -sanitize=address \
 mkdir -p Regressions
 for t in PolicyParser EntityJSON MCP; do
   mkdir -p ".build/fuzz-corpus/$t"
-  ".build/debug/Fuzz$t" -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -max_len=4096 \
+  ".build/debug/Fuzz$t" -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -max_len=4096 -detect_leaks=0 \
     -artifact_prefix="Regressions/$t-" ".build/fuzz-corpus/$t" "Corpus/$t" 2>&1 | tail -6
 done

@@ -56,3 +56,24 @@ struct EvaluatorTests {
         #expect(try evaluationError(text) == code)
     }
 }
+
+@Suite("like")
+struct LikeTests {
+    /// The byte-level matcher must agree with a straightforward scalar-level glob.
+    @Test func byteMatcherAgreesWithScalarMatcher() {
+        let alphabet: [Unicode.Scalar] = ["a", "b", "é", "😀", "*"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            var text = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...6, using: &rng) { text.append(alphabet[Int.random(in: 0..<4, using: &rng)]) }
+            var els: [Pattern.Element] = []
+            for _ in 0..<Int.random(in: 0...5, using: &rng) {
+                let c = alphabet[Int.random(in: 0..<5, using: &rng)]
+                els.append(c == "*" ? .wildcard : .char(c))
+            }
+            let p = Pattern(els)
+            let s = String(text)
+            #expect(p.matches(s) == Evaluator<Entities>.like(s, p), "\(s) vs \(els)")
+        }
+    }
+}

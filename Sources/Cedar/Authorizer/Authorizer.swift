@@ -57,3 +57,15 @@ extension PolicySet {
         Authorizer.isAuthorized(request, policies: self, entities: entities)
     }
 }
+
+extension PolicySet {
+    /// Non-generic entry points for the stores this module ships, so callers in other modules get
+    /// code specialized for them rather than generic dispatch.
+    public func authorize(_ request: Request, entities: Entities) -> Response {
+        Authorizer.isAuthorized(request, policies: self, entities: entities)
+    }
+
+    public func authorize(_ request: Request, entities: LayeredEntityStore<Entities>) -> Response {
+        Authorizer.isAuthorized(request, policies: self, entities: entities)
+    }
+}

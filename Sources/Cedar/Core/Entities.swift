@@ -34,6 +34,8 @@ public struct Entities: EntityStore, Sendable {
         return .value(v)
     }
 
+    public func attributes(of uid: EntityUID) -> [String: Value]? { byUID[uid]?.entity.attributes }
+
     public func tag(_ name: String, of uid: EntityUID) -> Lookup {
         guard let b = byUID[uid] else { return .noSuchEntity }
         guard let v = b.entity.tags[name] else { return .noSuchName }

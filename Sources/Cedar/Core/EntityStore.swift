@@ -13,6 +13,9 @@ public protocol EntityStore {
     func attribute(_ name: String, of uid: EntityUID) -> Lookup
     /// The tag `name` of `uid` (a fast path; the default reads ``entity(_:)``).
     func tag(_ name: String, of uid: EntityUID) -> Lookup
+    /// All attributes of `uid`, or `nil` when the entity is absent (the evaluator reads the
+    /// principal's and resource's once per request).
+    func attributes(of uid: EntityUID) -> [String: Value]?
 }
 
 /// The result of reading an attribute or tag from a store.
@@ -28,6 +31,8 @@ extension EntityStore {
         guard let v = e.attributes[name] else { return .noSuchName }
         return .value(v)
     }
+
+    public func attributes(of uid: EntityUID) -> [String: Value]? { entity(uid)?.attributes }
 
     public func tag(_ name: String, of uid: EntityUID) -> Lookup {
         guard let e = entity(uid) else { return .noSuchEntity }

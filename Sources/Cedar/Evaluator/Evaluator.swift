@@ -6,9 +6,15 @@ struct Evaluator<Store: EntityStore> {
     /// Bounds recursion; the parser bounds nesting too, so this only guards hand-built ASTs.
     static var maxDepth: Int { 1024 }
 
+    /// The principal's and resource's attributes, read once per request (nil: not in the store).
+    let principalAttributes: [String: Value]?
+    let resourceAttributes: [String: Value]?
+
     init(request: Request, store: Store) {
         self.request = request
         self.store = store
+        principalAttributes = store.attributes(of: request.principal)
+        resourceAttributes = store.attributes(of: request.resource)
     }
 
     /// Evaluates a policy's conditions (its scope has already been matched).
@@ -98,6 +104,25 @@ struct Evaluator<Store: EntityStore> {
             return try eval(cb ? t : f, d)
         case .binary(let op, let l, let r):
             return try binary(op, try eval(l, d), try eval(r, d))
+        case .getAttr(.variable(let v), let attr):
+            // Fast path: read request variables' attributes without materialising the variable.
+            switch v {
+            case .context:
+                guard let a = request.context[attr] else {
+                    throw EvaluationError(.attributeDoesNotExist, "record does not have the attribute `\(attr)`")
+                }
+                return a
+            case .principal: return try cachedAttribute(principalAttributes, request.principal, attr)
+            case .resource: return try cachedAttribute(resourceAttributes, request.resource, attr)
+            case .action: return try entityAttribute(request.action, attr)
+            }
+        case .hasAttr(.variable(let v), let attr):
+            switch v {
+            case .context: return .bool(request.context[attr] != nil)
+            case .principal: return .bool(principalAttributes?[attr] != nil)
+            case .resource: return .bool(resourceAttributes?[attr] != nil)
+            case .action: return .bool(hasEntityAttribute(request.action, attr))
+            }
         case .getAttr(let x, let attr):
             let v = try eval(x, d)
             switch v {
@@ -128,7 +153,7 @@ struct Evaluator<Store: EntityStore> {
         case .like(let x, let pattern):
             let v = try eval(x, d)
             guard case .string(let s) = v else { throw .type(expected: "string", got: v) }
-            return .bool(Evaluator.like(s, pattern))
+            return .bool(pattern.matches(s))
         case .isType(let x, let t):
             let v = try eval(x, d)
             guard case .entity(let uid) = v else { throw .type(expected: "entity", got: v) }
@@ -145,12 +170,40 @@ struct Evaluator<Store: EntityStore> {
             let v = try eval(x, d)
             guard case .set(let s) = v else { throw .type(expected: "set", got: v) }
             return .bool(s.isEmpty)
+        case .call(let fn, let args) where args.count <= 2:
+            let a0 = args.isEmpty ? Value.bool(false) : try eval(args[0], d)
+            let a1 = args.count < 2 ? Value.bool(false) : try eval(args[1], d)
+            return try Extensions.apply(fn, args.count, a0, a1)
         case .call(let fn, let args):
             var vals: [Value] = []
             vals.reserveCapacity(args.count)
             for a in args { vals.append(try eval(a, d)) }
             return try Extensions.call(fn, vals)
         }
+    }
+
+    @inline(__always)
+    func entityAttribute(_ uid: EntityUID, _ attr: String) throws(EvaluationError) -> Value {
+        switch store.attribute(attr, of: uid) {
+        case .value(let a): return a
+        case .noSuchEntity: throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
+        case .noSuchName: throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(attr)`")
+        }
+    }
+
+    @inline(__always)
+    func cachedAttribute(_ attrs: [String: Value]?, _ uid: EntityUID, _ attr: String) throws(EvaluationError) -> Value {
+        guard let attrs else { throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist") }
+        guard let a = attrs[attr] else {
+            throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(attr)`")
+        }
+        return a
+    }
+
+    @inline(__always)
+    func hasEntityAttribute(_ uid: EntityUID, _ attr: String) -> Bool {
+        if case .value = store.attribute(attr, of: uid) { return true }
+        return false
     }
 
     func binary(_ op: BinaryOp, _ l: Value, _ r: Value) throws(EvaluationError) -> Value {

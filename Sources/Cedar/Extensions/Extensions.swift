@@ -24,52 +24,97 @@ public enum Extensions {
 
     /// Applies an extension function (constructor or method, receiver first) to evaluated arguments.
     public static func call(_ fn: String, _ args: [Value]) throws(EvaluationError) -> Value {
-        if constructors.contains(fn) {
-            guard args.count == 1 else { throw arity(fn, 1, args.count) }
-            guard case .string(let s) = args[0] else { throw .type(expected: "string", got: args[0]) }
+        guard args.count <= 2 else {
+            guard constructors.contains(fn) || methods[fn] != nil else {
+                throw EvaluationError(.unknownFunction, "`\(fn)` is not a known function")
+            }
+            throw arity(fn, constructors.contains(fn) ? 1 : methods[fn] ?? 1, args.count)
+        }
+        return try apply(fn, args.count, args.first ?? .bool(false), args.count > 1 ? args[1] : .bool(false))
+    }
+
+    /// `call` without an argument array: `argc` arguments in `a0`, `a1`.
+    static func apply(_ fn: String, _ argc: Int, _ a0: Value, _ a1: Value) throws(EvaluationError) -> Value {
+        // A plain switch: small-string comparisons are cheaper than hashing `fn` into a table.
+        func need(_ n: Int) throws(EvaluationError) {
+            guard argc == n else { throw arity(fn, n, argc) }
+        }
+        let args = (a0, a1)
+        switch fn {
+        case "ip", "decimal", "datetime", "duration":
+            try need(1)
+            guard case .string(let s) = args.0 else { throw .type(expected: "string", got: args.0) }
             guard let v = construct(fn, s) else {
                 throw EvaluationError(.extensionError, "`\(s)` is not a valid argument for `\(fn)`")
             }
             return .ext(v)
-        }
-        guard let n = methods[fn] else {
-            throw EvaluationError(.unknownFunction, "`\(fn)` is not a known function")
-        }
-        guard args.count == n else { throw arity(fn, n, args.count) }
-        switch fn {
-        case "isIpv4": return .bool(try ip(args[0]).isIPv4)
-        case "isIpv6": return .bool(try ip(args[0]).isIPv6)
-        case "isLoopback": return .bool(try ip(args[0]).isLoopback)
-        case "isMulticast": return .bool(try ip(args[0]).isMulticast)
-        case "isInRange": return .bool(try ip(args[0]).isInRange(try ip(args[1])))
-        case "lessThan": return .bool(try dec(args[0]) < dec(args[1]))
-        case "lessThanOrEqual": return .bool(try dec(args[0]) <= dec(args[1]))
-        case "greaterThan": return .bool(try dec(args[0]) > dec(args[1]))
-        case "greaterThanOrEqual": return .bool(try dec(args[0]) >= dec(args[1]))
+        case "isInRange":
+            try need(2)
+            return .bool(try ip(args.0).isInRange(try ip(args.1)))
+        case "isIpv4":
+            try need(1)
+            return .bool(try ip(args.0).isIPv4)
+        case "isIpv6":
+            try need(1)
+            return .bool(try ip(args.0).isIPv6)
+        case "isLoopback":
+            try need(1)
+            return .bool(try ip(args.0).isLoopback)
+        case "isMulticast":
+            try need(1)
+            return .bool(try ip(args.0).isMulticast)
+        case "lessThan":
+            try need(2)
+            return .bool(try dec(args.0) < dec(args.1))
+        case "lessThanOrEqual":
+            try need(2)
+            return .bool(try dec(args.0) <= dec(args.1))
+        case "greaterThan":
+            try need(2)
+            return .bool(try dec(args.0) > dec(args.1))
+        case "greaterThanOrEqual":
+            try need(2)
+            return .bool(try dec(args.0) >= dec(args.1))
         case "offset":
-            let d = try datetime(args[0])
-            guard let r = d.offset(try duration(args[1])) else {
+            try need(2)
+            let d = try datetime(args.0)
+            guard let r = d.offset(try duration(args.1)) else {
                 throw EvaluationError(.extensionError, "overflow when adding an offset to a datetime")
             }
             return .ext(.datetime(r))
         case "durationSince":
-            let d = try datetime(args[0])
-            guard let r = d.durationSince(try datetime(args[1])) else {
+            try need(2)
+            let d = try datetime(args.0)
+            guard let r = d.durationSince(try datetime(args.1)) else {
                 throw EvaluationError(.extensionError, "overflow when computing the duration between datetimes")
             }
             return .ext(.duration(r))
         case "toDate":
-            guard let r = try datetime(args[0]).toDate() else {
+            try need(1)
+            guard let r = try datetime(args.0).toDate() else {
                 throw EvaluationError(.extensionError, "overflow when computing the date of a datetime")
             }
             return .ext(.datetime(r))
-        case "toTime": return .ext(.duration(try datetime(args[0]).toTime()))
-        case "toDays": return .long(try duration(args[0]).toDays)
-        case "toHours": return .long(try duration(args[0]).toHours)
-        case "toMinutes": return .long(try duration(args[0]).toMinutes)
-        case "toSeconds": return .long(try duration(args[0]).toSeconds)
-        case "toMilliseconds": return .long(try duration(args[0]).toMilliseconds)
-        default: throw EvaluationError(.unknownFunction, "`\(fn)` is not a known function")
+        case "toTime":
+            try need(1)
+            return .ext(.duration(try datetime(args.0).toTime()))
+        case "toDays":
+            try need(1)
+            return .long(try duration(args.0).toDays)
+        case "toHours":
+            try need(1)
+            return .long(try duration(args.0).toHours)
+        case "toMinutes":
+            try need(1)
+            return .long(try duration(args.0).toMinutes)
+        case "toSeconds":
+            try need(1)
+            return .long(try duration(args.0).toSeconds)
+        case "toMilliseconds":
+            try need(1)
+            return .long(try duration(args.0).toMilliseconds)
+        default:
+            throw EvaluationError(.unknownFunction, "`\(fn)` is not a known function")
         }
     }
 

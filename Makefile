@@ -56,7 +56,7 @@ bench-audit: deps
 
 bench-path: deps venv
 	$(SWIFT) build -c release --product wicket
-	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/path-bench.sh
+	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/run-path-bench.sh
 
 # Release builds, ratios against baselines measured in the same run; numbers go to docs/benchmarks.md.
 bench: bench-cedar bench-audit bench-path

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make bench-path`: the request path with the real `wicket serve` (release build) on the example tenant,
+# beside the plain proxy and the do-nothing responder, once per audit durability (full, normal).
+# The clock is fixed at noon (WICKET_FAKE_NOW) so the release-window rule allows the benchmark's
+# delete_records call whatever the hour.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+W=${WICKET_BIN:-$ROOT/.build/release/wicket}
+[ -x "$W" ] || { echo "run-path-bench: no wicket binary at \`$W\` (swift build -c release)" >&2; exit 1; }
+DIR=$(mktemp -d /tmp/wicket-path-setup.XXXXXX)
+trap 'rm -rf "$DIR"' EXIT
+"$W" init "$DIR/setup" --geoip "$ROOT/geo/wicket-city-test.mmdb" >/dev/null
+C=$DIR/setup/wicket.toml
+sed -i 's/^log_level = .*/log_level = "warning"/' "$C"
+KEY=$("$W" keys issue --config "$C" --tenant acme --member alex@company.com --agent bench-agent 2>/dev/null | head -n1)
+printf 'bench-upstream-token' | "$W" creds set --config "$C" --tenant acme --member alex@company.com --server database >/dev/null
+for sync in ${AUDIT_SYNCS:-full normal}; do
+  sed -i "s/^audit_sync = .*/audit_sync = \"$sync\"/" "$C"
+  echo "== wicket with audit_sync = $sync"
+  WICKET_FAKE_NOW=2026-04-16T12:00:00Z AUTHORIZATION="Bearer $KEY" \
+    WICKET_CMD="'$W' serve --config '$C' --socket \"\$WICKET_SOCKET\"" \
+    "$ROOT/Benchmarks/path-bench.sh"
+done

@@ -11,11 +11,9 @@ extension AuditStore {
             text(r.server), text(r.method), text(r.targetKind?.rawValue), text(r.targetName), text(r.resource),
             text(r.sessionID), text(r.jsonrpcID), text(r.traceparent),
             .text(r.decision.rawValue), .int(r.httpStatus),
-            .text(json(r.policies.map { policy in
-                AuditRecord.DeterminingPolicy(id: clip(policy.id), annotations: policy.annotations.reduce(into: [:]) { $0[clip($1.key)] = clip($1.value) })
-            })),
-            .text(json(r.contextValues.map { AuditRecord.ContextValue(name: clip($0.name), value: clip($0.value)) })),
-            .text(json(r.errors.map(clip))),
+            .text(RowJSON.policies(r.policies)),
+            .text(RowJSON.contextValues(r.contextValues)),
+            .text(RowJSON.strings(r.errors)),
             .integer(r.latencyMicros), text(r.shadowDecision?.rawValue),
         ]
     }
@@ -53,13 +51,6 @@ extension AuditStore {
         return out + "…"
     }
 
-    static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else { return "[]" }
-        return String(decoding: data, as: UTF8.self)
-    }
-
     static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
         guard let text else { return nil }
         return try? JSONDecoder().decode(type, from: Data(text.utf8))
@@ -80,5 +71,54 @@ extension AuditRecord {
         var copy = self
         copy.id = id
         return copy
+    }
+}
+
+/// The JSON of the three list columns, written by hand (`JSONDecoder` reads it back): `JSONEncoder`
+/// cost more than the rest of the record on the request path.
+enum RowJSON {
+    static func policies(_ policies: [AuditRecord.DeterminingPolicy]) -> String {
+        var out = "["
+        for (index, policy) in policies.enumerated() {
+            if index > 0 { out += "," }
+            out += #"{"annotations":{"#
+            for (position, key) in policy.annotations.keys.sorted().enumerated() {
+                if position > 0 { out += "," }
+                out += quote(AuditStore.clip(key)) + ":" + quote(AuditStore.clip(policy.annotations[key] ?? ""))
+            }
+            out += #"},"id":"# + quote(AuditStore.clip(policy.id)) + "}"
+        }
+        return out + "]"
+    }
+
+    static func contextValues(_ values: [AuditRecord.ContextValue]) -> String {
+        "[" + values.map { #"{"name":"# + quote(AuditStore.clip($0.name)) + #","value":"# + quote(AuditStore.clip($0.value)) + "}" }
+            .joined(separator: ",") + "]"
+    }
+
+    static func strings(_ values: [String]) -> String {
+        "[" + values.map { quote(AuditStore.clip($0)) }.joined(separator: ",") + "]"
+    }
+
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        out.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
     }
 }

@@ -1,25 +1,28 @@
 import Foundation
 
-/// Group commit: one writer thread owns the write connection and commits, in one transaction, every
-/// record pending when it wakes. Each `append` blocks its caller until the transaction holding its
-/// record has committed (or failed: then every caller of that batch gets the error).
-///
-/// While the writer is busy with one batch, new records pile up and become the next batch, so under
-/// load a single fsync serves many requests.
+/// Group commit without a writer thread: the caller that finds no commit under way becomes the
+/// leader and commits, in one transaction, every record pending at that moment; callers that arrive
+/// meanwhile wait and form the next batch, whose first caller leads it. Each `append` returns only
+/// after the transaction holding its record has committed (or failed: then every caller of that batch
+/// gets the error). The leader writes on its own thread, so a commit costs no hand-off to another
+/// thread and back, and under load one fsync serves many requests.
 final class AuditWriter: @unchecked Sendable {
-    // @unchecked Sendable: `pending`, `closing`, `finished` and every `Pending.result` are only
-    // touched with `condition` locked; `connection` is used by the writer thread alone.
-
+    // @unchecked Sendable: `pending`, `writing`, `closing`, `transactions` and every `Pending`'s
+    // `result`/`leads` are only touched with `lock` held; `connection` only by the current leader.
     final class Pending {
         let values: [SQLiteValue?]
         var result: Result<Int64, StoreError>?
+        /// Set when this caller is woken to lead the next batch instead of to read its result.
+        var leads = false
+        /// Signalled once: when `result` is set, or when the caller is to lead.
+        let wake = DispatchSemaphore(value: 0)
         init(_ values: [SQLiteValue?]) { self.values = values }
     }
 
-    private let condition = NSCondition()
+    private let lock = NSCondition()
     private var pending: [Pending] = []
+    private var writing = false
     private var closing = false
-    private var finished = false
     private var transactions = 0
     private let connection: SQLiteConnection
     private let insertSQL: String
@@ -27,56 +30,52 @@ final class AuditWriter: @unchecked Sendable {
     init(connection: SQLiteConnection, insertSQL: String) {
         self.connection = connection
         self.insertSQL = insertSQL
-        let thread = Thread { [self] in run() }
-        thread.name = "wicket-audit-writer"
-        thread.start()
     }
 
-    /// Enqueues one row and waits until it is committed; returns its rowid.
+    /// Adds one row and waits until it is committed; returns its rowid.
     func append(_ values: [SQLiteValue?]) throws(StoreError) -> Int64 {
         let item = Pending(values)
-        condition.lock()
+        lock.lock()
         guard !closing else {
-            condition.unlock()
+            lock.unlock()
             throw StoreError(.closed, "the audit store has been closed")
         }
         pending.append(item)
-        condition.broadcast()
-        while item.result == nil { condition.wait() }
+        if writing {
+            lock.unlock()
+            item.wake.wait()
+            lock.lock()
+        }
+        if item.result == nil {
+            // No commit under way, or the previous leader handed this batch over: lead it.
+            writing = true
+            let batch = pending
+            pending.removeAll(keepingCapacity: true)
+            lock.unlock()
+            let outcome = write(batch)
+            lock.lock()
+            transactions += 1
+            switch outcome {
+            case .success(let ids):
+                for (entry, id) in zip(batch, ids) { entry.result = .success(id) }
+            case .failure(let error):
+                for entry in batch { entry.result = .failure(error) }
+            }
+            for entry in batch where entry !== item { entry.wake.signal() }
+            if let next = pending.first {
+                next.leads = true
+                next.wake.signal()
+            } else {
+                writing = false
+                lock.broadcast()   // a closer may be waiting for the last commit
+            }
+        }
         let result = item.result
-        condition.unlock()
+        lock.unlock()
         switch result {
         case .success(let id): return id
         case .failure(let error): throw error
         case nil: throw StoreError(.closed, "the audit store has been closed")
-        }
-    }
-
-    private func run() {
-        condition.lock()
-        while true {
-            while pending.isEmpty && !closing { condition.wait() }
-            if pending.isEmpty {  // closing and drained
-                finished = true
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            let batch = pending
-            pending.removeAll(keepingCapacity: true)
-            condition.unlock()
-
-            let outcome = write(batch)
-
-            condition.lock()
-            transactions += 1
-            switch outcome {
-            case .success(let ids):
-                for (item, id) in zip(batch, ids) { item.result = .success(id) }
-            case .failure(let error):
-                for item in batch { item.result = .failure(error) }
-            }
-            condition.broadcast()
         }
     }
 
@@ -100,19 +99,18 @@ final class AuditWriter: @unchecked Sendable {
         }
     }
 
-    /// How many transactions the writer has attempted (for tests and the benchmark).
+    /// How many transactions have been attempted (for tests and the benchmark).
     var transactionCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return transactions
     }
 
-    /// Commits what is pending, stops the writer thread and waits for it; later appends throw.
+    /// Waits for the commit under way and refuses later appends.
     func close() {
-        condition.lock()
+        lock.lock()
         closing = true
-        condition.broadcast()
-        while !finished { condition.wait() }
-        condition.unlock()
+        while writing { lock.wait() }
+        lock.unlock()
     }
 }

@@ -18,7 +18,8 @@ public final class DecisionPipeline: Sendable {
     let clock: RequestClock
     let addresses: ClientAddressResolver
     let classifier: MCPClassifier
-    let timeZones: [String: TimeZone]
+    /// A Gregorian calendar in each tenant's time zone, for `context.time`.
+    let calendars: [String: Calendar]
     let logger: Logger
 
     public init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoSource,
@@ -30,9 +31,13 @@ public final class DecisionPipeline: Sendable {
         self.logger = logger
         addresses = try ClientAddressResolver(trustedProxies: config.trustedProxies)
         classifier = MCPClassifier(limits: MCPLimits(maxBodyBytes: config.maxBodyBytes))
-        var zones: [String: TimeZone] = [:]
-        for tenant in config.tenants { zones[tenant.name] = TimeZone(identifier: tenant.timeZone) }
-        timeZones = zones
+        var calendars: [String: Calendar] = [:]
+        for tenant in config.tenants {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: tenant.timeZone) ?? .gmt
+            calendars[tenant.name] = calendar
+        }
+        self.calendars = calendars
     }
 
     public convenience init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoDatabase?,
@@ -106,6 +111,8 @@ public final class DecisionPipeline: Sendable {
            id.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) {
             return id
         }
-        return (0..<4).map { _ in String(format: "%08x", UInt32.random(in: .min ... .max)) }.joined()
+        let high = String(UInt64.random(in: .min ... .max), radix: 16)
+        let low = String(UInt64.random(in: .min ... .max), radix: 16)
+        return String(repeating: "0", count: 16 - high.count) + high + String(repeating: "0", count: 16 - low.count) + low
     }
 }

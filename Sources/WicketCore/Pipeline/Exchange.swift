@@ -42,7 +42,7 @@ struct Exchange {
 
     mutating func decide() throws -> DecisionPipeline.Outcome {
         let now = pipeline.clock.read()
-        let time = RequestTime(date: now, timeZone: pipeline.timeZones[tenant.config.name] ?? .gmt)
+        let time = RequestTime(date: now, calendar: pipeline.calendars[tenant.config.name] ?? Calendar(identifier: .gregorian))
         base.timeMicros = time.microseconds
 
         let client = pipeline.addresses.resolve(remoteAddress: request[param: "REMOTE_ADDR"],

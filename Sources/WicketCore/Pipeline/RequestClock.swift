@@ -11,19 +11,32 @@ public struct RequestTime: Sendable, Equatable {
     /// `YYYY-MM-DD` in the tenant's time zone.
     public let date: String
     /// The UTC instant as Cedar's `datetime` literal (`2026-04-16T03:04:18.123Z`).
-    public let nowLiteral: String
+    public var nowLiteral: String { RequestTime.utcLiteral(microseconds: microseconds) }
 
     public init(date instant: Date, timeZone: TimeZone) {
-        microseconds = Int64((instant.timeIntervalSince1970 * 1_000_000).rounded(.down))
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
+        self.init(date: instant, calendar: calendar)
+    }
+
+    /// With a calendar already set to the tenant's zone (the pipeline keeps one per tenant).
+    init(date instant: Date, calendar: Calendar) {
+        microseconds = Int64((instant.timeIntervalSince1970 * 1_000_000).rounded(.down))
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: instant)
         hour = parts.hour ?? 0
         minute = parts.minute ?? 0
         // Foundation counts Sunday = 1; ISO counts Monday = 1.
         weekday = ((parts.weekday ?? 1) + 5) % 7 + 1
-        date = String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
-        nowLiteral = RequestTime.utcLiteral(microseconds: microseconds)
+        date = RequestTime.isoDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
+    }
+
+    /// `YYYY-MM-DD` without `String(format:)`, which costs more than the rest of this type together.
+    static func isoDate(year: Int, month: Int, day: Int) -> String {
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
     static func utcLiteral(microseconds: Int64) -> String {

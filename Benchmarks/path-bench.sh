@@ -159,7 +159,7 @@ if [ -n "${WICKET_CMD:-}" ]; then
   WICKET_PID=$!
 fi
 
-BODY='{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"delete_records","arguments":{"table":"prod.customer_records","where":{"customer_id":"c-0042","status":"inactive"},"reason":"quarterly retention cleanup","dry_run":false,"limit":100}},"_meta":{"progressToken":"pt-0007-bench-x"}}'
+BODY='{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"delete_records","arguments":{"table":"prod.customer_records","where":{"customer_id":"c-0042","status":"inactive"},"reason":"quarterly retention cleanup","dry_run":false,"limit":100},"_meta":{"progressToken":"pt-0007-bench-x"}}}'
 cat > "$DIR/post.lua" <<LUA
 wrk.method = "POST"
 wrk.body = '$BODY'

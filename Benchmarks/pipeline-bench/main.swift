@@ -67,7 +67,8 @@ func measure(_ pipeline: DecisionPipeline, _ request: FastCGIRequest, count: Int
 }
 
 var results: [(String, Double)] = []
-for mode in ["off", "normal", "full"] {
+let modes = ProcessInfo.processInfo.environment["PIPELINE_MODES"].map { $0.split(separator: ",").map(String.init) } ?? ["off", "normal", "full"]
+for mode in modes {
     let (pipeline, request, dir) = try setUp(auditSync: mode)
     _ = measure(pipeline, request, count: 100)   // warm-up
     var rounds: [Double] = []

@@ -51,7 +51,8 @@ import Testing
         }
     }
 
-    @Test func corpusVerdictsMatchInBothSchemaFormats() throws {
+    @Test(.enabled(if: SchemaCorpus.root != nil, "skipped: ../shared/conformance/cedar is absent"))
+    func corpusVerdictsMatchInBothSchemaFormats() throws {
         guard let root = SchemaCorpus.root else {
             print("skipping the validation corpus: ../shared/conformance/cedar is absent")
             return
@@ -79,5 +80,28 @@ import Testing
         #expect(json.total == 7750)
         #expect(cedar.mismatches.isEmpty, "\(cedar.mismatches.count) mismatches with the Cedar schema syntax")
         #expect(json.mismatches.isEmpty, "\(json.mismatches.count) mismatches with the JSON schema syntax")
+    }
+
+    @Test(.enabled(if: SchemaCorpus.root != nil, "skipped: ../shared/conformance/cedar is absent"))
+    func handWrittenVerdictsMatch() throws {
+        guard let root = SchemaCorpus.root else {
+            print("skipping the hand-written validation tests: ../shared/conformance/cedar is absent")
+            return
+        }
+        var tally = Tally()
+        let tests = root.appendingPathComponent("tests")
+        for group in try FileManager.default.contentsOfDirectory(atPath: tests.path).sorted() {
+            let dir = tests.appendingPathComponent(group)
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() where name.hasSuffix(".json") {
+                let test = try JSONDecoder().decode(TestFile.self, from: Data(contentsOf: dir.appendingPathComponent(name)))
+                let policyText = try String(contentsOf: root.appendingPathComponent(test.policies), encoding: .utf8)
+                let schemaText = try String(contentsOf: root.appendingPathComponent(test.schema), encoding: .utf8)
+                Self.check(policyText: policyText, schema: { try Schema(cedarText: schemaText, filename: test.schema) },
+                           expected: test.shouldValidate, name: "\(group)/\(name)", tally: &tally)
+            }
+        }
+        print("hand-written validation tests: \(tally)")
+        #expect(tally.total == 22)
+        #expect(tally.mismatches.isEmpty, "\(tally.mismatches)")
     }
 }

@@ -3,6 +3,8 @@ struct CedarSchemaParser {
     private let filename: String
     private let tokens: [SchemaToken]
     private var index = 0
+    private var typeDepth = 0
+    private static let maxTypeDepth = 64
 
     init(text: String, filename: String) throws(SchemaError) {
         self.filename = filename
@@ -145,6 +147,9 @@ struct CedarSchemaParser {
             }
             if !consume(",") { break }
         }
+        guard sawPrincipal, sawResource else {
+            throw error("`appliesTo` must declare both `principal` and `resource`")
+        }
         try expect("}")
         return result
     }
@@ -187,6 +192,9 @@ struct CedarSchemaParser {
 
     private mutating func parseType() throws(SchemaError) -> RawType {
         let start = current.position
+        typeDepth += 1
+        defer { typeDepth -= 1 }
+        guard typeDepth <= Self.maxTypeDepth else { throw error("types nest too deeply") }
         if check("{") { return try parseRecordType() }
         let path = try parsePath()
         if path == "Set", check("<") {
@@ -200,6 +208,9 @@ struct CedarSchemaParser {
 
     private mutating func parseRecordType() throws(SchemaError) -> RawType {
         let start = current.position
+        typeDepth += 1
+        defer { typeDepth -= 1 }
+        guard typeDepth <= Self.maxTypeDepth else { throw error("types nest too deeply") }
         try expect("{")
         var attributes: [String: RawAttribute] = [:]
         while !check("}") {

@@ -5,7 +5,13 @@ struct JSONSchemaParser {
     let filename: String
 
     func parse(_ data: Data) throws(SchemaError) -> [RawNamespace] {
-        guard let root = SchemaJSON.parse(data) else { throw fail(.invalidJSON, "the schema is not valid JSON") }
+        let root: SchemaJSON
+        switch SchemaJSON.parse(data) {
+        case .success(let json): root = json
+        case .failure(let error):
+            let (line, column) = Self.position(of: error.offset, in: data)
+            throw SchemaError(.invalidJSON, "the schema is not valid JSON: \(error.message)", file: filename, line: line, column: column)
+        }
         guard let object = root.objectValue else { throw fail("the schema must be a JSON object of namespaces") }
         var namespaces: [RawNamespace] = []
         for name in object.keys.sorted() {
@@ -169,6 +175,21 @@ struct JSONSchemaParser {
             result[key] = text
         }
         return result
+    }
+
+    /// 1-based line and column of a byte offset.
+    static func position(of offset: Int, in data: Data) -> (line: Int, column: Int) {
+        var line = 1
+        var column = 1
+        for byte in data.prefix(max(0, offset)) {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return (line, column)
     }
 
     private func fail(_ code: SchemaError.Code, _ message: String) -> SchemaError {

@@ -54,7 +54,7 @@ extension Schema {
                 }
                 value = .ext(ext)
             case .object(let pairs):
-                let body = pairs.count == 1 && pairs[0].key == "__extn" ? pairs[0].value : json
+                let body = pairs.count == 1 && pairs.first?.key == "__extn" ? (pairs.first?.value ?? json) : json
                 value = try CedarJSON.extensionValue(body, depth: depth + 1)
             default:
                 throw mismatch(path, expected, json)

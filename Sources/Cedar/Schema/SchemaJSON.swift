@@ -1,36 +1,36 @@
 import Foundation
 
-/// A parsed JSON document, as the schema readers need it.
-enum SchemaJSON: Sendable, Hashable, Decodable {
+/// A parsed JSON document with keyed objects, as the schema reader walks it.
+enum SchemaJSON: Sendable, Hashable {
     case null
     case bool(Bool)
-    case number(Int64)
-    case double(Double)
+    case number(String)
     case string(String)
     case array([SchemaJSON])
     case object([String: SchemaJSON])
 
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .double(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([SchemaJSON].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: SchemaJSON].self))
+    /// Parses strict JSON (duplicate keys are rejected); returns the parse error message on failure.
+    static func parse(_ data: Data) -> Result<SchemaJSON, JSONParseError> {
+        do {
+            return .success(SchemaJSON(try JSONParser.parse(Array(data))))
+        } catch {
+            return .failure(error)
         }
     }
 
-    static func parse(_ data: Data) -> SchemaJSON? {
-        try? JSONDecoder().decode(SchemaJSON.self, from: data)
+    init(_ json: JSONValue) {
+        switch json {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .integer(let i): self = .number(String(i))
+        case .number(let s): self = .number(s)
+        case .string(let s): self = .string(s)
+        case .array(let items): self = .array(items.map(SchemaJSON.init))
+        case .object(let pairs):
+            var object: [String: SchemaJSON] = [:]
+            for (key, value) in pairs { object[key] = SchemaJSON(value) }
+            self = .object(object)
+        }
     }
 
     var objectValue: [String: SchemaJSON]? { if case .object(let o) = self { return o } else { return nil } }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Resolves the names of parsed namespaces into a ``Schema`` (Cedar's RFC 24 rules).
 ///
 /// An unqualified name `T` written inside namespace `N` is tried as `N::T`, then as `T` in the empty
@@ -51,6 +53,20 @@ struct SchemaResolver {
         }
         for name in defs.entityTypes where defs.commonTypes[name] != nil {
             throw fail(.duplicateDeclaration, "`\(name)` is declared both as an entity type and as a common type", .unknown)
+        }
+        // RFC 70: a declaration in a namespace may not shadow one in the empty namespace.
+        let typeNames = defs.entityTypes.union(defs.commonTypes.keys)
+        for name in typeNames.sorted() {
+            guard let separator = name.range(of: "::", options: .backwards) else { continue }
+            let basename = String(name[separator.upperBound...])
+            if typeNames.contains(basename) {
+                throw fail(.duplicateDeclaration, "`\(name)` shadows `\(basename)` declared in the empty namespace; rename one of them", .unknown)
+            }
+        }
+        for action in defs.actions.sorted(by: { $0.description < $1.description }) where action.type != "Action" {
+            if defs.actions.contains(Schema.ActionID(type: "Action", id: action.id)) {
+                throw fail(.duplicateDeclaration, "action `\(action)` shadows `Action::\(CedarStringEscapes.quote(action.id))` declared in the empty namespace; rename one of them", .unknown)
+            }
         }
 
         var schema = Schema()

@@ -14,8 +14,16 @@ extension Schema {
             guard let action = actions[ActionID(uid)] else {
                 return [SchemaConformanceError(.undeclaredAction, "action `\(uid)` is not declared in the schema")]
             }
-            let expected = Set(action.memberOf.map(\.entityUID))
-            if entity.parents != expected || !entity.attributes.isEmpty || !entity.tags.isEmpty {
+            // The entity may list its parents directly or transitively closed; the closures must agree.
+            let id = ActionID(uid)
+            let declared = actionAncestors[id] ?? Set(action.memberOf)
+            var closure: Set<ActionID> = []
+            for parent in entity.parents {
+                let parentID = ActionID(parent)
+                closure.insert(parentID)
+                closure.formUnion(actionAncestors[parentID] ?? [])
+            }
+            if closure != declared || !entity.attributes.isEmpty || !entity.tags.isEmpty {
                 return [SchemaConformanceError(.actionMismatch, "the definition of action `\(uid)` does not match its schema declaration")]
             }
             return []
@@ -55,5 +63,10 @@ extension Schema {
             }
         }
         return errors
+    }
+
+    /// Checks every entity; returns all problems found (empty when all conform).
+    public func validateEntities<S: Sequence>(_ entities: S) -> [SchemaConformanceError] where S.Element == Entity {
+        entities.flatMap { validateEntity($0) }
     }
 }

@@ -19,6 +19,44 @@ struct TypeChecker {
         var message: String
     }
 
+    /// Further errors found in operands checked after the first failure (Cedar reports them all).
+    final class FailureSink {
+        var failures: [Failure] = []
+    }
+
+    let sink = FailureSink()
+
+    init(env: TypeEnvironment) {
+        self.env = env
+    }
+
+    /// Types `x`; on failure also types `others` so that their errors are reported too.
+    private func typeOf(_ x: Expr, _ c: Capabilities, depth: Int, alsoChecking others: [Expr]) throws(Failure) -> Typed {
+        do {
+            return try typeOf(x, c, depth: depth)
+        } catch {
+            for other in others {
+                do { _ = try typeOf(other, c, depth: depth) } catch let more { sink.failures.append(more) }
+            }
+            throw error
+        }
+    }
+
+    /// Types every expression, reporting all failures; throws the first.
+    private func typesOf(_ xs: [Expr], _ c: Capabilities, depth: Int) throws(Failure) -> [ValidatorType] {
+        var types: [ValidatorType] = []
+        var first: Failure?
+        for x in xs {
+            do {
+                types.append(try typeOf(x, c, depth: depth).type)
+            } catch {
+                if first == nil { first = error } else { sink.failures.append(error) }
+            }
+        }
+        if let first { throw first }
+        return types
+    }
+
     func typeOf(_ x: Expr, _ c: Capabilities, depth: Int = 0) throws(Failure) -> Typed {
         guard depth < Self.maxDepth else { throw Failure(code: .recursionLimit, message: "the policy nests too deeply to validate") }
         let d = depth + 1
@@ -36,7 +74,7 @@ struct TypeChecker {
             let bound = slot == .principal ? env.principalSlot : env.resourceSlot
             return (.entity(bound ?? (slot == .principal ? env.principal : env.resource)), [])
         case .ifThenElse(let x1, let x2, let x3):
-            let (t1, c1) = try typeOf(x1, c, depth: d)
+            let (t1, c1) = try typeOf(x1, c, depth: d, alsoChecking: [x2, x3])
             guard case .bool(let kind) = t1 else { throw unexpected(t1, expected: "Bool") }
             switch kind {
             case .tt:
@@ -51,7 +89,7 @@ struct TypeChecker {
                 return (joined, c1.union(c2).intersection(c3))
             }
         case .and(let x1, let x2):
-            let (t1, c1) = try typeOf(x1, c, depth: d)
+            let (t1, c1) = try typeOf(x1, c, depth: d, alsoChecking: [x2])
             guard case .bool(let k1) = t1 else { throw unexpected(t1, expected: "Bool") }
             if k1 == .ff { return (.bool(.ff), []) }
             let (t2, c2) = try typeOf(x2, c.union(c1), depth: d)
@@ -62,7 +100,7 @@ struct TypeChecker {
             case .anyBool: return (.bool(.anyBool), c1.union(c2))
             }
         case .or(let x1, let x2):
-            let (t1, c1) = try typeOf(x1, c, depth: d)
+            let (t1, c1) = try typeOf(x1, c, depth: d, alsoChecking: [x2])
             guard case .bool(let k1) = t1 else { throw unexpected(t1, expected: "Bool") }
             if k1 == .tt { return (.bool(.tt), []) }
             let (t2, c2) = try typeOf(x2, c, depth: d)
@@ -94,8 +132,10 @@ struct TypeChecker {
             guard case .entity(let type) = t1 else { throw unexpected(t1, expected: "an entity type") }
             return (.bool(type == name.qualified ? .tt : .ff), [])
         case .binary(let op, let x1, let x2):
-            let (t1, _) = try typeOf(x1, c, depth: d)
-            let (t2, _) = try typeOf(x2, c, depth: d)
+            let types = try typesOf([x1, x2], c, depth: d)
+            guard let t1 = types.first, let t2 = types.last, types.count == 2 else {
+                throw Failure(code: .unexpectedType, message: "an operator is missing an operand")
+            }
             return try typeOfBinary(op, t1, t2, x1, x2, c)
         case .hasAttr(let x1, let attribute):
             let (t1, _) = try typeOf(x1, c, depth: d)
@@ -117,24 +157,28 @@ struct TypeChecker {
             case .record(let attributes):
                 return (try getAttribute(t1, attributes, x1, attribute, c, entityType: nil), [])
             case .entity(let type):
-                guard let declared = env.schema.entityTypes[type] else { throw unknownEntityType(type) }
+                guard let declared = env.schema.entityTypes[type] else {
+                    if env.isActionType(type) {
+                        throw Failure(code: .attributeNotFound, message: "attribute `\(attribute)` on entity type `\(type)` not found")
+                    }
+                    throw unknownEntityType(type)
+                }
                 return (try getAttribute(t1, ValidatorType.record(declared.attributes), x1, attribute, c, entityType: type), [])
             default:
                 throw unexpected(t1, expected: "an entity or record")
             }
         case .set(let elements):
-            var types: [ValidatorType] = []
-            for element in elements { types.append(try typeOf(element, c, depth: d).type) }
-            return (try typeOfSet(types), [])
+            if elements.isEmpty { return (try typeOfSet([]), []) }
+            return (try typeOfSet(try typesOf(elements, c, depth: d)), [])
         case .record(let fields):
+            let types = try typesOf(fields.map(\.value), c, depth: d)
             var attributes: [String: ValidatorType.QualifiedType] = [:]
-            for field in fields {
-                attributes[field.key] = .init(type: try typeOf(field.value, c, depth: d).type, isRequired: true)
+            for (field, type) in zip(fields, types) {
+                attributes[field.key] = .init(type: type, isRequired: true)
             }
             return (.record(attributes), [])
         case .call(let function, let arguments):
-            var types: [ValidatorType] = []
-            for argument in arguments { types.append(try typeOf(argument, c, depth: d).type) }
+            let types = try typesOf(arguments, c, depth: d)
             return (try typeOfCall(function, types, arguments), [])
         }
     }
@@ -211,7 +255,12 @@ struct TypeChecker {
         case .getTag:
             guard case .entity(let type) = t1 else { throw unexpected(t1, expected: "an entity type") }
             guard t2 == .string else { throw unexpected(t2, expected: "String") }
-            guard let declared = env.schema.entityTypes[type] else { throw unknownEntityType(type) }
+            guard let declared = env.schema.entityTypes[type] else {
+                if env.isActionType(type) {
+                    throw Failure(code: .unsafeTagAccess, message: "unable to guarantee safety of access to tag `\(Self.render(x2))` on entity type `\(type)`")
+                }
+                throw unknownEntityType(type)
+            }
             guard let tagType = declared.tags, c.contains(.tag(x1, x2)) else {
                 throw Failure(code: .unsafeTagAccess, message: "unable to guarantee safety of access to tag `\(Self.render(x2))` on entity type `\(type)`")
             }
@@ -299,11 +348,11 @@ struct TypeChecker {
 
     private func typeOfCall(_ function: String, _ types: [ValidatorType], _ arguments: [Expr]) throws(Failure) -> ValidatorType {
         if let result = Self.constructorTypes[function] {
-            guard arguments.count == 1 else {
+            guard arguments.count == 1, let argument = arguments.first else {
                 throw Failure(code: .extensionError,
                               message: "wrong number of arguments in extension function application. Expected 1, got \(arguments.count)")
             }
-            guard case .literal(.string(let text)) = arguments[0] else {
+            guard case .literal(.string(let text)) = argument else {
                 throw Failure(code: .extensionError, message: "extension constructors may not be called with non-literal expressions")
             }
             guard Extensions.construct(function, text) != nil else {
@@ -380,7 +429,9 @@ struct TypeChecker {
 
     private func incompatible(_ types: [ValidatorType]) -> Failure {
         let names = types.map(\.description)
-        let list = names.count == 2 ? "\(names[0]) and \(names[1])" : names.dropLast().joined(separator: ", ") + ", and " + (names.last ?? "")
+        let list = names.count <= 2
+            ? names.joined(separator: " and ")
+            : names.dropLast().joined(separator: ", ") + ", and " + (names.last ?? "")
         return Failure(code: .incompatibleTypes, message: "the types \(list) are not compatible")
     }
 

@@ -47,14 +47,16 @@ public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertibl
         return "\(prefix)for policy `\(policyID)`, \(message)"
     }
 
-    /// The error with the offending source line and a caret under the policy's start, for terminals.
+    /// The error with the offending source line and a caret under the offending text (see
+    /// ``refinedLocation(in:)``), for terminals.
     public func rendered(source: String) -> String {
-        guard let location, location.line > 0 else { return description }
+        guard let location = refinedLocation(in: source), location.line > 0 else { return description }
         let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
         guard location.line <= lines.count else { return description }
         let line = lines[location.line - 1]
         let caret = String(repeating: " ", count: max(0, location.column - 1)) + "^"
-        return "\(description)\n  \(line)\n  \(caret)"
+        let prefix = "\(location.file):\(location.line):\(location.column): "
+        return "\(prefix)for policy `\(policyID)`, \(message)\n  \(line)\n  \(caret)"
     }
 }
 

@@ -38,8 +38,10 @@ public struct Validator: Sendable {
 
         var allFalse = true
         for env in environments(for: policy) {
+            let checker = TypeChecker(env: env)
+            defer { for failure in checker.sink.failures { add(failure.code, failure.message) } }
             do {
-                let (type, _) = try TypeChecker(env: env).typeOf(condition, [])
+                let (type, _) = try checker.typeOf(condition, [])
                 guard case .bool(let kind) = type else {
                     add(.unexpectedType, "unexpected type: expected Bool but saw \(type)")
                     allFalse = false

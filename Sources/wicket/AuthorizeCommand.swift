@@ -14,7 +14,7 @@ struct AuthorizeCommand: ParsableCommand {
     @Option(name: [.short, .customLong("policies")], help: "File containing the policies.")
     var policies: String
 
-    @Option(name: .customLong("policy-format"), help: "Policy format: cedar (json is not supported).")
+    @Option(name: .customLong("policy-format"), help: "Policy format: cedar or json.")
     var policyFormat: String = "cedar"
 
     @Option(name: [.customShort("k"), .customLong("template-linked")], help: "File containing template links (JSON).")
@@ -61,11 +61,14 @@ struct AuthorizeCommand: ParsableCommand {
                 throw fail("cannot read `\(path)`")
             }
         }
-        guard policyFormat == "cedar" else { throw fail("policy format `\(policyFormat)` is not supported; use `cedar`") }
+        guard let pFormat = AuthorizationCall.PolicyFormat(rawValue: policyFormat) else {
+            throw fail("unknown policy format `\(policyFormat)`; use `cedar` or `json`")
+        }
         guard let format = AuthorizationCall.SchemaFormat(rawValue: schemaFormat) else {
             throw fail("unknown schema format `\(schemaFormat)`; use `cedar` or `json`")
         }
         var call = AuthorizationCall(policies: try read(policies), entities: try read(entities))
+        call.policyFormat = pFormat
         call.schema = try schema.map(read)
         call.schemaFormat = format
         call.templateLinks = try templateLinked.map(read)

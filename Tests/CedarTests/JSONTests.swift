@@ -49,7 +49,13 @@ struct JSONTests {
     }
 
     @Test func valuesRoundTripThroughCedarJSON() throws {
-        let v: Value = .record(["s": .set([.long(1), .string("x")]), "e": .entity(TestData.alice), "d": .ext(.decimal(CedarDecimal(scaled: 15000)))])
+        let v: Value = .record([
+            "s": .set([.long(1), .string("x")]), "e": .entity(TestData.alice), "d": .ext(.decimal(CedarDecimal(scaled: 15000))),
+            "ip": .ext(.ipaddr(try #require(IPAddr(parsing: "::1/64")))), "t": .ext(.datetime(CedarDatetime(epochMilliseconds: -1))),
+            "far": .ext(.datetime(CedarDatetime(epochMilliseconds: .max))), "du": .ext(.duration(CedarDuration(milliseconds: -5))),
+        ])
         #expect(try CedarJSON.value(CedarJSON.json(v)) == v)
+        #expect(CedarDatetime(epochMilliseconds: 1_709_164_800_123).iso8601 == "2024-02-29T00:00:00.123Z")
+        #expect(CedarDatetime(epochMilliseconds: -1).iso8601 == "1969-12-31T23:59:59.999Z")
     }
 }

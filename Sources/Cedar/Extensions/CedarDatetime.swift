@@ -76,6 +76,37 @@ public struct CedarDatetime: Hashable, Sendable, Comparable, CustomStringConvert
         return era * 146_097 + doe - 719_468
     }
 
+    /// `YYYY-MM-DDThh:mm:ss.SSSZ` for years 0000–9999 (what `datetime("...")` accepts), else `nil`.
+    public var iso8601: String? {
+        let ms = epochMilliseconds
+        var days = ms / CedarDatetime.dayMilliseconds
+        var rem = ms % CedarDatetime.dayMilliseconds
+        if rem < 0 {
+            rem += CedarDatetime.dayMilliseconds
+            days -= 1
+        }
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        guard y >= 0 && y <= 9999 else { return nil }
+        func pad(_ v: Int64, _ n: Int) -> String {
+            let t = String(v)
+            return String(repeating: "0", count: max(0, n - t.count)) + t
+        }
+        let h = rem / 3_600_000
+        let mi = rem / 60_000 % 60
+        let sec = rem / 1000 % 60
+        let milli = rem % 1000
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(sec, 2)).\(pad(milli, 3))Z"
+    }
+
     public static func < (a: CedarDatetime, b: CedarDatetime) -> Bool { a.epochMilliseconds < b.epochMilliseconds }
 
     public var description: String { "offset(datetime(\"1970-01-01\"), duration(\"\(epochMilliseconds)ms\"))" }

@@ -96,7 +96,13 @@ public enum CedarJSON {
             switch e {
             case .ipaddr(let ip): (fn, arg) = ("ip", ip.description)
             case .decimal(let d): (fn, arg) = ("decimal", d.description)
-            case .datetime(let d): (fn, arg) = ("datetime", d.description)
+            case .datetime(let d):
+                guard let iso = d.iso8601 else {
+                    let epoch = JSONValue.object([("__extn", .object([("fn", .string("datetime")), ("arg", .string("1970-01-01"))]))])
+                    let offset = JSONValue.object([("__extn", .object([("fn", .string("duration")), ("arg", .string("\(d.epochMilliseconds)ms"))]))])
+                    return .object([("__extn", .object([("fn", .string("offset")), ("args", .array([epoch, offset]))]))])
+                }
+                (fn, arg) = ("datetime", iso)
             case .duration(let d): (fn, arg) = ("duration", d.description)
             }
             return .object([("__extn", .object([("fn", .string(fn)), ("arg", .string(arg))]))])

@@ -3,6 +3,7 @@
 /// command line stays thin.
 public struct AuthorizationCall {
     public enum SchemaFormat: String, Sendable { case cedar, json }
+    public enum PolicyFormat: String, Sendable { case cedar, json }
 
     /// A named text input (file name for messages, contents).
     public struct Input: Sendable {
@@ -15,6 +16,7 @@ public struct AuthorizationCall {
     }
 
     public var policies: Input
+    public var policyFormat: PolicyFormat = .cedar
     public var entities: Input
     public var schema: Input?
     public var schemaFormat: SchemaFormat = .cedar
@@ -48,7 +50,10 @@ public struct AuthorizationCall {
     public func run() throws(Failure) -> Response {
         var set: PolicySet
         do {
-            set = try PolicySet(text: policies.text, file: policies.name, idAnnotations: true)
+            switch policyFormat {
+            case .cedar: set = try PolicySet(text: policies.text, file: policies.name, idAnnotations: true)
+            case .json: set = try PolicyJSON.policySet(policies.text, idAnnotations: true)
+            }
         } catch {
             throw Failure("failed to parse policies: \(error)")
         }

@@ -58,6 +58,10 @@ bench-path: deps venv
 	$(SWIFT) build -c release --product wicket
 	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/run-path-bench.sh
 
+# libFuzzer over the policy parser, entity/context JSON and MCP classification (SECONDS per target).
+fuzz: deps
+	FuzzTesting/fuzz.sh $${SECONDS_PER_TARGET:-120}
+
 # Release builds, ratios against baselines measured in the same run; numbers go to docs/benchmarks.md.
 bench: bench-cedar bench-audit bench-path
 

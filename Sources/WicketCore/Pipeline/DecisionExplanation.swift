@@ -15,7 +15,7 @@ struct DecisionExplanation: Sendable {
             var annotations: [String: String] = [:]
             for annotation in policy.annotations { annotations[annotation.key] = annotation.value }
             policies.append(.init(id: id, annotations: annotations))
-            for condition in policy.conditions { ContextReads.collect(condition.body, into: &paths) }
+            paths += policy.contextPaths.filter { !$0.isEmpty }
         }
         self.policies = policies
         var seen = Set<[String]>()
@@ -26,53 +26,8 @@ struct DecisionExplanation: Sendable {
     }
 }
 
-/// Finds the `context.a.b` attribute paths an expression reads, in reading order.
+/// Reads a `context.a.b` path's value out of the context record.
 enum ContextReads {
-    private static let maxDepth = 200
-
-    static func collect(_ expr: Expr, into paths: inout [[String]], depth: Int = 0) {
-        guard depth < maxDepth else { return }
-        if let path = contextPath(expr), !path.isEmpty {
-            paths.append(path)
-            return
-        }
-        switch expr {
-        case .literal, .variable, .slot: return
-        case .not(let e), .negate(let e), .isEmpty(let e), .like(let e, _), .isType(let e, _):
-            collect(e, into: &paths, depth: depth + 1)
-        case .getAttr(let e, _), .hasAttr(let e, _):
-            collect(e, into: &paths, depth: depth + 1)
-        case .binary(_, let a, let b), .and(let a, let b), .or(let a, let b):
-            collect(a, into: &paths, depth: depth + 1)
-            collect(b, into: &paths, depth: depth + 1)
-        case .ifThenElse(let a, let b, let c):
-            for e in [a, b, c] { collect(e, into: &paths, depth: depth + 1) }
-        case .set(let items), .call(_, let items):
-            for e in items { collect(e, into: &paths, depth: depth + 1) }
-        case .record(let fields):
-            for field in fields { collect(field.value, into: &paths, depth: depth + 1) }
-        }
-    }
-
-    /// `context.a.b` → ["a", "b"]; `context has a` → ["a"]; nil when the expression is not such a chain.
-    private static func contextPath(_ expr: Expr) -> [String]? {
-        var names: [String] = []
-        var node = expr
-        if case .hasAttr(let base, let name) = node {
-            names.append(name)
-            node = base
-        }
-        while true {
-            switch node {
-            case .variable(.context): return names.reversed()
-            case .getAttr(let base, let name):
-                names.append(name)
-                node = base
-            default: return nil
-            }
-        }
-    }
-
     static func lookup(_ path: [String], in context: [String: Value]) -> Value? {
         var fields = context
         for (position, name) in path.enumerated() {

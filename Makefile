@@ -45,8 +45,7 @@ stop:
 
 bench-cedar: deps venv
 	$(SWIFT) build -c release --product cedar-bench
-	.build/release/cedar-bench Benchmarks/cedar-workload
-	$(PY) Benchmarks/cedarpy_bench.py Benchmarks/cedar-workload
+	.build/release/cedar-bench Benchmarks/cedar-workload --python $(PY)
 
 bench-audit: deps
 	$(SWIFT) build -c release --product audit-bench

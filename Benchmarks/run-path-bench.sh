@@ -12,6 +12,8 @@ trap 'rm -rf "$DIR"' EXIT
 "$W" init "$DIR/setup" --geoip "$ROOT/geo/wicket-city-test.mmdb" >/dev/null
 C=$DIR/setup/wicket.toml
 sed -i 's/^log_level = .*/log_level = "warning"/' "$C"
+# WICKET_THREADS overrides `server.threads` (8) to see whether more accept threads help.
+[ -n "${WICKET_THREADS:-}" ] && sed -i "s/^threads = .*/threads = $WICKET_THREADS/" "$C"
 KEY=$("$W" keys issue --config "$C" --tenant acme --member alex@company.com --agent bench-agent 2>/dev/null | head -n1)
 printf 'bench-upstream-token' | "$W" creds set --config "$C" --tenant acme --member alex@company.com --server database >/dev/null
 for sync in ${AUDIT_SYNCS:-full normal}; do

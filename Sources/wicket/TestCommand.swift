@@ -10,15 +10,16 @@ struct TestCommand: ParsableCommand {
     @Argument(help: "A policy folder (with tests/) or a wicket.toml.")
     var path: String = "."
 
-    @Option(help: "The time zone the tests' times are read in (the tenant's).")
-    var timeZone: String = "UTC"
+    @Option(help: "The time zone the tests' times are read in (default: the tenant's in a wicket.toml, else UTC).")
+    var timeZone: String?
 
     func run() throws {
-        guard let zone = TimeZone(identifier: timeZone) else { throw CLIError("unknown time zone `\(timeZone)`") }
         let sources: [PolicySources]
         do { sources = try PolicySources.resolve(path) } catch { throw CLIError("\(error)") }
         var passed = 0, failed = 0
         for source in sources {
+            let name = timeZone ?? source.timeZone ?? "UTC"
+            guard let zone = TimeZone(identifier: name) else { throw CLIError("unknown time zone `\(name)`") }
             let report = PolicyTestRunner.run(source, timeZone: zone)
             for line in report.lines { print(line) }
             passed += report.passed

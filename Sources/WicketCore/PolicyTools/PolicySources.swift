@@ -8,6 +8,8 @@ public struct PolicySources: Sendable {
     public var entities: String?
     public var schema: String?
     public var tests: String?
+    /// The zone policy tests read their times in: the tenant's, or UTC for a bare folder.
+    public var timeZone: String?
 
     /// A tenant as configured.
     public init(tenant: TenantConfig) {
@@ -16,6 +18,7 @@ public struct PolicySources: Sendable {
         entities = tenant.entities
         schema = tenant.schema
         tests = tenant.tests
+        timeZone = tenant.timeZone
     }
 
     /// A policy folder laid out as `wicket init` writes it; a folder of `.cedar` files alone works too.

@@ -18,7 +18,7 @@ struct ServeCommand: ParsableCommand {
         // Before any thread exists, so every thread Wicket starts inherits the mask.
         SignalWatcher.blockControlSignalsInCurrentThread()
         let config = try options.load()
-        let logger = Logging.bootstrap(level: config.logLevel)
+        let logger = LogSetup.bootstrap(level: config.logLevel)
         var clock = RequestClock.system
         // For end-to-end tests of time-window policies only: a fixed instant, loudly logged.
         if let fake = ProcessInfo.processInfo.environment["WICKET_FAKE_NOW"], !fake.isEmpty {
@@ -37,7 +37,7 @@ struct ServeCommand: ParsableCommand {
     }
 }
 
-enum Logging {
+enum LogSetup {
     /// Logs go to stderr, one line each; the level comes from the configuration.
     static func bootstrap(level: String) -> Logger {
         let parsed = Logger.Level(rawValue: level) ?? .info

@@ -52,8 +52,12 @@ def test_seed_scenario_denied_outside_window_allowed_inside(wicket_stack_factory
     assert denied.status == 403, denied
     assert "release-window" in (denied.error_message or "").lower(), denied
     assert stack.demo.tool_calls("delete_records") == []
+    # The nginx -> upstream hop stays inside the namespace; the include forwards the client's address in
+    # X-Forwarded-For, which the demo's uvicorn believes from loopback, so the upstream sees the client.
     clients = {r["client"] for r in stack.demo.requests()}
-    assert clients <= {"127.0.0.1"}, clients  # nginx -> upstream hop, inside the namespace
+    assert clients and clients <= {"127.0.0.1", "203.0.113.42"}, clients
+    forwarded = {r["headers"].get("x-forwarded-for") for r in stack.demo.requests()}
+    assert forwarded == {"203.0.113.42"}, forwarded
 
     session_ids = {r["headers"].get("mcp-session-id") for r in stack.demo.requests()} - {None}
     recs = [r for r in records_for(stack, "delete_records") if decision_of(r) == "deny"]

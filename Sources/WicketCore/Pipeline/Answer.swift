@@ -89,6 +89,15 @@ enum JSONText {
 }
 
 enum HeaderText {
+    /// The bytes without leading and trailing spaces and tabs, as a string (byte-wise: no grapheme work
+    /// on the request path).
+    static func trimmed(_ bytes: Substring.UTF8View) -> String {
+        var slice = bytes
+        while let first = slice.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
+        while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
+        return String(Substring(slice))
+    }
+
     /// Header values must not carry control characters (no header injection through a policy id).
     static func sanitize(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))

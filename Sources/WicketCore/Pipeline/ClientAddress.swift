@@ -73,7 +73,7 @@ struct ClientAddressResolver: Sendable {
         guard let remote = remoteAddress, IPNetwork.parseAddress(remote) != nil else { return nil }
         guard !trusted.isEmpty, isTrusted(remote), let forwardedFor else { return remote }
         // Walk from the nearest hop outwards; the first address not ours is the client.
-        let hops = forwardedFor.split(separator: ",").map { String($0.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()) }
+        let hops = forwardedFor.split(separator: ",").map { HeaderText.trimmed($0.utf8[...]) }
         for hop in hops.reversed() {
             guard IPNetwork.parseAddress(hop) != nil else { return remote }
             if !isTrusted(hop) { return hop }

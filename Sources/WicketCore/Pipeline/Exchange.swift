@@ -161,8 +161,7 @@ struct Exchange {
         guard header.utf8.count > 7, header.utf8.prefix(7).map({ $0 | 0x20 }) == Array("bearer ".utf8) else {
             throw Refusal.unauthenticated("the Authorization header must be `Bearer <key>`")
         }
-        let text = String(header.dropFirst(7).drop(while: { $0 == " " || $0 == "\t" }).reversed()
-            .drop(while: { $0 == " " || $0 == "\t" }).reversed())
+        let text = HeaderText.trimmed(header.utf8.dropFirst(7))
         let presented: PresentedKey
         do { presented = try PresentedKey.parse(text) } catch {
             throw Refusal.unauthenticated("the key is malformed: \(error.message)")

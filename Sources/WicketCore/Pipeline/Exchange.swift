@@ -25,7 +25,7 @@ struct Exchange {
         self.started = started
         base = AuditRecord(tenant: tenant.config.name, server: upstream.name, timeMicros: 0, requestID: requestID,
                            decision: .deny, httpStatus: 0, latencyMicros: 0)
-        if let trace = request.header("traceparent"), trace.utf8.count <= 128, HeaderText.isSafe(trace) {
+        if let trace = request[param: "HTTP_TRACEPARENT"], trace.utf8.count <= 128, HeaderText.isSafe(trace) {
             base.traceparent = trace
         }
     }
@@ -46,7 +46,7 @@ struct Exchange {
         base.timeMicros = time.microseconds
 
         let client = pipeline.addresses.resolve(remoteAddress: request[param: "REMOTE_ADDR"],
-                                                forwardedFor: request.header("X-Forwarded-For"))
+                                                forwardedFor: request[param: "HTTP_X_FORWARDED_FOR"])
         base.sourceIP = client
         var location: GeoLocation?
         if let client, let geo = pipeline.geo.current {
@@ -71,9 +71,9 @@ struct Exchange {
         do {
             classification = try pipeline.classifier.classify(MCPHTTPRequest(
                 method: request[param: "REQUEST_METHOD"] ?? "", body: body,
-                sessionID: request.header("Mcp-Session-Id"), protocolVersion: request.header("MCP-Protocol-Version"),
-                mcpMethod: request.header("Mcp-Method"), mcpName: request.header("Mcp-Name"),
-                contentType: request[param: "CONTENT_TYPE"], accept: request.header("Accept")))
+                sessionID: request[param: "HTTP_MCP_SESSION_ID"], protocolVersion: request[param: "HTTP_MCP_PROTOCOL_VERSION"],
+                mcpMethod: request[param: "HTTP_MCP_METHOD"], mcpName: request[param: "HTTP_MCP_NAME"],
+                contentType: request[param: "CONTENT_TYPE"], accept: request[param: "HTTP_ACCEPT"]))
         } catch {
             throw Refusal(status: error.httpStatus, jsonRPCCode: error.jsonRPCCode, message: error.message, jsonrpcID: error.requestID)
         }
@@ -154,7 +154,7 @@ struct Exchange {
     /// The bearer key → tenant, member, agent. A key is looked up only in the store of the tenant that
     /// owns this upstream; a key naming another tenant is refused before any lookup.
     private mutating func authenticate() throws -> Identity {
-        guard let header = request.header("Authorization"), !header.isEmpty else {
+        guard let header = request[param: "HTTP_AUTHORIZATION"], !header.isEmpty else {
             throw Refusal.unauthenticated("a Wicket member key is required: send `Authorization: Bearer <key>`",
                                           hadCredentials: false)
         }

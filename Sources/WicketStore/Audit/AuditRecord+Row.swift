@@ -101,6 +101,8 @@ enum RowJSON {
     }
 
     static func quote(_ text: String) -> String {
+        // Most values need no escaping at all.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + text + "\"" }
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {

@@ -11,7 +11,7 @@ import WicketGeo
 import WicketStore
 
 struct DropRecords: AuditSink {
-    func append(_ record: AuditRecord) throws -> Int64 { 0 }
+    func append(contentsOf records: [AuditRecord]) throws -> [Int64] { records.map { _ in 0 } }
 }
 
 let threads = 8

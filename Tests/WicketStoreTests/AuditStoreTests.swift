@@ -37,6 +37,28 @@ import Testing
         }
     }
 
+    @Test func aRequestsRecordsCommitTogetherOrNotAtAll() throws {
+        try withTemporaryDirectory { dir in
+            let store = try AuditStore(directory: dir, tenant: "acme")
+            let batch = (0..<3).map { index -> AuditRecord in
+                var record = Self.exampleRecord(requestID: "req-batch")
+                record.batchIndex = index
+                return record
+            }
+            let before = store.transactionCount
+            let ids = try store.append(contentsOf: batch)
+            #expect(ids.count == 3 && Set(ids).count == 3)
+            #expect(store.transactionCount == before + 1)
+            #expect(try ids.map { try store.record(id: $0)?.batchIndex } == [0, 1, 2])
+
+            // One foreign record refuses the whole set: nothing of it is written.
+            var foreign = Self.exampleRecord(requestID: "req-mixed")
+            foreign.tenant = "beta"
+            #expect(throws: StoreError.self) { try store.append(contentsOf: [Self.exampleRecord(requestID: "req-mixed"), foreign]) }
+            #expect(try store.query(AuditQuery(limit: 100)).filter { $0.requestID == "req-mixed" }.isEmpty)
+        }
+    }
+
     @Test func everyAppendReturnsOnlyAfterItsRowIsVisibleElsewhere() throws {
         try withTemporaryDirectory { dir in
             let store = try AuditStore(directory: dir, tenant: "acme")

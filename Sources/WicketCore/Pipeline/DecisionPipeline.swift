@@ -76,7 +76,7 @@ public final class DecisionPipeline: Sendable {
         var records = outcome.records
         for index in records.indices { records[index].latencyMicros = latency }
         do {
-            for record in records { _ = try tenant.auditSink.append(record) }
+            try tenant.auditSink.append(contentsOf: records)
         } catch {
             logger.error("audit write failed; request refused", metadata: [
                 "wicket.request.id": "\(requestID)", "wicket.tenant": "\(tenant.config.name)", "wicket.error": "\(error)",

@@ -98,10 +98,20 @@ public final class AuditStore: Sendable {
     /// or when the record names another tenant; the request must then be denied.
     @discardableResult
     public func append(_ record: AuditRecord) throws(StoreError) -> Int64 {
-        guard record.tenant == tenant else {
+        let ids = try append(contentsOf: [record])
+        guard let id = ids.first else { throw StoreError(.sqlite, "the audit commit returned no row id") }
+        return id
+    }
+
+    /// Commits `records` in one transaction — all of them or none — and returns their ids once durable
+    /// (a batch's elements share a fate). Throws as `append(_:)` does.
+    @discardableResult
+    public func append(contentsOf records: [AuditRecord]) throws(StoreError) -> [Int64] {
+        for record in records where record.tenant != tenant {
             throw StoreError(.invalidTenant, "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")
         }
-        return try writer.append(Self.values(record))
+        guard !records.isEmpty else { return [] }
+        return try writer.append(records.map(Self.values))
     }
 
     /// Records matching `query`, newest first.

@@ -10,13 +10,14 @@ final class AuditWriter: @unchecked Sendable {
     // @unchecked Sendable: `pending`, `writing`, `closing`, `transactions` and every `Pending`'s
     // `result`/`leads` are only touched with `lock` held; `connection` only by the current leader.
     final class Pending {
-        let values: [SQLiteValue?]
-        var result: Result<Int64, StoreError>?
+        /// One caller's rows: committed together, in the same transaction.
+        let rows: [[SQLiteValue?]]
+        var result: Result<[Int64], StoreError>?
         /// Set when this caller is woken to lead the next batch instead of to read its result.
         var leads = false
         /// Signalled once: when `result` is set, or when the caller is to lead.
         let wake = DispatchSemaphore(value: 0)
-        init(_ values: [SQLiteValue?]) { self.values = values }
+        init(_ rows: [[SQLiteValue?]]) { self.rows = rows }
     }
 
     private let lock = NSCondition()
@@ -32,9 +33,9 @@ final class AuditWriter: @unchecked Sendable {
         self.insertSQL = insertSQL
     }
 
-    /// Adds one row and waits until it is committed; returns its rowid.
-    func append(_ values: [SQLiteValue?]) throws(StoreError) -> Int64 {
-        let item = Pending(values)
+    /// Adds rows and waits until they are committed (all in one transaction); returns their rowids.
+    func append(_ rows: [[SQLiteValue?]]) throws(StoreError) -> [Int64] {
+        let item = Pending(rows)
         lock.lock()
         guard !closing else {
             lock.unlock()
@@ -57,7 +58,7 @@ final class AuditWriter: @unchecked Sendable {
             transactions += 1
             switch outcome {
             case .success(let ids):
-                for (entry, id) in zip(batch, ids) { entry.result = .success(id) }
+                for (entry, entryIDs) in zip(batch, ids) { entry.result = .success(entryIDs) }
             case .failure(let error):
                 for entry in batch { entry.result = .failure(error) }
             }
@@ -73,23 +74,27 @@ final class AuditWriter: @unchecked Sendable {
         let result = item.result
         lock.unlock()
         switch result {
-        case .success(let id): return id
+        case .success(let ids): return ids
         case .failure(let error): throw error
         case nil: throw StoreError(.closed, "the audit store has been closed")
         }
     }
 
-    private func write(_ batch: [Pending]) -> Result<[Int64], StoreError> {
+    private func write(_ batch: [Pending]) -> Result<[[Int64]], StoreError> {
         do throws(StoreError) {
-            let ids = try connection.transaction { () throws(StoreError) -> [Int64] in
+            let ids = try connection.transaction { () throws(StoreError) -> [[Int64]] in
                 let insert = try connection.statement(insertSQL)
-                var ids: [Int64] = []
+                var ids: [[Int64]] = []
                 ids.reserveCapacity(batch.count)
                 for item in batch {
-                    insert.reset()
-                    try insert.bind(item.values)
-                    try insert.run()
-                    ids.append(connection.lastInsertRowID)
+                    var itemIDs: [Int64] = []
+                    for row in item.rows {
+                        insert.reset()
+                        try insert.bind(row)
+                        try insert.run()
+                        itemIDs.append(connection.lastInsertRowID)
+                    }
+                    ids.append(itemIDs)
                 }
                 return ids
             }

@@ -25,12 +25,7 @@ public enum PolicyCheck {
                 }
                 texts[file] = text
                 do {
-                    let set = try PolicySet(text: text, file: file)
-                    let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-                    for var policy in set.policies + set.templates.values.sorted(by: { $0.id < $1.id }) {
-                        policy.id = policy.annotation("id") ?? "\(stem).\(policy.id)"
-                        policies.append(policy)
-                    }
+                    policies += try PolicyLoader.policies(in: text, file: file)
                 } catch {
                     report.fail(parse: error.description)
                 }

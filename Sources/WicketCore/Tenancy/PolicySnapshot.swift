@@ -32,15 +32,20 @@ public enum PolicyLoader {
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
                 throw PolicyLoadError("cannot read `\(file)`: \(error.localizedDescription)")
             }
-            let parsed: PolicySet
-            do { parsed = try PolicySet(text: text, file: file) } catch { throw PolicyLoadError(error.description) }
-            let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-            for var policy in parsed.policies + parsed.templates.values.sorted(by: { $0.id < $1.id }) {
-                policy.id = policy.annotation("id") ?? "\(stem).\(policy.id)"
-                all.append(policy)
-            }
+            do { all += try policies(in: text, file: file) } catch { throw PolicyLoadError(error.description) }
         }
         do { return try PolicySet(all) } catch { throw PolicyLoadError("`\(path)`: \(error.description)") }
+    }
+
+    /// One file's policies and templates, each named by its `@id` or else `<file>.policyN`.
+    static func policies(in text: String, file: String) throws(PolicySetError) -> [Policy] {
+        let parsed = try PolicySet(text: text, file: file)
+        let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        return (parsed.policies + parsed.templates.values.sorted(by: { $0.id < $1.id })).map { policy in
+            var named = policy
+            named.id = policy.annotation("id") ?? "\(stem).\(policy.id)"
+            return named
+        }
     }
 
     /// The `*.cedar` files of a folder in name order, or the one file named.

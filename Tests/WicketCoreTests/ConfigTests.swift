@@ -64,6 +64,9 @@ import Testing
         #expect(config.tenants.map(\.name) == ["acme"])
         #expect(config.upstream(named: "database")?.resourceArguments["delete_records"] == "table")
         #expect(config.trustedProxies == ["127.0.0.1/32"])
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        #expect(try String(contentsOfFile: dir + "/tenants/acme/schema.cedarschema", encoding: .utf8)
+            == String(contentsOf: repo.appendingPathComponent("policies/acme/schema.cedarschema"), encoding: .utf8))
         #expect(throws: (any Error).self) { try SetupInitializer.create(options) }
     }
 

@@ -83,53 +83,6 @@ forbid (
 )
 when { context.time.hour < 9 || context.time.hour > 17 };
 """# + "\n"),
-        ("schema.cedarschema", #"""
-// What Wicket passes to Cedar for `database` (namespace ServiceMCP).
-// Written by `wicket schema`; regenerate it when the server's tools change.
-namespace ServiceMCP {
-    type Time = {
-        hour: Long,          // 0–23 in the tenant's time zone
-        minute: Long,
-        weekday: Long,       // ISO 8601: Monday = 1 … Sunday = 7
-        date: String,        // "2026-04-16"
-        now: datetime,       // UTC
-    };
-    type Geo = { country?: String, region?: String, city?: String };
-    type Context = {
-        time: Time,
-        source_ip: ipaddr,
-        geo: Geo,
-        agent: String,
-        session?: String,
-        server: String,
-        method: String,
-    };
-
-    entity Group;
-    entity User in [Group] = { name?: String, department?: String };
-    entity Server = { name: String };
-    entity Resource in [Server] = { name: String, server: String };
-    entity Prompt in [Server] = { name: String, server: String };
-
-    action "session", "discovery";
-    action "initialize", "server/discover", "ping", "notifications/initialized", "notifications/cancelled",
-           "notifications/progress", "notifications/roots/list_changed", "logging/setLevel",
-           "stream/open", "session/end", "client/response"
-        in ["session"]
-        appliesTo { principal: User, resource: Server, context: Context };
-    action "tools/list", "resources/list", "resources/templates/list", "prompts/list"
-        in ["discovery"]
-        appliesTo { principal: User, resource: Server, context: Context };
-    action "resources/read", "resources/subscribe", "resources/unsubscribe", "completion/complete"
-        appliesTo { principal: User, resource: [Resource, Server], context: Context };
-    action "prompts/get"
-        appliesTo { principal: User, resource: [Prompt, Server], context: Context };
-    action "tools/call";
-    action "delete_records", "drop_table", "query", "post_message"
-        in ["tools/call"]
-        appliesTo { principal: User, resource: [Resource, Server], context: Context };
-}
-"""# + "\n"),
         ("tests/database.json", #"""
 {
   "server": "database",

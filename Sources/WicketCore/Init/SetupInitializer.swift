@@ -14,6 +14,9 @@ public struct SetupInitializer {
         public init(directory: String) { self.directory = directory }
     }
 
+    /// The demo server's tools, as its `tools/list` names them: the example schema has one action each.
+    static let exampleTools = ["delete_records", "drop_table", "query", "post_message"]
+
     public struct InitError: Error, CustomStringConvertible {
         public let description: String
     }
@@ -45,6 +48,8 @@ public struct SetupInitializer {
             let path = (tenantDir as NSString).appendingPathComponent(file.path)
             try file.contents.write(toFile: path, atomically: true, encoding: .utf8)
         }
+        try SchemaGenerator.block(namespace: "ServiceMCP", servers: [options.serverName], tools: exampleTools)
+            .write(toFile: (tenantDir as NSString).appendingPathComponent("schema.cedarschema"), atomically: true, encoding: .utf8)
         try configText(options).write(toFile: configPath, atomically: true, encoding: .utf8)
         return configPath
     }

@@ -23,16 +23,7 @@ def operator_conf(prefix: Path, port: int, stack: st.WicketStack) -> str:
     shutil.copy("/etc/nginx/fastcgi_params", prefix / "fastcgi_params")
     return f"""# an operator's nginx.conf with Wicket's includes
 user root;  # the workers must reach Wicket's socket (socket_group in production)
-worker_processes 1;
-error_log {prefix}/logs/error.log info;
-events {{ worker_connections 256; }}
-http {{
-    access_log {prefix}/logs/access.log;
-    client_body_temp_path {prefix}/temp/body;
-    proxy_temp_path {prefix}/temp/proxy;
-    fastcgi_temp_path {prefix}/temp/fastcgi;
-    uwsgi_temp_path {prefix}/temp/uwsgi;
-    scgi_temp_path {prefix}/temp/scgi;
+{st.nginx_preamble(prefix)}
     include {prefix}/wicket-http.conf;
     server {{
         listen 127.0.0.1:{port};

@@ -12,8 +12,9 @@ let package = Package(
     name: "WicketFuzzTesting",
     dependencies: [.package(name: "Wicket", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzPolicyParser", dependencies: [.product(name: "Cedar", package: "Wicket")], swiftSettings: fuzz),
-        .executableTarget(name: "FuzzEntityJSON", dependencies: [.product(name: "Cedar", package: "Wicket")], swiftSettings: fuzz),
-        .executableTarget(name: "FuzzMCP", dependencies: [.product(name: "WicketMCP", package: "Wicket")], swiftSettings: fuzz),
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzPolicyParser", dependencies: ["FuzzSupport", .product(name: "Cedar", package: "Wicket")], swiftSettings: fuzz),
+        .executableTarget(name: "FuzzEntityJSON", dependencies: ["FuzzSupport", .product(name: "Cedar", package: "Wicket")], swiftSettings: fuzz),
+        .executableTarget(name: "FuzzMCP", dependencies: ["FuzzSupport", .product(name: "WicketMCP", package: "Wicket")], swiftSettings: fuzz),
     ]
 )

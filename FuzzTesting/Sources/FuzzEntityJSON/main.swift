@@ -1,5 +1,6 @@
 // Fuzzes the JSON parser and the entity/context readers (schema-less and schema-typed).
 import Cedar
+import FuzzSupport
 
 private let schema = try? Schema(cedarText: """
     entity Group;
@@ -25,19 +26,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-
-// SwiftPM links executables with `main` aliased to `FuzzEntityJSON_main`; hand control to libFuzzer's
-// driver from there.
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
 @_cdecl("FuzzEntityJSON_main")
 public func entryPoint(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var c = argc
-    var v = argv
-    return runDriver(&c, &v, fuzzOneInput)
+    runFuzzer(argc, argv, fuzzOneInput)
 }

@@ -2,6 +2,7 @@
 // Built and run by ./fuzz.sh with the Cedar targets.
 // The first input byte picks the protocol revision and header shape so every path is reached.
 import WicketMCP
+import FuzzSupport
 
 public func fuzzMCP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
@@ -44,17 +45,7 @@ public func fuzzMCP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-// SwiftPM links executables with `main` aliased to `FuzzMCP_main`; hand control to libFuzzer's driver.
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
 @_cdecl("FuzzMCP_main")
 public func entryPoint(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var c = argc
-    var v = argv
-    return runDriver(&c, &v, fuzzMCP)
+    runFuzzer(argc, argv, fuzzMCP)
 }

@@ -1,6 +1,7 @@
 // Fuzzes the policy parser, and evaluates whatever parses against a small store, so evaluation of
 // arbitrary expressions is exercised too. Nothing may trap.
 import Cedar
+import FuzzSupport
 
 private let store = Entities([
     Entity(uid: EntityUID("User", "a"), attributes: ["n": .long(1), "s": .string("x")], parents: [EntityUID("Group", "g")],
@@ -24,19 +25,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-
-// SwiftPM links executables with `main` aliased to `FuzzPolicyParser_main`; hand control to libFuzzer's
-// driver from there.
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
 @_cdecl("FuzzPolicyParser_main")
 public func entryPoint(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var c = argc
-    var v = argv
-    return runDriver(&c, &v, fuzzOneInput)
+    runFuzzer(argc, argv, fuzzOneInput)
 }

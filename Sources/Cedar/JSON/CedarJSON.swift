@@ -53,9 +53,9 @@ public enum CedarJSON {
                     throw CedarJSONError(.shape, "the `__expr` escape is not supported")
                 }
             }
-            var rec: [String: Value] = [:]
+            var rec: [ExactString: Value] = [:]
             rec.reserveCapacity(pairs.count)
-            for (k, v) in pairs { rec[k] = try value(v, depth: depth + 1) }
+            for (k, v) in pairs { rec[ExactString(k)] = try value(v, depth: depth + 1) }
             return .record(rec)
         }
     }
@@ -90,7 +90,7 @@ public enum CedarJSON {
         case .entity(let uid):
             return .object([("__entity", .object([("type", .string(uid.type.qualified)), ("id", .string(uid.id))]))])
         case .set(let s): return .array(s.map(json))
-        case .record(let r): return .object(r.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) })
+        case .record(let r): return .object(r.sorted { $0.key < $1.key }.map { ($0.key.string, json($0.value)) })
         case .ext(let e):
             let (fn, arg): (String, String)
             switch e {

@@ -124,6 +124,31 @@ struct DifferentialRegressionTests {
         #expect(try Entities(checking: [Entity(uid: EntityUID("User", "\u{00C5}")), Entity(uid: EntityUID("User", "\u{212B}"))]).count == 2)
     }
 
+    @Test func anEscapeWithoutItsShapeIsARecord() {
+        // `{"__entity": 5}` or `{"__extn": "x"}` are records with one odd key in the Rust engine.
+        for body in [#"{"__entity": 5}"#, #"{"__entity": {"type": "User"}}"#, #"{"__extn": {"fn": "ip"}}"#, #"{"__expr": 5}"#] {
+            #expect(answer("permit(principal, action, resource) when { context.x == context.x && !(context.x has type) };",
+                           context: #"{"x": \#(body)}"#) == Self.allow0, "\(body)")
+        }
+        // Extra fields beside the shape are ignored; a string `__expr` is still refused.
+        #expect(answer("permit(principal, action, resource) when { context.x is User };",
+                       context: #"{"x": {"__entity": {"type": "User", "id": "a", "extra": 1}}}"#) == Self.allow0)
+        #expect(answer("permit(principal, action, resource);", context: #"{"x": {"__expr": "1"}}"#).contains("error"))
+    }
+
+    @Test func minusZeroIsNotAnInteger() {
+        // serde_json reads `-0` as a float, so the Rust engine refuses it where a Long is expected.
+        #expect(answer("permit(principal, action, resource);", context: #"{"x": [-0]}"#).contains("error"))
+        #expect(answer("permit(principal, action, resource) when { context.x == 0 };", context: #"{"x": 0}"#) == Self.allow0)
+    }
+
+    @Test func unknownExtensionFunctionsAreRefusedOnInput() {
+        // A deliberate difference: the Rust engine accepts `{"__extn": {"fn": "unknown", ...}}` and errors
+        // only when a policy reads the value; Wicket refuses the input at once (fail closed).
+        let context = #"{"x": {"__extn": {"fn": "unknown", "arg": "x"}}, "y": 1}"#
+        #expect(answer("permit(principal, action, resource) when { context.y == 1 };", context: context).contains("error"))
+    }
+
     // MARK: the official CLI's edges, in `authorize` only
 
     @Test func cliKeepsTheLastRepeatedContextKeyAndSkipsUnknownEntityFields() {

@@ -46,12 +46,24 @@ public enum CedarJSON {
             for item in items { set.insert(try value(item, depth: depth + 1)) }
             return .set(set)
         case .object(let pairs):
+            // As in the Rust engine, an escape is one only when its body has the escape's shape;
+            // otherwise (`{"__entity": 5}`) the object is an ordinary record.
             if pairs.count == 1 {
-                if pairs[0].key == "__entity" { return .entity(try entityUID(pairs[0].value)) }
-                if pairs[0].key == "__extn" { return try extensionValue(pairs[0].value, depth: depth) }
-                if pairs[0].key == "__expr" {
+                let (key, body) = (ExactString(pairs[0].key), pairs[0].value)
+                if key == "__entity", case .string(let type)? = body["type"], case .string(let id)? = body["id"] {
+                    guard let name = NameSyntax.parseName(type) else {
+                        throw CedarJSONError(.entityUID, "`\(type)` is not a valid entity type name")
+                    }
+                    return .entity(EntityUID(type: name, id: id))
+                }
+                if key == "__extn", case .string? = body["fn"] {
+                    if body["arg"] != nil { return try extensionValue(body, depth: depth) }
+                    if case .array? = body["args"] { return try extensionValue(body, depth: depth) }
+                }
+                if key == "__expr", case .string = body {
                     throw CedarJSONError(.shape, "the `__expr` escape is not supported")
                 }
+                if case .null = body { throw CedarJSONError(.shape, "`null` is not a Cedar value") }
             }
             var rec: [ExactString: Value] = [:]
             rec.reserveCapacity(pairs.count)

@@ -164,7 +164,8 @@ public struct JSONParser {
             guard pos > e else { throw fail("invalid number") }
         }
         let text = String(decoding: bytes[start..<pos], as: UTF8.self)
-        if isInteger, let v = Int64(text) { return .integer(v) }
+        // `-0` is a float to serde_json, so not a Cedar integer.
+        if isInteger, text != "-0", let v = Int64(text) { return .integer(v) }
         return .number(text)
     }
 

@@ -336,6 +336,12 @@ class Gen:
             ents.append(dup)
         elif bad < 0.09:
             ents[0]["foo"] = {"unknown": True}
+        elif bad < 0.10:
+            ents[0]["uid"]["extra"] = 1  # ignored by the CLI, like unknown entity fields
+            if ents[0]["parents"]:
+                ents[0]["parents"][0] = dict(ents[0]["parents"][0], note="x")
+        elif bad < 0.11:
+            del ents[-1][self.pick(["attrs", "parents"])]  # both are required
         return ents, uids
 
     # An `__extn` naming an unknown function is left out: Wicket refuses it on input, where the Rust

@@ -155,6 +155,13 @@ struct DifferentialRegressionTests {
         #expect(answer("permit(principal, action, resource) when { context.a == 2 };", context: #"{"a": 1, "a": 2}"#) == Self.allow0)
         let entities = #"[{"uid":{"type":"User","id":"alice"},"attrs":{},"parents":[],"note":"ignored"}]"#
         #expect(answer("permit(principal, action, resource);", entities: entities) == Self.allow0)
+        // As the CLI: `attrs` and `parents` are required, and extra fields in an entity reference are skipped.
+        #expect(answer("permit(principal, action, resource);",
+                       entities: #"[{"uid":{"type":"User","id":"alice"},"attrs":{}}]"#).contains("error"))
+        #expect(answer("permit(principal, action, resource);",
+                       entities: #"[{"uid":{"type":"User","id":"alice"},"parents":[]}]"#).contains("error"))
+        #expect(answer("permit(principal in Group::\"g\", action, resource);",
+                       entities: #"[{"uid":{"type":"User","id":"alice","x":1},"attrs":{},"parents":[{"type":"Group","id":"g","y":2}]}]"#) == Self.allow0)
         // The strict readers elsewhere still refuse both.
         #expect(throws: JSONParseError.self) { _ = try JSONParser.parse(#"{"a": 1, "a": 2}"#) }
         #expect(throws: CedarJSONError.self) { _ = try EntityJSON.parse(entities) }

@@ -37,6 +37,9 @@ public enum CodePoints {
     /// Whether `a` and `b` hold the same code points (not merely canonically equivalent ones).
     @inline(__always)
     public static func equal(_ a: String, _ b: String) -> Bool {
+        // Identical representations (the same small string, or the same storage object) hold the
+        // same bytes: the common case of a short ASCII key or id costs two integer compares.
+        if sameRepresentation(a, b) { return true }
         let au = a.utf8
         let bu = b.utf8
         guard au.count == bu.count else { return false }
@@ -48,6 +51,14 @@ public enum CodePoints {
             return r
         }
         return au.elementsEqual(bu)
+    }
+
+    @inline(__always)
+    private static func sameRepresentation(_ a: String, _ b: String) -> Bool {
+        guard MemoryLayout<String>.size == 2 * MemoryLayout<UInt64>.size else { return false }
+        let x = unsafeBitCast(a, to: (UInt64, UInt64).self)
+        let y = unsafeBitCast(b, to: (UInt64, UInt64).self)
+        return x.0 == y.0 && x.1 == y.1
     }
 
     @inline(__always)

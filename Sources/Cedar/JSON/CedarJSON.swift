@@ -3,22 +3,27 @@ public enum CedarJSON {
     /// Maximum nesting of sets and records accepted from JSON.
     public static let maxDepth = 128
 
-    /// Parses an entity uid in either `{"type","id"}` or `{"__entity": {"type","id"}}` form.
-    public static func entityUID(_ json: JSONValue) throws(CedarJSONError) -> EntityUID {
+    /// Parses an entity uid in either `{"type","id"}` or `{"__entity": {"type","id"}}` form. Other
+    /// fields are refused unless `ignoringUnknownFields` (the official CLI skips them).
+    public static func entityUID(_ json: JSONValue, ignoringUnknownFields: Bool = false) throws(CedarJSONError) -> EntityUID {
         guard case .object(let pairs) = json else {
             throw CedarJSONError(.entityUID, "expected an entity reference object with `type` and `id`")
         }
-        if pairs.count == 1, pairs[0].key == "__entity" {
-            return try entityUID(pairs[0].value)
+        if pairs.count == 1, ExactString(pairs[0].key) == "__entity" {
+            return try entityUID(pairs[0].value, ignoringUnknownFields: ignoringUnknownFields)
         }
         var type: String?
         var id: String?
         for (k, v) in pairs {
-            switch (k, v) {
+            switch (ExactString(k), v) {
             case ("type", .string(let s)): type = s
             case ("id", .string(let s)): id = s
+            case ("type", _), ("id", _):
+                throw CedarJSONError(.entityUID, "`\(k)` of an entity reference must be a string")
             default:
-                throw CedarJSONError(.entityUID, "unexpected field `\(k)` in an entity reference")
+                if !ignoringUnknownFields {
+                    throw CedarJSONError(.entityUID, "unexpected field `\(k)` in an entity reference")
+                }
             }
         }
         guard let type, let id else {

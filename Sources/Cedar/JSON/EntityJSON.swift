@@ -14,33 +14,35 @@ public protocol EntityJSONTyping {
 /// Reads entities and contexts in Cedar's JSON format.
 public enum EntityJSON {
     /// Parses an entities document: a JSON array of `{"uid", "attrs", "parents", "tags"}` objects.
-    /// With `ignoringUnknownFields`, fields other than `uid`, `attrs`, `parents` and `tags` are skipped
-    /// as the official CLI skips them; otherwise they are refused.
+    /// With `asOfficialCLI` the document is read as the official CLI reads it: unknown fields (in an
+    /// entity or an entity reference) are skipped and `attrs` and `parents` are required. Otherwise
+    /// unknown fields are refused and `attrs` and `parents` default to empty.
     public static func parse(
-        _ text: String, typing: (any EntityJSONTyping)? = nil, ignoringUnknownFields: Bool = false
+        _ text: String, typing: (any EntityJSONTyping)? = nil, asOfficialCLI: Bool = false
     ) throws(CedarJSONError) -> [Entity] {
         let json: JSONValue
         do { json = try JSONParser.parse(text) } catch { throw CedarJSONError(.syntax, error.description) }
-        return try entities(json, typing: typing, ignoringUnknownFields: ignoringUnknownFields)
+        return try entities(json, typing: typing, asOfficialCLI: asOfficialCLI)
     }
 
     /// Converts a parsed entities document.
     public static func entities(
-        _ json: JSONValue, typing: (any EntityJSONTyping)? = nil, ignoringUnknownFields: Bool = false
+        _ json: JSONValue, typing: (any EntityJSONTyping)? = nil, asOfficialCLI: Bool = false
     ) throws(CedarJSONError) -> [Entity] {
         guard case .array(let items) = json else {
             throw CedarJSONError(.shape, "an entities file must be a JSON array of entity objects")
         }
         var out: [Entity] = []
         out.reserveCapacity(items.count)
-        for item in items { out.append(try entity(item, typing: typing, ignoringUnknownFields: ignoringUnknownFields)) }
+        for item in items { out.append(try entity(item, typing: typing, asOfficialCLI: asOfficialCLI)) }
         return out
     }
 
     /// Converts one entity object.
     public static func entity(
-        _ json: JSONValue, typing: (any EntityJSONTyping)? = nil, ignoringUnknownFields: Bool = false
+        _ json: JSONValue, typing: (any EntityJSONTyping)? = nil, asOfficialCLI: Bool = false
     ) throws(CedarJSONError) -> Entity {
+        let lenientUID = asOfficialCLI
         guard case .object(let pairs) = json else {
             throw CedarJSONError(.shape, "each entity must be a JSON object with `uid`, `attrs` and `parents`")
         }
@@ -55,16 +57,22 @@ public enum EntityJSON {
             case "parents": parentsJSON = v
             case "tags": tagsJSON = v
             default:
-                if !ignoringUnknownFields { throw CedarJSONError(.shape, "unexpected field `\(k)` in an entity") }
+                if !asOfficialCLI { throw CedarJSONError(.shape, "unexpected field `\(k)` in an entity") }
             }
         }
         guard let uidJSON else { throw CedarJSONError(.shape, "an entity is missing its `uid`") }
-        let uid = try CedarJSON.entityUID(uidJSON)
+        let uid = try CedarJSON.entityUID(uidJSON, ignoringUnknownFields: lenientUID)
+        if asOfficialCLI {
+            let keys = Set(pairs.map { ExactString($0.key) })
+            for required: ExactString in ["attrs", "parents"] where !keys.contains(required) {
+                throw CedarJSONError(.shape, "the entity `\(uid)` is missing its `\(required)`")
+            }
+        }
         guard case .array(let parentItems) = parentsJSON else {
             throw CedarJSONError(.shape, "`parents` of `\(uid)` must be an array")
         }
         var parents = Set<EntityUID>()
-        for p in parentItems { parents.insert(try CedarJSON.entityUID(p)) }
+        for p in parentItems { parents.insert(try CedarJSON.entityUID(p, ignoringUnknownFields: lenientUID)) }
         let attrs = try record(attrsJSON, what: "attrs of `\(uid)`") { j throws(CedarJSONError) in
             try typing?.decodeAttributes(j, of: uid)
         }

@@ -77,7 +77,7 @@ public struct AuthorizationCall {
         // different contents and a cycle in the hierarchy are refused.
         var entityList: [Entity]
         do {
-            entityList = try EntityJSON.parse(entities.text, typing: schemaValue, ignoringUnknownFields: true)
+            entityList = try EntityJSON.parse(entities.text, typing: schemaValue, asOfficialCLI: true)
         } catch {
             throw Failure("failed to parse entities from `\(entities.name)`: \(error)")
         }

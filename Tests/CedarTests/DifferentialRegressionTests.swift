@@ -64,6 +64,12 @@ struct DifferentialRegressionTests {
         #expect(answer("permit(principal, action, resource) when { \"\u{212B}\" like \"\u{00C5}*\" };") == Self.deny)
     }
 
+    @Test func enumeratedIdsAreMatchedByCodePoints() throws {
+        let schema = try Schema(cedarText: "entity Unit enum [\"\u{00C5}\"];", filename: "s.cedarschema")
+        #expect(schema.isValidEnumMember(EntityUID("Unit", "\u{00C5}")))
+        #expect(!schema.isValidEnumMember(EntityUID("Unit", "\u{212B}")))
+    }
+
     // MARK: IP predicates on ranges
 
     @Test func loopbackAndMulticastNeedTheWholeRange() throws {

@@ -32,6 +32,6 @@ extension Schema {
     /// False only for a uid of an enumerated entity type whose id is not one of the enumerated ids.
     public func isValidEnumMember(_ uid: EntityUID) -> Bool {
         guard let ids = entityTypes[uid.type.qualified]?.enumIDs else { return true }
-        return ids.contains(uid.id)
+        return ids.contains { CodePoints.equal($0, uid.id) }
     }
 }

@@ -376,13 +376,16 @@ class Gen:
         p = self.pick(pool)
         r = self.pick(pool)
         a = ("Action", self.pick(ACTIONS))
-        uids = [{"type": p[0], "id": p[1]}, {"type": a[0], "id": a[1]}, {"type": r[0], "id": r[1]}]
+        req = [{"type": p[0], "id": p[1]}, {"type": a[0], "id": a[1]}, {"type": r[0], "id": r[1]}]
+        if self.chance(0.03):
+            odd = self.pick([{"extra": 1}, {"type": self.pick(["if", "A::__cedar", "User ", "A::", "1A", "Action"])}])
+            req[self.r.randrange(3)].update(odd)
         context = self.context_text(uids)
         request = '{"principal": %s, "action": %s, "resource": %s, "context": %s}' % (
-            json.dumps(uids[0]), json.dumps(uids[1]), json.dumps(uids[2]), context)
+            json.dumps(req[0]), json.dumps(req[1]), json.dumps(req[2]), context)
         # `uids` and `context` repeat the request for cedarpy (the batch reader ignores them).
         return {"policies": self.policies(), "entities": json.dumps(ents), "request": request,
-                "uids": uids, "context": context}
+                "uids": req, "context": context}
 
 
 # -- the two engines ---------------------------------------------------------------------------

@@ -168,6 +168,7 @@ struct DifferentialRegressionTests {
                        entities: #"[{"uid":{"type":"User","id":"alice"},"parents":[]}]"#).contains("error"))
         #expect(answer("permit(principal in Group::\"g\", action, resource);",
                        entities: #"[{"uid":{"type":"User","id":"alice","x":1},"attrs":{},"parents":[{"type":"Group","id":"g","y":2}]}]"#) == Self.allow0)
+        #expect(answer("permit(principal, action, resource);", principal: #"{"type":"User","id":"alice","x":1}"#) == Self.allow0)
         // The strict readers elsewhere still refuse both.
         #expect(throws: JSONParseError.self) { _ = try JSONParser.parse(#"{"a": 1, "a": 2}"#) }
         #expect(throws: CedarJSONError.self) { _ = try EntityJSON.parse(entities) }

@@ -25,6 +25,9 @@ public struct WicketConfig: Sendable {
     /// `full` (default): every audit commit is fsynced and survives power loss. `normal`: a record is
     /// in the WAL before the answer leaves and survives a crash of Wicket, not of the machine.
     public var auditSync: String
+    /// Seconds a session binding may stay unused before the session is refused as expired (404).
+    /// Default 86400 (a day).
+    public var sessionIdleTimeout: Int = 86_400
     public var tenants: [TenantConfig]
     public var upstreams: [UpstreamConfig]
 
@@ -67,6 +70,8 @@ public struct UpstreamConfig: Sendable {
     public var url: String
     /// Tool name → the argument whose string value is the Cedar resource (`delete_records = "table"`).
     public var resourceArguments: [String: String]
+    /// How a policy denial of a `tools/call` is answered (`deny_style`). Default `.jsonRPCError`.
+    public var denyStyle: DenyStyle = .jsonRPCError
 }
 
 /// A configuration problem, with the key it concerns.
@@ -85,9 +90,8 @@ extension WicketConfig {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError("`\(path)` is not UTF-8 text")
         }
-        let base = ((path as NSString).standardizingPath as NSString).deletingLastPathComponent
         do {
-            return try parse(text, baseDirectory: base.isEmpty ? "." : base)
+            return try parse(text, baseDirectory: ConfigLocation.realDirectory(ofFile: path))
         } catch let error as TOMLError {
             throw ConfigError("\(path): \(error)")
         } catch let error as ConfigError {
@@ -104,7 +108,7 @@ extension WicketConfig {
         try reader.allowOnly(["server", "tenant", "upstream"])
         let server = try reader.table("server") ?? TableReader([:], where: "server")
         try server.allowOnly(["socket", "socket_mode", "socket_group", "threads", "max_body_bytes", "data_dir",
-                              "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync"])
+                              "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync", "session_idle_timeout"])
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") ? path : ((baseDirectory as NSString).appendingPathComponent(path) as NSString).standardizingPath
         }
@@ -127,6 +131,10 @@ extension WicketConfig {
             tenants: [], upstreams: [])
         guard ["full", "normal"].contains(config.auditSync) else {
             throw ConfigError("`server.audit_sync` must be `full` or `normal`, not `\(config.auditSync)`")
+        }
+        config.sessionIdleTimeout = try server.integer("session_idle_timeout") ?? 86_400
+        guard (120...31_536_000).contains(config.sessionIdleTimeout) else {
+            throw ConfigError("`server.session_idle_timeout` must be between 120 and 31536000 seconds")
         }
         guard (1...256).contains(config.threads) else { throw ConfigError("`server.threads` must be between 1 and 256") }
         guard config.maxBodyBytes >= 1024 else { throw ConfigError("`server.max_body_bytes` must be at least 1024") }
@@ -154,7 +162,7 @@ extension WicketConfig {
                 missingCredential: missing))
         }
         for upstream in try reader.tables("upstream") {
-            try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources"])
+            try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources", "deny_style"])
             let name = try upstream.requiredString("name")
             let tenant = try upstream.requiredString("tenant")
             guard config.tenant(named: tenant) != nil else {
@@ -169,9 +177,13 @@ extension WicketConfig {
             if let table = try upstream.table("resources") {
                 for key in table.keys { resources[key] = try table.requiredString(key) }
             }
+            let styleText = try upstream.string("deny_style") ?? DenyStyle.jsonRPCError.rawValue
+            guard let style = DenyStyle(rawValue: styleText) else {
+                throw ConfigError("upstream `\(name)`: `deny_style` must be `jsonrpc-error` or `tool-result`, not `\(styleText)`")
+            }
             config.upstreams.append(UpstreamConfig(
                 name: name, tenant: tenant, namespace: namespace,
-                url: try upstream.string("url") ?? "", resourceArguments: resources))
+                url: try upstream.string("url") ?? "", resourceArguments: resources, denyStyle: style))
         }
         guard !config.tenants.isEmpty else { throw ConfigError("no `[[tenant]]` is defined") }
         return config

@@ -51,7 +51,8 @@ public struct SetupInitializer {
         try SchemaGenerator.block(namespace: "ServiceMCP", servers: [options.serverName], tools: exampleTools)
             .write(toFile: (tenantDir as NSString).appendingPathComponent("schema.cedarschema"), atomically: true, encoding: .utf8)
         try configText(options).write(toFile: configPath, atomically: true, encoding: .utf8)
-        return configPath
+        // The real, absolute path: commands printed with it work from any working directory.
+        return (ConfigLocation.realDirectory(ofFile: configPath) as NSString).appendingPathComponent("wicket.toml")
     }
 
     static func configText(_ options: Options) -> String {
@@ -61,8 +62,9 @@ public struct SetupInitializer {
             ?? "# socket_group = \"www-data\"     # nginx's group on Debian"
         let proxies = options.trustedProxies.map(TOMLQuoting.quote).joined(separator: ", ")
         return """
-        # Wicket configuration. Relative paths are relative to this file. Every key is explained in
-        # docs/configuration.md; `wicket serve --config wicket.toml` starts the server.
+        # Wicket configuration. Relative paths resolve against the real folder of this file, whatever
+        # the working directory. Every key is explained in docs/operations.md ("Configuration
+        # reference") of Wicket's source; `wicket serve --config wicket.toml` starts the server.
 
         [server]
         socket = "run/wicket.sock"      # nginx's fastcgi_pass points here
@@ -76,6 +78,7 @@ public struct SetupInitializer {
         log_level = "info"
         reload_interval = 2             # seconds between policy file checks; SIGHUP reloads at once
         audit_sync = "full"             # full: each audit commit fsynced; normal: survives a Wicket crash, not power loss
+        session_idle_timeout = 86400    # seconds an MCP session may stay unused before it is refused as expired
 
         [[tenant]]
         name = "acme"
@@ -93,6 +96,7 @@ public struct SetupInitializer {
         url = \(TOMLQuoting.quote(options.upstreamURL))
         # tool = argument whose value is the Cedar resource (else the server itself)
         resources = { delete_records = "table", drop_table = "table", query = "table" }
+        deny_style = "jsonrpc-error"    # a denied tools/call: jsonrpc-error (403) | tool-result (200, isError: true)
 
         """
     }

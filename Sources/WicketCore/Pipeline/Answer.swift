@@ -22,6 +22,7 @@ enum Answer {
     }
 
     static func deny(_ refusal: Refusal, requestID: String) -> FastCGIResponse {
+        if refusal.asToolResult { return toolResult(refusal, requestID: requestID) }
         var headers: [FastCGIResponse.Header] = [
             .init("Cache-Control", "no-store"),
             .init("X-Wicket-Decision", "deny"),
@@ -52,6 +53,10 @@ struct Refusal: Error, Sendable {
     var jsonrpcID: JSONRPCID? = nil
     /// For 401: whether the client sent a key at all (selects the `WWW-Authenticate` form).
     var hadCredentials = true
+    /// For the audit record only, never the client (e.g. whose session it was).
+    var auditDetail: String? = nil
+    /// Answer as a `tools/call` result with `isError` (HTTP 200), per the upstream's `deny_style`.
+    var asToolResult = false
 
     static func unauthenticated(_ message: String, hadCredentials: Bool = true) -> Refusal {
         Refusal(status: 401, jsonRPCCode: Answer.unauthenticatedCode, message: message, hadCredentials: hadCredentials)

@@ -11,6 +11,8 @@ public final class TenantRuntime: @unchecked Sendable {
     public let keys: KeyStore
     public let credentials: CredentialStore
     public let audit: AuditStore
+    /// Which member opened each MCP session (`sessions.sqlite`).
+    public let sessions: any SessionBindings
     /// Where the pipeline commits records: the tenant's `audit` store. Only a benchmark that measures
     /// what the audit costs puts something else here; no configuration or command can.
     let auditSink: any AuditSink
@@ -26,6 +28,7 @@ public final class TenantRuntime: @unchecked Sendable {
         keys = stores.keys
         credentials = stores.credentials
         audit = stores.audit
+        sessions = stores.sessions
         self.auditSink = auditSink ?? stores.audit
         namespaces = Set(wicket.upstreams.filter { $0.tenant == config.name }.map(\.namespace))
         current = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
@@ -70,11 +73,12 @@ public final class TenantRuntime: @unchecked Sendable {
     }
 }
 
-/// Opens one tenant's three SQLite files and master keys under `data_dir/tenants/NAME/`.
+/// Opens one tenant's SQLite files and master keys under `data_dir/tenants/NAME/`.
 public struct TenantStores {
     public let keys: KeyStore
     public let credentials: CredentialStore
     public let audit: AuditStore
+    public let sessions: SessionStore
     public let ring: MasterKeyRing
 
     public init(config: WicketConfig, tenant: String) throws {
@@ -88,5 +92,7 @@ public struct TenantStores {
         credentials = try CredentialStore(directory: directory, tenant: tenant, ring: ring)
         audit = try AuditStore(directory: directory, tenant: tenant,
                                durability: AuditStore.Durability(rawValue: config.auditSync) ?? .full)
+        sessions = try SessionStore(directory: directory, tenant: tenant,
+                                    rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
     }
 }

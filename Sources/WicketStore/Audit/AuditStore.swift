@@ -116,43 +116,25 @@ public final class AuditStore: Sendable {
 
     /// Records matching `query`, newest first.
     public func query(_ query: AuditQuery) throws(StoreError) -> [AuditRecord] {
-        var conditions: [String] = []
-        var values: [SQLiteValue?] = []
-        if let since = query.since {
-            conditions.append("time_us >= ?")
-            values.append(.integer(Self.micros(since)))
+        var records: [AuditRecord] = []
+        try each(query, limit: min(max(query.limit, 1), 100_000)) { records.append($0) }
+        return records
+    }
+
+    /// Streams the records matching `query`'s filters, newest first, to `body` one at a time (memory
+    /// stays flat however many match); `limit` nil means every match, and `query.limit` is ignored.
+    public func each(_ query: AuditQuery, limit: Int?, _ body: (AuditRecord) -> Void) throws(StoreError) {
+        var (whereClause, values) = query.sqlFilter()
+        var sql = "SELECT \(Self.columns) FROM audit\(whereClause) ORDER BY time_us DESC, id DESC"
+        if let limit {
+            sql += " LIMIT ?"
+            values.append(.int(max(limit, 0)))
         }
-        if let until = query.until {
-            conditions.append("time_us < ?")
-            values.append(.integer(Self.micros(until)))
-        }
-        if let decision = query.decision {
-            conditions.append("decision = ?")
-            values.append(.text(decision.rawValue))
-        }
-        if let member = query.member {
-            conditions.append("member = ?")
-            values.append(.text(member))
-        }
-        if let agent = query.agent {
-            conditions.append("agent = ?")
-            values.append(.text(agent))
-        }
-        if let tool = query.tool {
-            conditions.append("target_kind = 'tool' AND target_name = ?")
-            values.append(.text(tool))
-        }
-        let limit = min(max(query.limit, 1), 100_000)
-        values.append(.int(limit))
-        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(Self.columns) FROM audit\(whereClause) ORDER BY time_us DESC, id DESC LIMIT ?"
-        return try readers.withConnection { connection throws(StoreError) in
+        try readers.withConnection { connection throws(StoreError) in
             let select = try connection.statement(sql)
             try select.bind(values)
             defer { select.reset() }
-            var records: [AuditRecord] = []
-            while try select.step() { records.append(try Self.record(from: select)) }
-            return records
+            while try select.step() { body(try Self.record(from: select)) }
         }
     }
 

@@ -17,7 +17,9 @@ extension Answer {
         var body = #"{"jsonrpc":"2.0","id":"#
         body += refusal.jsonrpcID?.description ?? "null"
         body += #","result":{"content":[{"type":"text","text":"# + JSONText.quote(refusal.message) + "}]"
-        body += #","isError":true,"_meta":{"wicket/decision":"deny","wicket/request_id":"# + JSONText.quote(requestID)
+        body += #","isError":true"#
+        if refusal.taggedResult { body += #","resultType":"complete""# }
+        body += #","_meta":{"wicket/decision":"deny","wicket/request_id":"# + JSONText.quote(requestID)
         if let rule = refusal.rule { body += #","wicket/rule":"# + JSONText.quote(rule) }
         body += "}}}"
         return .json(status: 200, body: body, headers: headers)

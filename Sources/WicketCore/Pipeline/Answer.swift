@@ -57,6 +57,8 @@ struct Refusal: Error, Sendable {
     var auditDetail: String? = nil
     /// Answer as a `tools/call` result with `isError` (HTTP 200), per the upstream's `deny_style`.
     var asToolResult = false
+    /// With `asToolResult`: add `resultType: "complete"` (protocol 2026-07-28 requires it).
+    var taggedResult = false
 
     static func unauthenticated(_ message: String, hadCredentials: Bool = true) -> Refusal {
         Refusal(status: 401, jsonRPCCode: Answer.unauthenticatedCode, message: message, hadCredentials: hadCredentials)

@@ -120,7 +120,7 @@ struct Exchange {
         if let denied = firstRefusal {
             // Any denied element denies the whole batch; every element keeps its own record, and
             // none may read as an allow: nothing of the batch reaches the upstream.
-            let refusal = BatchRefusal.styled(denied, messages: messages, upstream: upstream, isBatch: classification.isBatch)
+            let refusal = BatchRefusal.styled(denied, messages: messages, upstream: upstream, classification: classification)
             BatchRefusal.mark(&records, status: refusal.asToolResult ? 200 : 403, deniedElement: firstDenied)
             if classification.isBatch {
                 var whole = refusal

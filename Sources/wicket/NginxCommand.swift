@@ -39,6 +39,9 @@ struct NginxCommand: ParsableCommand {
     @Option(help: "nginx fastcgi timeout in milliseconds: past it nginx answers 503.")
     var timeoutMs: Int = 5000
 
+    @Option(help: "With --standalone: seconds old workers keep open streams after a reload (worker_shutdown_timeout).")
+    var shutdownTimeout: Int = 10
+
     func run() throws {
         let config = try options.load()
         guard let entry = config.upstream(named: server) else {
@@ -54,6 +57,7 @@ struct NginxCommand: ParsableCommand {
         nginx.clientMaxBodyBytes = config.maxBodyBytes
         nginx.fastcgiTimeoutMilliseconds = timeoutMs
         nginx.foreground = !daemon
+        nginx.workerShutdownTimeoutSeconds = shutdownTimeout
         nginx.user = user ?? (geteuid() == 0 ? "root" : nil)
         do {
             if standalone {

@@ -50,6 +50,10 @@ public struct NginxConfig: Sendable, Equatable {
     public var user: String?
     /// Standalone only: write the error log to stderr instead of `PREFIX/error.log`. Default false.
     public var errorLogToStderr: Bool
+    /// Standalone only: `worker_shutdown_timeout`, in seconds. After a reload, old workers close
+    /// whatever is still open after this long, SSE streams included: the bound on how long a revoked
+    /// member's open stream lives once nginx is reloaded (docs/threat-model.md). Default 10.
+    public var workerShutdownTimeoutSeconds: Int = 10
 
     public init(
         listen: String = "127.0.0.1:8080",
@@ -118,6 +122,9 @@ public struct NginxConfig: Sendable, Equatable {
         lines += [
             "# Pid file inside the prefix.",
             "pid \(dir)/nginx.pid;",
+            "# After a reload, old workers close what is still open after this long, SSE streams",
+            "# included: a revoked member's open stream ends and its reconnect is decided again.",
+            "worker_shutdown_timeout \(workerShutdownTimeoutSeconds)s;",
             "# Errors (startup problems, upstream failures).",
             errorLogToStderr ? "error_log stderr notice;" : "error_log \(dir)/error.log notice;",
             "",
@@ -344,6 +351,7 @@ public struct NginxConfig: Sendable, Equatable {
             ("fastcgi connect timeout", fastcgiConnectTimeoutMilliseconds),
             ("fastcgi timeout", fastcgiTimeoutMilliseconds),
             ("stream idle timeout", streamIdleTimeoutSeconds),
+            ("worker shutdown timeout", workerShutdownTimeoutSeconds),
         ] where value <= 0 || value > 86_400_000 {
             throw NginxConfigError(.invalidLimit, "the \(name) `\(value)` must be positive and at most a day")
         }

@@ -18,7 +18,7 @@ let threads = 8
 let perThread = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 1500
 let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-func setUp(auditSync: String) throws -> (DecisionPipeline, FastCGIRequest, String) {
+func setUp(auditSync: String, session: Bool = true) throws -> (DecisionPipeline, FastCGIRequest, String) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wicket-pipeline-bench-\(UUID().uuidString)").path
     var options = SetupInitializer.Options(directory: dir)
     options.geoDatabase = repo.appendingPathComponent("geo/wicket-city-test.mmdb").path
@@ -38,12 +38,15 @@ func setUp(auditSync: String) throws -> (DecisionPipeline, FastCGIRequest, Strin
     let noon = RequestClock { Date(timeIntervalSince1970: 1_776_340_800) }   // 2026-04-16T12:00:00Z
     let pipeline = try DecisionPipeline(config: config, tenants: ["acme": tenant], geo: try GeoDatabase(path: options.geoDatabase ?? ""), clock: noon, logger: logger)
     let body = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"query","arguments":{"table":"prod.customer_records","sql":"select count(*) from customer_records where region = 'us-east' and created_at > now() - interval '7 days'"}}}"#
-    let request = FastCGIRequest(params: [
+    var params: [FastCGIRequest.Param] = [
         .init(name: "REQUEST_METHOD", value: "POST"), .init(name: "CONTENT_TYPE", value: "application/json"),
         .init(name: "REMOTE_ADDR", value: "127.0.0.1"), .init(name: "HTTP_X_FORWARDED_FOR", value: "203.0.113.42"),
         .init(name: "WICKET_SERVER", value: "database"), .init(name: "HTTP_AUTHORIZATION", value: "Bearer \(key)"),
-        .init(name: "HTTP_MCP_PROTOCOL_VERSION", value: "2025-06-18"), .init(name: "HTTP_MCP_SESSION_ID", value: "mcp_sess_7k91"),
-    ], body: .complete(Array(body.utf8)))
+        .init(name: "HTTP_MCP_PROTOCOL_VERSION", value: "2025-06-18"),
+    ]
+    // The session binding's lookup (one primary-key read) is part of every session request.
+    if session { params.append(.init(name: "HTTP_MCP_SESSION_ID", value: "mcp_sess_7k91")) }
+    let request = FastCGIRequest(params: params, body: .complete(Array(body.utf8)))
     return (pipeline, request, dir)
 }
 
@@ -69,7 +72,9 @@ func measure(_ pipeline: DecisionPipeline, _ request: FastCGIRequest, count: Int
 var results: [(String, Double)] = []
 let modes = ProcessInfo.processInfo.environment["PIPELINE_MODES"].map { $0.split(separator: ",").map(String.init) } ?? ["off", "normal", "full"]
 for mode in modes {
-    let (pipeline, request, dir) = try setUp(auditSync: mode)
+    // `off-nosession`: audit off and no `Mcp-Session-Id`, to price the session binding.
+    let (pipeline, request, dir) = try setUp(auditSync: mode.replacingOccurrences(of: "-nosession", with: ""),
+                                             session: !mode.hasSuffix("-nosession"))
     _ = measure(pipeline, request, count: 100)   // warm-up
     var rounds: [Double] = []
     for _ in 0..<3 { rounds.append(measure(pipeline, request, count: perThread)) }

@@ -179,6 +179,9 @@ public struct NginxConfig: Sendable, Equatable {
         # `access_log /var/log/nginx/wicket.log wicket;`.
         log_format wicket '$remote_addr [$time_iso8601] "$request_method $uri" '
                           '$status $body_bytes_sent $request_time $request_id';
+        # nginx bounds no proxied stream's lifetime. Put `worker_shutdown_timeout 10s;` in
+        # nginx.conf's main context: after `systemctl reload nginx` (say, once a key is revoked)
+        # every SSE stream still open closes within 10 s and its reconnect is decided again.
         """
 
     /// The CGI params of Debian's `fastcgi_params` that Wicket reads or records, for standalone

@@ -78,6 +78,7 @@ struct Exchange {
             throw Refusal(status: error.httpStatus, jsonRPCCode: error.jsonRPCCode, message: error.message, jsonrpcID: error.requestID)
         }
         base.sessionID = classification.sessionID
+        if let refused = NameDiscipline.outcome(of: classification, upstream: upstream, base: base) { return refused }
 
         guard let clientAddress = client else {
             throw Refusal.forbidden("nginx sent no client address, so no policy can be evaluated")

@@ -33,7 +33,7 @@ struct ToolSurface: Sendable {
                 guard unknownTools == .deny else { return nil }  // `policy`: left to the policies, unvalidated
                 return ("the tool `\(tool)` is not declared in the tenant's schema for namespace \(namespace), so it is refused; "
                         + "if the server now offers it, regenerate the schema with `wicket schema` and reload",
-                        "schema: undeclared tool `\(tool)` (unknown_tools = deny)")
+                        "schema: undeclared tool `\(tool)` (unknown_tools = deny); regenerate the schema with `wicket schema`")
             }
         }
         do {

@@ -105,9 +105,8 @@ struct NameDisciplineTests {
             let variant = json(["jsonrpc": "2.0", "id": 7, "method": "Acme/export"])
             try h.send(h.request(variant, key: key)).expectDenied(status: 400, code: -32601, words: ["Acme/export"])
         }
-        options.extraPolicies["name.cedar"] = #"permit (principal, action == ServiceMCP::Action::"acme/export", resource);"#
         try withPipeline(options) { h in
-            try h.regenerateSchema()
+            try h.regenerateSchema(policy: #"permit (principal, action == ServiceMCP::Action::"acme/export", resource);"#)
             let vendor = json(["jsonrpc": "2.0", "id": 6, "method": "acme/export"])
             #expect(try h.send(h.request(vendor, key: h.key(PipelineHarness.alex))).status == 200)
         }
@@ -226,9 +225,10 @@ struct NameDisciplineTests {
 
 extension PipelineHarness {
     /// Rewrites acme's schema with `wicket schema` for the harness's configuration, and reloads.
-    func regenerateSchema() throws {
+    func regenerateSchema(policy: String? = nil) throws {
         let text = SchemaGenerator.schema(for: "acme", config: config, tools: SetupInitializer.exampleTools)
         try text.write(toFile: root + "/tenants/acme/schema.cedarschema", atomically: true, encoding: .utf8)
+        if let policy { try policy.write(toFile: root + "/tenants/acme/policies/name.cedar", atomically: true, encoding: .utf8) }
         #expect(try #require(tenants["acme"]).reload(onlyIfChanged: false, logger: Self.logger))
     }
 }

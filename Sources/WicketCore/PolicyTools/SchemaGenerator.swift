@@ -1,5 +1,6 @@
 import Cedar
 import Foundation
+import WicketMCP
 
 /// `wicket schema`: the Cedar schema of exactly what Wicket passes to Cedar for a tenant's upstream
 /// servers — the context (time, source_ip, geo, agent, session, server, method), the member and group
@@ -105,6 +106,17 @@ public enum SchemaGenerator {
         let names = list.compactMap { $0["name"] as? String }
         guard names.count == list.count else { throw ToolsError(description: "every tool needs a string `name`") }
         return names
+    }
+
+    /// Why the tools file cannot become a schema, or nil: a tool name outside the MCP name grammar of
+    /// every upstream of the tenant would be refused on every call, so declaring it only misleads.
+    public static func nameProblem(in tools: [String], tenant: String, config: WicketConfig) -> String? {
+        let grammars = config.upstreams.filter { $0.tenant == tenant }.map(\.nameGrammar)
+        let bad = tools.filter { name in !grammars.contains { $0.isValidName(name) } }
+        guard let first = bad.first else { return nil }
+        let more = bad.count > 1 ? " (and \(bad.count - 1) more)" : ""
+        return "`\(NameDiscipline.visible(first))`\(more) is not a valid MCP tool name (1–128 of A-Z a-z 0-9 _ - .), so Wicket "
+            + "refuses every call of it; if the server really uses such names, widen `extra_name_characters` of its upstream"
     }
 
     private static func quote(_ name: String) -> String { "\"" + CedarString.escape(name) + "\"" }

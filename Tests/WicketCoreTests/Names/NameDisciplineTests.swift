@@ -220,6 +220,13 @@ struct NameDisciplineTests {
         }
         #expect(try parse("", #"extra_name_characters = ":/ ""#).upstreams[0].nameGrammar.isValidName("a b:c/d"))
         #expect(throws: ConfigError.self) { try parse("", #"extra_name_characters = "é""#) }
+        // `wicket schema` refuses to declare a tool Wicket would refuse on every call.
+        let plain = try parse("")
+        #expect(SchemaGenerator.nameProblem(in: ["query", "post_message"], tenant: "acme", config: plain) == nil)
+        #expect(SchemaGenerator.nameProblem(in: ["query", "qu\u{0435}ry"], tenant: "acme", config: plain)?
+            .contains("`qu\\u{435}ry` is not a valid MCP tool name") == true)
+        #expect(SchemaGenerator.nameProblem(in: ["a:b"], tenant: "acme",
+                                            config: try parse("", #"extra_name_characters = ":""#)) == nil)
     }
 }
 

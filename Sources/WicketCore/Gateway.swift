@@ -50,8 +50,10 @@ public final class Gateway: @unchecked Sendable {
             logger.notice("serving tenant", metadata: [
                 "wicket.tenant": "\(tenant.name)",
                 "wicket.policies": "\(tenants[tenant.name]?.snapshot.enforced.policies.count ?? 0)",
+                "wicket.unknown_tools": "\(tenant.unknownTools.rawValue)",
             ])
         }
+        NameDisciplineNotice.log(config, logger: logger)
         let poller = config.reloadInterval > 0 ? startPolling() : nil
         server.wait()
         stopping.set()

@@ -59,6 +59,9 @@ public struct TenantConfig: Sendable {
     public var tests: String?
     /// What happens when an allowed member has no stored credential for the server.
     public var missingCredential: MissingCredential
+    /// A tool the schema does not declare: refused (`deny`, the default with a schema) or left to the
+    /// policies (`policy`). Without a schema there is nothing to compare with: always `policy`.
+    public var unknownTools: UnknownTools = .policy
 }
 
 /// An upstream MCP server behind nginx; nginx names it in the `WICKET_SERVER` FastCGI param.
@@ -72,6 +75,12 @@ public struct UpstreamConfig: Sendable {
     public var resourceArguments: [String: String]
     /// How a policy denial of a `tools/call` is answered (`deny_style`). Default `.jsonRPCError`.
     public var denyStyle: DenyStyle = .jsonRPCError
+    /// Methods beyond the negotiated revision's that this server really serves (`extension_methods`);
+    /// each is its own Cedar action, in no group. Everything else outside the revision is refused.
+    public var extensionMethods: [String] = []
+    /// ASCII punctuation admitted in tool and prompt names beyond the MCP grammar
+    /// (`extra_name_characters`); empty (the spec) by default. Logged at start when set.
+    public var extraNameCharacters: String = ""
 }
 
 /// A configuration problem, with the key it concerns.
@@ -140,7 +149,8 @@ extension WicketConfig {
         guard config.maxBodyBytes >= 1024 else { throw ConfigError("`server.max_body_bytes` must be at least 1024") }
 
         for (position, tenant) in try reader.tables("tenant").enumerated() {
-            try tenant.allowOnly(["name", "time_zone", "policies", "entities", "schema", "shadow_policies", "tests", "missing_credential"])
+            try tenant.allowOnly(["name", "time_zone", "policies", "entities", "schema", "shadow_policies", "tests", "missing_credential",
+                                  "unknown_tools"])
             let name = try tenant.requiredString("name")
             guard TenantName.isValid(name) else {
                 throw ConfigError("tenant \(position + 1): `\(name)` is not a tenant name (1–32 of a-z, 0-9, -)")
@@ -160,9 +170,11 @@ extension WicketConfig {
                 shadowPolicies: try tenant.string("shadow_policies").map(resolve),
                 tests: try tenant.string("tests").map(resolve),
                 missingCredential: missing))
+            try config.tenants[config.tenants.count - 1].readNameDiscipline(tenant)
         }
         for upstream in try reader.tables("upstream") {
-            try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources", "deny_style"])
+            try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources", "extension_methods", "extra_name_characters",
+                                    "deny_style"])
             let name = try upstream.requiredString("name")
             let tenant = try upstream.requiredString("tenant")
             guard config.tenant(named: tenant) != nil else {
@@ -184,6 +196,7 @@ extension WicketConfig {
             config.upstreams.append(UpstreamConfig(
                 name: name, tenant: tenant, namespace: namespace,
                 url: try upstream.string("url") ?? "", resourceArguments: resources, denyStyle: style))
+            try config.upstreams[config.upstreams.count - 1].readNameDiscipline(upstream)
         }
         guard !config.tenants.isEmpty else { throw ConfigError("no `[[tenant]]` is defined") }
         return config

@@ -15,7 +15,7 @@ public struct SetupInitializer {
     }
 
     /// The demo server's tools, as its `tools/list` names them: the example schema has one action each.
-    static let exampleTools = ["delete_records", "drop_table", "query", "post_message"]
+    static let exampleTools = ["delete_records", "drop_table", "query", "post_message", "slow_report"]
 
     public struct InitError: Error, CustomStringConvertible {
         public let description: String
@@ -88,6 +88,7 @@ public struct SetupInitializer {
         schema = "tenants/acme/schema.cedarschema"
         tests = "tenants/acme/tests"
         missing_credential = "deny"     # an allowed member without a stored credential: deny | empty
+        unknown_tools = "deny"          # a tool the schema does not declare: deny (regenerate with `wicket schema`) | policy
 
         [[upstream]]
         name = \(TOMLQuoting.quote(options.serverName))           # nginx sends it as WICKET_SERVER
@@ -97,6 +98,12 @@ public struct SetupInitializer {
         # tool = argument whose value is the Cedar resource (else the server itself)
         resources = { delete_records = "table", drop_table = "table", query = "table" }
         deny_style = "jsonrpc-error"    # a denied tools/call: jsonrpc-error (403) | tool-result (200, isError: true)
+        # Methods outside the negotiated MCP revision are refused (-32601); list the ones this server
+        # really serves. Each is its own Cedar action, in no group: a policy must name it.
+        # extension_methods = ["acme/export"]
+        # Tool and prompt names follow MCP's grammar (1–128 of A-Z a-z 0-9 _ - .). A server with other
+        # names may add ASCII punctuation here, deliberately: it is logged at start.
+        # extra_name_characters = ":/"
 
         """
     }

@@ -78,6 +78,7 @@ struct Exchange {
             throw Refusal(status: error.httpStatus, jsonRPCCode: error.jsonRPCCode, message: error.message, jsonrpcID: error.requestID)
         }
         base.sessionID = classification.sessionID
+        if let refused = NameDiscipline.outcome(of: classification, upstream: upstream, base: base) { return refused }
         let session = SessionGuard(store: tenant.sessions, server: upstream.name, classification: classification,
                                    member: identity.member, now: time.microseconds)
         let sessionUnbound = try session.check()

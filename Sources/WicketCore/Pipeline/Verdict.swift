@@ -18,6 +18,16 @@ struct Verdict {
         }
         let (action, resource, entities) = mapping.resolve(facts)
         let request = Request(principal: mapping.principal(member: member), action: action, resource: resource, context: context)
+        if let surface = snapshot.toolSurface,
+           let problem = surface.problem(request: request, facts: facts, namespace: mapping.namespace) {
+            // Refused before any policy: the schema does not admit this request.
+            allowed = false
+            explanation = DecisionExplanation(policyIDs: [], in: snapshot.enforced, context: context)
+            errors = [problem.record]
+            refusal = .forbidden(problem.message, id: jsonrpcID)
+            shadowAllowed = nil
+            return
+        }
         let store = LayeredEntityStore(base: snapshot.entities(namespace: mapping.namespace), overlay: entities)
         let response = Authorizer.isAuthorized(request, policies: snapshot.enforced, entities: store)
         errors = response.errors.map { "policy `\($0.policyID)`: \($0.error.message)" }

@@ -19,6 +19,9 @@ struct PipelineOptions {
     var geoFile: String? = PipelineHarness.repoFile("geo/wicket-city-test.mmdb")
     /// The instant the fixed clock starts at.
     var now = "2026-04-16T03:04:18Z"
+    /// Extra TOML lines for acme's `[[tenant]]` and the `database` `[[upstream]]`.
+    var tenantLines = ""
+    var upstreamLines = ""
 }
 
 /// A complete Wicket made of real parts in a temporary folder: the `wicket init` setup plus a second
@@ -80,7 +83,14 @@ final class PipelineHarness: @unchecked Sendable {
 
         var text = try String(contentsOfFile: configPath, encoding: .utf8)
         text = text.replacingOccurrences(of: #"missing_credential = "deny""#,
-                                         with: "missing_credential = \"\(options.missingCredential)\"" + tenantExtra)
+                                         with: "missing_credential = \"\(options.missingCredential)\"" + tenantExtra
+                                             + (options.tenantLines.isEmpty ? "" : "\n" + options.tenantLines))
+        if options.tenantLines.contains("unknown_tools") {
+            text = text.replacingOccurrences(of: #"unknown_tools = "deny""#, with: "")
+        }
+        if !options.upstreamLines.isEmpty {
+            text = text.replacingOccurrences(of: "resources = { delete_records", with: options.upstreamLines + "\nresources = { delete_records")
+        }
         text += """
 
             [[tenant]]

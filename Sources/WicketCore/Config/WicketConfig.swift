@@ -27,6 +27,8 @@ public struct WicketConfig: Sendable {
     public var auditSync: String
     public var tenants: [TenantConfig]
     public var upstreams: [UpstreamConfig]
+    /// Where `@alert("NAME")` sends (`[alerts]`, `[[alerts.sink]]`); no sinks by default.
+    public var alerts = AlertsConfig()
 
     public func tenant(named name: String) -> TenantConfig? { tenants.first { $0.name == name } }
     public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
@@ -101,7 +103,7 @@ extension WicketConfig {
     public static func parse(_ text: String, baseDirectory: String) throws -> WicketConfig {
         let root = try TOMLParser.parse(text)
         let reader = TableReader(root, where: "")
-        try reader.allowOnly(["server", "tenant", "upstream"])
+        try reader.allowOnly(["server", "tenant", "upstream", "alerts"])
         let server = try reader.table("server") ?? TableReader([:], where: "server")
         try server.allowOnly(["socket", "socket_mode", "socket_group", "threads", "max_body_bytes", "data_dir",
                               "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync"])
@@ -173,6 +175,7 @@ extension WicketConfig {
                 name: name, tenant: tenant, namespace: namespace,
                 url: try upstream.string("url") ?? "", resourceArguments: resources))
         }
+        config.alerts = try AlertsConfig.parse(try reader.table("alerts"), resolve: resolve)
         guard !config.tenants.isEmpty else { throw ConfigError("no `[[tenant]]` is defined") }
         return config
     }

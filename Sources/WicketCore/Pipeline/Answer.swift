@@ -52,13 +52,15 @@ struct Refusal: Error, Sendable {
     var jsonrpcID: JSONRPCID? = nil
     /// For 401: whether the client sent a key at all (selects the `WWW-Authenticate` form).
     var hadCredentials = true
+    /// For 503: which dependency failed, for `wicket_errors_total`.
+    var cause: WicketMetrics.ErrorKind? = nil
 
     static func unauthenticated(_ message: String, hadCredentials: Bool = true) -> Refusal {
         Refusal(status: 401, jsonRPCCode: Answer.unauthenticatedCode, message: message, hadCredentials: hadCredentials)
     }
 
-    static func unavailable(_ message: String) -> Refusal {
-        Refusal(status: 503, jsonRPCCode: Answer.unavailableCode, message: message)
+    static func unavailable(_ message: String, cause: WicketMetrics.ErrorKind? = nil) -> Refusal {
+        Refusal(status: 503, jsonRPCCode: Answer.unavailableCode, message: message, cause: cause)
     }
 
     static func forbidden(_ message: String, rule: String? = nil, id: JSONRPCID? = nil) -> Refusal {

@@ -126,7 +126,7 @@ public final class AlertDispatcher: @unchecked Sendable {
         do {
             if targets.isEmpty {
                 metrics.alertAbandoned(tenant: tenant, alert: alert.alert)
-                logger.error("no sink is configured for this alert name; the alert is dropped", metadata: metadata)
+                logger.warning("no sink is configured for this alert name; the alert is dropped", metadata: metadata)
                 try store.abandonAlert(id: alert.id, deliveredSinks: delivered, error: "no sink is configured for alert `\(alert.alert)`")
             } else if failures.isEmpty {
                 try store.markAlertDelivered(id: alert.id, sinks: delivered)

@@ -77,7 +77,11 @@ public final class AlertDispatcher: @unchecked Sendable {
                 do {
                     var due = try store.dueAlerts(now: Date())
                     while !due.isEmpty, !isStopping {
-                        for alert in due where !isStopping { deliver(alert, tenant: tenant, store: store, client: client) }
+                        // One commit records the whole round (a crash before it resends the round).
+                        let marks = due.map { deliver($0, tenant: tenant, client: client) }
+                        do { try store.record(marks) } catch {
+                            logger.error("alert bookkeeping failed", metadata: ["wicket.tenant": "\(tenant)", "wicket.error": "\(error)"])
+                        }
                         due = try store.dueAlerts(now: Date())
                     }
                     if let when = try store.nextAlertDue() { next = min(next, when) }
@@ -104,7 +108,7 @@ public final class AlertDispatcher: @unchecked Sendable {
         return stopping
     }
 
-    private func deliver(_ alert: OutboxAlert, tenant: String, store: AuditStore, client: HTTPClient?) {
+    private func deliver(_ alert: OutboxAlert, tenant: String, client: HTTPClient?) -> AlertMark {
         let targets = sinks[alert.alert] ?? []
         let card = AlertCard(alert: alert.alert, record: alert.record)
         var delivered = alert.deliveredSinks
@@ -120,32 +124,29 @@ public final class AlertDispatcher: @unchecked Sendable {
                 metrics.alertFailed(tenant: tenant, alert: alert.alert, sink: sink.config.kind.rawValue)
             }
         }
-        let metadata: Logger.Metadata = [
+        var metadata: Logger.Metadata = [
             "wicket.tenant": "\(tenant)", "wicket.alert": "\(alert.alert)", "wicket.alert.id": "\(card.id)",
         ]
-        do {
-            if targets.isEmpty {
-                metrics.alertAbandoned(tenant: tenant, alert: alert.alert)
-                logger.warning("no sink is configured for this alert name; the alert is dropped", metadata: metadata)
-                try store.abandonAlert(id: alert.id, deliveredSinks: delivered, error: "no sink is configured for alert `\(alert.alert)`")
-            } else if failures.isEmpty {
-                try store.markAlertDelivered(id: alert.id, sinks: delivered)
-                logger.info("alert delivered", metadata: metadata)
-            } else if Date().timeIntervalSince(alert.created) >= config.giveUpAfterSeconds {
-                metrics.alertAbandoned(tenant: tenant, alert: alert.alert)
-                logger.error("alert abandoned after retrying", metadata: metadata.merging(["wicket.error": "\(failures.joined(separator: "; "))"]) { $1 })
-                try store.abandonAlert(id: alert.id, deliveredSinks: delivered, error: failures.joined(separator: "; "))
-            } else {
-                let wait = config.backoff(afterAttempts: alert.attempts + 1)
-                logger.warning("alert delivery failed; retrying", metadata: metadata.merging([
-                    "wicket.error": "\(failures.joined(separator: "; "))", "wicket.retry.seconds": "\(wait)",
-                ]) { $1 })
-                try store.deferAlert(id: alert.id, deliveredSinks: delivered, nextAttempt: Date().addingTimeInterval(wait),
-                                     error: failures.joined(separator: "; "))
-            }
-        } catch {
-            logger.error("alert bookkeeping failed", metadata: metadata.merging(["wicket.error": "\(error)"]) { $1 })
+        if targets.isEmpty {
+            metrics.alertAbandoned(tenant: tenant, alert: alert.alert)
+            logger.warning("no sink is configured for this alert name; the alert is dropped", metadata: metadata)
+            return .abandoned(id: alert.id, deliveredSinks: delivered, error: "no sink is configured for alert `\(alert.alert)`")
         }
+        if failures.isEmpty {
+            logger.info("alert delivered", metadata: metadata)
+            return .delivered(id: alert.id, sinks: delivered)
+        }
+        let error = failures.joined(separator: "; ")
+        metadata["wicket.error"] = "\(error)"
+        if Date().timeIntervalSince(alert.created) >= config.giveUpAfterSeconds {
+            metrics.alertAbandoned(tenant: tenant, alert: alert.alert)
+            logger.error("alert abandoned after retrying", metadata: metadata)
+            return .abandoned(id: alert.id, deliveredSinks: delivered, error: error)
+        }
+        let wait = config.backoff(afterAttempts: alert.attempts + 1)
+        metadata["wicket.retry.seconds"] = "\(wait)"
+        logger.warning("alert delivery failed; retrying", metadata: metadata)
+        return .deferred(id: alert.id, deliveredSinks: delivered, nextAttempt: Date().addingTimeInterval(wait), error: error)
     }
 
     /// Sends a sample card to every sink of `name` now (`wicket alerts test`); returns each sink's outcome.

@@ -61,6 +61,30 @@ public struct OutboxAlert: Sendable {
     public let deliveredSinks: [String]
 }
 
+/// What became of one delivery attempt.
+public enum AlertMark: Sendable {
+    /// Every sink took the alert: it is never sent again.
+    case delivered(id: Int64, sinks: [String])
+    /// Some sink failed: remember who took it, and try the rest again at `nextAttempt`.
+    case deferred(id: Int64, deliveredSinks: [String], nextAttempt: Date, error: String)
+    /// Given up (too old, or no sink can take it): kept for the operator, never sent again.
+    case abandoned(id: Int64, deliveredSinks: [String], error: String)
+
+    var statement: (String, [SQLiteValue?]) {
+        switch self {
+        case .delivered(let id, let sinks):
+            ("UPDATE alert_outbox SET state = 'delivered', delivered_sinks = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+             [.text(sinks.joined(separator: ",")), .integer(id)])
+        case .deferred(let id, let sinks, let next, let error):
+            ("UPDATE alert_outbox SET attempts = attempts + 1, delivered_sinks = ?, next_attempt_us = ?, last_error = ? WHERE id = ?",
+             [.text(sinks.joined(separator: ",")), .integer(AuditStore.micros(next)), .text(AuditStore.clip(error)), .integer(id)])
+        case .abandoned(let id, let sinks, let error):
+            ("UPDATE alert_outbox SET state = 'abandoned', attempts = attempts + 1, delivered_sinks = ?, last_error = ? WHERE id = ?",
+             [.text(sinks.joined(separator: ",")), .text(AuditStore.clip(error)), .integer(id)])
+        }
+    }
+}
+
 /// An outbox row's state, for `wicket alerts list` and tests.
 public struct OutboxEntry: Sendable, Equatable {
     public let id: Int64
@@ -128,29 +152,10 @@ extension AuditStore {
         }
     }
 
-    /// Every sink took the alert: it is never sent again.
-    public func markAlertDelivered(id: Int64, sinks: [String]) throws(StoreError) {
-        try update("UPDATE alert_outbox SET state = 'delivered', delivered_sinks = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-                   [.text(sinks.joined(separator: ",")), .integer(id)])
-    }
-
-    /// Some sink failed: remember who took it, and try the rest again at `nextAttempt`.
-    public func deferAlert(id: Int64, deliveredSinks: [String], nextAttempt: Date, error: String) throws(StoreError) {
-        try update("UPDATE alert_outbox SET attempts = attempts + 1, delivered_sinks = ?, next_attempt_us = ?, last_error = ? WHERE id = ?",
-                   [.text(deliveredSinks.joined(separator: ",")), .integer(Self.micros(nextAttempt)),
-                    .text(Self.clip(error)), .integer(id)])
-    }
-
-    /// Given up (too old, or no sink can take it): kept for the operator, never sent again.
-    public func abandonAlert(id: Int64, deliveredSinks: [String], error: String) throws(StoreError) {
-        try update("UPDATE alert_outbox SET state = 'abandoned', attempts = attempts + 1, delivered_sinks = ?, last_error = ? WHERE id = ?",
-                   [.text(deliveredSinks.joined(separator: ",")), .text(Self.clip(error)), .integer(id)])
-    }
-
-    /// Bookkeeping goes through the group commit, so it never competes with a request's commit for
-    /// the write lock (it shares that commit's fsync instead).
-    private func update(_ sql: String, _ values: [SQLiteValue?]) throws(StoreError) {
-        _ = try writer.append(work: .statement(sql, values))
+    /// Records what became of delivery attempts, all in one commit.
+    public func record(_ marks: [AlertMark]) throws(StoreError) {
+        guard !marks.isEmpty else { return }
+        _ = try writer.append(work: .statements(marks.map(\.statement)))
     }
 
     private static func sinkList(_ text: String?) -> [String] {

@@ -13,8 +13,8 @@ final class AuditWriter: @unchecked Sendable {
     enum Work {
         /// Audit rows, each with the alert names its record raises (one outbox row each).
         case records([[SQLiteValue?]], alerts: [[String]])
-        /// One statement of the alert outbox's bookkeeping.
-        case statement(String, [SQLiteValue?])
+        /// Statements of the alert outbox's bookkeeping.
+        case statements([(String, [SQLiteValue?])])
     }
 
     final class Pending {
@@ -118,18 +118,20 @@ final class AuditWriter: @unchecked Sendable {
                             }
                         }
                         recordCount += rows.count
-                    case .statement(let sql, let values):
+                    case .statements(let statements):
                         // Bookkeeping never fails the records: a failed statement rolls back alone.
-                        try connection.execute("SAVEPOINT outbox")
-                        do throws(StoreError) {
-                            let statement = try connection.statement(sql)
-                            defer { statement.reset() }
-                            try statement.bind(values)
-                            try statement.run()
-                        } catch {
-                            try connection.execute("ROLLBACK TO outbox")
+                        for (sql, values) in statements {
+                            try connection.execute("SAVEPOINT outbox")
+                            do throws(StoreError) {
+                                let statement = try connection.statement(sql)
+                                defer { statement.reset() }
+                                try statement.bind(values)
+                                try statement.run()
+                            } catch {
+                                try connection.execute("ROLLBACK TO outbox")
+                            }
+                            try connection.execute("RELEASE outbox")
                         }
-                        try connection.execute("RELEASE outbox")
                     }
                     ids.append(itemIDs)
                 }

@@ -47,8 +47,8 @@ public final class DecisionPipeline: Sendable {
     }
 
     public convenience init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoDatabase?,
-                            clock: RequestClock = .system, logger: Logger) throws {
-        try self.init(config: config, tenants: tenants, geo: GeoSource(database: geo), clock: clock, logger: logger)
+                            clock: RequestClock = .system, logger: Logger, metrics: WicketMetrics = WicketMetrics()) throws {
+        try self.init(config: config, tenants: tenants, geo: GeoSource(database: geo), clock: clock, logger: logger, metrics: metrics)
     }
 
     public func handle(_ request: FastCGIRequest) -> FastCGIResponse {

@@ -171,6 +171,7 @@ public final class AuditStore: Sendable {
     @discardableResult
     public func prune(olderThan cutoff: Date) throws(StoreError) -> Int {
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 10_000)
+        try connection.execute("PRAGMA foreign_keys = ON")   // their alert_outbox rows go with them
         let delete = try connection.statement("DELETE FROM audit WHERE time_us < ?")
         try delete.bind(.integer(Self.micros(cutoff)))
         try delete.run()

@@ -19,6 +19,8 @@ struct PipelineOptions {
     var geoFile: String? = PipelineHarness.repoFile("geo/wicket-city-test.mmdb")
     /// The instant the fixed clock starts at.
     var now = "2026-04-16T03:04:18Z"
+    /// Where the pipeline's metrics go (swift-metrics' no-op by default).
+    var metrics = WicketMetrics()
 }
 
 /// A complete Wicket made of real parts in a temporary folder: the `wicket init` setup plus a second
@@ -120,7 +122,7 @@ final class PipelineHarness: @unchecked Sendable {
         self.clock = clock
         let geo = try options.geoFile.map { (path) throws in try GeoDatabase(path: path) }
         pipeline = try DecisionPipeline(config: config, tenants: tenants, geo: geo,
-                                        clock: RequestClock { clock.read() }, logger: Self.logger)
+                                        clock: RequestClock { clock.read() }, logger: Self.logger, metrics: options.metrics)
     }
 
     func close() {

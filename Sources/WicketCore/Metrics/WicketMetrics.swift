@@ -25,6 +25,13 @@ public struct WicketMetrics: Sendable {
         return MetricsEndpoint(registry: registry)
     }
 
+    /// A Prometheus-backed instance and its endpoint without touching the global bootstrap
+    /// (benchmarks, tests).
+    public static func prometheus() -> (metrics: WicketMetrics, endpoint: MetricsEndpoint) {
+        let registry = PrometheusCollectorRegistry()
+        return (WicketMetrics(factory: prometheusFactory(registry: registry)), MetricsEndpoint(registry: registry))
+    }
+
     /// The Prometheus backend with Wicket's histogram buckets.
     public static func prometheusFactory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -105,14 +112,9 @@ public struct WicketMetrics: Sendable {
 
     // MARK: - Labels
 
-    /// MCP methods Wicket knows, by bytes; anything else a client sends counts as `other`.
-    static let knownMethods: Set<[UInt8]> = Set([
-        "initialize", "ping", "notifications/initialized", "notifications/cancelled", "notifications/progress",
-        "notifications/roots/list_changed", "tools/list", "tools/call", "resources/list", "resources/read",
-        "resources/templates/list", "resources/subscribe", "resources/unsubscribe", "prompts/list", "prompts/get",
-        "completion/complete", "logging/setLevel", "roots/list", "sampling/createMessage", "elicitation/create",
-        "client/response", "stream/open", "session/end",
-    ].map { Array($0.utf8) })
+    /// The MCP methods Wicket maps to Cedar actions, by bytes; anything else a client sends counts as `other`.
+    static let knownMethods: Set<[UInt8]> = Set(
+        CedarMapping.reservedActionIDs.subtracting(["session", "discovery"]).map { Array($0.utf8) })
 
     static func methodLabel(_ method: String?) -> String {
         guard let method, !method.isEmpty else { return "none" }

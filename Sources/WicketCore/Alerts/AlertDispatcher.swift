@@ -73,25 +73,33 @@ public final class AlertDispatcher: @unchecked Sendable {
         }
         while !isStopping {
             var next = Date().addingTimeInterval(idlePoll)
+            var pause: TimeInterval = 0.02
             for (tenant, store) in stores {
                 do {
                     var due = try store.dueAlerts(now: Date())
                     while !due.isEmpty, !isStopping {
+                        var marks: [AlertMark] = []
+                        for alert in due {
+                            if isStopping { break }   // the rest stays due for the next start
+                            marks.append(deliver(alert, tenant: tenant, client: client))
+                        }
                         // One commit records the whole round (a crash before it resends the round).
-                        let marks = due.map { deliver($0, tenant: tenant, client: client) }
                         do { try store.record(marks) } catch {
-                            logger.error("alert bookkeeping failed", metadata: ["wicket.tenant": "\(tenant)", "wicket.error": "\(error)"])
+                            logger.error("alert bookkeeping failed; retrying in a second",
+                                         metadata: ["wicket.tenant": "\(tenant)", "wicket.error": "\(error)"])
+                            pause = 1   // never resend in a tight loop
+                            break
                         }
                         due = try store.dueAlerts(now: Date())
                     }
                     if let when = try store.nextAlertDue() { next = min(next, when) }
                 } catch {
                     logger.error("the alert outbox could not be read", metadata: ["wicket.tenant": "\(tenant)", "wicket.error": "\(error)"])
+                    pause = 1
                 }
             }
             signal.lock()
-            // A row whose bookkeeping failed stays due: look again soon, not in a busy loop.
-            let until = max(next, Date().addingTimeInterval(0.02))
+            let until = max(next, Date().addingTimeInterval(pause))
             while !woken, !stopping, signal.wait(until: until) {}
             woken = false
             signal.unlock()

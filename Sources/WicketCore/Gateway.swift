@@ -28,6 +28,13 @@ public final class Gateway: @unchecked Sendable {
             tenants[tenant.name] = try TenantRuntime(config: tenant, wicket: config, logger: logger)
         }
         self.tenants = tenants
+        for (name, tenant) in tenants {
+            for alert in config.alerts.unconfiguredNames(in: tenant.snapshot) {
+                logger.warning("a policy raises an alert no sink is configured for; add an `[[alerts.sink]]` for it", metadata: [
+                    "wicket.tenant": "\(name)", "wicket.alert": "\(alert)",
+                ])
+            }
+        }
         let geo = try GeoSource(path: config.geoDatabase)
         self.geo = geo
         let alerts = try AlertDispatcher(config: config.alerts, stores: tenants.keys.sorted().compactMap { name in

@@ -21,6 +21,17 @@ import WicketStore
         }
     }
 
+    @Test func anAlertNameWithoutASinkIsNamedAtStart() throws {
+        try withPipeline { h in
+            let snapshot = try #require(h.tenants["acme"]?.snapshot)
+            #expect(h.config.alerts.unconfiguredNames(in: snapshot) == ["oncall"])
+            var alerts = AlertsConfig()
+            alerts.sinks = [AlertSinkConfig(alert: "oncall", kind: .syslog, url: nil, urlFile: nil, secretFile: nil,
+                                            socket: "/dev/log", facility: "auth", id: "syslog#0")]
+            #expect(alerts.unconfiguredNames(in: snapshot).isEmpty)
+        }
+    }
+
     @Test func theCardCarriesWhoWhatWhenWhyAndNoArguments() throws {
         try withPipeline { h in
             let sentinel = "SENTINEL-9d2f"

@@ -129,3 +129,12 @@ extension AlertSinkConfig {
         }
     }
 }
+
+extension AlertsConfig {
+    /// `@alert` names the tenant's enforced policies use that no sink is configured for (their alerts
+    /// would be dropped), sorted.
+    func unconfiguredNames(in snapshot: PolicySnapshot) -> [String] {
+        let names = Set(snapshot.enforced.policies.compactMap { $0.annotation("alert") })
+        return names.filter { sinks(named: $0).isEmpty }.sorted()
+    }
+}

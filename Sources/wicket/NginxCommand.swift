@@ -36,6 +36,9 @@ struct NginxCommand: ParsableCommand {
     @Option(help: "With --standalone: the user nginx workers run as (default: root when started as root, so they reach the socket).")
     var user: String?
 
+    @Option(help: "The path Prometheus scrapes Wicket's metrics on (loopback only); `none` leaves it out.")
+    var metricsPath: String = "/wicket/metrics"
+
     @Option(help: "nginx fastcgi timeout in milliseconds: past it nginx answers 503.")
     var timeoutMs: Int = 5000
 
@@ -54,6 +57,7 @@ struct NginxCommand: ParsableCommand {
         var nginx = NginxConfig(listen: listen, upstreamURL: upstreamURL, serverName: server, socketPath: config.socketPath)
         nginx.prefix = (prefixDir as NSString).standardizingPath
         nginx.mcpPath = path
+        nginx.metricsPath = metricsPath == "none" ? nil : metricsPath
         nginx.clientMaxBodyBytes = config.maxBodyBytes
         nginx.fastcgiTimeoutMilliseconds = timeoutMs
         nginx.foreground = !daemon

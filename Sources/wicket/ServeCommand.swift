@@ -27,7 +27,8 @@ struct ServeCommand: ParsableCommand {
             clock = fixed
         }
         do {
-            let gateway = try Gateway(config: config, socketPath: socket, clock: clock, logger: logger)
+            let metrics = WicketMetrics.bootstrapPrometheus()
+            let gateway = try Gateway(config: config, socketPath: socket, clock: clock, logger: logger, metrics: metrics)
             try gateway.run()
         } catch let error as CLIError {
             throw error

@@ -30,6 +30,8 @@ public struct WicketConfig: Sendable {
     public var sessionIdleTimeout: Int = 86_400
     public var tenants: [TenantConfig]
     public var upstreams: [UpstreamConfig]
+    /// Where `@alert("NAME")` sends (`[alerts]`, `[[alerts.sink]]`); no sinks by default.
+    public var alerts = AlertsConfig()
 
     public func tenant(named name: String) -> TenantConfig? { tenants.first { $0.name == name } }
     public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
@@ -114,7 +116,7 @@ extension WicketConfig {
     public static func parse(_ text: String, baseDirectory: String) throws -> WicketConfig {
         let root = try TOMLParser.parse(text)
         let reader = TableReader(root, where: "")
-        try reader.allowOnly(["server", "tenant", "upstream"])
+        try reader.allowOnly(["server", "tenant", "upstream", "alerts"])
         let server = try reader.table("server") ?? TableReader([:], where: "server")
         try server.allowOnly(["socket", "socket_mode", "socket_group", "threads", "max_body_bytes", "data_dir",
                               "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync", "session_idle_timeout"])
@@ -198,6 +200,7 @@ extension WicketConfig {
                 url: try upstream.string("url") ?? "", resourceArguments: resources, denyStyle: style))
             try config.upstreams[config.upstreams.count - 1].readNameDiscipline(upstream)
         }
+        config.alerts = try AlertsConfig.parse(try reader.table("alerts"), resolve: resolve)
         guard !config.tenants.isEmpty else { throw ConfigError("no `[[tenant]]` is defined") }
         return config
     }

@@ -105,6 +105,32 @@ public struct SetupInitializer {
         # names may add ASCII punctuation here, deliberately: it is logged at start.
         # extra_name_characters = ":/"
 
+        # Alerts: a policy annotated @alert("oncall") (the release-window rule is) sends the record's
+        # card (who, what, when, why, record id; never arguments or keys) to every sink named "oncall".
+        # Without a sink such alerts are dropped with a warning. `wicket alerts test oncall` sends a sample.
+        # [alerts]
+        # retry_initial_ms = 500        # first retry after a failed delivery; doubles up to retry_max_ms
+        # retry_max_ms = 60000
+        # give_up_after = "24h"         # still undelivered -> abandoned (logged; `wicket alerts list`)
+        # timeout_ms = 5000             # one HTTP attempt
+        #
+        # [[alerts.sink]]
+        # alert = "oncall"
+        # kind = "webhook"              # JSON card; X-Wicket-Signature: sha256=HMAC-SHA256(secret, "<ts>.<body>")
+        # url = "https://alerts.example.com/wicket"
+        # secret_file = "alert-webhook.secret"   # mode 0600, at least 16 bytes
+        #
+        # [[alerts.sink]]
+        # alert = "oncall"
+        # kind = "slack"                # Slack incoming webhook; the URL is a secret: keep it in a 0600 file
+        # url_file = "slack-webhook.url"
+        #
+        # [[alerts.sink]]
+        # alert = "oncall"
+        # kind = "syslog"               # one line per alert
+        # socket = "/dev/log"
+        # facility = "auth"
+
         """
     }
 }

@@ -59,13 +59,15 @@ struct Refusal: Error, Sendable {
     var asToolResult = false
     /// With `asToolResult`: add `resultType: "complete"` (protocol 2026-07-28 requires it).
     var taggedResult = false
+    /// For 503: which dependency failed, for `wicket_errors_total`.
+    var cause: WicketMetrics.ErrorKind? = nil
 
     static func unauthenticated(_ message: String, hadCredentials: Bool = true) -> Refusal {
         Refusal(status: 401, jsonRPCCode: Answer.unauthenticatedCode, message: message, hadCredentials: hadCredentials)
     }
 
-    static func unavailable(_ message: String) -> Refusal {
-        Refusal(status: 503, jsonRPCCode: Answer.unavailableCode, message: message)
+    static func unavailable(_ message: String, cause: WicketMetrics.ErrorKind? = nil) -> Refusal {
+        Refusal(status: 503, jsonRPCCode: Answer.unavailableCode, message: message, cause: cause)
     }
 
     static func forbidden(_ message: String, rule: String? = nil, id: JSONRPCID? = nil) -> Refusal {

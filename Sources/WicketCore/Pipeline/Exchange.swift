@@ -51,7 +51,7 @@ struct Exchange {
         var location: GeoLocation?
         if let client, let geo = pipeline.geo.current {
             do { location = try geo.lookup(client) } catch {
-                throw Refusal.unavailable("the GeoIP lookup failed, so the request is refused")
+                throw Refusal.unavailable("the GeoIP lookup failed, so the request is refused", cause: .geoip)
             }
         }
         base.geoCountry = location?.country
@@ -174,7 +174,7 @@ struct Exchange {
         }
         let found: KeyLookup
         do { found = try tenant.keys.lookup(presented) } catch {
-            throw Refusal.unavailable("the key store could not be read, so the request is refused")
+            throw Refusal.unavailable("the key store could not be read, so the request is refused", cause: .store)
         }
         if case .revoked(let owner) = found, owner.tenant == tenant.config.name {
             // Refused, and the record says whose key it was (the client is told no more than before).
@@ -192,7 +192,7 @@ struct Exchange {
     private func upstreamToken(member: String) throws -> String {
         let secret: Secret?
         do { secret = try tenant.credentials.reveal(member: member, server: upstream.name) } catch {
-            throw Refusal.unavailable("the member's upstream credential could not be opened, so the request is refused")
+            throw Refusal.unavailable("the member's upstream credential could not be opened, so the request is refused", cause: .store)
         }
         guard let secret else {
             if tenant.config.missingCredential == .empty { return "" }

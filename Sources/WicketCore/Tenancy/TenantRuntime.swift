@@ -20,9 +20,12 @@ public final class TenantRuntime: @unchecked Sendable {
     private let lock = NSLock()
     private var current: PolicySnapshot
     private var lastFailure: SourceFingerprint?
+    private var policyHash: String
+    private let metrics: WicketMetrics
 
     /// Opens the tenant's stores and loads its policies; any failure is an error at start.
-    public init(config: TenantConfig, wicket: WicketConfig, logger: Logger, auditSink: (any AuditSink)? = nil) throws {
+    public init(config: TenantConfig, wicket: WicketConfig, logger: Logger, auditSink: (any AuditSink)? = nil,
+                metrics: WicketMetrics = WicketMetrics()) throws {
         self.config = config
         let stores = try TenantStores(config: wicket, tenant: config.name)
         keys = stores.keys
@@ -32,6 +35,9 @@ public final class TenantRuntime: @unchecked Sendable {
         self.auditSink = auditSink ?? stores.audit
         namespaces = Set(wicket.upstreams.filter { $0.tenant == config.name }.map(\.namespace))
         current = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
+        self.metrics = metrics
+        policyHash = PolicySetHash.of(config)
+        metrics.policySet(tenant: config.name, hash: policyHash, previous: nil)
     }
 
     public var snapshot: PolicySnapshot {
@@ -54,9 +60,14 @@ public final class TenantRuntime: @unchecked Sendable {
         }
         do {
             let next = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
+            let hash = PolicySetHash.of(config)
             lock.lock()
             current = next
+            let previous = policyHash
+            policyHash = hash
             lock.unlock()
+            metrics.reload(tenant: config.name, succeeded: true)
+            metrics.policySet(tenant: config.name, hash: hash, previous: previous)
             logger.notice("policies reloaded", metadata: [
                 "wicket.tenant": "\(config.name)", "wicket.policies": "\(next.enforced.policies.count)",
             ])
@@ -65,6 +76,7 @@ public final class TenantRuntime: @unchecked Sendable {
             lock.lock()
             lastFailure = onDisk
             lock.unlock()
+            metrics.reload(tenant: config.name, succeeded: false)
             logger.error("policy reload failed; the previous policies keep serving", metadata: [
                 "wicket.tenant": "\(config.name)", "wicket.error": "\(error)",
             ])

@@ -9,8 +9,8 @@ public final class AuditStore: Sendable {
     public let tenant: String
     /// The database file.
     public let path: String
-    private let writer: AuditWriter
-    private let readers: ConnectionPool
+    let writer: AuditWriter
+    let readers: ConnectionPool
     /// Longest stored text value, in UTF-8 bytes; longer values are cut (marked with `…`).
     static let maxFieldBytes = 4096
 
@@ -50,6 +50,7 @@ public final class AuditStore: Sendable {
         CREATE INDEX audit_member_time ON audit (member, time_us);
         CREATE INDEX audit_target_time ON audit (target_name, time_us);
         """,
+        AlertOutboxSQL.migration,
     ])
 
     static let columns = """
@@ -84,7 +85,7 @@ public final class AuditStore: Sendable {
         self.path = path
         let connection = try SQLiteConnection.openStore(path: path, synchronous: durability == .full ? "FULL" : "NORMAL", busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         try Self.migrations.apply(to: connection)
-        writer = AuditWriter(connection: connection, insertSQL: Self.insertSQL)
+        writer = AuditWriter(connection: connection, insertSQL: Self.insertSQL, tenant: tenant)
         readers = ConnectionPool(maxIdle: 4) { () throws(StoreError) in
             let reader = try SQLiteConnection(path: path, readOnly: true)
             try reader.execute("PRAGMA query_only = ON")
@@ -111,7 +112,7 @@ public final class AuditStore: Sendable {
             throw StoreError(.invalidTenant, "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")
         }
         guard !records.isEmpty else { return [] }
-        return try writer.append(records.map(Self.values))
+        return try writer.append(records.map(Self.values), alerts: records.map(\.alertNames))
     }
 
     /// Records matching `query`, newest first.
@@ -152,6 +153,7 @@ public final class AuditStore: Sendable {
     @discardableResult
     public func prune(olderThan cutoff: Date) throws(StoreError) -> Int {
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 10_000)
+        try connection.execute("PRAGMA foreign_keys = ON")   // their alert_outbox rows go with them
         let delete = try connection.statement("DELETE FROM audit WHERE time_us < ?")
         try delete.bind(.integer(Self.micros(cutoff)))
         try delete.run()

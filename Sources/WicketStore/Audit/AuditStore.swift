@@ -164,6 +164,9 @@ public final class AuditStore: Sendable {
     /// commit it grows slower than the number of appends under concurrency).
     public var transactionCount: Int { writer.transactionCount }
 
+    /// Appends waiting behind the commit under way (for tests).
+    var pendingAppends: Int { writer.pendingCount }
+
     /// Commits what is pending and stops the writer; later appends throw `closed`.
     public func close() {
         writer.close()

@@ -151,6 +151,13 @@ final class AuditWriter: @unchecked Sendable {
         return transactions
     }
 
+    /// How many callers wait for the commit under way to finish (tests wait on it instead of sleeping).
+    var pendingCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return pending.count
+    }
+
     /// Waits for the commit under way and refuses later appends.
     func close() {
         lock.lock()

@@ -3,6 +3,7 @@
 #
 #   packaging/debian/build-deb.sh BINARY OUTDIR      # prints the path of the .deb
 #
+# DEB_COMPRESS picks dpkg-deb's compressor (default xz; the test uses gzip, faster).
 # VERSION is the repository's VERSION file plus the Debian revision DEB_REVISION (default 1), e.g.
 # 0.1.0-1; WICKET_DEB_VERSION overrides the whole of it. Depends is the control file's list plus
 # what dpkg-shlibdeps finds the binary links (so link the Swift runtime in statically: nothing
@@ -58,6 +59,7 @@ gzip -9n -c "$work/debian/changelog" > "$doc/changelog.Debian.gz"
 install -d "$stage/usr/share/man/man1"
 gzip -9n -c "$here/wicket.1" > "$stage/usr/share/man/man1/wicket.1.gz"
 chmod 0644 "$doc/changelog.Debian.gz" "$stage/usr/share/man/man1/wicket.1.gz"
+install -D -m 0644 "$here/lintian-overrides" "$stage/usr/share/lintian/overrides/wicket"
 
 # DEBIAN/control: Depends from dpkg-shlibdeps, Installed-Size from dpkg-gencontrol.
 cp "$here/control" "$work/debian/control"
@@ -73,5 +75,5 @@ chmod 0755 "$stage/DEBIAN/postinst" "$stage/DEBIAN/prerm" "$stage/DEBIAN/postrm"
 chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/conffiles" "$stage/DEBIAN/md5sums"
 
 deb=$out/wicket_${version}_${arch}.deb
-dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Z"${DEB_COMPRESS:-xz}" --build "$stage" "$deb" >/dev/null
 echo "$deb"

@@ -85,6 +85,7 @@ def base_root(packages: list[str]) -> Path:
         log = tail.read_text()[-3000:] if tail.exists() else proc.stdout[-3000:]
         shutil.rmtree(partial, ignore_errors=True)
         raise AssertionError(f"debootstrap failed ({proc.returncode}): {proc.stderr}\n{log}")
+    partial.chmod(0o755)  # mkdtemp made it 0700; a real / is 0755
     (partial / ".complete").touch()
     partial.rename(root)
     return root
@@ -118,6 +119,7 @@ def root(deb: Path, control: str, tmp_path_factory) -> Path:
     base = base_root(sorted(set(depends) | {"systemd"}))
     root = tmp_path_factory.mktemp("debroot") / "root"
     run("cp", "-a", str(base), str(root))
+    root.chmod(0o755)
     shutil.copy(deb, root / "tmp" / deb.name)
     install = chroot(root, "dpkg", "-i", f"/tmp/{deb.name}")
     assert "wrote an example configuration to /etc/wicket" in install.stdout

@@ -40,17 +40,23 @@ test-e2e: deps venv
 	$(SWIFT) build
 	WICKET_BIN=$(CURDIR)/.build/debug/wicket $(PY) -m pytest -q e2e
 
-# The .deb from the debug build, installed into a cached debootstrap root (packaging/debian/tests).
-# Debug, not release: the test checks the packaging, and a release build would cost CI many minutes.
-# Relinks .build/debug/wicket with the Swift runtime linked in statically (what the package ships).
+# The package links the Swift runtime in statically. Objects compiled for that cannot be linked
+# dynamically again (and SwiftPM does not recompile when the flag changes), so these builds get
+# their own scratch folder and never touch .build/debug or .build/release.
+STATIC_BUILD := .build/static
+# Full RELRO (bind now), as Debian's hardening flags ask.
+STATIC_FLAGS := --scratch-path $(STATIC_BUILD) --static-swift-stdlib -Xlinker -z -Xlinker now
+
+# The .deb of a debug build, installed into a cached debootstrap root (packaging/debian/tests).
+# Debug, not release: the test checks the packaging; a release build would cost CI far more minutes.
 test-deb: deps venv
-	$(SWIFT) build --static-swift-stdlib --product wicket
-	WICKET_DEB_BIN=$(CURDIR)/.build/debug/wicket $(PY) -m pytest -q packaging/debian/tests
+	$(SWIFT) build $(STATIC_FLAGS) --product wicket
+	WICKET_DEB_BIN=$(CURDIR)/$(STATIC_BUILD)/debug/wicket $(PY) -m pytest -q packaging/debian/tests
 
 # .build/deb/wicket_VERSION-1_amd64.deb: VERSION file + Debian revision (DEB_REVISION, default 1).
 deb: deps
-	$(SWIFT) build -c release --static-swift-stdlib --product wicket
-	packaging/debian/build-deb.sh .build/release/wicket .build/deb
+	$(SWIFT) build -c release $(STATIC_FLAGS) --product wicket
+	packaging/debian/build-deb.sh $(STATIC_BUILD)/release/wicket .build/deb
 
 run: deps venv
 	$(SWIFT) build

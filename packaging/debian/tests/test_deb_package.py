@@ -9,7 +9,8 @@ Checks: the file name and Depends; lintian reports no errors; postinst creates t
 folder and /etc/wicket where the unit expects them; `systemd-analyze verify` accepts the unit; the
 snippets match what `wicket nginx` renders from the installed config and pass `nginx -t`; the
 service user can start `wicket serve` in the root (socket wicket:www-data 0660); an upgrade and a
-reinstall keep the operator's /etc/wicket; purge removes /etc/wicket and keeps the data.
+reinstall keep the operator's /etc/wicket; purge removes /etc/wicket and keeps the data; without
+/proc postinst fails loudly.
 """
 from __future__ import annotations
 
@@ -270,3 +271,14 @@ def test_upgrade_and_reinstall_keep_the_operators_config_and_purge_keeps_the_dat
     assert (root / "var/lib/wicket/tenants/acme").is_dir()
     # A purge then a fresh install writes the example again.
     assert "wrote an example configuration" in chroot(root, "dpkg", "-i", f"/tmp/{deb.name}").stdout
+
+
+def test_postinst_without_proc_fails_loudly_instead_of_leaving_no_config(root: Path, deb: Path):
+    chroot(root, "dpkg", "--purge", "wicket")
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"}
+    proc = run("chroot", str(root), "dpkg", "-i", f"/tmp/{deb.name}", check=False, env=env)
+    assert proc.returncode != 0
+    assert "wrote nothing; mount /proc and run `dpkg --configure -a`" in proc.stderr
+    # With /proc the half-configured package finishes.
+    chroot(root, "dpkg", "--configure", "-a")
+    assert (root / "etc/wicket/wicket.toml").exists()

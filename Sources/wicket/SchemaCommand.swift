@@ -26,6 +26,7 @@ struct SchemaCommand: ParsableCommand {
             // Without a tools list, the tools the configuration maps resources for.
             names = Array(Set(config.upstreams.filter { $0.tenant == tenant }.flatMap { $0.resourceArguments.keys }))
         }
+        if let problem = SchemaGenerator.nameProblem(in: names, tenant: tenant, config: config) { throw CLIError(problem) }
         var seen = Set<String>()
         print(SchemaGenerator.schema(for: tenant, config: config, tools: names.filter { seen.insert($0).inserted }), terminator: "")
     }

@@ -18,6 +18,7 @@ struct WicketCommand: ParsableCommand {
             FormatCommand.self,
             SchemaCommand.self,
             AuthorizeCommand.self,
+            AlertsCommand.self,
         ]
     )
 }

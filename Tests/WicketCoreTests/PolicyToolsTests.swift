@@ -62,7 +62,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wicket-schema-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let config = try WicketConfig.load(path: try SetupInitializer.create(.init(directory: dir)))
-        let tools = try SchemaGenerator.toolNames(fromToolsList: Data(#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"delete_records"},{"name":"drop_table"},{"name":"query"},{"name":"post_message"}]}}"#.utf8))
+        let tools = try SchemaGenerator.toolNames(fromToolsList: Data(#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"delete_records"},{"name":"drop_table"},{"name":"query"},{"name":"post_message"},{"name":"slow_report"}]}}"#.utf8))
         let generated = SchemaGenerator.schema(for: "acme", config: config, tools: tools)
         let example = try String(contentsOf: Self.repo.appendingPathComponent("policies/acme/schema.cedarschema"), encoding: .utf8)
         #expect(generated == example)

@@ -128,16 +128,22 @@ import WicketStore
             try h.setNow("2026-04-16T11:00:00Z")
             // sam (support) may only call `query` and `post_message`.
             let out = try h.send(h.request(Body.toolCall(tool), key: h.key(PipelineHarness.sam)))
-            out.expectDenied(status: 403, code: -32003, words: ["`\(tool)`", "Wicket action"])
+            if tool.contains("/") {
+                // Outside MCP's tool name grammar: refused before the mapping is even asked.
+                out.expectDenied(status: 400, code: -32602, words: ["`\(tool)`", "not a valid MCP tool name"])
+            } else {
+                out.expectDenied(status: 403, code: -32003, words: ["`\(tool)`", "Wicket action"])
+            }
             #expect(out.record?.decision == .deny)
             #expect(out.record?.member == PipelineHarness.sam)
             // Not even an engineer may call it: the name is ambiguous for every policy.
             let engineer = try h.send(h.request(Body.toolCall(tool), key: h.key(PipelineHarness.alex)))
-            #expect(engineer.status == 403)
+            #expect(engineer.status == (tool.contains("/") ? 400 : 403))
             // A JSON-RPC method named like a group is no session method either.
             if tool == "session" || tool == "discovery" {
                 let method = try h.send(h.request(#"{"jsonrpc":"2.0","id":1,"method":"\#(tool)"}"#, key: h.key(PipelineHarness.sam)))
-                method.expectDenied(status: 403, code: -32003, words: ["action group"])
+                // Not an MCP method of any revision: refused as such before the mapping.
+                method.expectDenied(status: 400, code: -32601, words: ["`\(tool)`", "is not defined by MCP protocol"])
             }
         }
     }

@@ -25,8 +25,13 @@ public struct WicketConfig: Sendable {
     /// `full` (default): every audit commit is fsynced and survives power loss. `normal`: a record is
     /// in the WAL before the answer leaves and survives a crash of Wicket, not of the machine.
     public var auditSync: String
+    /// Seconds a session binding may stay unused before the session is refused as expired (404).
+    /// Default 86400 (a day).
+    public var sessionIdleTimeout: Int = 86_400
     public var tenants: [TenantConfig]
     public var upstreams: [UpstreamConfig]
+    /// Where `@alert("NAME")` sends (`[alerts]`, `[[alerts.sink]]`); no sinks by default.
+    public var alerts = AlertsConfig()
 
     public func tenant(named name: String) -> TenantConfig? { tenants.first { $0.name == name } }
     public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
@@ -56,6 +61,9 @@ public struct TenantConfig: Sendable {
     public var tests: String?
     /// What happens when an allowed member has no stored credential for the server.
     public var missingCredential: MissingCredential
+    /// A tool the schema does not declare: refused (`deny`, the default with a schema) or left to the
+    /// policies (`policy`). Without a schema there is nothing to compare with: always `policy`.
+    public var unknownTools: UnknownTools = .policy
 }
 
 /// An upstream MCP server behind nginx; nginx names it in the `WICKET_SERVER` FastCGI param.
@@ -67,6 +75,14 @@ public struct UpstreamConfig: Sendable {
     public var url: String
     /// Tool name → the argument whose string value is the Cedar resource (`delete_records = "table"`).
     public var resourceArguments: [String: String]
+    /// How a policy denial of a `tools/call` is answered (`deny_style`). Default `.jsonRPCError`.
+    public var denyStyle: DenyStyle = .jsonRPCError
+    /// Methods beyond the negotiated revision's that this server really serves (`extension_methods`);
+    /// each is its own Cedar action, in no group. Everything else outside the revision is refused.
+    public var extensionMethods: [String] = []
+    /// ASCII punctuation admitted in tool and prompt names beyond the MCP grammar
+    /// (`extra_name_characters`); empty (the spec) by default. Logged at start when set.
+    public var extraNameCharacters: String = ""
 }
 
 /// A configuration problem, with the key it concerns.
@@ -85,9 +101,8 @@ extension WicketConfig {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError("`\(path)` is not UTF-8 text")
         }
-        let base = ((path as NSString).standardizingPath as NSString).deletingLastPathComponent
         do {
-            return try parse(text, baseDirectory: base.isEmpty ? "." : base)
+            return try parse(text, baseDirectory: ConfigLocation.realDirectory(ofFile: path))
         } catch let error as TOMLError {
             throw ConfigError("\(path): \(error)")
         } catch let error as ConfigError {
@@ -101,10 +116,10 @@ extension WicketConfig {
     public static func parse(_ text: String, baseDirectory: String) throws -> WicketConfig {
         let root = try TOMLParser.parse(text)
         let reader = TableReader(root, where: "")
-        try reader.allowOnly(["server", "tenant", "upstream"])
+        try reader.allowOnly(["server", "tenant", "upstream", "alerts"])
         let server = try reader.table("server") ?? TableReader([:], where: "server")
         try server.allowOnly(["socket", "socket_mode", "socket_group", "threads", "max_body_bytes", "data_dir",
-                              "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync"])
+                              "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync", "session_idle_timeout"])
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") ? path : ((baseDirectory as NSString).appendingPathComponent(path) as NSString).standardizingPath
         }
@@ -128,11 +143,16 @@ extension WicketConfig {
         guard ["full", "normal"].contains(config.auditSync) else {
             throw ConfigError("`server.audit_sync` must be `full` or `normal`, not `\(config.auditSync)`")
         }
+        config.sessionIdleTimeout = try server.integer("session_idle_timeout") ?? 86_400
+        guard (120...31_536_000).contains(config.sessionIdleTimeout) else {
+            throw ConfigError("`server.session_idle_timeout` must be between 120 and 31536000 seconds")
+        }
         guard (1...256).contains(config.threads) else { throw ConfigError("`server.threads` must be between 1 and 256") }
         guard config.maxBodyBytes >= 1024 else { throw ConfigError("`server.max_body_bytes` must be at least 1024") }
 
         for (position, tenant) in try reader.tables("tenant").enumerated() {
-            try tenant.allowOnly(["name", "time_zone", "policies", "entities", "schema", "shadow_policies", "tests", "missing_credential"])
+            try tenant.allowOnly(["name", "time_zone", "policies", "entities", "schema", "shadow_policies", "tests", "missing_credential",
+                                  "unknown_tools"])
             let name = try tenant.requiredString("name")
             guard TenantName.isValid(name) else {
                 throw ConfigError("tenant \(position + 1): `\(name)` is not a tenant name (1–32 of a-z, 0-9, -)")
@@ -152,9 +172,11 @@ extension WicketConfig {
                 shadowPolicies: try tenant.string("shadow_policies").map(resolve),
                 tests: try tenant.string("tests").map(resolve),
                 missingCredential: missing))
+            try config.tenants[config.tenants.count - 1].readNameDiscipline(tenant)
         }
         for upstream in try reader.tables("upstream") {
-            try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources"])
+            try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources", "extension_methods", "extra_name_characters",
+                                    "deny_style"])
             let name = try upstream.requiredString("name")
             let tenant = try upstream.requiredString("tenant")
             guard config.tenant(named: tenant) != nil else {
@@ -169,10 +191,16 @@ extension WicketConfig {
             if let table = try upstream.table("resources") {
                 for key in table.keys { resources[key] = try table.requiredString(key) }
             }
+            let styleText = try upstream.string("deny_style") ?? DenyStyle.jsonRPCError.rawValue
+            guard let style = DenyStyle(rawValue: styleText) else {
+                throw ConfigError("upstream `\(name)`: `deny_style` must be `jsonrpc-error` or `tool-result`, not `\(styleText)`")
+            }
             config.upstreams.append(UpstreamConfig(
                 name: name, tenant: tenant, namespace: namespace,
-                url: try upstream.string("url") ?? "", resourceArguments: resources))
+                url: try upstream.string("url") ?? "", resourceArguments: resources, denyStyle: style))
+            try config.upstreams[config.upstreams.count - 1].readNameDiscipline(upstream)
         }
+        config.alerts = try AlertsConfig.parse(try reader.table("alerts"), resolve: resolve)
         guard !config.tenants.isEmpty else { throw ConfigError("no `[[tenant]]` is defined") }
         return config
     }

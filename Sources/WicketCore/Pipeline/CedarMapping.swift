@@ -1,4 +1,5 @@
 import Cedar
+import WicketMCP
 
 /// What one MCP message is, reduced to what the Cedar request needs.
 struct MessageFacts: Sendable, Equatable {
@@ -27,14 +28,16 @@ struct CedarMapping: Sendable {
     /// Methods that only keep a session alive; policies grant them with `action in Action::"session"`.
     static let sessionMethods: Set<String> = [
         "initialize", "server/discover", "ping", "notifications/initialized", "notifications/cancelled", "notifications/progress",
-        "notifications/roots/list_changed", "logging/setLevel", "stream/open", "session/end", "client/response",
+        "notifications/roots/list_changed", "notifications/tasks/status", "logging/setLevel", "subscriptions/listen",
+        "stream/open", "session/end", "client/response",
     ]
     /// Methods that list what a server offers: `action in Action::"discovery"`.
     static let discoveryMethods: Set<String> = ["tools/list", "resources/list", "resources/templates/list", "prompts/list"]
 
     /// Action ids that name a method or an action group. Tools and methods share the `Action` type, so
     /// a tool called `session` would be the group every member is granted.
-    static let reservedActionIDs: Set<String> = sessionMethods.union(discoveryMethods).union([
+    /// Every MCP method of every supported revision is reserved too (`tasks/get`, …; each is its own action).
+    static let reservedActionIDs: Set<String> = sessionMethods.union(discoveryMethods).union(MCPMethods.all).union([
         "session", "discovery", "tools/call", "resources/read", "resources/subscribe", "resources/unsubscribe",
         "prompts/get", "completion/complete",
     ])

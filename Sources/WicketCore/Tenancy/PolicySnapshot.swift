@@ -11,6 +11,8 @@ public struct PolicySnapshot: Sendable {
     let entitiesByNamespace: [String: Entities]
     /// What was read, to notice a change on disk.
     let fingerprint: SourceFingerprint
+    /// The tenant's schema, enforced on live traffic (declared tools, request validation); nil without one.
+    var toolSurface: ToolSurface? = nil
 
     func entities(namespace: String) -> Entities { entitiesByNamespace[namespace] ?? Entities() }
 }
@@ -75,15 +77,23 @@ public enum PolicyLoader {
         let fingerprint = SourceFingerprint(paths: sourcePaths(of: tenant))
         let enforced = try loadPolicies(at: tenant.policies)
         let shadow = try tenant.shadowPolicies.map { (path) throws(PolicyLoadError) in try loadPolicies(at: path) }
+        var surface: ToolSurface?
         if let schemaPath = tenant.schema {
-            let validator = Validator(schema: try loadSchema(at: schemaPath))
+            let schema = try loadSchema(at: schemaPath)
+            surface = ToolSurface(schema: schema, unknownTools: tenant.unknownTools)
+            let validator = Validator(schema: schema)
             try validate(enforced, with: validator, path: tenant.policies)
             if let shadow, let path = tenant.shadowPolicies { try validate(shadow, with: validator, path: path) }
         }
         let members = try loadEntities(at: tenant.entities)
         var byNamespace: [String: Entities] = [:]
-        for namespace in namespaces { byNamespace[namespace] = NamespacedEntities.place(members, in: namespace) }
-        return PolicySnapshot(enforced: enforced, shadow: shadow, entitiesByNamespace: byNamespace, fingerprint: fingerprint)
+        for namespace in namespaces {
+            do { byNamespace[namespace] = try NamespacedEntities.place(members, in: namespace) } catch {
+                throw PolicyLoadError("`\(tenant.entities)`: \(error.message)")
+            }
+        }
+        return PolicySnapshot(enforced: enforced, shadow: shadow, entitiesByNamespace: byNamespace, fingerprint: fingerprint,
+                              toolSurface: surface)
     }
 
     /// The tenant's schema, in Cedar syntax or (`.json`) JSON syntax.

@@ -11,6 +11,8 @@ public final class TenantRuntime: @unchecked Sendable {
     public let keys: KeyStore
     public let credentials: CredentialStore
     public let audit: AuditStore
+    /// Which member opened each MCP session (`sessions.sqlite`).
+    public let sessions: any SessionBindings
     /// Where the pipeline commits records: the tenant's `audit` store. Only a benchmark that measures
     /// what the audit costs puts something else here; no configuration or command can.
     let auditSink: any AuditSink
@@ -18,17 +20,24 @@ public final class TenantRuntime: @unchecked Sendable {
     private let lock = NSLock()
     private var current: PolicySnapshot
     private var lastFailure: SourceFingerprint?
+    private var policyHash: String
+    private let metrics: WicketMetrics
 
     /// Opens the tenant's stores and loads its policies; any failure is an error at start.
-    public init(config: TenantConfig, wicket: WicketConfig, logger: Logger, auditSink: (any AuditSink)? = nil) throws {
+    public init(config: TenantConfig, wicket: WicketConfig, logger: Logger, auditSink: (any AuditSink)? = nil,
+                metrics: WicketMetrics = WicketMetrics()) throws {
         self.config = config
         let stores = try TenantStores(config: wicket, tenant: config.name)
         keys = stores.keys
         credentials = stores.credentials
         audit = stores.audit
+        sessions = stores.sessions
         self.auditSink = auditSink ?? stores.audit
         namespaces = Set(wicket.upstreams.filter { $0.tenant == config.name }.map(\.namespace))
         current = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
+        self.metrics = metrics
+        policyHash = PolicySetHash.of(config)
+        metrics.policySet(tenant: config.name, hash: policyHash, previous: nil)
     }
 
     public var snapshot: PolicySnapshot {
@@ -51,9 +60,14 @@ public final class TenantRuntime: @unchecked Sendable {
         }
         do {
             let next = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
+            let hash = PolicySetHash.of(config)
             lock.lock()
             current = next
+            let previous = policyHash
+            policyHash = hash
             lock.unlock()
+            metrics.reload(tenant: config.name, succeeded: true)
+            metrics.policySet(tenant: config.name, hash: hash, previous: previous)
             logger.notice("policies reloaded", metadata: [
                 "wicket.tenant": "\(config.name)", "wicket.policies": "\(next.enforced.policies.count)",
             ])
@@ -62,6 +76,7 @@ public final class TenantRuntime: @unchecked Sendable {
             lock.lock()
             lastFailure = onDisk
             lock.unlock()
+            metrics.reload(tenant: config.name, succeeded: false)
             logger.error("policy reload failed; the previous policies keep serving", metadata: [
                 "wicket.tenant": "\(config.name)", "wicket.error": "\(error)",
             ])
@@ -70,11 +85,12 @@ public final class TenantRuntime: @unchecked Sendable {
     }
 }
 
-/// Opens one tenant's three SQLite files and master keys under `data_dir/tenants/NAME/`.
+/// Opens one tenant's SQLite files and master keys under `data_dir/tenants/NAME/`.
 public struct TenantStores {
     public let keys: KeyStore
     public let credentials: CredentialStore
     public let audit: AuditStore
+    public let sessions: SessionStore
     public let ring: MasterKeyRing
 
     public init(config: WicketConfig, tenant: String) throws {
@@ -88,5 +104,7 @@ public struct TenantStores {
         credentials = try CredentialStore(directory: directory, tenant: tenant, ring: ring)
         audit = try AuditStore(directory: directory, tenant: tenant,
                                durability: AuditStore.Durability(rawValue: config.auditSync) ?? .full)
+        sessions = try SessionStore(directory: directory, tenant: tenant,
+                                    rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
     }
 }

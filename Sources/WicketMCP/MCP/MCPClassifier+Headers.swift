@@ -27,7 +27,8 @@ extension MCPClassifier {
             return
         }
         if let header = request.mcpMethod {
-            guard Self.trimmed(header) == method else {
+            // Bytes, not `String ==`: a canonically equivalent spelling is a different header.
+            guard Self.trimmed(header).utf8.elementsEqual(method.utf8) else {
                 throw MCPRequestError.headerMismatch("the `Mcp-Method` header does not match the body's method `\(Self.echo(method))`", id: id)
             }
         } else if version.isStateless {
@@ -42,7 +43,7 @@ extension MCPClassifier {
             guard let decoded = Self.decodeHeaderValue(Self.trimmed(header)) else {
                 throw MCPRequestError.headerMismatch("the `Mcp-Name` header is not valid: its `=?UTF-8?B?…?=` encoding does not decode to UTF-8", id: id)
             }
-            guard decoded == target.name else {
+            guard decoded.utf8.elementsEqual(target.name.utf8) else {
                 throw MCPRequestError.headerMismatch("the `Mcp-Name` header does not match the body's \(mirrored ?? "target")", id: id)
             }
         } else if version.isStateless, let mirrored {

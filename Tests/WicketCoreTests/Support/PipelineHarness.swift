@@ -19,6 +19,11 @@ struct PipelineOptions {
     var geoFile: String? = PipelineHarness.repoFile("geo/wicket-city-test.mmdb")
     /// The instant the fixed clock starts at.
     var now = "2026-04-16T03:04:18Z"
+    /// Extra TOML lines for acme's `[[tenant]]` and the `database` `[[upstream]]`.
+    var tenantLines = ""
+    var upstreamLines = ""
+    /// Where the pipeline's metrics go (swift-metrics' no-op by default).
+    var metrics = WicketMetrics()
 }
 
 /// A complete Wicket made of real parts in a temporary folder: the `wicket init` setup plus a second
@@ -80,7 +85,14 @@ final class PipelineHarness: @unchecked Sendable {
 
         var text = try String(contentsOfFile: configPath, encoding: .utf8)
         text = text.replacingOccurrences(of: #"missing_credential = "deny""#,
-                                         with: "missing_credential = \"\(options.missingCredential)\"" + tenantExtra)
+                                         with: "missing_credential = \"\(options.missingCredential)\"" + tenantExtra
+                                             + (options.tenantLines.isEmpty ? "" : "\n" + options.tenantLines))
+        if options.tenantLines.contains("unknown_tools") {
+            text = text.replacingOccurrences(of: #"unknown_tools = "deny""#, with: "")
+        }
+        if !options.upstreamLines.isEmpty {
+            text = text.replacingOccurrences(of: "resources = { delete_records", with: options.upstreamLines + "\nresources = { delete_records")
+        }
         text += """
 
             [[tenant]]
@@ -120,7 +132,7 @@ final class PipelineHarness: @unchecked Sendable {
         self.clock = clock
         let geo = try options.geoFile.map { (path) throws in try GeoDatabase(path: path) }
         pipeline = try DecisionPipeline(config: config, tenants: tenants, geo: geo,
-                                        clock: RequestClock { clock.read() }, logger: Self.logger)
+                                        clock: RequestClock { clock.read() }, logger: Self.logger, metrics: options.metrics)
     }
 
     func close() {

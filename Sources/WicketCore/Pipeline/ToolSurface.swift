@@ -1,0 +1,59 @@
+import Cedar
+
+/// What the tenant's schema (written by `wicket schema` from the server's `tools/list`) says each
+/// namespace offers, checked on live traffic: a `tools/call` of a tool the schema does not declare is
+/// refused (`unknown_tools = "deny"`), and every Cedar request must conform to the schema — declared
+/// action, principal and resource types it applies to, and the context type.
+struct ToolSurface: Sendable {
+    let schema: Schema
+    let unknownTools: UnknownTools
+    /// Namespace → the UTF-8 bytes of every action declared in its `tools/call` group. Bytes, not
+    /// `String`: Swift's `String` equality would let a canonically equivalent spelling match.
+    let toolsByNamespace: [String: Set<[UInt8]>]
+
+    init(schema: Schema, unknownTools: UnknownTools) {
+        self.schema = schema
+        self.unknownTools = unknownTools
+        var tools: [String: Set<[UInt8]>] = [:]
+        for action in schema.actions.values {
+            let type = action.uid.type
+            guard type.hasSuffix("::Action") || type == "Action" else { continue }
+            let namespace = type == "Action" ? "" : String(type.dropLast("::Action".count))
+            let isTool = action.memberOf.contains { $0.type.utf8.elementsEqual(type.utf8) && $0.id.utf8.elementsEqual("tools/call".utf8) }
+            if isTool { tools[namespace, default: []].insert(Array(action.uid.id.utf8)) }
+        }
+        toolsByNamespace = tools
+    }
+
+    /// Why the message must be refused before any policy runs, or nil.
+    func problem(request: Request, facts: MessageFacts, namespace: String) -> (message: String, record: String)? {
+        if facts.method == "tools/call", case .tool(let tool) = facts.target {
+            let declared = toolsByNamespace[namespace]?.contains(Array(tool.utf8)) ?? false
+            if !declared {
+                guard unknownTools == .deny else { return nil }  // `policy`: left to the policies, unvalidated
+                return ("the tool `\(tool)` is not declared in the tenant's schema for namespace \(namespace), so it is refused; "
+                        + "if the server now offers it, regenerate the schema with `wicket schema` and reload",
+                        "schema: undeclared tool `\(tool)` (unknown_tools = deny); regenerate the schema with `wicket schema`")
+            }
+        }
+        do {
+            try schema.validateRequest(request)
+        } catch {
+            return ("the request does not conform to the tenant's schema (\(Self.part(error.code))): \(error.message); "
+                    + "regenerate the schema with `wicket schema` if the server or Wicket changed",
+                    "schema: \(Self.part(error.code)): \(error.message)")
+        }
+        return nil
+    }
+
+    /// The part of the request that failed validation, as the record names it.
+    static func part(_ code: SchemaConformanceError.Code) -> String {
+        switch code {
+        case .undeclaredAction, .actionMismatch: "action"
+        case .invalidPrincipalType: "principal"
+        case .invalidResourceType: "resource"
+        case .contextMismatch, .attributeMismatch, .undeclaredAttribute, .missingAttribute, .tagMismatch: "context"
+        case .undeclaredEntityType, .invalidEnumEntity, .invalidParent: "entity"
+        }
+    }
+}

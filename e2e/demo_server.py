@@ -15,6 +15,9 @@ Side endpoints on the same port, outside /mcp, for tests (never counted):
   body_sha256, body_length, rpc (method/id/name/uri of each JSON-RPC message, never arguments)
 - POST /_reset  -> clears the counters
 - GET  /_health -> 200 "ok"
+- POST /_tools  {"page_size": N, "descriptions": {"tool": "text"}} -> changes the tool surface at run
+  time: `tools/list` pages of N tools (cursor = offset; 0 = one page), and a tool's description
+  replaced (the rug pull the pinning tests play). DEMO_PAGE_SIZE sets the initial page size.
 
 Usage: python e2e/demo_server.py [--host 127.0.0.1] [--port 8000]  (or DEMO_PORT / DEMO_HOST env)
 """
@@ -34,9 +37,11 @@ from typing import Any
 import uvicorn
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp_types import ListToolsResult
+from mcp_types import Tool as MCPTool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-SIDE_PATHS = ("/_stats", "/_reset", "/_health")
+SIDE_PATHS = ("/_stats", "/_reset", "/_health", "/_tools")
 
 #: Seconds the streaming tool waits between its progress notification and its result.
 STREAM_DELAY_SECONDS = float(os.environ.get("DEMO_STREAM_DELAY", "1.0"))
@@ -75,7 +80,38 @@ class RequestRecorder:
 
 recorder = RequestRecorder()
 
-mcp = MCPServer(
+
+class ToolSurfaceState:
+    """What `POST /_tools` changes: the page size of `tools/list` and replaced descriptions."""
+
+    def __init__(self) -> None:
+        self.page_size = int(os.environ.get("DEMO_PAGE_SIZE", "0"))
+        self.descriptions: dict[str, str] = {}
+
+
+surface = ToolSurfaceState()
+
+
+class DemoServer(MCPServer):
+    """The SDK server with a paginated `tools/list` and run-time descriptions."""
+
+    async def list_tools(self) -> list[MCPTool]:
+        tools = await super().list_tools()
+        return [t.model_copy(update={"description": surface.descriptions[t.name]})
+                if t.name in surface.descriptions else t for t in tools]
+
+    async def _handle_list_tools(self, ctx: Any, params: Any) -> ListToolsResult:
+        tools = await self.list_tools()
+        size = surface.page_size
+        if size <= 0:
+            return ListToolsResult(tools=tools)
+        cursor = getattr(params, "cursor", None) if params is not None else None
+        start = int(cursor) if cursor and cursor.isdigit() else 0
+        end = start + size
+        return ListToolsResult(tools=tools[start:end], next_cursor=str(end) if end < len(tools) else None)
+
+
+mcp = DemoServer(
     "wicket-demo",
     instructions="Demo MCP server behind Wicket: a database and a chat, both fake.",
     version="1.0.0",
@@ -193,6 +229,20 @@ class CountingMiddleware:
         if path == "/_stats":
             payload = json.dumps(recorder.snapshot()).encode()
             ctype = b"application/json"
+        elif path == "/_tools":
+            body = bytearray()
+            while True:
+                message = await receive()
+                body.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+            change = json.loads(bytes(body) or b"{}")
+            if "page_size" in change:
+                surface.page_size = int(change["page_size"])
+            surface.descriptions.update(change.get("descriptions", {}))
+            if change.get("reset_descriptions"):
+                surface.descriptions.clear()
+            payload, ctype = b'{"ok": true}', b"application/json"
         elif path == "/_reset":
             recorder.reset()
             payload, ctype = b'{"ok": true}', b"application/json"

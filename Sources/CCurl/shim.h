@@ -1,4 +1,4 @@
-// libcurl for Wicket's synchronous HTTP client (alert delivery). `curl_easy_setopt` and
+// libcurl for Wicket's synchronous HTTP client (alert delivery, upstream list calls). `curl_easy_setopt` and
 // `curl_easy_getinfo` are variadic, which Swift cannot call: these typed wrappers can.
 #include <curl/curl.h>
 
@@ -22,4 +22,8 @@ static inline CURLcode wicket_curl_setopt_write_function(CURL *handle, wicket_cu
 
 static inline CURLcode wicket_curl_response_code(CURL *handle, long *code) {
     return curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, code);
+}
+
+static inline CURLcode wicket_curl_content_type(CURL *handle, char **type) {
+    return curl_easy_getinfo(handle, CURLINFO_CONTENT_TYPE, type);
 }

@@ -1,8 +1,9 @@
 import CCurl
 import Foundation
 
-/// The only file that touches libcurl: a blocking HTTP POST for threads of Wicket's own (the alert
-/// dispatcher; later, upstream calls). Synchronous by design — no event loop, no concurrency pool.
+/// With `HTTPClient+Exchange.swift`, the only code that touches libcurl: a blocking HTTP POST for threads of Wicket's own (the alert
+/// dispatcher; the list calls of `ToolSurface/UpstreamLists`). Synchronous by design — no event loop, no
+/// concurrency pool: both callers run on threads of their own (FastCGI accept threads block anyway).
 ///
 /// One client per thread: a curl easy handle must not be used by two threads at once, and reusing
 /// it keeps the connection to a sink alive between alerts.
@@ -12,7 +13,7 @@ final class HTTPClient {
     }
 
     private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
-    private let handle: UnsafeMutableRawPointer
+    let handle: UnsafeMutableRawPointer
 
     init() throws(Failure) {
         guard Self.globalInit, let handle = curl_easy_init() else {
@@ -25,7 +26,9 @@ final class HTTPClient {
 
     /// POSTs `body` and returns the HTTP status; throws when no answer came (refused, timed out, TLS).
     /// Redirects are not followed, and only http and https are spoken.
-    func post(url: String, headers: [(String, String)], body: [UInt8], timeoutMilliseconds: Int) throws(Failure) -> Int {
+    /// `sink`: a retained ``ReplySink`` to collect the answer into; nil discards it.
+    func post(url: String, headers: [(String, String)], body: [UInt8], timeoutMilliseconds: Int,
+              sink: UnsafeMutableRawPointer? = nil) throws(Failure) -> Int {
         curl_easy_reset(handle)
         var list: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(list) }
@@ -42,7 +45,12 @@ final class HTTPClient {
         set(wicket_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, timeoutMilliseconds))
         set(wicket_curl_setopt_long(handle, CURLOPT_POST, 1))
         set(wicket_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list)))
-        set(wicket_curl_setopt_write_function(handle) { _, size, count, _ in size * count })   // answer body is ignored
+        if let sink {
+            set(wicket_curl_setopt_write_function(handle, ReplySink.write))
+            set(wicket_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sink))
+        } else {
+            set(wicket_curl_setopt_write_function(handle) { _, size, count, _ in size * count })   // answer body is ignored
+        }
         let result: CURLcode = body.withUnsafeBytes { bytes in
             set(wicket_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, bytes.count))
             set(wicket_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)))

@@ -83,6 +83,8 @@ public struct UpstreamConfig: Sendable {
     /// ASCII punctuation admitted in tool and prompt names beyond the MCP grammar
     /// (`extra_name_characters`); empty (the spec) by default. Logged at start when set.
     public var extraNameCharacters: String = ""
+    /// How long a list call to the upstream may take, connect included (`list_timeout_ms`, default 10 s).
+    public var listTimeoutMilliseconds: Int = 10_000
 }
 
 /// A configuration problem, with the key it concerns.
@@ -176,7 +178,7 @@ extension WicketConfig {
         }
         for upstream in try reader.tables("upstream") {
             try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources", "extension_methods", "extra_name_characters",
-                                    "deny_style"])
+                                    "deny_style", "list_timeout_ms"])
             let name = try upstream.requiredString("name")
             let tenant = try upstream.requiredString("tenant")
             guard config.tenant(named: tenant) != nil else {
@@ -199,6 +201,7 @@ extension WicketConfig {
                 name: name, tenant: tenant, namespace: namespace,
                 url: try upstream.string("url") ?? "", resourceArguments: resources, denyStyle: style))
             try config.upstreams[config.upstreams.count - 1].readNameDiscipline(upstream)
+            try config.upstreams[config.upstreams.count - 1].readListSettings(upstream)
         }
         config.alerts = try AlertsConfig.parse(try reader.table("alerts"), resolve: resolve)
         guard !config.tenants.isEmpty else { throw ConfigError("no `[[tenant]]` is defined") }

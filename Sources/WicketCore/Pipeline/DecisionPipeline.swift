@@ -98,16 +98,19 @@ public final class DecisionPipeline: Sendable {
         switch outcome {
         case .allowed(let token, let rules, _): return Answer.allow(token: token, rules: rules, requestID: requestID)
         case .refused(let refusal, _): return Answer.deny(refusal, requestID: requestID)
+        case .answered(let response, _): return response
         }
     }
 
     enum Outcome {
         case allowed(token: String, rules: [String], records: [AuditRecord])
         case refused(Refusal, records: [AuditRecord])
+        /// Wicket answered the client itself (a filtered list).
+        case answered(FastCGIResponse, records: [AuditRecord])
 
         var records: [AuditRecord] {
             switch self {
-            case .allowed(_, _, let records), .refused(_, let records): records
+            case .allowed(_, _, let records), .refused(_, let records), .answered(_, let records): records
             }
         }
     }

@@ -144,6 +144,15 @@ struct Exchange {
             }
             return .refused(refusal, records: records)
         }
+        if let list = UpstreamLists.listRequest(of: classification) {
+            // Lists are fetched by Wicket and filtered per member (ToolSurface/UpstreamLists.swift).
+            let context = ContextFacts(time: time, sourceIP: clientAddress, geo: (location?.country, location?.region, location?.city),
+                                       agent: identity.agent, session: classification.sessionID, server: upstream.name, method: list.method)
+            let answered = UpstreamLists.call(list, exchange: self, body: body, classification: classification, token: token,
+                                              member: identity.member, context: context, snapshot: snapshot)
+            answered.apply(to: &records)
+            return .answered(answered.response, records: records)
+        }
         return .allowed(token: token, rules: Array(Set(rules)).sorted(), records: records)
     }
 

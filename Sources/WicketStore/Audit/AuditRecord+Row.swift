@@ -15,6 +15,7 @@ extension AuditStore {
             .text(RowJSON.contextValues(r.contextValues)),
             .text(RowJSON.strings(r.errors)),
             .integer(r.latencyMicros), text(r.shadowDecision?.rawValue),
+            r.listHidden.map { .text(RowJSON.list(hidden: $0, by: r.listHiddenBy)) },
         ]
     }
 
@@ -34,7 +35,7 @@ extension AuditStore {
             contextValues: decode([AuditRecord.ContextValue].self, row.text(23)) ?? [],
             errors: decode([String].self, row.text(24)) ?? [],
             latencyMicros: row.int64(25), shadowDecision: row.text(26).flatMap(AuditRecord.Decision.init(rawValue:))
-        ).with(id: row.int64(0))
+        ).with(id: row.int64(0)).with(list: decode(RowJSON.ListColumn.self, row.text(27)))
     }
 
     /// Cuts a value to `maxFieldBytes` UTF-8 bytes on a character boundary.
@@ -67,6 +68,13 @@ extension AuditStore {
 }
 
 extension AuditRecord {
+    func with(list: RowJSON.ListColumn?) -> AuditRecord {
+        var copy = self
+        copy.listHidden = list?.hidden
+        copy.listHiddenBy = list?.by ?? []
+        return copy
+    }
+
     func with(id: Int64) -> AuditRecord {
         var copy = self
         copy.id = id
@@ -77,6 +85,15 @@ extension AuditRecord {
 /// The JSON of the three list columns, written by hand (`JSONDecoder` reads it back): `JSONEncoder`
 /// cost more than the rest of the record on the request path.
 enum RowJSON {
+    struct ListColumn: Decodable {
+        let hidden: Int
+        let by: [String]
+    }
+
+    static func list(hidden: Int, by policies: [String]) -> String {
+        #"{"by":"# + strings(policies) + #","hidden":\#(hidden)}"#
+    }
+
     static func policies(_ policies: [AuditRecord.DeterminingPolicy]) -> String {
         var out = "["
         for (index, policy) in policies.enumerated() {

@@ -74,6 +74,10 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     public var latencyMicros: Int64
     /// The decision a shadow (not enforced) policy set would have made; reserved for a later feature.
     public var shadowDecision: Decision?
+    /// A filtered list call: how many entries the member was not shown (nil for every other message).
+    public var listHidden: Int?
+    /// The policies that hid them, plus `(no permit)`, `(schema)`, `(pinning)` for other causes.
+    public var listHiddenBy: [String] = []
 
     public init(
         tenant: String, member: String? = nil, agent: String? = nil, keyID: String? = nil, sourceIP: String? = nil,

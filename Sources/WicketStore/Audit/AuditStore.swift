@@ -51,15 +51,17 @@ public final class AuditStore: Sendable {
         CREATE INDEX audit_target_time ON audit (target_name, time_us);
         """,
         AlertOutboxSQL.migration,
+        // A filtered list's record: how many entries were hidden and by which policies (JSON).
+        "ALTER TABLE audit ADD COLUMN list_json TEXT;",
     ])
 
     static let columns = """
         id, time_us, request_id, batch_index, tenant, member, agent, key_id, source_ip, geo_country, geo_region, \
         geo_city, server, method, target_kind, target_name, resource, session_id, jsonrpc_id, traceparent, decision, \
-        http_status, policies_json, context_json, errors_json, latency_us, shadow_decision
+        http_status, policies_json, context_json, errors_json, latency_us, shadow_decision, list_json
         """
     static let insertSQL = """
-        INSERT INTO audit (\(columns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO audit (\(columns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// When a committed record is safe.

@@ -1,0 +1,108 @@
+import Cedar
+import WicketMCP
+
+/// Decides which entries of a list answer a member sees: an entry is kept unless every call it
+/// offers would be denied now (this time, address, geo and agent).
+///
+/// Where the call's resource is known from the entry — a prompt, a resource's URI, a tool with no
+/// resource argument (its resource is the server) — the decision is the call's own. Where it is not
+/// — a tool with a configured resource argument, a resource template — the Cedar module's
+/// ``ResidualAuthorizer`` decides with the resource unknown, and the entry is hidden only when no
+/// permit can apply or a forbid (or a policy error) applies whatever the resource.
+struct ListFilter {
+    /// The list methods, and the result member that holds their entries.
+    static let entryKeys: [String: String] = [
+        "tools/list": "tools", "prompts/list": "prompts",
+        "resources/list": "resources", "resources/templates/list": "resourceTemplates",
+    ]
+
+    let method: String
+    let member: String
+    let context: ContextFacts
+    let mapping: CedarMapping
+    let snapshot: PolicySnapshot
+    let resourceArguments: [String: String]
+    /// Tools refused before any policy (a changed definition since review): name → why.
+    var refusedTools: [String: String] = [:]
+
+    struct Outcome {
+        var kept: [WicketMCP.JSONValue] = []
+        var hidden = 0
+        /// The policies that hid entries (forbids, erroring policies), plus `(no permit)` and
+        /// `(schema)` / `(pinning)` for entries hidden for those reasons.
+        var hidingPolicies: Set<String> = []
+    }
+
+    func filter(_ entries: [WicketMCP.JSONValue]) -> Outcome {
+        var outcome = Outcome()
+        for entry in entries {
+            if let reason = hidingReason(entry) {
+                outcome.hidden += 1
+                outcome.hidingPolicies.formUnion(reason)
+            } else {
+                outcome.kept.append(entry)
+            }
+        }
+        return outcome
+    }
+
+    /// Why the entry is hidden (the policies, or a bracketed cause), or nil to keep it.
+    func hidingReason(_ entry: WicketMCP.JSONValue) -> [String]? {
+        switch method {
+        case "tools/list":
+            guard let name = entry["name"]?.stringValue else { return ["(malformed entry)"] }
+            if refusedTools[name] != nil { return ["(pinning)"] }
+            if CedarMapping.ambiguity(method: "tools/call", tool: name) != nil { return ["(name)"] }
+            if let surface = snapshot.toolSurface, surface.unknownTools == .deny,
+               !(surface.toolsByNamespace[mapping.namespace]?.contains(Array(name.utf8)) ?? false) {
+                return ["(schema)"]
+            }
+            let facts = MessageFacts(method: "tools/call", target: .tool(name))
+            return resourceArguments[name] == nil ? exact(facts) : residual(facts)
+        case "prompts/list":
+            guard let name = entry["name"]?.stringValue else { return ["(malformed entry)"] }
+            return exact(MessageFacts(method: "prompts/get", target: .prompt(name)))
+        case "resources/list":
+            guard let uri = entry["uri"]?.stringValue else { return ["(malformed entry)"] }
+            return exact(MessageFacts(method: "resources/read", target: .resource(uri)))
+        default:
+            guard entry["uriTemplate"]?.stringValue != nil else { return ["(malformed entry)"] }
+            return residual(MessageFacts(method: "resources/read", target: .resource("")))
+        }
+    }
+
+    private func cedarContext(method: String) -> [ExactString: Value]? {
+        var facts = context
+        facts.method = method
+        guard case .record(let record)? = facts.cedarContext() else { return nil }
+        return record
+    }
+
+    /// The call's own decision, with Wicket's strict rule (any policy error denies).
+    private func exact(_ facts: MessageFacts) -> [String]? {
+        guard let context = cedarContext(method: facts.method) else { return ["(address)"] }
+        let (action, resource, entities) = mapping.resolve(facts)
+        let request = Request(principal: mapping.principal(member: member), action: action, resource: resource, context: context)
+        if facts.method == "tools/call", let surface = snapshot.toolSurface,
+           surface.problem(request: request, facts: facts, namespace: mapping.namespace) != nil {
+            return ["(schema)"]
+        }
+        let store = LayeredEntityStore(base: snapshot.entities(namespace: mapping.namespace), overlay: entities)
+        let response = Authorizer.isAuthorized(request, policies: snapshot.enforced, entities: store)
+        if response.decision == .allow && response.errors.isEmpty { return nil }
+        if response.decision == .deny && !response.reasons.isEmpty { return response.reasons }
+        let erroring = response.errors.map(\.policyID)
+        return erroring.isEmpty ? ["(no permit)"] : erroring
+    }
+
+    /// The decision with the resource unknown.
+    private func residual(_ facts: MessageFacts) -> [String]? {
+        guard let context = cedarContext(method: facts.method) else { return ["(address)"] }
+        let (action, _, entities) = mapping.resolve(facts)
+        let store = LayeredEntityStore(base: snapshot.entities(namespace: mapping.namespace), overlay: entities)
+        let response = ResidualAuthorizer.decide(principal: mapping.principal(member: member), action: action, context: context,
+                                                 placeholder: mapping.serverUID, policies: snapshot.enforced, entities: store)
+        guard response.decision == .deny else { return nil }
+        return response.determining.isEmpty ? ["(no permit)"] : response.determining
+    }
+}

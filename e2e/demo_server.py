@@ -15,7 +15,7 @@ Side endpoints on the same port, outside /mcp, for tests (never counted):
   body_sha256, body_length, rpc (method/id/name/uri of each JSON-RPC message, never arguments)
 - POST /_reset  -> clears the counters
 - GET  /_health -> 200 "ok"
-- POST /_tools  {"page_size": N, "descriptions": {"tool": "text"}} -> changes the tool surface at run
+- POST /_tools  {"page_size": N, "descriptions": {"tool": "text"}, "list_delay": S} -> changes the tool surface at run
   time: `tools/list` pages of N tools (cursor = offset; 0 = one page), and a tool's description
   replaced (the rug pull the pinning tests play). DEMO_PAGE_SIZE sets the initial page size.
 
@@ -87,6 +87,8 @@ class ToolSurfaceState:
     def __init__(self) -> None:
         self.page_size = int(os.environ.get("DEMO_PAGE_SIZE", "0"))
         self.descriptions: dict[str, str] = {}
+        #: Seconds `tools/list` waits before answering (a slow upstream for the timeout tests).
+        self.list_delay = 0.0
 
 
 surface = ToolSurfaceState()
@@ -101,6 +103,8 @@ class DemoServer(MCPServer):
                 if t.name in surface.descriptions else t for t in tools]
 
     async def _handle_list_tools(self, ctx: Any, params: Any) -> ListToolsResult:
+        if surface.list_delay > 0:
+            await asyncio.sleep(surface.list_delay)
         tools = await self.list_tools()
         size = surface.page_size
         if size <= 0:
@@ -239,6 +243,8 @@ class CountingMiddleware:
             change = json.loads(bytes(body) or b"{}")
             if "page_size" in change:
                 surface.page_size = int(change["page_size"])
+            if "list_delay" in change:
+                surface.list_delay = float(change["list_delay"])
             surface.descriptions.update(change.get("descriptions", {}))
             if change.get("reset_descriptions"):
                 surface.descriptions.clear()

@@ -17,6 +17,9 @@ public enum AuditPresentation {
         var lines = ["Record \(record.id.map(String.init) ?? "-") · \(record.decision.rawValue.uppercased()) · HTTP \(record.httpStatus) · request \(record.requestID)"]
         for row in card(record) { lines.append(row.field.padding(toLength: 6, withPad: " ", startingAt: 0) + row.detail) }
         if !record.errors.isEmpty { lines.append("Errors " + record.errors.joined(separator: "; ")) }
+        if let hidden = record.listHidden {
+            lines.append("List  \(hidden) entries hidden" + (record.listHiddenBy.isEmpty ? "" : " by " + record.listHiddenBy.joined(separator: ", ")))
+        }
         if let shadow = record.shadowDecision, shadow != record.decision {
             lines.append("Shadow the candidate policies would \(shadow.rawValue)")
         }

@@ -27,3 +27,7 @@ static inline CURLcode wicket_curl_response_code(CURL *handle, long *code) {
 static inline CURLcode wicket_curl_content_type(CURL *handle, char **type) {
     return curl_easy_getinfo(handle, CURLINFO_CONTENT_TYPE, type);
 }
+
+static inline CURLcode wicket_curl_setopt_header_function(CURL *handle, wicket_curl_write_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, callback);
+}

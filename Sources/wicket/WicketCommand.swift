@@ -19,6 +19,7 @@ struct WicketCommand: ParsableCommand {
             SchemaCommand.self,
             AuthorizeCommand.self,
             AlertsCommand.self,
+            ToolsCommand.self,
         ]
     )
 }

@@ -83,7 +83,7 @@ import WicketStore
             let requests = [
                 Self.seedRequest(h),
                 h.request(Body.toolCall("query", arguments: #"{"table":"prod.orders"}"#), key: key),
-                h.request(#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#, key: key),
+                h.request(#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#, key: key),
                 h.request(method: "GET", key: key, session: "mcp_sess_7k91"),
             ]
             for request in requests {

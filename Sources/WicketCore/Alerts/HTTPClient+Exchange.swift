@@ -7,6 +7,10 @@ extension HTTPClient {
         let status: Int
         let contentType: String
         let body: [UInt8]
+        /// Response header lines (`name: value`), names lowercased; a redirect's are not followed.
+        var headers: [(String, String)] = []
+
+        func header(_ name: String) -> String? { headers.last { $0.0 == name }?.1 }
     }
 
     /// POSTs `body` and reads the whole answer, at most `maxBytes` of it (more is a failure, not a
@@ -22,7 +26,7 @@ extension HTTPClient {
         _ = wicket_curl_content_type(handle, &type)
         let contentType = type.map { String(cString: $0) } ?? ""
         let bare = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        return Reply(status: status, contentType: bare, body: sink.bytes)
+        return Reply(status: status, contentType: bare, body: sink.bytes, headers: sink.headers)
     }
 
     private func withRetainedSink(_ sink: ReplySink, _ body: (UnsafeMutableRawPointer) throws(Failure) -> Int) throws(Failure) -> Int {
@@ -37,6 +41,7 @@ final class ReplySink {
     let limit: Int
     var bytes: [UInt8] = []
     var overflowed = false
+    var headers: [(String, String)] = []
 
     init(limit: Int) { self.limit = limit }
 
@@ -50,6 +55,21 @@ final class ReplySink {
             return 0
         }
         data.withMemoryRebound(to: UInt8.self, capacity: length) { sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
+        return length
+    }
+
+    /// libcurl's header callback: one header line per call (at most 64 headers of 8 KiB are kept).
+    static let header: wicket_curl_write_callback = { data, size, count, context in
+        guard let context, let data else { return 0 }
+        let sink = Unmanaged<ReplySink>.fromOpaque(context).takeUnretainedValue()
+        let length = size * count
+        guard length <= 8192, sink.headers.count < 64 else { return length }
+        let line = data.withMemoryRebound(to: UInt8.self, capacity: length) { String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self) }
+        if let colon = line.firstIndex(of: ":") {
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            sink.headers.append((name, value))
+        }
         return length
     }
 }

@@ -48,6 +48,8 @@ final class HTTPClient {
         if let sink {
             set(wicket_curl_setopt_write_function(handle, ReplySink.write))
             set(wicket_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sink))
+            set(wicket_curl_setopt_header_function(handle, ReplySink.header))
+            set(wicket_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sink))
         } else {
             set(wicket_curl_setopt_write_function(handle) { _, size, count, _ in size * count })   // answer body is ignored
         }

@@ -85,6 +85,8 @@ public struct UpstreamConfig: Sendable {
     public var extraNameCharacters: String = ""
     /// How long a list call to the upstream may take, connect included (`list_timeout_ms`, default 10 s).
     public var listTimeoutMilliseconds: Int = 10_000
+    /// The reviewed `tools/list` answer in the tenant's folder (`reviewed_tools`); nil: trust on first use.
+    public var reviewedTools: String?
 }
 
 /// A configuration problem, with the key it concerns.
@@ -178,7 +180,7 @@ extension WicketConfig {
         }
         for upstream in try reader.tables("upstream") {
             try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources", "extension_methods", "extra_name_characters",
-                                    "deny_style", "list_timeout_ms"])
+                                    "deny_style", "list_timeout_ms", "reviewed_tools"])
             let name = try upstream.requiredString("name")
             let tenant = try upstream.requiredString("tenant")
             guard config.tenant(named: tenant) != nil else {
@@ -201,7 +203,7 @@ extension WicketConfig {
                 name: name, tenant: tenant, namespace: namespace,
                 url: try upstream.string("url") ?? "", resourceArguments: resources, denyStyle: style))
             try config.upstreams[config.upstreams.count - 1].readNameDiscipline(upstream)
-            try config.upstreams[config.upstreams.count - 1].readListSettings(upstream)
+            try config.upstreams[config.upstreams.count - 1].readListSettings(upstream, resolve: resolve)
         }
         config.alerts = try AlertsConfig.parse(try reader.table("alerts"), resolve: resolve)
         guard !config.tenants.isEmpty else { throw ConfigError("no `[[tenant]]` is defined") }

@@ -105,6 +105,10 @@ public struct SetupInitializer {
         # tool = argument whose value is the Cedar resource (else the server itself)
         resources = { delete_records = "table", drop_table = "table", query = "table" }
         deny_style = "jsonrpc-error"    # a denied tools/call: jsonrpc-error (403) | tool-result (200, isError: true)
+        # The reviewed tools/list (in git): a tool whose live definition differs is hidden and refused.
+        # Write it with `wicket tools approve`; until it exists, definitions are trusted on first use.
+        reviewed_tools = "tenants/acme/tools/\(options.serverName).json"
+        list_timeout_ms = 10000         # Wicket's own tools/prompts/resources list calls to this server
         # Methods outside the negotiated MCP revision are refused (-32601); list the ones this server
         # really serves. Each is its own Cedar action, in no group: a policy must name it.
         # extension_methods = ["acme/export"]

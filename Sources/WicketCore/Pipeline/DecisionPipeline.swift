@@ -24,6 +24,8 @@ public final class DecisionPipeline: Sendable {
     let metrics: WicketMetrics
     /// Rung after a commit that queued alerts (the alert dispatcher's `wake`).
     let onAlertsQueued: (@Sendable () -> Void)?
+    /// Reviewed against live tool definitions, per upstream (issue 13).
+    let pins: ToolPins
 
     public init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoSource,
                 clock: RequestClock = .system, logger: Logger, metrics: WicketMetrics = WicketMetrics(),
@@ -35,6 +37,7 @@ public final class DecisionPipeline: Sendable {
         self.geo = geo
         self.clock = clock
         self.logger = logger
+        pins = ToolPins(logger: logger)
         addresses = try ClientAddressResolver(trustedProxies: config.trustedProxies)
         classifier = MCPClassifier(limits: MCPLimits(maxBodyBytes: config.maxBodyBytes))
         var calendars: [String: Calendar] = [:]

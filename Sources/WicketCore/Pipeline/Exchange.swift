@@ -114,6 +114,15 @@ struct Exchange {
             record.contextValues = verdict.explanation.contextValues
             record.errors = verdict.errors
             record.shadowDecision = verdict.shadowAllowed.map { $0 ? .allow : .deny }
+            if verdict.allowed, let pinned = pipeline.pins.callRefusal(item.facts, upstream: upstream) {
+                // Allowed by policy, but the tool changed since review (ToolSurface/ToolPins.swift).
+                record.decision = .deny
+                record.httpStatus = 403
+                record.errors.append("pinning: " + ToolPins.changedMessage)
+                records.append(record)
+                if firstRefusal == nil { firstRefusal = .forbidden(pinned, id: item.id); firstDenied = position }
+                continue
+            }
             records.append(record)
             if verdict.allowed { rules += verdict.explanation.policies.map(\.id) }
             else if firstRefusal == nil { firstRefusal = verdict.refusal; firstDenied = position }

@@ -22,8 +22,8 @@ struct ListFilter {
     let mapping: CedarMapping
     let snapshot: PolicySnapshot
     let resourceArguments: [String: String]
-    /// Tools refused before any policy (a changed definition since review): name → why.
-    var refusedTools: [String: String] = [:]
+    /// The UTF-8 names of tools refused before any policy (a definition changed since review).
+    var refusedTools: Set<[UInt8]> = []
 
     struct Outcome {
         var kept: [WicketMCP.JSONValue] = []
@@ -51,7 +51,7 @@ struct ListFilter {
         switch method {
         case "tools/list":
             guard let name = entry["name"]?.stringValue else { return ["(malformed entry)"] }
-            if refusedTools[name] != nil { return ["(pinning)"] }
+            if refusedTools.contains(Array(name.utf8)) { return ["(pinning)"] }
             if CedarMapping.ambiguity(method: "tools/call", tool: name) != nil { return ["(name)"] }
             if let surface = snapshot.toolSurface, surface.unknownTools == .deny,
                !(surface.toolsByNamespace[mapping.namespace]?.contains(Array(name.utf8)) ?? false) {

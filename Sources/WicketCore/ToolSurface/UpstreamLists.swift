@@ -16,6 +16,7 @@ struct UpstreamLists {
     let token: String
     let filter: ListFilter
     let requestID: String
+    let pins: ToolPins
 
     /// The one list request of a non-batch POST, or nil when this message is no list call.
     static func listRequest(of classification: MCPClassification) -> (method: String, id: JSONRPCID)? {
@@ -65,6 +66,8 @@ struct UpstreamLists {
                   let entries = result[key]?.arrayValue else {
                 return failure("the upstream server's list result has no `\(ListFilter.entryKeys[method] ?? "")` array")
             }
+            var filter = self.filter
+            if method == "tools/list" { filter.refusedTools = pins.observe(entries, upstream: upstream) }
             let outcome = filter.filter(entries)
             var filtered = result.setting(key, to: .array(outcome.kept))
             if protocolVersion >= .v2026_07_28 { filtered = filtered.setting("cacheScope", to: JSONValue.string("private")) }
@@ -148,7 +151,7 @@ extension UpstreamLists {
                                 snapshot: snapshot, resourceArguments: upstream.resourceArguments)
         return UpstreamLists(upstream: upstream, request: exchange.request, body: body, id: list.id, method: list.method,
                              protocolVersion: classification.protocolVersion, token: token, filter: filter,
-                             requestID: exchange.requestID).answer()
+                             requestID: exchange.requestID, pins: exchange.pipeline.pins).answer()
     }
 }
 
@@ -158,6 +161,8 @@ extension UpstreamLists.Answered {
     func apply(to records: inout [AuditRecord]) {
         for index in records.indices {
             records[index].httpStatus = status
+            // Policy allowed the list, but the client got none: the record reads as what was answered.
+            if status != 200 { records[index].decision = .deny }
             if let error { records[index].errors.append(error) }
             if let hidden {
                 records[index].listHidden = hidden

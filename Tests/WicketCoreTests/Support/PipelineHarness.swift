@@ -59,6 +59,8 @@ final class PipelineHarness: @unchecked Sendable {
         root = base
         var setup = SetupInitializer.Options(directory: base)
         setup.trustedProxies = ["127.0.0.1"]
+        // Nothing listens on port 1: a list call Wicket makes to the upstream fails, as it must, closed.
+        setup.upstreamURL = "http://127.0.0.1:1/mcp"
         setup.geoDatabase = options.geoFile
         configPath = try SetupInitializer.create(setup)
 

@@ -436,8 +436,9 @@ class WicketStack:
     def start_serve(self) -> Proc:
         if self.socket.exists() and not unix_socket_accepts(self.socket):
             self.socket.unlink()
+        # Inside the namespace when there is one: Wicket calls the upstream itself for list methods.
         proc = self.procs.start("wicket-serve", [str(self.bin), "serve", "--config", str(self.config)],
-                                prefix=False)
+                                prefix=self.netns is not None)
         wait_until(lambda: unix_socket_accepts(self.socket), 30, f"wicket serve's socket {self.socket}", proc)
         self.serve_proc = proc
         return proc

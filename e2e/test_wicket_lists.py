@@ -169,3 +169,24 @@ def test_a_slow_upstream_list_times_out_into_an_error(wicket_stack_factory) -> N
     assert "did not answer the list request" in (out.error_message or ""), out
     demo_control(stack, {"list_delay": 0})
     assert asyncio.run(mcp_call.list_tools(stack.url, alex, "2025-11-25")).ok
+
+
+def test_prompts_and_resources_lists_are_filtered_by_the_calls_they_offer(wicket_stack_factory) -> None:
+    """The example policies grant no `prompts/get` or `resources/read`: the demo's prompt and
+    resource are listed to nobody, and a policy that permits them brings them back."""
+    def permit_reading(stack: st.WicketStack) -> None:
+        open_window(stack)
+        (stack.policy_files()[0].parent / "reading.cedar").write_text(
+            '@id("engineers read")\npermit (principal in ServiceMCP::Group::"engineering",\n'
+            '  action in [ServiceMCP::Action::"prompts/get", ServiceMCP::Action::"resources/read"], resource);\n')
+
+    stack = wicket_stack_factory(before_serve=permit_reading)
+    sam = add_sam(stack)
+    alex = stack.keys[(st.MEMBER, st.AGENT)]
+    for method, key in (("prompts/list", "prompts"), ("resources/list", "resources")):
+        for who, expected in ((alex, 1), (sam, 0)):
+            resp = mcp_call.stateless_request(stack.url, who, method)
+            assert resp.status == 200, resp
+            assert len(resp.json()["result"][key]) == expected, (method, resp.json())
+    records = [r for r in stack.audit() if r.get("method") == "prompts/list" and r.get("member") == SAM]
+    assert records[0]["listHidden"] == 1 and records[0]["listHiddenBy"] == ["(no permit)"], records[0]

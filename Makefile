@@ -8,7 +8,7 @@ APT_PACKAGES := nginx-light libfcgi-dev libmaxminddb-dev libsqlite3-dev mmdb-bin
 APT_PACKAGES += dpkg-dev lintian debootstrap systemd
 RUN_DIR := $(CURDIR)/run
 
-.PHONY: deps venv build release test test-e2e test-deb deb run stop bench bench-cedar bench-audit bench-path fuzz fuzz-cedar clean
+.PHONY: deps venv build release test test-e2e test-deb deb run stop bench bench-cedar bench-audit bench-path bench-lists fuzz fuzz-cedar clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -75,6 +75,10 @@ bench-audit: deps
 	.build/release/audit-bench
 	.build/release/pipeline-bench
 
+bench-lists: deps venv
+	$(SWIFT) build -c release --product wicket
+	WICKET_BIN=$(CURDIR)/.build/release/wicket $(PY) Benchmarks/list_bench.py
+
 bench-path: deps venv
 	$(SWIFT) build -c release --product wicket
 	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/run-path-bench.sh
@@ -91,7 +95,7 @@ fuzz-cedar: deps venv
 	$(PY) FuzzTesting/differential/cedar_diff.py --wicket .build/debug/wicket --cases $${CASES:-100000} --seed $${SEED:-$$RANDOM}
 
 # Release builds, ratios against baselines measured in the same run; numbers go to docs/benchmarks.md.
-bench: bench-cedar bench-audit bench-path
+bench: bench-cedar bench-audit bench-path bench-lists
 
 clean:
 	rm -rf .build $(RUN_DIR)

@@ -118,6 +118,11 @@ printf '%s\n' "$KEY" >"$RUN/demo.key"
 printf 'demo-upstream-credential-%s' "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   | "$WICKET" creds set --config "$CONF" --tenant "$TENANT" --member "$MEMBER" --server "$SERVER"
 
+# A second member, in support: Wicket filters the lists each member sees.
+SAM_KEY=$("$WICKET" keys issue --config "$CONF" --tenant "$TENANT" --member sam@company.com --agent "$AGENT" | head -n1)
+printf 'demo-upstream-credential-sam' \
+  | "$WICKET" creds set --config "$CONF" --tenant "$TENANT" --member sam@company.com --server "$SERVER"
+
 "$WICKET" alerts test oncall --config "$CONF" >"$RUN/logs/alerts-test.log" 2>&1 \
   || { cat "$RUN/logs/alerts-test.log" >&2; fail "wicket alerts test oncall failed"; }
 wait_for 10 "the sample alert at the receiver" grep -q 'alert webhook' "$RUN/logs/alert-receiver.log"
@@ -132,6 +137,11 @@ Logs in $(rel "$RUN/logs"); member key for $MEMBER via $AGENT in $(rel "$RUN/dem
 Call a tool through Wicket (from $ROOT):
   $PYR e2e/mcp_call.py --url http://$LISTEN/mcp --key $KEY call query '{"sql": "select 1"}'
 
+Lists are filtered per member: $MEMBER sees four tools (three outside 09-17: no delete_records),
+sam@company.com (support) sees query and post_message:
+  $PYR e2e/mcp_call.py --url http://$LISTEN/mcp --key $KEY list-tools
+  $PYR e2e/mcp_call.py --url http://$LISTEN/mcp --key $SAM_KEY list-tools
+
 The release-window rule denies this one outside 09-17 in the tenant's time zone:
   $PYR e2e/mcp_call.py --url http://$LISTEN/mcp --key $KEY call delete_records '{"table": "prod.customer_records"}'
 
@@ -142,5 +152,6 @@ $(sed 's/^/  /' "$RUN/logs/alert-receiver.log" | tail -n +2)
 
 Metrics (Prometheus text, loopback only):  curl -s http://$LISTEN/wicket/metrics
 See the decisions:  $WR audit --config $CR --tenant $TENANT
+Reviewed tools (trusted on first use until approved):  $WR tools diff --config $CR --tenant $TENANT --server $SERVER --member $MEMBER
 Stop everything:    make stop
 MSG

@@ -37,6 +37,24 @@ import Testing
         }
     }
 
+    @Test func aListRecordKeepsWhatWasHiddenAndByWhom() throws {
+        try withTemporaryDirectory { dir in
+            let store = try AuditStore(directory: dir, tenant: "acme")
+            var record = Self.exampleRecord(decision: .allow)
+            record.method = "tools/list"
+            record.targetKind = nil
+            record.targetName = nil
+            record.listHidden = 2
+            record.listHiddenBy = ["(no permit)", "release-window block"]
+            let id = try store.append(record)
+            let read = try #require(try store.record(id: id))
+            #expect(read.listHidden == 2)
+            #expect(read.listHiddenBy == ["(no permit)", "release-window block"])
+            let plain = try #require(try store.record(id: try store.append(Self.exampleRecord())))
+            #expect(plain.listHidden == nil && plain.listHiddenBy.isEmpty)
+        }
+    }
+
     @Test func aRequestsRecordsCommitTogetherOrNotAtAll() throws {
         try withTemporaryDirectory { dir in
             let store = try AuditStore(directory: dir, tenant: "acme")

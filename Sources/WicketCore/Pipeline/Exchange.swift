@@ -142,6 +142,7 @@ struct Exchange {
 
         let token: String
         do {
+            if UpstreamLists.batchCarriesList(classification) { throw UpstreamLists.batchedListRefusal }
             token = try upstreamToken(member: identity.member)
             try session.settle(wasUnbound: sessionUnbound)
         } catch let refusal as Refusal {

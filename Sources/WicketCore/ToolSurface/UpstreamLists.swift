@@ -26,6 +26,16 @@ struct UpstreamLists {
         return (method, id)
     }
 
+    /// A batch (2025-03-26) that carries a list request: Wicket cannot filter one answer of a batch
+    /// nginx forwards, so such a batch is refused rather than let an unfiltered list through.
+    static func batchCarriesList(_ classification: MCPClassification) -> Bool {
+        guard case .messages(let messages, true) = classification.kind else { return false }
+        return messages.contains { $0.kind == .request && ListFilter.entryKeys[$0.method ?? ""] != nil }
+    }
+
+    static let batchedListRefusal = Refusal(status: 400, jsonRPCCode: -32600,
+        message: "a list request cannot be part of a batch through Wicket, which filters lists per member; send it on its own")
+
     struct Answered {
         let response: FastCGIResponse
         /// What the list call adds to its audit record.

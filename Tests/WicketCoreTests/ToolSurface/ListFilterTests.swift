@@ -73,6 +73,15 @@ import Testing
         }
     }
 
+    @Test func aBatchCarryingAListIsRefusedNotForwardedUnfiltered() throws {
+        try withPipeline { h in
+            let batch = #"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/list"}]"#
+            let out = try h.send(h.request(batch, key: h.key(PipelineHarness.sam), protocolVersion: "2025-03-26"))
+            out.expectDenied(status: 400, code: -32600, words: ["cannot be part of a batch"])
+            #expect(out.records.count == 2 && out.records.allSatisfy { $0.decision == .deny })
+        }
+    }
+
     @Test func sseEventsAreReadAsTheirData() {
         let body = Array("event: message\r\ndata: {\"a\":\ndata: 1}\r\n\r\n: comment\ndata:{\"b\":2}\n\n".utf8)
         #expect(ListReply.events(body).map { String(decoding: $0, as: UTF8.self) } == ["{\"a\":\n1}", "{\"b\":2}"])

@@ -155,7 +155,7 @@ def test_the_upstream_down_during_a_list_is_an_error_not_a_list(wicket_stack_fac
 def short_list_timeout(stack: st.WicketStack) -> None:
     open_window(stack)
     text = stack.config.read_text()
-    replaced, n = re.subn(r'(?m)^(deny_style\s*=.*)$', r'\1\nlist_timeout_ms = 500', text, count=1)
+    replaced, n = re.subn(r'(?m)^list_timeout_ms\s*=\s*\d+', 'list_timeout_ms = 500', text, count=1)
     assert n == 1
     stack.config.write_text(replaced)
 

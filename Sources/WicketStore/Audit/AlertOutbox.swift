@@ -113,7 +113,7 @@ extension AuditStore {
             try select.bind(.integer(Self.micros(now)), .int(max(1, limit)))
             defer { select.reset() }
             var out: [OutboxAlert] = []
-            let base = Int32(27)
+            let base = Self.columnCount
             while try select.step() {
                 out.append(OutboxAlert(
                     id: select.int64(base), alert: select.text(base + 1) ?? "", record: try Self.record(from: select),

@@ -60,6 +60,8 @@ public final class AuditStore: Sendable {
         geo_city, server, method, target_kind, target_name, resource, session_id, jsonrpc_id, traceparent, decision, \
         http_status, policies_json, context_json, errors_json, latency_us, shadow_decision, list_json
         """
+    /// How many columns `columns` selects (a join reads what follows them from this index on).
+    static let columnCount = Int32(columns.split(separator: ",").count)
     static let insertSQL = """
         INSERT INTO audit (\(columns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """

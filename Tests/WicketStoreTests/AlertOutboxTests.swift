@@ -24,6 +24,7 @@ import Testing
             let due = try store.dueAlerts(now: Date())
             #expect(due.map(\.record.id) == [loud, loud])
             #expect(due.first?.record.requestID == "req-a")
+            #expect(due.map(\.alert) == ["oncall", "security"], "the outbox columns are read after every audit column")
         }
     }
 

@@ -25,12 +25,23 @@ final class AuditWriter: @unchecked Sendable {
     private var writing = false
     private var closing = false
     private var transactions = 0
-    private let connection: SQLiteConnection
+    private let connection: SQLiteConnection?
     private let insertSQL: String
+    /// Commits one batch (each caller's rows) in one transaction elsewhere (PostgreSQL); the
+    /// protocol above is the same whichever engine holds the audit.
+    typealias BatchCommit = ([[[SQLiteValue?]]]) -> Result<[[Int64]], StoreError>
+    private let batchCommit: BatchCommit?
 
     init(connection: SQLiteConnection, insertSQL: String) {
         self.connection = connection
         self.insertSQL = insertSQL
+        batchCommit = nil
+    }
+
+    init(commit: @escaping BatchCommit) {
+        connection = nil
+        insertSQL = ""
+        batchCommit = commit
     }
 
     /// Adds rows and waits until they are committed (all in one transaction); returns their rowids.
@@ -81,6 +92,8 @@ final class AuditWriter: @unchecked Sendable {
     }
 
     private func write(_ batch: [Pending]) -> Result<[[Int64]], StoreError> {
+        if let batchCommit { return batchCommit(batch.map(\.rows)) }
+        guard let connection else { return .failure(StoreError(.closed, "the audit store has no connection")) }
         do throws(StoreError) {
             let ids = try connection.transaction { () throws(StoreError) -> [[Int64]] in
                 let insert = try connection.statement(insertSQL)

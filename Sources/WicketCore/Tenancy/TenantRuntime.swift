@@ -102,9 +102,11 @@ public struct TenantStores {
         }
         let directory = config.tenantDataDirectory(tenant)
         ring = try MasterKeyRing(directory: (directory as NSString).appendingPathComponent("master-keys"))
+        // On postgresql the first node's key is copied to the others (`docs/operations.md`); a node
+        // that made its own meanwhile never uses it (the current key id is recorded in the database).
+        if ring.ids.isEmpty { _ = try ring.generate() }
         switch tenantConfig.store {
         case .sqlite:
-            if ring.ids.isEmpty { _ = try ring.generate() }
             keys = try KeyStore(directory: directory, tenant: tenant)
             credentials = try CredentialStore(directory: directory, tenant: tenant, ring: ring)
             audit = try AuditStore(directory: directory, tenant: tenant,

@@ -32,6 +32,8 @@ final class PGConnection: @unchecked Sendable {
             PQfinish(connection)
             throw StoreError(.postgresUnavailable, "cannot connect to postgresql (\(settings.redacted)): \(message)")
         }
+        // Server notices (NOTICE: … already exists) are not errors; libpq would print them to stderr.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
         target = settings.redacted
     }

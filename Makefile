@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := nginx-light libfcgi-dev libmaxminddb-dev libsqlite3-dev mmdb-bin wrk curl iproute2
+APT_PACKAGES := nginx-light libfcgi-dev libmaxminddb-dev libsqlite3-dev mmdb-bin wrk curl iproute2 postgresql libpq-dev
 RUN_DIR := $(CURDIR)/run
 
 .PHONY: deps venv build release test test-e2e run stop bench bench-cedar bench-audit bench-path fuzz clean

@@ -78,7 +78,7 @@ class PostgresServer:
     def stop(self) -> None:
         """Fast shutdown (SIGINT): connections are closed, like a database going away."""
         if self.proc is not None:
-            self.proc.popen.send_signal(2)
+            self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "stop", "-m", "fast", "-w"])
             self.proc.popen.wait(30)
             self.proc = None
 

@@ -132,14 +132,22 @@ class Fleet:
         if not self.sqlite_first:
             use_postgres(first.config, self.tenant, self.password_file, first.name)
         first.tenant_cli("creds", "list")  # opens the stores: creates the master key, migrates the schema
+        self.copy_first()
+
+    def switch_to_postgres(self) -> None:
+        """Node a, set up on SQLite, now points at PostgreSQL."""
+        use_postgres(self.nodes[0].config, self.tenant, self.password_file, self.nodes[0].name)
+
+    def copy_first(self) -> None:
+        first = self.nodes[0]
         for node in self.nodes[1:]:
             shutil.copytree(first.dir, node.dir, symlinks=True,
                             ignore=shutil.ignore_patterns("*.sqlite*", "*.sock"))
             text = node.config.read_text().replace(f'node_name = "{first.name}"', f'node_name = "{node.name}"')
             node.config.write_text(text)
 
-    def start(self) -> None:
-        for node in self.nodes:
+    def start(self, nodes: list[Node] | None = None) -> None:
+        for node in nodes if nodes is not None else self.nodes:
             node.demo = st.start_demo_server(node.procs, name=f"demo-{node.name}", netns=node.netns)
             node.start_serve()
             prefix = self.workdir / f"nginx-{node.name}"
@@ -181,5 +189,5 @@ class Fleet:
 
 
 def audit_rows(tenant: pg.Tenant, where: str = "true") -> list[dict[str, Any]]:
-    rows = tenant.query(f"SELECT request_id, node, decision, http_status FROM audit WHERE {where}")
-    return [dict(zip(("request_id", "node", "decision", "http_status"), row)) for row in rows]
+    rows = tenant.query(f"SELECT request_id, jsonrpc_id, node, decision, http_status FROM audit WHERE {where}")
+    return [dict(zip(("request_id", "jsonrpc_id", "node", "decision", "http_status"), row)) for row in rows]

@@ -61,7 +61,9 @@ def fleet() -> Iterator[scaleout.Fleet]:
 
 
 class Loop:
-    """Sends requests with one key to one node until stopped; keeps every status and request id."""
+    """Sends requests with one key to one node until stopped; keeps every status and JSON-RPC id."""
+
+    counter = iter(range(10**9))
 
     def __init__(self, node: scaleout.Node, key: str) -> None:
         self.node, self.key = node, key
@@ -74,10 +76,12 @@ class Loop:
         pg.enter_netns(self.node.holder)
         import mcp_call
         while not self.stopping.is_set():
+            rpc_id = f"{self.node.name}-{next(Loop.counter)}"
             try:
                 resp = mcp_call.stateless_request(self.node.url, self.key, "tools/call",
-                                                  {"name": "query", "arguments": {"sql": "select 1"}}, timeout=10)
-                self.results.append((resp.status, resp.headers.get("x-wicket-request-id", "")))
+                                                  {"name": "query", "arguments": {"sql": "select 1"}},
+                                                  request_id=rpc_id, timeout=10)
+                self.results.append((resp.status, rpc_id))
             except OSError as exc:
                 self.results.append((0, str(exc)))
 
@@ -157,7 +161,7 @@ def test_kill9_of_a_node_under_load_leaves_every_answered_record_in_postgres(fle
         b.start_serve()
     answered = {request_id for status, request_id in results if status == 200}
     assert len(answered) >= 100, results[-5:]
-    stored = {row["request_id"] for row in scaleout.audit_rows(fleet.tenant, "node = 'node-b'")}
+    stored = {row["jsonrpc_id"].strip('"') for row in scaleout.audit_rows(fleet.tenant, "node = 'node-b'")}
     missing = answered - stored
     assert not missing, f"{len(missing)} of {len(answered)} answered requests have no audit record: {sorted(missing)[:5]}"
 

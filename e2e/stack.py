@@ -635,3 +635,62 @@ def build_wicket_stack(workdir: Path, procs: Processes, *, netns: NetNamespace |
     stack.issue_key(MEMBER, AGENT)
     stack.set_cred(MEMBER, credential or f"upstream-cred-{os.urandom(8).hex()}")
     return stack
+
+
+# --- alerts (issue 14): a local receiver and the wicket.toml block that points at it ---------------
+
+ALERT_RECEIVER = E2E_DIR / "alert_receiver.py"
+
+
+@dataclass
+class AlertReceiver:
+    """e2e/alert_receiver.py: POST /webhook (HMAC checked), /slack, a syslog datagram socket."""
+
+    procs: Processes
+    port: int
+    secret_file: Path
+    syslog_socket: Path
+    proc: Proc | None = None
+    generation: int = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.generation += 1
+        self.proc = self.procs.start(f"alert-receiver{self.generation}", [
+            PYTHON, str(ALERT_RECEIVER), "--port", str(self.port), "--secret-file", str(self.secret_file),
+            "--syslog", str(self.syslog_socket)], prefix=False)
+        wait_until(lambda: port_open("127.0.0.1", self.port), 15, "the alert receiver", self.proc)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.stop()
+            self.proc = None
+
+    def received(self) -> list[dict[str, Any]]:
+        if self.proc is None:
+            return []
+        with urllib.request.urlopen(f"{self.base}/received", timeout=10) as resp:
+            return json.loads(resp.read())
+
+
+def make_alert_receiver(procs: Processes, workdir: Path, start: bool = True) -> AlertReceiver:
+    secret = workdir / "alert-webhook.secret"
+    secret.write_text(os.urandom(24).hex())
+    secret.chmod(0o600)
+    receiver = AlertReceiver(procs, free_port(), secret, workdir / "alert-syslog.sock")
+    if start:
+        receiver.start()
+    return receiver
+
+
+def alerts_toml(receiver: AlertReceiver, alert: str = "oncall", retry_initial_ms: int = 200,
+                retry_max_ms: int = 2000) -> str:
+    """An `[alerts]` block sending `alert` to the receiver's webhook, Slack and syslog endpoints."""
+    return (f"\n[alerts]\nretry_initial_ms = {retry_initial_ms}\nretry_max_ms = {retry_max_ms}\ntimeout_ms = 2000\n"
+            f'\n[[alerts.sink]]\nalert = "{alert}"\nkind = "webhook"\nurl = "{receiver.base}/webhook"\n'
+            f'secret_file = "{receiver.secret_file}"\n'
+            f'\n[[alerts.sink]]\nalert = "{alert}"\nkind = "slack"\nurl = "{receiver.base}/slack"\n'
+            f'\n[[alerts.sink]]\nalert = "{alert}"\nkind = "syslog"\nsocket = "{receiver.syslog_socket}"\n')

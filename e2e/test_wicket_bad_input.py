@@ -8,6 +8,7 @@ import json
 import pytest
 
 import mcp_call
+import serve_watch as sw
 import stack as st
 from test_wicket_request_path import deny_now
 
@@ -57,7 +58,6 @@ def test_bad_input_refused_and_not_forwarded(wicket_stack, case: str) -> None:
 def test_batch_with_one_denied_element_is_denied_whole_and_each_audited(wicket_stack_factory) -> None:
     stack = wicket_stack_factory(before_serve=deny_now)
     key = stack.keys[(st.MEMBER, st.AGENT)]
-    before = len(stack.audit())
     batch = [
         {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "query", "arguments": {"sql": "1"}}},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
@@ -67,4 +67,16 @@ def test_batch_with_one_denied_element_is_denied_whole_and_each_audited(wicket_s
                                                 "Authorization": f"Bearer {key}"})
     assert resp.status == 403, (resp.status, resp.body[:300])
     assert stack.demo.count == 0
-    assert len(stack.audit()) - before >= 2, "every element of the batch gets a record"
+    request_id = resp.jsonrpc_error["data"]["request_id"]
+    records = sw.records_by_rpc_id(stack)
+    [query] = records.get(1, [])
+    [delete] = records.get(2, [])
+    # Both elements are recorded under the one HTTP request, each as itself, each denied with why.
+    for rec, index, tool in ((query, 0, "query"), (delete, 1, "delete_records")):
+        assert rec["requestID"] == request_id and rec["batchIndex"] == index, rec
+        assert (rec["decision"], rec["httpStatus"], rec["method"], rec["targetName"]) == \
+            ("deny", 403, "tools/call", tool), rec
+    assert [p["id"] for p in delete["policies"]] == ["release-window block"], delete
+    assert delete["resource"] == "prod.customer_records", delete
+    assert any("batch" in e for e in query["errors"]), query
+    assert sum(len(v) for v in records.values()) == 2, records

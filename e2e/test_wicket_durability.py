@@ -9,6 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import mcp_call
+import serve_watch as sw
 import stack as st
 
 WORKERS = 8
@@ -48,11 +49,20 @@ def test_kill9_under_load_loses_no_answered_record(wicket_stack) -> None:
     print(f"{len(allowed)} answered 200, {len(refused)} answered 503 after the kill, "
           f"{len(answered) - len(allowed) - len(refused)} other")
     assert len(allowed) >= 50 and refused, "the kill should land mid-load"
-    records = wicket_stack.wicket("audit", "--config", str(wicket_stack.config), "--tenant", wicket_stack.tenant,
-                                  "--json", "--limit", str(REQUESTS * 4)).stdout
-    recorded = {rid for rid in allowed if f"{rid}" in records}
-    missing = sorted(allowed - recorded)
-    assert not missing, f"{len(missing)} requests answered 200 have no audit record, e.g. {missing[:3]}"
+    # Each id answered 200 has exactly one record, and it is that request's allow: the member, the
+    # tool, decision allow, HTTP 200.
+    records = sw.records_by_rpc_id(wicket_stack, limit=REQUESTS * 4)
+    wrong = []
+    for rid in sorted(allowed):
+        recs = records.get(rid, [])
+        if len(recs) != 1:
+            wrong.append(f"{rid}: {len(recs)} records")
+            continue
+        rec = recs[0]
+        if (rec.get("decision"), rec.get("httpStatus"), rec.get("targetName"), rec.get("member")) != \
+                ("allow", 200, "query", st.MEMBER):
+            wrong.append(f"{rid}: {rec}")
+    assert not wrong, f"{len(wrong)} requests answered 200 lack their allow record, e.g. {wrong[:3]}"
     # Nothing reached the upstream that the client did not see answered 200.
     upstream = wicket_stack.demo.tool_calls("query")
     assert len(upstream) == len(allowed), (len(upstream), len(allowed))

@@ -67,28 +67,39 @@ def test_revocation_while_another_member_loops(wicket_stack_factory) -> None:
                         failures.append(repr(exc))
                     latencies.append(time.monotonic() - t0)
 
+        async def calls_reach(n: int) -> None:
+            # Waits for the loop to have made n calls (or to have failed), never a fixed time.
+            deadline = time.monotonic() + 60
+            while len(latencies) < n and not loop_task.done() and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+
         loop_task = asyncio.create_task(alex_loop())
-        await asyncio.sleep(1.5)
+        await calls_reach(10)
         before = await mcp_call.call_tool(stack.url, sam_key, "query", {"sql": "select 1"}, "2026-07-28")
+        during = len(latencies)
         t_revoke = time.monotonic()
         await asyncio.to_thread(stack.revoke, OTHER, st.AGENT)
         after = await mcp_call.call_tool(stack.url, sam_key, "query", {"sql": "select 1"}, "2026-07-28")
         revoke_to_401 = time.monotonic() - t_revoke
-        await asyncio.sleep(1.5)
+        await calls_reach(len(latencies) + 10)
         stop.set()
         await asyncio.wait_for(loop_task, 30)
+        assert len(latencies) > during, "the other member's loop made no call across the revocation"
         return latencies, failures, before, after, revoke_to_401
 
     latencies, failures, before, after, revoke_to_401 = asyncio.run(scenario())
     assert before.ok, before
     assert not after.ok and after.status == 401, after
     assert failures == [], failures[:3]
-    assert len(latencies) >= 10, f"only {len(latencies)} calls in the loop"
+    assert len(latencies) >= 20, f"only {len(latencies)} calls in the loop"
     p50 = statistics.median(latencies)
     worst = max(latencies)
     print(f"alex loop: {len(latencies)} calls, p50 {p50 * 1000:.1f} ms, max {worst * 1000:.1f} ms; "
           f"revoke + next sam request {revoke_to_401 * 1000:.0f} ms")
-    assert worst < max(0.5, 20 * p50), f"a pause of {worst:.3f}s in the other member's loop (p50 {p50:.3f}s)"
+    # The floor is wide enough for a stalled `wicket keys revoke` start on a loaded machine (it competes
+    # with Wicket for the CPU), and under keys.sqlite's 2 s busy timeout, so a revocation that made
+    # the other member's authentication wait for the key store's lock still fails it.
+    assert worst < max(1.5, 20 * p50), f"a pause of {worst:.3f}s in the other member's loop (p50 {p50:.3f}s)"
     # The revoked member's credential never went upstream after the revocation.
     sam_cred = f"Bearer {stack.creds[OTHER]}"
     assert sum(1 for r in stack.demo.requests() if r["authorization"] == sam_cred) == \

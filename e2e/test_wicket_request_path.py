@@ -4,10 +4,14 @@ Needs $WICKET_BIN (fails without it)."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 
 import pytest
 
 import mcp_call
+import serve_watch as sw
 import stack as st
 from test_plain_proxy import streamed_early
 
@@ -20,9 +24,10 @@ def deny_now(stack: st.WicketStack) -> None:
 
 
 def allow_now(stack: st.WicketStack) -> None:
-    """Make the current hour fall inside the release window."""
+    """Make the current hour, and the next one, fall inside the release window (at 23 the next hour
+    is 0, so the window is the whole day)."""
     h = stack.current_hour()
-    stack.set_release_window(max(0, h - 1), min(23, h + 1))
+    stack.set_release_window(0 if h == 23 else max(0, h - 1), 23 if h == 23 else h + 1)
 
 
 @pytest.mark.parametrize("protocol", ["2026-07-28", "2025-11-25", "2025-03-26"])
@@ -122,31 +127,35 @@ def test_sse_streams_through_wicket_unbuffered(wicket_stack_factory, protocol: s
         f"first progress arrived only {out.finished_at - out.progress[0][0]:.2f}s before the result")
 
 
+def deny_now_sighup_only(stack: st.WicketStack) -> None:
+    deny_now(stack)
+    sw.disable_file_poller(stack)
+
+
 def test_policy_reload_on_sighup(wicket_stack_factory) -> None:
-    import time
-    stack = wicket_stack_factory(before_serve=deny_now)
+    """With the file poller off (`reload_interval = 0`), a changed policy is picked up on SIGHUP, and
+    only then."""
+    stack = wicket_stack_factory(before_serve=deny_now_sighup_only)
     assert stack.call("delete_records", {"table": "prod.customer_records"}, protocol="2026-07-28").status == 403
     allow_now(stack)
+    # No poller: the changed file alone changes nothing.
+    assert stack.call("delete_records", {"table": "prod.customer_records"}, protocol="2026-07-28").status == 403
+    assert sw.log_count(stack, "policies reloaded") == 0
     stack.reload()
-    deadline = time.monotonic() + 10
-    out = None
-    while time.monotonic() < deadline:
-        out = stack.call("delete_records", {"table": "prod.customer_records"}, protocol="2026-07-28")
-        if out.ok:
-            break
-        time.sleep(0.3)
-    assert out is not None and out.ok, out
+    sw.wait_for_log(stack, "policies reloaded", 0)
+    out = stack.call("delete_records", {"table": "prod.customer_records"}, protocol="2026-07-28")
+    assert out.ok, out
     assert len(stack.demo.tool_calls("delete_records")) == 1
 
 
 def test_broken_policy_on_reload_keeps_previous_set(wicket_stack_factory) -> None:
-    import time
-    stack = wicket_stack_factory(before_serve=deny_now)
+    stack = wicket_stack_factory(before_serve=deny_now_sighup_only)
     path = next(p for p in stack.policy_files() if "context.time.hour" in p.read_text())
     good = path.read_text()
     path.write_text(good + "\nforbid (principal, action, resource) when { this is not cedar ;\n")
     stack.reload()
-    time.sleep(3)  # past a reload and any periodic file check
+    line = sw.wait_for_log(stack, "policy reload failed", 0)
+    assert "previous policies keep serving" in line, line
     assert stack.call("query", {"sql": "select 1"}, protocol="2026-07-28").ok, "a broken file must not become deny-all"
     denied = stack.call("delete_records", {"table": "prod.customer_records"}, protocol="2026-07-28")
     assert denied.status == 403, "a broken file must not drop the previous forbids"
@@ -154,10 +163,57 @@ def test_broken_policy_on_reload_keeps_previous_set(wicket_stack_factory) -> Non
     path.write_text(good)
     allow_now(stack)
     stack.reload()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if stack.call("delete_records", {"table": "prod.customer_records"}, protocol="2026-07-28").ok:
-            break
-        time.sleep(0.3)
-    else:
-        raise AssertionError("a fixed policy file was not picked up after the broken one")
+    sw.wait_for_log(stack, "policies reloaded", 0)
+    out = stack.call("delete_records", {"table": "prod.customer_records"}, protocol="2026-07-28")
+    assert out.ok, f"a fixed policy file was not picked up after the broken one: {out}"
+
+
+def test_geoip_database_reload_on_sighup(wicket_stack_factory) -> None:
+    """`geoipupdate` replaces the file, SIGHUP switches to it; a file that does not open keeps the
+    previous database. The source address comes from a trusted proxy's X-Forwarded-For."""
+    maxmind = st.REPO / "geo" / "maxmind-test-data"
+
+    def own_geo_copy(stack: st.WicketStack) -> None:
+        sw.disable_file_poller(stack)
+        geo = stack.dir / "GeoIP-City.mmdb"
+        shutil.copyfile(st.REPO / "geo" / "wicket-city-test.mmdb", geo)
+        text = stack.config.read_text()
+        new, n = re.subn(r'(?m)^geoip_database\s*=.*$', f'geoip_database = "{geo}"', text)
+        assert n == 1, "wicket init wrote no geoip_database line"
+        stack.config.write_text(new)
+
+    stack = wicket_stack_factory(before_serve=own_geo_copy, init_args=["--trusted-proxy", "127.0.0.1/32"])
+    geo = stack.dir / "GeoIP-City.mmdb"
+    key = stack.keys[(st.MEMBER, st.AGENT)]
+    milton = "216.160.83.56"  # Milton, WA, US in MaxMind's GeoIP2-City-Test; absent from Wicket's test database
+
+    def geo_of(address: str, rpc_id: str) -> tuple[str | None, str | None]:
+        resp = mcp_call.stateless_request(stack.url, key, "tools/call",
+                                          {"name": "query", "arguments": {"sql": "select 1"}},
+                                          request_id=rpc_id, extra_headers={"X-Forwarded-For": address})
+        assert resp.status == 200, resp
+        [rec] = sw.records_by_rpc_id(stack)[rpc_id]
+        assert rec["sourceIP"] == address, rec
+        return rec.get("geoCity"), rec.get("geoCountry")
+
+    assert geo_of(st.SEED_IP, "before-ashburn") == ("Ashburn", "US")
+    assert geo_of(milton, "before-milton") == (None, None)
+
+    # What geoipupdate does: write a new file beside it, rename it over the old one.
+    staged = stack.dir / "GeoIP-City.mmdb.new"
+    shutil.copyfile(maxmind / "GeoIP2-City-Test.mmdb", staged)
+    os.replace(staged, geo)
+    assert geo_of(milton, "replaced-not-reloaded") == (None, None), "the new file is used only after SIGHUP"
+    stack.reload()
+    sw.wait_for_log(stack, "GeoIP database reloaded", 0)
+    assert geo_of(milton, "after-milton") == ("Milton", "US")
+    assert geo_of(st.SEED_IP, "after-ashburn") == (None, None)
+
+    # A file that does not open: the previous database keeps serving.
+    shutil.copyfile(maxmind / "GeoIP2-City-Test-Invalid-Node-Count.mmdb", staged)
+    os.replace(staged, geo)
+    stack.reload()
+    line = sw.wait_for_log(stack, "GeoIP reload failed", 0)
+    assert "previous database keeps serving" in line, line
+    assert geo_of(milton, "broken-milton") == ("Milton", "US")
+    assert stack.serve_proc is not None and stack.serve_proc.alive

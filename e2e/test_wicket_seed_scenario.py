@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+import serve_watch as sw
 import stack as st
 from test_wicket_request_path import allow_now, deny_now
 
@@ -45,7 +47,6 @@ def record_id(rec: dict) -> str:
 
 def test_seed_scenario_denied_outside_window_allowed_inside(wicket_stack_factory) -> None:
     stack = wicket_stack_factory(netns=True, before_serve=deny_now)
-    hour = stack.current_hour()
 
     denied = stack.call("delete_records", {"table": "prod.customer_records"}, protocol="2025-11-25")
     assert not denied.ok
@@ -63,6 +64,10 @@ def test_seed_scenario_denied_outside_window_allowed_inside(wicket_stack_factory
     recs = [r for r in records_for(stack, "delete_records") if decision_of(r) == "deny"]
     assert recs, "no deny record for delete_records"
     rec = recs[-1]
+    # The hour the decision saw is the record's own (not the wall clock read here, which may have
+    # crossed an hour boundary since the call).
+    hour = datetime.fromtimestamp(rec["timeMicros"] / 1e6, ZoneInfo(stack.tenant_time_zone())).hour
+    assert {"name": "context.time.hour", "value": str(hour)} in rec["contextValues"], rec
     flat = json.dumps(rec)
     for value in ("alex@company.com", "maintenance-agent", st.SEED_IP, "Ashburn", "prod.customer_records",
                   "release-window block"):
@@ -77,16 +82,12 @@ def test_seed_scenario_denied_outside_window_allowed_inside(wicket_stack_factory
         assert any(sid in card for sid in session_ids), (card, session_ids)
     assert f"Matched: release-window block · context.time.hour = {hour}" in card, card
 
+    reloads = sw.log_count(stack, "policies reloaded")
     allow_now(stack)
     stack.reload()
-    deadline = time.monotonic() + 10
-    allowed = None
-    while time.monotonic() < deadline:
-        allowed = stack.call("delete_records", {"table": "prod.customer_records"}, protocol="2025-11-25")
-        if allowed.ok:
-            break
-        time.sleep(0.5)
-    assert allowed is not None and allowed.ok, allowed
+    sw.wait_for_log(stack, "policies reloaded", reloads)
+    allowed = stack.call("delete_records", {"table": "prod.customer_records"}, protocol="2025-11-25")
+    assert allowed.ok, allowed
     assert len(stack.demo.tool_calls("delete_records")) == 1
 
     allow_recs = [r for r in records_for(stack, "delete_records") if decision_of(r) == "allow"]

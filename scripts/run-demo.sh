@@ -5,7 +5,8 @@
 #
 # Environment: WICKET_BIN (default .build/debug/wicket), PYTHON (default .venv/bin/python),
 # WICKET_RUN_DIR (default ./run), WICKET_LISTEN (default 127.0.0.1:8080), DEMO_PORT (default 8931),
-# WICKET_GEOIP (default geo/wicket-city-test.mmdb when present).
+# WICKET_GEOIP (default geo/wicket-city-test.mmdb when present), ALERT_PORT (default 8932: the local
+# alert receiver that the release-window rule's @alert("oncall") pages).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,6 +15,7 @@ WICKET=${WICKET_BIN:-$ROOT/.build/debug/wicket}
 PY=${PYTHON:-$ROOT/.venv/bin/python}
 LISTEN=${WICKET_LISTEN:-127.0.0.1:8080}
 DEMO_PORT=${DEMO_PORT:-8931}
+ALERT_PORT=${ALERT_PORT:-8932}
 SERVER=database
 TENANT=acme
 MEMBER=alex@company.com
@@ -50,6 +52,7 @@ start_bg() { # start_bg NAME COMMAND... : own session (process group), pid in ru
 }
 
 port_busy "127.0.0.1:$DEMO_PORT" && fail "port $DEMO_PORT is in use: set DEMO_PORT to a free port"
+port_busy "127.0.0.1:$ALERT_PORT" && fail "port $ALERT_PORT is in use: set ALERT_PORT to a free port"
 port_busy "$LISTEN" && fail "$LISTEN is in use: stop what listens there or set WICKET_LISTEN"
 
 if [ ! -f "$CONF" ]; then
@@ -57,6 +60,33 @@ if [ ! -f "$CONF" ]; then
     || { cat "$RUN/logs/init.log" >&2; fail "wicket init failed"; }
 fi
 chmod 755 "$RUN/wicket" 2>/dev/null || true
+
+# On-call alerts: the example release-window rule carries @alert("oncall"); send it to a local
+# receiver (signed JSON webhook and a Slack-style body) that prints each arrival.
+SECRET=$RUN/wicket/alert-webhook.secret
+if ! grep -q '^\[alerts\]' "$CONF"; then
+  (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SECRET")
+  cat >>"$CONF" <<TOML
+
+# Added by scripts/run-demo.sh: the local alert receiver (e2e/alert_receiver.py).
+[alerts]
+retry_initial_ms = 500
+retry_max_ms = 10000
+
+[[alerts.sink]]
+alert = "oncall"
+kind = "webhook"
+url = "http://127.0.0.1:$ALERT_PORT/webhook"
+secret_file = "alert-webhook.secret"
+
+[[alerts.sink]]
+alert = "oncall"
+kind = "slack"
+url = "http://127.0.0.1:$ALERT_PORT/slack"
+TOML
+fi
+start_bg alert-receiver "$PY" "$ROOT/e2e/alert_receiver.py" --port "$ALERT_PORT" --secret-file "$SECRET"
+wait_for 15 "the alert receiver on port $ALERT_PORT" port_busy "127.0.0.1:$ALERT_PORT"
 
 start_bg demo "$PY" "$ROOT/e2e/demo_server.py" --port "$DEMO_PORT"
 wait_for 20 "the demo MCP server on port $DEMO_PORT" port_busy "127.0.0.1:$DEMO_PORT"
@@ -88,6 +118,10 @@ printf '%s\n' "$KEY" >"$RUN/demo.key"
 printf 'demo-upstream-credential-%s' "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   | "$WICKET" creds set --config "$CONF" --tenant "$TENANT" --member "$MEMBER" --server "$SERVER"
 
+"$WICKET" alerts test oncall --config "$CONF" >"$RUN/logs/alerts-test.log" 2>&1 \
+  || { cat "$RUN/logs/alerts-test.log" >&2; fail "wicket alerts test oncall failed"; }
+wait_for 10 "the sample alert at the receiver" grep -q 'alert webhook' "$RUN/logs/alert-receiver.log"
+
 rel() { case $1 in "$ROOT"/*) echo "${1#"$ROOT"/}";; *) echo "$1";; esac; }
 PYR=$(rel "$PY"); WR=$(rel "$WICKET"); CR=$(rel "$CONF")
 cat <<MSG
@@ -101,6 +135,12 @@ Call a tool through Wicket (from $ROOT):
 The release-window rule denies this one outside 09-17 in the tenant's time zone:
   $PYR e2e/mcp_call.py --url http://$LISTEN/mcp --key $KEY call delete_records '{"table": "prod.customer_records"}'
 
+Outside the window that denial pages on-call within a second; the local receiver prints each alert
+(the sample \`wicket alerts test oncall\` sent is already there):
+  tail -f $(rel "$RUN/logs/alert-receiver.log")
+$(sed 's/^/  /' "$RUN/logs/alert-receiver.log" | tail -n +2)
+
+Metrics (Prometheus text, loopback only):  curl -s http://$LISTEN/wicket/metrics
 See the decisions:  $WR audit --config $CR --tenant $TENANT
 Stop everything:    make stop
 MSG

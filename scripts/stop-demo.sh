@@ -3,7 +3,7 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUN=${WICKET_RUN_DIR:-$ROOT/run}
-for name in nginx wicket demo; do
+for name in nginx wicket demo alert-receiver; do
   f=$RUN/$name.pid
   [ -f "$f" ] || continue
   pid=$(cat "$f")

@@ -3,12 +3,15 @@
 // Usage: cedar-bench WORKLOAD_DIR [--rounds N] [--baseline cedarpy.jsonl] [--python PATH]
 // With --baseline (the output of `cedarpy_bench.py --json`) or --python (a Python with cedarpy,
 // which runs Benchmarks/cedarpy_bench.py in the same session) it prints ratios against the
-// Rust engine's in-engine time. It also checks the workload's answers against the reference
-// (3,991 allow, 89 with errors). Times are thread CPU time (the machine may be shared) and wall.
+// Rust engine's in-engine time, and compares every request's answer (decision, determining policies,
+// erroring policies) with the Rust engine's answer for the same request. Without a baseline it checks
+// the workload's totals against the reference (3,991 allow, 89 with errors). Any mismatch, or a
+// baseline without per-request answers, exits 1. Times are thread CPU time (the machine may be shared)
+// and wall.
 //
 //   swift build -c release --product cedar-bench
 //   .build/release/cedar-bench Benchmarks/cedar-workload --python .venv/bin/python
-//   # or: python Benchmarks/cedarpy_bench.py Benchmarks/cedar-workload --json --cap-large 1000 > rust.jsonl
+//   # or: python Benchmarks/cedarpy_bench.py Benchmarks/cedar-workload --json --answers --cap-large 1000 > rust.jsonl
 //   #     .build/release/cedar-bench Benchmarks/cedar-workload --baseline rust.jsonl
 // Options: --rounds N (default 7), --only SET, --baseline FILE, --python PATH (or CEDARPY_PYTHON).
 import Cedar
@@ -62,6 +65,15 @@ func loadRequests(_ path: String) -> [Request] {
     return out
 }
 
+/// One request's answer in the Rust engine's terms: policies are named `policy0`, `policy1`, … in
+/// source order (the engine's ids without `@id` annotations).
+struct Answer: Equatable, CustomStringConvertible {
+    var decision: String
+    var reasons: [String]
+    var errors: [String]
+    var description: String { "\(decision) reasons \(reasons) errors \(errors)" }
+}
+
 struct Result {
     var name: String
     var policies: Int
@@ -69,6 +81,7 @@ struct Result {
     var medianWallMicros: Double
     var allow: Int
     var errors: Int
+    var answers: [Answer]
 }
 
 /// Thread CPU time: the machine may be shared, and wall time then measures the neighbours too.
@@ -85,10 +98,18 @@ func bench(name: String, policiesPath: String, store: Entities, requests: [Reque
     do { set = try PolicySet(text: text, file: policiesPath, idAnnotations: true) } catch { fail("\(error)") }
     var allow = 0
     var errors = 0
+    var position: [String: Int] = [:]
+    for (k, p) in set.policies.enumerated() { position[p.id] = k }
+    func engineID(_ id: String) -> String { position[id].map { "policy\($0)" } ?? id }
+    var answers: [Answer] = []
+    answers.reserveCapacity(requests.count)
     for r in requests {
         let resp = set.authorize(r, entities: store)
         if resp.decision == .allow { allow += 1 }
         if !resp.errors.isEmpty { errors += 1 }
+        answers.append(Answer(decision: resp.decision == .allow ? "allow" : "deny",
+                              reasons: Set(resp.reasons.map(engineID)).sorted(),
+                              errors: Set(resp.errors.map { engineID($0.policyID) }).sorted()))
     }
     var perRound: [Double] = []
     var perRoundWall: [Double] = []
@@ -110,12 +131,22 @@ func bench(name: String, policiesPath: String, store: Entities, requests: [Reque
     perRoundWall.sort()
     return Result(
         name: name, policies: set.policies.count, medianMicros: perRound[perRound.count / 2],
-        medianWallMicros: perRoundWall[perRoundWall.count / 2], allow: allow, errors: errors)
+        medianWallMicros: perRoundWall[perRoundWall.count / 2], allow: allow, errors: errors, answers: answers)
 }
 
 struct Baseline {
     var meanMicros: Double
     var medianMicros: Double
+    var requests: Int
+    /// The Rust engine's answer to each request it timed (the first `requests` of the stream).
+    var answers: [Answer]?
+}
+
+func strings(_ v: JSONValue?) -> [String]? {
+    guard case .array(let items)? = v else { return nil }
+    var out: [String] = []
+    for case .string(let s) in items { out.append(s) }
+    return out.count == items.count ? out : nil
 }
 
 func loadBaseline(_ text: String) -> [String: Baseline] {
@@ -129,7 +160,18 @@ func loadBaseline(_ text: String) -> [String: Baseline] {
             default: return 0
             }
         }
-        out[name] = Baseline(meanMicros: num("mean_us"), medianMicros: num("median_us"))
+        var answers: [Answer]?
+        if case .array(let rows)? = j["answers"] {
+            answers = rows.map { row in
+                guard case .array(let f) = row, f.count == 3, case .string(let d) = f[0],
+                      let reasons = strings(f[1]), let errors = strings(f[2]) else {
+                    fail("baseline `\(name)`: an answer is not [decision, [reasons], [errors]]")
+                }
+                return Answer(decision: d, reasons: reasons.sorted(), errors: errors.sorted())
+            }
+        }
+        out[name] = Baseline(meanMicros: num("mean_us"), medianMicros: num("median_us"),
+                             requests: Int(num("requests")), answers: answers)
     }
     return out
 }
@@ -139,7 +181,7 @@ func runCedarpy(python: String, dir: String) -> String? {
         .appendingPathComponent("cedarpy_bench.py").path
     let p = Process()
     p.executableURL = URL(fileURLWithPath: python)
-    p.arguments = [script, dir, "--rounds", "3", "--json", "--cap-large", "1000"]
+    p.arguments = [script, dir, "--rounds", "3", "--json", "--answers", "--cap-large", "1000"]
     let pipe = Pipe()
     p.standardOutput = pipe
     do { try p.run() } catch { return nil }
@@ -159,13 +201,19 @@ let requests = loadRequests("\(dir)/requests.jsonl")
 print("cedar-bench: \(requests.count) requests, \(store.count) entities, \(opts.rounds) rounds (median of rounds)")
 
 var results: [Result] = []
+var mismatched = false
 let sets = [("workload", "\(dir)/policies.cedar")] + [10, 100, 1000, 10000].map { ("scaling-\($0)", "\(dir)/scaling/policies_\($0).cedar") }
 for (name, path) in sets where opts.only == nil || opts.only == name {
     let r = bench(name: name, policiesPath: path, store: store, requests: requests, rounds: opts.rounds)
     results.append(r)
     var line = "wicket  \(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%6d", r.policies)) policies  \(String(format: "%7.3f", r.medianMicros)) µs/authorization (CPU; wall \(String(format: "%.3f", r.medianWallMicros)))  allow \(r.allow)  errors \(r.errors)"
     if name == "workload" {
-        line += (r.allow == 3991 && r.errors == 89) ? "  (matches reference 3991/89)" : "  MISMATCH: reference is 3991 allow / 89 with errors"
+        if r.allow == 3991 && r.errors == 89 {
+            line += "  (matches reference 3991/89)"
+        } else {
+            line += "  MISMATCH: reference is 3991 allow / 89 with errors"
+            mismatched = true
+        }
     }
     print(line)
 }
@@ -183,13 +231,40 @@ if baselineText == nil {
     }
 }
 guard let baselineText else {
-    print("no cedarpy baseline (pass --baseline FILE or --python PATH to a Python with cedarpy 4.12.2)")
+    print("no cedarpy baseline (pass --baseline FILE or --python PATH to a Python with cedarpy 4.12.2); "
+        + "answers checked against the reference totals only")
+    if mismatched { fail("the workload's answers differ from the reference") }
     exit(0)
 }
 let baseline = loadBaseline(baselineText)
 for r in results {
-    guard let b = baseline[r.name] else { continue }
+    guard let b = baseline[r.name] else {
+        print("vs cedarpy \(r.name): MISMATCH: the baseline has no result for this set")
+        mismatched = true
+        continue
+    }
+    guard let theirs = b.answers else {
+        print("vs cedarpy \(r.name): MISMATCH: the baseline has no per-request answers (cedarpy_bench.py --answers)")
+        mismatched = true
+        continue
+    }
+    // The Rust engine answered the first `theirs.count` requests of the same stream.
+    var differ: [Int] = []
+    if theirs.count > r.answers.count { differ.append(r.answers.count) }
+    for k in 0..<min(theirs.count, r.answers.count) where theirs[k] != r.answers[k] { differ.append(k) }
+    if differ.isEmpty {
+        print("answers  \(r.name.padding(toLength: 14, withPad: " ", startingAt: 0)) all \(theirs.count) requests the Rust engine answered match (decision, reasons, errors)")
+    } else {
+        mismatched = true
+        print("answers  \(r.name.padding(toLength: 14, withPad: " ", startingAt: 0)) MISMATCH on \(differ.count) of \(theirs.count) requests")
+        for k in differ.prefix(5) where k < theirs.count && k < r.answers.count {
+            print("  request \(k): rust \(theirs[k]), wicket \(r.answers[k])")
+        }
+    }
     let ratio = r.medianMicros / b.meanMicros
     let wallRatio = r.medianWallMicros / b.meanMicros
     print("vs cedarpy \(r.name.padding(toLength: 14, withPad: " ", startingAt: 0)) rust in-engine mean \(String(format: "%8.2f", b.meanMicros)) µs (median \(String(format: "%.0f", b.medianMicros)))  wicket/rust = \(String(format: "%.4f", ratio)) CPU, \(String(format: "%.4f", wallRatio)) wall  (\(String(format: "%.0f", 1 / ratio))x faster; aim ≥ 3x)")
 }
+print("timed on: wicket \(requests.count) requests for every set; rust "
+    + results.compactMap { r in baseline[r.name].map { "\($0.requests) for \(r.name)" } }.joined(separator: ", "))
+if mismatched { fail("answers differ from the Rust engine's (MISMATCH above)") }

@@ -2,7 +2,9 @@
 // on a realistic allowed `tools/call` (key lookup, strict JSON-RPC, GeoIP, Cedar on the example
 // tenant, credential unsealing), from 8 threads, with the audit off (a sink that drops records), on with
 // `audit_sync = "normal"`, and on with `"full"` (fsync per group commit). Ratios against audit-off in
-// the same run. Release build: `make bench-audit` runs it after audit-bench.
+// the same run. `off+metrics` is audit off with the Prometheus metrics backend `wicket serve` uses
+// (the others emit to swift-metrics' no-op): what the metrics cost per decision.
+// Release build: `make bench-audit` runs it after audit-bench.
 import Foundation
 import Logging
 import WicketCore
@@ -18,7 +20,13 @@ let threads = 8
 let perThread = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 1500
 let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-func setUp(auditSync: String) throws -> (DecisionPipeline, FastCGIRequest, String) {
+/// `mode` is an audit setting (`off`, `normal`, `full`), optionally with `-nosession` (no
+/// `Mcp-Session-Id`, to price the session binding) and/or `+metrics` (the Prometheus backend).
+func setUp(mode: String) throws -> (DecisionPipeline, FastCGIRequest, String) {
+    let withMetrics = mode.hasSuffix("+metrics")
+    var auditSync = withMetrics ? String(mode.dropLast("+metrics".count)) : mode
+    let session = !auditSync.hasSuffix("-nosession")
+    if !session { auditSync = String(auditSync.dropLast("-nosession".count)) }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wicket-pipeline-bench-\(UUID().uuidString)").path
     var options = SetupInitializer.Options(directory: dir)
     options.geoDatabase = repo.appendingPathComponent("geo/wicket-city-test.mmdb").path
@@ -34,16 +42,20 @@ func setUp(auditSync: String) throws -> (DecisionPipeline, FastCGIRequest, Strin
     var logger = Logger(label: "bench")
     logger.logLevel = .critical
     let sink: (any AuditSink)? = auditSync == "off" ? DropRecords() : nil
-    let tenant = try TenantRuntime(config: config.tenants[0], wicket: config, logger: logger, auditSink: sink)
+    let metrics = withMetrics ? WicketMetrics.prometheus().metrics : WicketMetrics()
+    let tenant = try TenantRuntime(config: config.tenants[0], wicket: config, logger: logger, auditSink: sink, metrics: metrics)
     let noon = RequestClock { Date(timeIntervalSince1970: 1_776_340_800) }   // 2026-04-16T12:00:00Z
-    let pipeline = try DecisionPipeline(config: config, tenants: ["acme": tenant], geo: try GeoDatabase(path: options.geoDatabase ?? ""), clock: noon, logger: logger)
+    let pipeline = try DecisionPipeline(config: config, tenants: ["acme": tenant], geo: try GeoDatabase(path: options.geoDatabase ?? ""), clock: noon, logger: logger, metrics: metrics)
     let body = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"query","arguments":{"table":"prod.customer_records","sql":"select count(*) from customer_records where region = 'us-east' and created_at > now() - interval '7 days'"}}}"#
-    let request = FastCGIRequest(params: [
+    var params: [FastCGIRequest.Param] = [
         .init(name: "REQUEST_METHOD", value: "POST"), .init(name: "CONTENT_TYPE", value: "application/json"),
         .init(name: "REMOTE_ADDR", value: "127.0.0.1"), .init(name: "HTTP_X_FORWARDED_FOR", value: "203.0.113.42"),
         .init(name: "WICKET_SERVER", value: "database"), .init(name: "HTTP_AUTHORIZATION", value: "Bearer \(key)"),
-        .init(name: "HTTP_MCP_PROTOCOL_VERSION", value: "2025-06-18"), .init(name: "HTTP_MCP_SESSION_ID", value: "mcp_sess_7k91"),
-    ], body: .complete(Array(body.utf8)))
+        .init(name: "HTTP_MCP_PROTOCOL_VERSION", value: "2025-06-18"),
+    ]
+    // The session binding's lookup (one primary-key read) is part of every session request.
+    if session { params.append(.init(name: "HTTP_MCP_SESSION_ID", value: "mcp_sess_7k91")) }
+    let request = FastCGIRequest(params: params, body: .complete(Array(body.utf8)))
     return (pipeline, request, dir)
 }
 
@@ -67,9 +79,9 @@ func measure(_ pipeline: DecisionPipeline, _ request: FastCGIRequest, count: Int
 }
 
 var results: [(String, Double)] = []
-let modes = ProcessInfo.processInfo.environment["PIPELINE_MODES"].map { $0.split(separator: ",").map(String.init) } ?? ["off", "normal", "full"]
+let modes = ProcessInfo.processInfo.environment["PIPELINE_MODES"].map { $0.split(separator: ",").map(String.init) } ?? ["off", "off+metrics", "normal", "full"]
 for mode in modes {
-    let (pipeline, request, dir) = try setUp(auditSync: mode)
+    let (pipeline, request, dir) = try setUp(mode: mode)
     _ = measure(pipeline, request, count: 100)   // warm-up
     var rounds: [Double] = []
     for _ in 0..<3 { rounds.append(measure(pipeline, request, count: perThread)) }
@@ -80,5 +92,5 @@ for mode in modes {
 let baseline = results[0].1
 print("pipeline-bench: \(threads) threads, allowed tools/call, median of 3 rounds of \(threads * perThread)")
 for (mode, rate) in results {
-    print(String(format: "  audit %-6@ %9.0f decisions/s  %.2fx of audit off", mode as NSString, rate, rate / baseline))
+    print(String(format: "  audit %-12@ %9.0f decisions/s  %.2fx of audit off", mode as NSString, rate, rate / baseline))
 }

@@ -14,9 +14,13 @@ public final class Gateway: @unchecked Sendable {
     let geo: GeoSource
     let server: FastCGIServer
     let logger: Logger
+    /// Delivers `@alert` alerts from every tenant's outbox, on its own thread.
+    let alerts: AlertDispatcher
     private let stopping = StopFlag()
 
-    public init(config: WicketConfig, socketPath: String? = nil, clock: RequestClock = .system, logger: Logger) throws {
+    /// `metrics`: the scrape endpoint of the bootstrapped Prometheus backend; nil answers scrapes 404.
+    public init(config: WicketConfig, socketPath: String? = nil, clock: RequestClock = .system, logger: Logger,
+                metrics: MetricsEndpoint? = nil) throws {
         self.config = config
         self.logger = logger
         var tenants: [String: TenantRuntime] = [:]
@@ -24,15 +28,31 @@ public final class Gateway: @unchecked Sendable {
             tenants[tenant.name] = try TenantRuntime(config: tenant, wicket: config, logger: logger)
         }
         self.tenants = tenants
+        for (name, tenant) in tenants {
+            for alert in config.alerts.unconfiguredNames(in: tenant.snapshot) {
+                logger.warning("a policy raises an alert no sink is configured for; add an `[[alerts.sink]]` for it", metadata: [
+                    "wicket.tenant": "\(name)", "wicket.alert": "\(alert)",
+                ])
+            }
+        }
         let geo = try GeoSource(path: config.geoDatabase)
         self.geo = geo
-        let pipeline = try DecisionPipeline(config: config, tenants: tenants, geo: geo, clock: clock, logger: logger)
+        let alerts = try AlertDispatcher(config: config.alerts, stores: tenants.keys.sorted().compactMap { name in
+            tenants[name].map { (name, $0.audit) }
+        }, logger: logger)
+        self.alerts = alerts
+        let pipeline = try DecisionPipeline(config: config, tenants: tenants, geo: geo, clock: clock, logger: logger,
+                                            onAlertsQueued: { alerts.wake() })
         self.pipeline = pipeline
         server = FastCGIServer(
             configuration: .init(socketPath: socketPath ?? config.socketPath, socketMode: config.socketMode,
                                  socketGroup: config.socketGroup, threadCount: config.threads,
                                  maxBodyBytes: config.maxBodyBytes),
-            logger: logger, handler: { request in pipeline.handle(request) })
+            logger: logger, handler: { request in
+                // Only nginx's metrics location sets this param; a client's headers arrive as HTTP_*.
+                if MetricsEndpoint.isScrape(request) { return metrics?.answer() ?? FastCGIResponse(status: 404) }
+                return pipeline.handle(request)
+            })
     }
 
     /// Serves until a terminate signal; returns after in-flight requests finished.
@@ -46,6 +66,8 @@ public final class Gateway: @unchecked Sendable {
         try watcher.start()
         defer { watcher.stop() }
         try server.start()
+        alerts.start()
+        defer { alerts.stop() }
         for tenant in config.tenants {
             logger.notice("serving tenant", metadata: [
                 "wicket.tenant": "\(tenant.name)",

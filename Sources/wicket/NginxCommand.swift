@@ -36,8 +36,14 @@ struct NginxCommand: ParsableCommand {
     @Option(help: "With --standalone: the user nginx workers run as (default: root when started as root, so they reach the socket).")
     var user: String?
 
+    @Option(help: "The path Prometheus scrapes Wicket's metrics on (loopback only); `none` leaves it out.")
+    var metricsPath: String = "/wicket/metrics"
+
     @Option(help: "nginx fastcgi timeout in milliseconds: past it nginx answers 503.")
     var timeoutMs: Int = 5000
+
+    @Option(help: "With --standalone: seconds old workers keep open streams after a reload (worker_shutdown_timeout).")
+    var shutdownTimeout: Int = 10
 
     func run() throws {
         let config = try options.load()
@@ -51,9 +57,11 @@ struct NginxCommand: ParsableCommand {
         var nginx = NginxConfig(listen: listen, upstreamURL: upstreamURL, serverName: server, socketPath: config.socketPath)
         nginx.prefix = (prefixDir as NSString).standardizingPath
         nginx.mcpPath = path
+        nginx.metricsPath = metricsPath == "none" ? nil : metricsPath
         nginx.clientMaxBodyBytes = config.maxBodyBytes
         nginx.fastcgiTimeoutMilliseconds = timeoutMs
         nginx.foreground = !daemon
+        nginx.workerShutdownTimeoutSeconds = shutdownTimeout
         nginx.user = user ?? (geteuid() == 0 ? "root" : nil)
         do {
             if standalone {

@@ -19,15 +19,9 @@ struct ServeCommand: ParsableCommand {
         SignalWatcher.blockControlSignalsInCurrentThread()
         let config = try options.load()
         let logger = LogSetup.bootstrap(level: config.logLevel)
-        var clock = RequestClock.system
-        // For end-to-end tests of time-window policies only: a fixed instant, loudly logged.
-        if let fake = ProcessInfo.processInfo.environment["WICKET_FAKE_NOW"], !fake.isEmpty {
-            guard let fixed = RequestClock.fixed(iso8601: fake) else { throw CLIError("WICKET_FAKE_NOW `\(fake)` is not an ISO 8601 instant") }
-            logger.warning("the clock is fixed by WICKET_FAKE_NOW; never do this in production", metadata: ["wicket.now": "\(fake)"])
-            clock = fixed
-        }
         do {
-            let gateway = try Gateway(config: config, socketPath: socket, clock: clock, logger: logger)
+            let metrics = WicketMetrics.bootstrapPrometheus()
+            let gateway = try Gateway(config: config, socketPath: socket, logger: logger, metrics: metrics)
             try gateway.run()
         } catch let error as CLIError {
             throw error

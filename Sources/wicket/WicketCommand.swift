@@ -19,6 +19,7 @@ struct WicketCommand: ParsableCommand {
             FormatCommand.self,
             SchemaCommand.self,
             AuthorizeCommand.self,
+            AlertsCommand.self,
         ]
     )
 }

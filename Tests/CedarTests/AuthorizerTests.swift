@@ -70,6 +70,7 @@ struct AuthorizerTests {
             requests.append(Request(principal: try PolicyParser.parseEntityUID(p), action: action, resource: try PolicyParser.parseEntityUID(r),
                                     context: try EntityJSON.context(j["context"] ?? .object([]), action: action)))
         }
+        #expect(requests.count == lines.count && requests.count == 1500, "every workload line must become a request")
         for file in ["policies.cedar", "scaling/policies_1000.cedar", "gdrive/policies.cedar"] {
             let set = try PolicySet(text: try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8), idAnnotations: true)
             var allows = 0

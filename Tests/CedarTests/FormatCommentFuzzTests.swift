@@ -57,22 +57,27 @@ struct FormatCommentFuzzTests {
         }
     }
 
-    @Test("comments after random tokens of corpus policies are kept")
+    @Test("comments after random tokens of corpus policies are kept",
+          .enabled(if: FormatTestSupport.sharedConformance != nil, "skipped: ../shared/conformance is absent"))
     func corpus() throws {
-        guard let shared = FormatTestSupport.sharedConformance else {
-            print("SKIPPED formatter comment fuzz over the corpus: <repo>/../shared/conformance is absent")
-            return
-        }
+        let shared = try #require(FormatTestSupport.sharedConformance)
         let files = FormatTestSupport.cedarFiles(under: shared.appendingPathComponent("cedar/corpus-tests"))
         var failures: [String] = []
         var checked = 0
+        var unreadable = 0
         for (k, url) in files.enumerated() where k % 3 == 0 {
-            guard let text = try? String(contentsOf: url, encoding: .utf8) else { continue }
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                unreadable += 1
+                continue
+            }
             let sprinkled = Self.sprinkle(text, every: UInt64(1 + k % 6), seed: UInt64(k))
             checked += 1
             if let p = Self.problem(sprinkled, file: url.lastPathComponent) { failures.append("\(url.lastPathComponent): \(p)") }
         }
         print("formatter comment fuzz: \(checked) corpus files with comments sprinkled, \(failures.count) failures")
+        #expect(unreadable == 0)
+        #expect(checked == (files.count + 2) / 3)
+        #expect(checked > 2000)
         #expect(failures.isEmpty, "\(failures.prefix(2).joined(separator: "\n\n"))")
     }
 }

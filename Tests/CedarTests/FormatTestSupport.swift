@@ -10,10 +10,10 @@ enum FormatTestSupport {
 
     static let fixtures = packageRoot.appendingPathComponent("Tests/CedarTests/Fixtures/format")
 
-    /// `<repo>/../shared/conformance`, when present.
+    /// `<repo>/../shared/conformance`, when present (see `SchemaCorpus.sharedDirectory`).
     static var sharedConformance: URL? {
-        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/conformance")
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+        let url = SchemaCorpus.sharedDirectory.appendingPathComponent("conformance")
+        return FileManager.default.fileExists(atPath: url.appendingPathComponent("cedar/corpus-tests").path) ? url : nil
     }
 
     /// Every `.cedar` file below `dir`, sorted.

@@ -82,8 +82,9 @@ import WicketStore
             // Nothing of the batch reached the upstream: no record may read as an allow.
             #expect(out.records.allSatisfy { $0.decision == .deny }, "\(out.records.map(\.decision))")
             #expect(out.records[2].policies.map(\.id) == ["release-window block"])
-            #expect(out.records[0].errors == ["refused with its batch: another element was denied"])
-            #expect(AuditPresentation.card(out.records[0])[3].detail.contains("Refused: refused with its batch"))
+            #expect(out.records[0].errors
+                    == ["policy allowed this element; the batch was refused because batch element 2 was denied"])
+            #expect(AuditPresentation.card(out.records[0])[3].detail.contains("Refused: policy allowed this element"))
             #expect(AuditPresentation.card(out.records[2])[3].detail
                     == "Matched: release-window block · context.time.hour = 3 (allowed: 9–17)")
             #expect(out.records.allSatisfy { $0.sessionID == "mcp_sess_7k91" && $0.member == PipelineHarness.alex })

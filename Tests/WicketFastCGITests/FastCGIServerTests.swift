@@ -138,11 +138,13 @@ struct FastCGIServerTests {
     func gracefulShutdown() throws {
         try withTemporaryDirectory { dir in
             let socket = dir + "/wicket.sock"
+            let gate = Gate()
+            defer { gate.open() }
             let server = FastCGIServer(
                 configuration: .init(socketPath: socket, threadCount: 2),
                 logger: Self.logger,
                 handler: { _ in
-                    Thread.sleep(forTimeInterval: 0.5)
+                    gate.wait()
                     return .json(status: 403, body: "{}")
                 })
             try server.start()
@@ -152,12 +154,14 @@ struct FastCGIServerTests {
                 result.append(answer?.headerLines.first ?? "no answer")
             }
             client.start()
-            let deadline = Date().addingTimeInterval(5)
-            while server.inFlightRequests == 0 && Date() < deadline { usleep(5_000) }
+            // The request is held at the gate, in flight, while the shutdown starts.
+            try #require(waitUntil { gate.waiters == 1 })
             #expect(server.inFlightRequests == 1)
             server.shutdown()
             #expect(!FileManager.default.fileExists(atPath: socket), "the socket is removed as soon as shutdown starts")
             #expect(throws: (any Error).self) { try FastCGITestClient.connect(socket) }
+            #expect(server.inFlightRequests == 1, "shutdown does not drop the request in flight")
+            gate.open()
             server.wait()
             #expect(server.inFlightRequests == 0)
             let done = Date().addingTimeInterval(5)
@@ -170,21 +174,22 @@ struct FastCGIServerTests {
     func gracePeriodBoundsShutdown() throws {
         try withTemporaryDirectory { dir in
             let socket = dir + "/wicket.sock"
+            let gate = Gate()
+            defer { gate.open() }
             let server = FastCGIServer(
                 configuration: .init(socketPath: socket, threadCount: 1, shutdownGracePeriod: .milliseconds(200)),
                 logger: Self.logger,
                 handler: { _ in
-                    Thread.sleep(forTimeInterval: 3)
+                    gate.wait()
                     return .json(status: 403, body: "{}")
                 })
             try server.start()
             Thread { _ = try? FastCGITestClient.send(to: socket, params: [], body: []) }.start()
-            let deadline = Date().addingTimeInterval(5)
-            while server.inFlightRequests == 0 && Date() < deadline { usleep(5_000) }
-            let started = Date()
+            try #require(waitUntil { gate.waiters == 1 })
             server.shutdown()
             server.wait()
-            #expect(Date().timeIntervalSince(started) < 2)
+            // wait() returned while the handler is still held: the grace period, not the handler, ended it.
+            #expect(gate.waiters == 1)
         }
     }
 }

@@ -105,7 +105,10 @@ import Testing
                 }
                 group.leave()
             }.start()
-            Thread.sleep(forTimeInterval: 0.5)
+            // The first caller leads and waits on the lock; the other 15 queue behind its commit.
+            let deadline = Date().addingTimeInterval(4)
+            while store.pendingAppends < 15 && Date() < deadline { usleep(1_000) }
+            #expect(store.pendingAppends == 15, "every caller but the leader must be pending before the lock is released")
             try blocker.execute("COMMIT")
             group.wait()
             #expect(failures.all.isEmpty)

@@ -135,15 +135,18 @@ import Testing
             let server = try CredentialStore(directory: dir + "/acme", tenant: "acme", ring: MasterKeyRing(directory: dir + "/keys"))
             let failures = Collector<String>()
             let done = Collector<Bool>()
+            let reading = Collector<Int>()
             concurrently(5) { index in
                 if index == 4 {
-                    Thread.sleep(forTimeInterval: 0.01)
+                    // Rotate while every reader is mid-round.
+                    if !waitUntil({ reading.all.count == 4 }) { failures.append("the readers never started") }
                     do { try admin.rotateMasterKey() } catch { failures.append("rotate: \(error)") }
                     done.append(true)
                     return
                 }
                 var rounds = 0
                 while done.all.isEmpty || rounds < 3 {
+                    if rounds == 1 { reading.append(index) }
                     for i in 0..<50 {
                         do {
                             let value = try server.reveal(member: "m\(i)@x", server: "s")?.utf8String()

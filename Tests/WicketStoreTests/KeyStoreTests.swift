@@ -52,18 +52,24 @@ import Testing
             let others = try (0..<8).map { try store.issue(member: "m\($0)@company.com", agent: "a") }
             let failures = Collector<String>()
             let revoked = Collector<Bool>()
+            let running = Collector<Int>()
             concurrently(9) { index in
                 if index == 8 {
-                    Thread.sleep(forTimeInterval: 0.02)
+                    // Revoke while every other member is mid-loop.
+                    if !waitUntil({ running.all.count == 8 }) { failures.append("the readers never started") }
                     revoked.append((try? store.revoke(keyID: victim.keyID)) ?? false)
                     return
                 }
-                for _ in 0..<300 {
+                // Until the revocation is done, and at least 300 times.
+                var round = 0
+                while revoked.all.isEmpty || round < 300 {
+                    if round == 1 { running.append(index) }
                     do {
                         if try store.authenticate(others[index].key) == nil { failures.append("nil for \(index)") }
                     } catch {
                         failures.append("\(error)")
                     }
+                    round += 1
                 }
             }
             #expect(failures.all.isEmpty)

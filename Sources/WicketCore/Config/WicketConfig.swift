@@ -25,10 +25,15 @@ public struct WicketConfig: Sendable {
     /// `full` (default): every audit commit is fsynced and survives power loss. `normal`: a record is
     /// in the WAL before the answer leaves and survives a crash of Wicket, not of the machine.
     public var auditSync: String
+    /// Seconds a session binding may stay unused before the session is refused as expired (404).
+    /// Default 86400 (a day).
+    public var sessionIdleTimeout: Int = 86_400
     public var tenants: [TenantConfig]
     public var upstreams: [UpstreamConfig]
     /// This node's name, carried by its audit records in a shared store (`node_name`; default the host name).
     public var nodeName: String = ProcessInfo.processInfo.hostName
+    /// Where `@alert("NAME")` sends (`[alerts]`, `[[alerts.sink]]`); no sinks by default.
+    public var alerts = AlertsConfig()
 
     public func tenant(named name: String) -> TenantConfig? { tenants.first { $0.name == name } }
     public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
@@ -74,6 +79,8 @@ public struct UpstreamConfig: Sendable {
     public var url: String
     /// Tool name → the argument whose string value is the Cedar resource (`delete_records = "table"`).
     public var resourceArguments: [String: String]
+    /// How a policy denial of a `tools/call` is answered (`deny_style`). Default `.jsonRPCError`.
+    public var denyStyle: DenyStyle = .jsonRPCError
     /// Methods beyond the negotiated revision's that this server really serves (`extension_methods`);
     /// each is its own Cedar action, in no group. Everything else outside the revision is refused.
     public var extensionMethods: [String] = []
@@ -98,9 +105,8 @@ extension WicketConfig {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError("`\(path)` is not UTF-8 text")
         }
-        let base = ((path as NSString).standardizingPath as NSString).deletingLastPathComponent
         do {
-            return try parse(text, baseDirectory: base.isEmpty ? "." : base)
+            return try parse(text, baseDirectory: ConfigLocation.realDirectory(ofFile: path))
         } catch let error as TOMLError {
             throw ConfigError("\(path): \(error)")
         } catch let error as ConfigError {
@@ -114,11 +120,11 @@ extension WicketConfig {
     public static func parse(_ text: String, baseDirectory: String) throws -> WicketConfig {
         let root = try TOMLParser.parse(text)
         let reader = TableReader(root, where: "")
-        try reader.allowOnly(["server", "tenant", "upstream"])
+        try reader.allowOnly(["server", "tenant", "upstream", "alerts"])
         let server = try reader.table("server") ?? TableReader([:], where: "server")
         try server.allowOnly((["socket", "socket_mode", "socket_group", "threads", "max_body_bytes", "data_dir",
-                              "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync"] as Set<String>)
-                             .union(storeServerKeys))
+                               "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync",
+                               "session_idle_timeout"] as Set<String>).union(storeServerKeys))
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") ? path : ((baseDirectory as NSString).appendingPathComponent(path) as NSString).standardizingPath
         }
@@ -142,6 +148,10 @@ extension WicketConfig {
         try config.readStoreSettings(server)
         guard ["full", "normal"].contains(config.auditSync) else {
             throw ConfigError("`server.audit_sync` must be `full` or `normal`, not `\(config.auditSync)`")
+        }
+        config.sessionIdleTimeout = try server.integer("session_idle_timeout") ?? 86_400
+        guard (120...31_536_000).contains(config.sessionIdleTimeout) else {
+            throw ConfigError("`server.session_idle_timeout` must be between 120 and 31536000 seconds")
         }
         guard (1...256).contains(config.threads) else { throw ConfigError("`server.threads` must be between 1 and 256") }
         guard config.maxBodyBytes >= 1024 else { throw ConfigError("`server.max_body_bytes` must be at least 1024") }
@@ -172,7 +182,8 @@ extension WicketConfig {
             try config.tenants[config.tenants.count - 1].readStore(tenant, resolve: resolve)
         }
         for upstream in try reader.tables("upstream") {
-            try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources", "extension_methods", "extra_name_characters"])
+            try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources", "extension_methods", "extra_name_characters",
+                                    "deny_style"])
             let name = try upstream.requiredString("name")
             let tenant = try upstream.requiredString("tenant")
             guard config.tenant(named: tenant) != nil else {
@@ -187,11 +198,16 @@ extension WicketConfig {
             if let table = try upstream.table("resources") {
                 for key in table.keys { resources[key] = try table.requiredString(key) }
             }
+            let styleText = try upstream.string("deny_style") ?? DenyStyle.jsonRPCError.rawValue
+            guard let style = DenyStyle(rawValue: styleText) else {
+                throw ConfigError("upstream `\(name)`: `deny_style` must be `jsonrpc-error` or `tool-result`, not `\(styleText)`")
+            }
             config.upstreams.append(UpstreamConfig(
                 name: name, tenant: tenant, namespace: namespace,
-                url: try upstream.string("url") ?? "", resourceArguments: resources))
+                url: try upstream.string("url") ?? "", resourceArguments: resources, denyStyle: style))
             try config.upstreams[config.upstreams.count - 1].readNameDiscipline(upstream)
         }
+        config.alerts = try AlertsConfig.parse(try reader.table("alerts"), resolve: resolve)
         guard !config.tenants.isEmpty else { throw ConfigError("no `[[tenant]]` is defined") }
         return config
     }

@@ -71,8 +71,11 @@ unless {
 """# + "\n"),
         ("policies/release-window.cedar", #"""
 // Destructive database tools only inside the release window (09:00–17:59, tenant time zone).
+// An attempt outside it pages on-call: @alert("oncall") sends the record's card to the sinks
+// configured under `oncall` in wicket.toml (`[[alerts.sink]]`).
 @id("release-window block")
 @reason("allowed: 9–17")
+@alert("oncall")
 forbid (
     principal,
     action in [

@@ -10,6 +10,10 @@ public struct SetupInitializer {
         public var geoDatabase: String?
         public var socketGroup: String?
         public var trustedProxies: [String] = []
+        /// `server.socket` and `server.data_dir`; relative ones are created inside the setup folder,
+        /// absolute ones belong to their owner (the Debian package's systemd unit makes both).
+        public var socketPath = "run/wicket.sock"
+        public var dataDirectory = "data"
 
         public init(directory: String) { self.directory = directory }
     }
@@ -38,12 +42,15 @@ public struct SetupInitializer {
             throw InitError(description: "`\(options.serverName)` is not a server name (letters, digits, `_`, `-`)")
         }
         let tenantDir = (root as NSString).appendingPathComponent("tenants/acme")
-        for folder in ["tenants/acme/policies", "tenants/acme/tests", "run"] {
+        let socketFolder = (options.socketPath as NSString).deletingLastPathComponent
+        for folder in ["tenants/acme/policies", "tenants/acme/tests"] + (options.socketPath.hasPrefix("/") ? [] : [socketFolder]) {
             try fm.createDirectory(atPath: (root as NSString).appendingPathComponent(folder), withIntermediateDirectories: true)
         }
         // The data folder holds keys, sealed credentials and the audit: owner only.
-        try fm.createDirectory(atPath: (root as NSString).appendingPathComponent("data"), withIntermediateDirectories: true,
-                               attributes: [.posixPermissions: 0o700])
+        if !options.dataDirectory.hasPrefix("/") {
+            try fm.createDirectory(atPath: (root as NSString).appendingPathComponent(options.dataDirectory),
+                                   withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         for file in ExampleFiles.tenant {
             let path = (tenantDir as NSString).appendingPathComponent(file.path)
             try file.contents.write(toFile: path, atomically: true, encoding: .utf8)
@@ -51,7 +58,8 @@ public struct SetupInitializer {
         try SchemaGenerator.block(namespace: "ServiceMCP", servers: [options.serverName], tools: exampleTools)
             .write(toFile: (tenantDir as NSString).appendingPathComponent("schema.cedarschema"), atomically: true, encoding: .utf8)
         try configText(options).write(toFile: configPath, atomically: true, encoding: .utf8)
-        return configPath
+        // The real, absolute path: commands printed with it work from any working directory.
+        return (ConfigLocation.realDirectory(ofFile: configPath) as NSString).appendingPathComponent("wicket.toml")
     }
 
     static func configText(_ options: Options) -> String {
@@ -61,21 +69,23 @@ public struct SetupInitializer {
             ?? "# socket_group = \"www-data\"     # nginx's group on Debian"
         let proxies = options.trustedProxies.map(TOMLQuoting.quote).joined(separator: ", ")
         return """
-        # Wicket configuration. Relative paths are relative to this file. Every key is explained in
-        # docs/configuration.md; `wicket serve --config wicket.toml` starts the server.
+        # Wicket configuration. Relative paths resolve against the real folder of this file, whatever
+        # the working directory. Every key is explained in docs/operations.md ("Configuration
+        # reference") of Wicket's source; `wicket serve --config wicket.toml` starts the server.
 
         [server]
-        socket = "run/wicket.sock"      # nginx's fastcgi_pass points here
+        socket = \(TOMLQuoting.quote(options.socketPath))      # nginx's fastcgi_pass points here
         socket_mode = "0660"            # nginx's user must reach the socket, nobody else
         \(group)
         threads = 8                     # accept threads; each waits for its audit commit
         max_body_bytes = 1048576        # larger MCP messages get 413
-        data_dir = "data"               # per-tenant keys, sealed credentials, audit (mode 0700)
+        data_dir = \(TOMLQuoting.quote(options.dataDirectory))               # per-tenant keys, sealed credentials, audit (mode 0700)
         \(geo)
         trusted_proxies = [\(proxies)]  # believe X-Forwarded-For only from these (CIDR)
         log_level = "info"
         reload_interval = 2             # seconds between policy file checks; SIGHUP reloads at once
         audit_sync = "full"             # full: each audit commit fsynced; normal: survives a Wicket crash, not power loss
+        session_idle_timeout = 86400    # seconds an MCP session may stay unused before it is refused as expired
 
         [[tenant]]
         name = "acme"
@@ -94,12 +104,39 @@ public struct SetupInitializer {
         url = \(TOMLQuoting.quote(options.upstreamURL))
         # tool = argument whose value is the Cedar resource (else the server itself)
         resources = { delete_records = "table", drop_table = "table", query = "table" }
+        deny_style = "jsonrpc-error"    # a denied tools/call: jsonrpc-error (403) | tool-result (200, isError: true)
         # Methods outside the negotiated MCP revision are refused (-32601); list the ones this server
         # really serves. Each is its own Cedar action, in no group: a policy must name it.
         # extension_methods = ["acme/export"]
         # Tool and prompt names follow MCP's grammar (1–128 of A-Z a-z 0-9 _ - .). A server with other
         # names may add ASCII punctuation here, deliberately: it is logged at start.
         # extra_name_characters = ":/"
+
+        # Alerts: a policy annotated @alert("oncall") (the release-window rule is) sends the record's
+        # card (who, what, when, why, record id; never arguments or keys) to every sink named "oncall".
+        # Without a sink such alerts are dropped with a warning. `wicket alerts test oncall` sends a sample.
+        # [alerts]
+        # retry_initial_ms = 500        # first retry after a failed delivery; doubles up to retry_max_ms
+        # retry_max_ms = 60000
+        # give_up_after = "24h"         # still undelivered -> abandoned (logged; `wicket alerts list`)
+        # timeout_ms = 5000             # one HTTP attempt
+        #
+        # [[alerts.sink]]
+        # alert = "oncall"
+        # kind = "webhook"              # JSON card; X-Wicket-Signature: sha256=HMAC-SHA256(secret, "<ts>.<body>")
+        # url = "https://alerts.example.com/wicket"
+        # secret_file = "alert-webhook.secret"   # mode 0600, at least 16 bytes
+        #
+        # [[alerts.sink]]
+        # alert = "oncall"
+        # kind = "slack"                # Slack incoming webhook; the URL is a secret: keep it in a 0600 file
+        # url_file = "slack-webhook.url"
+        #
+        # [[alerts.sink]]
+        # alert = "oncall"
+        # kind = "syslog"               # one line per alert
+        # socket = "/dev/log"
+        # facility = "auth"
 
         """
     }

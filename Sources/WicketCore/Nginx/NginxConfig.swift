@@ -50,6 +50,14 @@ public struct NginxConfig: Sendable, Equatable {
     public var user: String?
     /// Standalone only: write the error log to stderr instead of `PREFIX/error.log`. Default false.
     public var errorLogToStderr: Bool
+    /// Standalone only: `worker_shutdown_timeout`, in seconds. After a reload, old workers close
+    /// whatever is still open after this long, SSE streams included: the bound on how long a revoked
+    /// member's open stream lives once nginx is reloaded (docs/threat-model.md). Default 10.
+    public var workerShutdownTimeoutSeconds: Int = 10
+
+    /// Where Prometheus scrapes Wicket's metrics (loopback only unless the operator allows more);
+    /// nil leaves the location out. Default `/wicket/metrics`.
+    public var metricsPath: String? = "/wicket/metrics"
 
     public init(
         listen: String = "127.0.0.1:8080",
@@ -118,6 +126,9 @@ public struct NginxConfig: Sendable, Equatable {
         lines += [
             "# Pid file inside the prefix.",
             "pid \(dir)/nginx.pid;",
+            "# After a reload, old workers close what is still open after this long, SSE streams",
+            "# included: a revoked member's open stream ends and its reconnect is decided again.",
+            "worker_shutdown_timeout \(workerShutdownTimeoutSeconds)s;",
             "# Errors (startup problems, upstream failures).",
             errorLogToStderr ? "error_log stderr notice;" : "error_log \(dir)/error.log notice;",
             "",
@@ -172,6 +183,9 @@ public struct NginxConfig: Sendable, Equatable {
         # `access_log /var/log/nginx/wicket.log wicket;`.
         log_format wicket '$remote_addr [$time_iso8601] "$request_method $uri" '
                           '$status $body_bytes_sent $request_time $request_id';
+        # nginx bounds no proxied stream's lifetime. Put `worker_shutdown_timeout 10s;` in
+        # nginx.conf's main context: after `systemctl reload nginx` (say, once a key is revoked)
+        # every SSE stream still open closes within 10 s and its reconnect is decided again.
         """
 
     /// The CGI params of Debian's `fastcgi_params` that Wicket reads or records, for standalone
@@ -260,6 +274,7 @@ public struct NginxConfig: Sendable, Equatable {
             "    fastcgi_hide_header X-Wicket-Rule;",
             "}",
             "",
+        ] + metricsLocation() + [
             "# Where an allowed request continues (Wicket answers X-Accel-Redirect: \(Self.mcpLocation)).",
             "# A named location keeps the method and the byte-identical body; a URI would make a GET.",
             "location \(Self.mcpLocation) {",
@@ -317,6 +332,32 @@ public struct NginxConfig: Sendable, Equatable {
         return lines.joined(separator: "\n")
     }
 
+    /// Prometheus metrics: only loopback by default, and marked for Wicket by a FastCGI param that
+    /// only this location sets (a client's headers reach Wicket as `HTTP_*` params, never as this).
+    private func metricsLocation() -> [String] {
+        guard let metricsPath else { return [] }
+        return [
+            "# Wicket's Prometheus metrics. Only loopback may scrape; add `allow` lines for your",
+            "# Prometheus server above `deny all`. The MCP location above never serves them.",
+            "location = \(metricsPath) {",
+            "    # Who may scrape.",
+            "    allow 127.0.0.1;",
+            "    allow ::1;",
+            "    deny all;",
+            "    # Wicket renders the metrics; no body or client header is passed on.",
+            "    fastcgi_pass unix:\(socketPath);",
+            "    fastcgi_pass_request_body off;",
+            "    fastcgi_pass_request_headers off;",
+            "    # Marks the request as a scrape; only this location sets it.",
+            "    fastcgi_param \(MetricsEndpoint.param) 1;",
+            "    # Wicket down or slow -> 502/504 from nginx; Prometheus reads the status.",
+            "    fastcgi_connect_timeout \(fastcgiConnectTimeoutMilliseconds)ms;",
+            "    fastcgi_read_timeout \(fastcgiTimeoutMilliseconds)ms;",
+            "}",
+            "",
+        ]
+    }
+
     private static func jsonRPCError(code: Int, _ message: String) -> String {
         #"{"jsonrpc":"2.0","id":null,"error":{"code":\#(code),"message":"\#(message)"}}"#
     }
@@ -334,6 +375,9 @@ public struct NginxConfig: Sendable, Equatable {
         guard socketPath.hasPrefix("/"), socketPath.utf8.count < 108, Self.isPlain(socketPath, extra: "/._-") else {
             throw NginxConfigError(.invalidSocketPath, "the socket path `\(socketPath)` must be absolute, shorter than 108 bytes, and use only letters, digits, `/`, `.`, `_` and `-`")
         }
+        if let metricsPath, !metricsPath.hasPrefix("/") || !Self.isPlain(metricsPath, extra: "/._-~") || metricsPath == mcpPath {
+            throw NginxConfigError(.invalidMCPPath, "the metrics path `\(metricsPath)` must start with `/`, use only letters, digits, `/`, `.`, `_`, `-` and `~`, and differ from the MCP path")
+        }
         guard mcpPath.hasPrefix("/"), Self.isPlain(mcpPath, extra: "/._-~") else {
             throw NginxConfigError(.invalidMCPPath, "the MCP path `\(mcpPath)` must start with `/` and use only letters, digits, `/`, `.`, `_`, `-` and `~`")
         }
@@ -344,6 +388,7 @@ public struct NginxConfig: Sendable, Equatable {
             ("fastcgi connect timeout", fastcgiConnectTimeoutMilliseconds),
             ("fastcgi timeout", fastcgiTimeoutMilliseconds),
             ("stream idle timeout", streamIdleTimeoutSeconds),
+            ("worker shutdown timeout", workerShutdownTimeoutSeconds),
         ] where value <= 0 || value > 86_400_000 {
             throw NginxConfigError(.invalidLimit, "the \(name) `\(value)` must be positive and at most a day")
         }

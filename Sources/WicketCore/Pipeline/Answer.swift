@@ -22,6 +22,7 @@ enum Answer {
     }
 
     static func deny(_ refusal: Refusal, requestID: String) -> FastCGIResponse {
+        if refusal.asToolResult { return toolResult(refusal, requestID: requestID) }
         var headers: [FastCGIResponse.Header] = [
             .init("Cache-Control", "no-store"),
             .init("X-Wicket-Decision", "deny"),
@@ -52,13 +53,21 @@ struct Refusal: Error, Sendable {
     var jsonrpcID: JSONRPCID? = nil
     /// For 401: whether the client sent a key at all (selects the `WWW-Authenticate` form).
     var hadCredentials = true
+    /// For the audit record only, never the client (e.g. whose session it was).
+    var auditDetail: String? = nil
+    /// Answer as a `tools/call` result with `isError` (HTTP 200), per the upstream's `deny_style`.
+    var asToolResult = false
+    /// With `asToolResult`: add `resultType: "complete"` (protocol 2026-07-28 requires it).
+    var taggedResult = false
+    /// For 503: which dependency failed, for `wicket_errors_total`.
+    var cause: WicketMetrics.ErrorKind? = nil
 
     static func unauthenticated(_ message: String, hadCredentials: Bool = true) -> Refusal {
         Refusal(status: 401, jsonRPCCode: Answer.unauthenticatedCode, message: message, hadCredentials: hadCredentials)
     }
 
-    static func unavailable(_ message: String) -> Refusal {
-        Refusal(status: 503, jsonRPCCode: Answer.unavailableCode, message: message)
+    static func unavailable(_ message: String, cause: WicketMetrics.ErrorKind? = nil) -> Refusal {
+        Refusal(status: 503, jsonRPCCode: Answer.unavailableCode, message: message, cause: cause)
     }
 
     static func forbidden(_ message: String, rule: String? = nil, id: JSONRPCID? = nil) -> Refusal {

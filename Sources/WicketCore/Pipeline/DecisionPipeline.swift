@@ -21,10 +21,16 @@ public final class DecisionPipeline: Sendable {
     /// A Gregorian calendar in each tenant's time zone, for `context.time`.
     let calendars: [String: Calendar]
     let logger: Logger
+    let metrics: WicketMetrics
+    /// Rung after a commit that queued alerts (the alert dispatcher's `wake`).
+    let onAlertsQueued: (@Sendable () -> Void)?
 
     public init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoSource,
-                clock: RequestClock = .system, logger: Logger) throws {
+                clock: RequestClock = .system, logger: Logger, metrics: WicketMetrics = WicketMetrics(),
+                onAlertsQueued: (@Sendable () -> Void)? = nil) throws {
         self.config = config
+        self.metrics = metrics
+        self.onAlertsQueued = onAlertsQueued
         self.tenants = tenants
         self.geo = geo
         self.clock = clock
@@ -41,8 +47,8 @@ public final class DecisionPipeline: Sendable {
     }
 
     public convenience init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoDatabase?,
-                            clock: RequestClock = .system, logger: Logger) throws {
-        try self.init(config: config, tenants: tenants, geo: GeoSource(database: geo), clock: clock, logger: logger)
+                            clock: RequestClock = .system, logger: Logger, metrics: WicketMetrics = WicketMetrics()) throws {
+        try self.init(config: config, tenants: tenants, geo: GeoSource(database: geo), clock: clock, logger: logger, metrics: metrics)
     }
 
     public func handle(_ request: FastCGIRequest) -> FastCGIResponse {
@@ -63,6 +69,7 @@ public final class DecisionPipeline: Sendable {
         do {
             outcome = try exchange.decide()
         } catch let refusal as Refusal {
+            if let cause = refusal.cause { metrics.error(cause, tenant: tenant.config.name) }
             outcome = .refused(refusal, records: [exchange.record(refusal)])
         } catch {
             outcome = .refused(.unavailable("wicket could not decide"), records: [exchange.record(.unavailable("\(error)"))])
@@ -75,9 +82,14 @@ public final class DecisionPipeline: Sendable {
         let latency = Self.micros(ContinuousClock.now - started)
         var records = outcome.records
         for index in records.indices { records[index].latencyMicros = latency }
+        let committing = ContinuousClock.now
         do {
             try tenant.auditSink.append(contentsOf: records)
+            let committed = ContinuousClock.now
+            MetricsHook.committed(records, tenant: tenant.config.name, metrics: metrics,
+                                  decision: committing - started, commit: committed - committing, onAlertsQueued: onAlertsQueued)
         } catch {
+            metrics.error(.store, tenant: tenant.config.name)
             logger.error("audit write failed; request refused", metadata: [
                 "wicket.request.id": "\(requestID)", "wicket.tenant": "\(tenant.config.name)", "wicket.error": "\(error)",
             ])

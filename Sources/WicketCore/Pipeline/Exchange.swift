@@ -35,7 +35,7 @@ struct Exchange {
         var record = base
         record.decision = .deny
         record.httpStatus = refusal.status
-        record.errors = [refusal.message]
+        record.errors = [refusal.message] + (refusal.auditDetail.map { [$0] } ?? [])
         if let rule = refusal.rule { record.policies = [.init(id: rule)] }
         return record
     }
@@ -51,7 +51,7 @@ struct Exchange {
         var location: GeoLocation?
         if let client, let geo = pipeline.geo.current {
             do { location = try geo.lookup(client) } catch {
-                throw Refusal.unavailable("the GeoIP lookup failed, so the request is refused")
+                throw Refusal.unavailable("the GeoIP lookup failed, so the request is refused", cause: .geoip)
             }
         }
         base.geoCountry = location?.country
@@ -79,6 +79,9 @@ struct Exchange {
         }
         base.sessionID = classification.sessionID
         if let refused = NameDiscipline.outcome(of: classification, upstream: upstream, base: base) { return refused }
+        let session = SessionGuard(store: tenant.sessions, server: upstream.name, classification: classification,
+                                   member: identity.member, now: time.microseconds)
+        let sessionUnbound = try session.check()
 
         guard let clientAddress = client else {
             throw Refusal.forbidden("nginx sent no client address, so no policy can be evaluated")
@@ -90,6 +93,7 @@ struct Exchange {
         var records: [AuditRecord] = []
         var rules: [String] = []
         var firstRefusal: Refusal?
+        var firstDenied = 0
         for (position, item) in messages.enumerated() {
             let context = ContextFacts(time: time, sourceIP: clientAddress,
                                        geo: (location?.country, location?.region, location?.city),
@@ -112,18 +116,13 @@ struct Exchange {
             record.shadowDecision = verdict.shadowAllowed.map { $0 ? .allow : .deny }
             records.append(record)
             if verdict.allowed { rules += verdict.explanation.policies.map(\.id) }
-            else if firstRefusal == nil { firstRefusal = verdict.refusal }
+            else if firstRefusal == nil { firstRefusal = verdict.refusal; firstDenied = position }
         }
-        if let refusal = firstRefusal {
+        if let denied = firstRefusal {
             // Any denied element denies the whole batch; every element keeps its own record, and
             // none may read as an allow: nothing of the batch reaches the upstream.
-            for index in records.indices {
-                records[index].httpStatus = 403
-                if records[index].decision == .allow {
-                    records[index].decision = .deny
-                    records[index].errors.append("refused with its batch: another element was denied")
-                }
-            }
+            let refusal = BatchRefusal.styled(denied, messages: messages, upstream: upstream, classification: classification)
+            BatchRefusal.mark(&records, status: refusal.asToolResult ? 200 : 403, deniedElement: firstDenied)
             if classification.isBatch {
                 var whole = refusal
                 whole.jsonrpcID = nil
@@ -135,11 +134,13 @@ struct Exchange {
         let token: String
         do {
             token = try upstreamToken(member: identity.member)
+            try session.settle(wasUnbound: sessionUnbound)
         } catch let refusal as Refusal {
             for index in records.indices {
                 records[index].decision = .deny
                 records[index].httpStatus = refusal.status
                 records[index].errors.append(refusal.message)
+                if let detail = refusal.auditDetail { records[index].errors.append(detail) }
             }
             return .refused(refusal, records: records)
         }
@@ -171,11 +172,16 @@ struct Exchange {
         guard presented.tenant == tenant.config.name else {
             throw Refusal.unauthenticated("the key does not belong to the tenant of this server")
         }
-        let found: AuthenticatedKey?
-        do { found = try tenant.keys.authenticate(presented) } catch {
-            throw Refusal.unavailable("the key store could not be read, so the request is refused")
+        let found: KeyLookup
+        do { found = try tenant.keys.lookup(presented) } catch {
+            throw Refusal.unavailable("the key store could not be read, so the request is refused", cause: .store)
         }
-        guard let key = found, key.tenant == tenant.config.name else {
+        if case .revoked(let owner) = found, owner.tenant == tenant.config.name {
+            // Refused, and the record says whose key it was (the client is told no more than before).
+            base.member = owner.member
+            base.agent = owner.agent
+        }
+        guard case .valid(let key) = found, key.tenant == tenant.config.name else {
             throw Refusal.unauthenticated("the key is unknown or has been revoked")
         }
         return Identity(keyID: key.keyID, member: key.member, agent: key.agent)
@@ -186,7 +192,7 @@ struct Exchange {
     private func upstreamToken(member: String) throws -> String {
         let secret: Secret?
         do { secret = try tenant.credentials.reveal(member: member, server: upstream.name) } catch {
-            throw Refusal.unavailable("the member's upstream credential could not be opened, so the request is refused")
+            throw Refusal.unavailable("the member's upstream credential could not be opened, so the request is refused", cause: .store)
         }
         guard let secret else {
             if tenant.config.missingCredential == .empty { return "" }

@@ -51,7 +51,8 @@ public struct RequestTime: Sendable, Equatable {
     }
 }
 
-/// Where the time comes from: the system clock in production, a fixed instant in tests.
+/// Where the time comes from: the system clock in `wicket serve`, a clock injected in-process by tests.
+/// The shipped binary has no way to set it from outside (no environment variable, no option).
 public struct RequestClock: Sendable {
     private let now: @Sendable () -> Date
 
@@ -59,7 +60,7 @@ public struct RequestClock: Sendable {
 
     public static let system = RequestClock { Date() }
 
-    /// A clock fixed at an ISO 8601 instant (`WICKET_FAKE_NOW` in tests), or nil when it does not parse.
+    /// A clock fixed at an ISO 8601 instant (in-process tests), or nil when it does not parse.
     public static func fixed(iso8601 text: String) -> RequestClock? {
         let formatter = ISO8601DateFormatter()
         guard let date = formatter.date(from: text) else { return nil }

@@ -10,6 +10,8 @@ struct Verdict {
     let refusal: Refusal?
     /// The shadow set's decision (same strict rule), when the tenant has one.
     let shadowAllowed: Bool?
+    /// How a policy evaluation error starts in a record's errors (counted as `policy` errors).
+    static let errorPrefix = "policy `"
 
     init(facts: MessageFacts, member: String, context contextFacts: ContextFacts, mapping: CedarMapping,
          snapshot: PolicySnapshot, jsonrpcID: JSONRPCID?) throws {
@@ -30,7 +32,7 @@ struct Verdict {
         }
         let store = LayeredEntityStore(base: snapshot.entities(namespace: mapping.namespace), overlay: entities)
         let response = Authorizer.isAuthorized(request, policies: snapshot.enforced, entities: store)
-        errors = response.errors.map { "policy `\($0.policyID)`: \($0.error.message)" }
+        errors = response.errors.map { Self.errorPrefix + "\($0.policyID)`: \($0.error.message)" }
         allowed = response.decision == .allow && response.errors.isEmpty
         if let shadow = snapshot.shadow {
             let candidate = Authorizer.isAuthorized(request, policies: shadow, entities: store)

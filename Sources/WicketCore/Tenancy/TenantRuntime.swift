@@ -11,6 +11,8 @@ public final class TenantRuntime: @unchecked Sendable {
     public let keys: any MemberKeyStore
     public let credentials: any SealedCredentialStore
     public let audit: any AuditLog
+    /// Which member opened each MCP session (`sessions.sqlite`, or the tenant's PostgreSQL database).
+    public let sessions: any SessionBindings
     /// Where the pipeline commits records: the tenant's `audit` store. Only a benchmark that measures
     /// what the audit costs puts something else here; no configuration or command can.
     let auditSink: any AuditSink
@@ -20,18 +22,25 @@ public final class TenantRuntime: @unchecked Sendable {
     private var lastFailure: SourceFingerprint?
     private let nodeName: String
     private var lastKeyReport = ContinuousClock.now
+    private var policyHash: String
+    private let metrics: WicketMetrics
 
     /// Opens the tenant's stores and loads its policies; any failure is an error at start.
-    public init(config: TenantConfig, wicket: WicketConfig, logger: Logger, auditSink: (any AuditSink)? = nil) throws {
+    public init(config: TenantConfig, wicket: WicketConfig, logger: Logger, auditSink: (any AuditSink)? = nil,
+                metrics: WicketMetrics = WicketMetrics()) throws {
         self.config = config
         let stores = try TenantStores(config: wicket, tenant: config.name, serving: true)
         keys = stores.keys
         credentials = stores.credentials
         audit = stores.audit
+        sessions = stores.sessions
         self.auditSink = auditSink ?? AuditLogSink(log: stores.audit)
         nodeName = wicket.nodeName
         namespaces = Set(wicket.upstreams.filter { $0.tenant == config.name }.map(\.namespace))
         current = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
+        self.metrics = metrics
+        policyHash = PolicySetHash.of(config)
+        metrics.policySet(tenant: config.name, hash: policyHash, previous: nil)
         reportHeldMasterKeys()
     }
 
@@ -67,9 +76,14 @@ public final class TenantRuntime: @unchecked Sendable {
         }
         do {
             let next = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
+            let hash = PolicySetHash.of(config)
             lock.lock()
             current = next
+            let previous = policyHash
+            policyHash = hash
             lock.unlock()
+            metrics.reload(tenant: config.name, succeeded: true)
+            metrics.policySet(tenant: config.name, hash: hash, previous: previous)
             logger.notice("policies reloaded", metadata: [
                 "wicket.tenant": "\(config.name)", "wicket.policies": "\(next.enforced.policies.count)",
             ])
@@ -78,6 +92,7 @@ public final class TenantRuntime: @unchecked Sendable {
             lock.lock()
             lastFailure = onDisk
             lock.unlock()
+            metrics.reload(tenant: config.name, succeeded: false)
             logger.error("policy reload failed; the previous policies keep serving", metadata: [
                 "wicket.tenant": "\(config.name)", "wicket.error": "\(error)",
             ])
@@ -92,6 +107,7 @@ public struct TenantStores {
     public let keys: any MemberKeyStore
     public let credentials: any SealedCredentialStore
     public let audit: any AuditLog
+    public let sessions: any SessionBindingStore
     public let ring: MasterKeyRing
 
     /// `serving`: a server's stores (on PostgreSQL the key cache listens for changes); the CLI
@@ -111,6 +127,8 @@ public struct TenantStores {
             credentials = try CredentialStore(directory: directory, tenant: tenant, ring: ring)
             audit = try AuditStore(directory: directory, tenant: tenant,
                                    durability: AuditStore.Durability(rawValue: config.auditSync) ?? .full)
+            sessions = try SessionStore(directory: directory, tenant: tenant,
+                                        rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
         case .postgres(let settings):
             let database = try PGTenantDatabase(settings: settings, tenant: tenant, node: config.nodeName)
             let keyStore = PGKeyStore(database: database)
@@ -118,6 +136,8 @@ public struct TenantStores {
             keys = keyStore
             credentials = PGCredentialStore(database: database, ring: ring)
             audit = PGAuditStore(database: database)
+            sessions = PGSessionStore(database: database,
+                                      rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
         }
     }
 }

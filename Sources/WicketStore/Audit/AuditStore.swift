@@ -9,8 +9,8 @@ public final class AuditStore: Sendable {
     public let tenant: String
     /// The database file.
     public let path: String
-    private let writer: AuditWriter
-    private let readers: ConnectionPool
+    let writer: AuditWriter
+    let readers: ConnectionPool
     /// Longest stored text value, in UTF-8 bytes; longer values are cut (marked with `…`).
     static let maxFieldBytes = 4096
 
@@ -50,6 +50,7 @@ public final class AuditStore: Sendable {
         CREATE INDEX audit_member_time ON audit (member, time_us);
         CREATE INDEX audit_target_time ON audit (target_name, time_us);
         """,
+        AlertOutboxSQL.migration,
     ])
 
     static let columns = """
@@ -84,7 +85,7 @@ public final class AuditStore: Sendable {
         self.path = path
         let connection = try SQLiteConnection.openStore(path: path, synchronous: durability == .full ? "FULL" : "NORMAL", busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         try Self.migrations.apply(to: connection)
-        writer = AuditWriter(connection: connection, insertSQL: Self.insertSQL)
+        writer = AuditWriter(connection: connection, insertSQL: Self.insertSQL, tenant: tenant)
         readers = ConnectionPool(maxIdle: 4) { () throws(StoreError) in
             let reader = try SQLiteConnection(path: path, readOnly: true)
             try reader.execute("PRAGMA query_only = ON")
@@ -111,48 +112,30 @@ public final class AuditStore: Sendable {
             throw StoreError(.invalidTenant, "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")
         }
         guard !records.isEmpty else { return [] }
-        return try writer.append(records.map(Self.values))
+        return try writer.append(records.map(Self.values), alerts: records.map(\.alertNames))
     }
 
     /// Records matching `query`, newest first.
     public func query(_ query: AuditQuery) throws(StoreError) -> [AuditRecord] {
-        var conditions: [String] = []
-        var values: [SQLiteValue?] = []
-        if let since = query.since {
-            conditions.append("time_us >= ?")
-            values.append(.integer(Self.micros(since)))
+        var records: [AuditRecord] = []
+        try each(query, limit: min(max(query.limit, 1), 100_000)) { records.append($0) }
+        return records
+    }
+
+    /// Streams the records matching `query`'s filters, newest first, to `body` one at a time (memory
+    /// stays flat however many match); `limit` nil means every match, and `query.limit` is ignored.
+    public func each(_ query: AuditQuery, limit: Int?, _ body: (AuditRecord) -> Void) throws(StoreError) {
+        var (whereClause, values) = query.sqlFilter()
+        var sql = "SELECT \(Self.columns) FROM audit\(whereClause) ORDER BY time_us DESC, id DESC"
+        if let limit {
+            sql += " LIMIT ?"
+            values.append(.int(max(limit, 0)))
         }
-        if let until = query.until {
-            conditions.append("time_us < ?")
-            values.append(.integer(Self.micros(until)))
-        }
-        if let decision = query.decision {
-            conditions.append("decision = ?")
-            values.append(.text(decision.rawValue))
-        }
-        if let member = query.member {
-            conditions.append("member = ?")
-            values.append(.text(member))
-        }
-        if let agent = query.agent {
-            conditions.append("agent = ?")
-            values.append(.text(agent))
-        }
-        if let tool = query.tool {
-            conditions.append("target_kind = 'tool' AND target_name = ?")
-            values.append(.text(tool))
-        }
-        let limit = min(max(query.limit, 1), 100_000)
-        values.append(.int(limit))
-        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(Self.columns) FROM audit\(whereClause) ORDER BY time_us DESC, id DESC LIMIT ?"
-        return try readers.withConnection { connection throws(StoreError) in
+        try readers.withConnection { connection throws(StoreError) in
             let select = try connection.statement(sql)
             try select.bind(values)
             defer { select.reset() }
-            var records: [AuditRecord] = []
-            while try select.step() { records.append(try Self.record(from: select)) }
-            return records
+            while try select.step() { body(try Self.record(from: select)) }
         }
     }
 
@@ -170,6 +153,7 @@ public final class AuditStore: Sendable {
     @discardableResult
     public func prune(olderThan cutoff: Date) throws(StoreError) -> Int {
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 10_000)
+        try connection.execute("PRAGMA foreign_keys = ON")   // their alert_outbox rows go with them
         let delete = try connection.statement("DELETE FROM audit WHERE time_us < ?")
         try delete.bind(.integer(Self.micros(cutoff)))
         try delete.run()
@@ -179,6 +163,9 @@ public final class AuditStore: Sendable {
     /// How many write transactions the writer has attempted since open (a metric: with group
     /// commit it grows slower than the number of appends under concurrency).
     public var transactionCount: Int { writer.transactionCount }
+
+    /// Appends waiting behind the commit under way (for tests).
+    var pendingAppends: Int { writer.pendingCount }
 
     /// Commits what is pending and stops the writer; later appends throw `closed`.
     public func close() {

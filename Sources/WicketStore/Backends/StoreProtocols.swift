@@ -7,9 +7,9 @@ public protocol MemberKeyStore: Sendable {
     var tenant: String { get }
     /// Issues a new key; the returned key string is shown once.
     func issue(member: String, agent: String) throws(StoreError) -> IssuedKey
-    /// The identity behind an already parsed key, or nil when unknown, revoked or of another tenant.
+    /// What `key` is: valid, revoked (naming whose it was, for the audit record), or unknown.
     /// Throws only when the store cannot answer (the caller denies with 503).
-    func authenticate(_ key: PresentedKey) throws(StoreError) -> AuthenticatedKey?
+    func lookup(_ key: PresentedKey) throws(StoreError) -> KeyLookup
     /// Every key of the tenant, newest first: ids and dates, never a secret or a hash.
     func list() throws(StoreError) -> [KeyInfo]
     /// Revokes one key. Returns false when it was already revoked; throws `unknownKey` when no such key.
@@ -22,6 +22,12 @@ public protocol MemberKeyStore: Sendable {
 }
 
 extension MemberKeyStore {
+    /// The identity behind an already parsed key, or nil when unknown, revoked or of another tenant.
+    public func authenticate(_ key: PresentedKey) throws(StoreError) -> AuthenticatedKey? {
+        if case .valid(let identity) = try lookup(key) { return identity }
+        return nil
+    }
+
     /// The identity behind a key string; nil when it is malformed (see `authenticate(_:)`).
     public func authenticate(_ presented: String) throws(StoreError) -> AuthenticatedKey? {
         guard let key = try? PresentedKey.parse(presented) else { return nil }
@@ -53,10 +59,36 @@ public protocol AuditLog: Sendable {
     func query(_ query: AuditQuery) throws(StoreError) -> [AuditRecord]
     /// The record with `id`, or nil.
     func record(id: Int64) throws(StoreError) -> AuditRecord?
-    /// Deletes records older than `cutoff`; returns how many.
+    /// Streams the records matching `query`'s filters, newest first; `limit` nil means every match.
+    func each(_ query: AuditQuery, limit: Int?, _ body: (AuditRecord) -> Void) throws(StoreError)
+    /// Deletes records older than `cutoff` (and their alert outbox rows); returns how many.
     @discardableResult func prune(olderThan cutoff: Date) throws(StoreError) -> Int
     func close()
+
+    // The alert outbox, written in the records' own transaction.
+    /// Pending alerts due at `now`, oldest first; on a shared store each is claimed by one node.
+    func dueAlerts(now: Date, limit: Int) throws(StoreError) -> [OutboxAlert]
+    /// When the earliest pending alert is next due, or nil when none is pending.
+    func nextAlertDue() throws(StoreError) -> Date?
+    /// Every outbox row, oldest first (at most `limit`).
+    func outbox(limit: Int) throws(StoreError) -> [OutboxEntry]
+    /// Records what became of delivery attempts, all in one commit.
+    func record(_ marks: [AlertMark]) throws(StoreError)
 }
+
+extension AuditLog {
+    public func dueAlerts(now: Date) throws(StoreError) -> [OutboxAlert] { try dueAlerts(now: now, limit: 64) }
+    public func outbox() throws(StoreError) -> [OutboxEntry] { try outbox(limit: 1000) }
+}
+
+/// The session bindings as a tenant's store holds them (the pipeline needs only `SessionBindings`).
+public protocol SessionBindingStore: SessionBindings {
+    /// How many bindings are stored (tombstones included).
+    func count() throws(StoreError) -> Int
+    func close()
+}
+
+extension SessionStore: SessionBindingStore {}
 
 extension KeyStore: MemberKeyStore {}
 extension CredentialStore: SealedCredentialStore {}

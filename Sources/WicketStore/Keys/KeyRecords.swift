@@ -19,6 +19,16 @@ public struct AuthenticatedKey: Sendable, Equatable {
     public let agent: String
 }
 
+/// What a presented key is, as `KeyStore.lookup` finds it.
+public enum KeyLookup: Sendable, Equatable {
+    /// Its secret matches and it is not revoked: the request is this identity's.
+    case valid(AuthenticatedKey)
+    /// Its secret matches but it is revoked: refused, and the record names whose key it was.
+    case revoked(AuthenticatedKey)
+    /// No such id, a wrong secret, or another tenant's key.
+    case unknown
+}
+
 /// One row of `wicket keys list`: never the key or its hash.
 public struct KeyInfo: Sendable, Equatable {
     public let keyID: String

@@ -88,23 +88,33 @@ public final class KeyStore: Sendable {
 
     /// The identity behind an already parsed key; see `authenticate(_:)`.
     public func authenticate(_ key: PresentedKey) throws(StoreError) -> AuthenticatedKey? {
-        guard key.tenant == tenant else { return nil }
-        return try pool.withConnection { connection throws(StoreError) -> AuthenticatedKey? in
+        if case .valid(let identity) = try lookup(key) { return identity }
+        return nil
+    }
+
+    /// What `key` is: valid, revoked (naming whose it was, for the audit record, without accepting
+    /// it), or unknown (no such id, wrong secret, another tenant). Only a key whose secret matches is
+    /// ever named. Throws only when the database cannot be read.
+    public func lookup(_ key: PresentedKey) throws(StoreError) -> KeyLookup {
+        guard key.tenant == tenant else { return .unknown }
+        return try pool.withConnection { connection throws(StoreError) -> KeyLookup in
             let select = try connection.statement(
                 "SELECT member, agent, secret_sha256, revoked_us, last_used_us FROM member_keys WHERE key_id = ?")
             try select.bind(.text(key.keyID))
             defer { select.reset() }
             guard try select.step(),
                   let member = select.text(0), let agent = select.text(1), let stored = select.blob(2)
-            else { return nil }
+            else { return .unknown }
             let revoked = !select.isNull(3)
             let lastUsed = select.optionalInt64(4)
             select.reset()
             // Hash always, compare in constant time, then look at revocation.
             let presentedHash = Array(SHA256.hash(data: key.secret))
-            guard Self.constantTimeEqual(presentedHash, stored), !revoked else { return nil }
+            guard Self.constantTimeEqual(presentedHash, stored) else { return .unknown }
+            let identity = AuthenticatedKey(keyID: key.keyID, tenant: tenant, member: member, agent: agent)
+            guard !revoked else { return .revoked(identity) }
             touch(connection, keyID: key.keyID, lastUsed: lastUsed)
-            return AuthenticatedKey(keyID: key.keyID, tenant: tenant, member: member, agent: agent)
+            return .valid(identity)
         }
     }
 

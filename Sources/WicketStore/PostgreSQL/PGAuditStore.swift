@@ -10,7 +10,7 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
     // time, as `AuditWriter` guarantees); everything else is immutable or thread-safe.
     public let tenant: String
     public let node: String
-    private let database: PGTenantDatabase
+    let database: PGTenantDatabase
     private var writer: AuditWriter?
     private var writerConnection: PGConnection?
     /// Rows per INSERT statement (PostgreSQL allows 65,535 parameters; 28 per row).
@@ -27,7 +27,7 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
         tenant = database.tenant
         node = database.node
         self.database = database
-        writer = AuditWriter(commit: { [unowned self] batch in commit(batch) })
+        writer = AuditWriter(tenant: database.tenant, commit: { [unowned self] batch in commit(batch) })
     }
 
     deinit { writer?.close() }
@@ -39,11 +39,11 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
         }
         guard !records.isEmpty else { return [] }
         guard let writer else { throw StoreError(.closed, "the audit store has been closed") }
-        return try writer.append(records.map { AuditStore.values($0) + [.text(node)] })
+        return try writer.append(records.map { AuditStore.values($0) + [.text(node)] }, alerts: records.map(\.alertNames))
     }
 
     /// One transaction for the whole batch; a broken connection is dropped and reopened next time.
-    private func commit(_ batch: [[[SQLiteValue?]]]) -> Result<[[Int64]], StoreError> {
+    private func commit(_ batch: [AuditWriter.Work]) -> Result<[[Int64]], StoreError> {
         do throws(StoreError) {
             let connection: PGConnection
             if let existing = writerConnection, existing.isHealthy {
@@ -53,7 +53,15 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
                 connection = try PGConnection(settings: database.settings)
                 writerConnection = connection
             }
-            let rows = batch.flatMap { $0 }
+            var rows: [[SQLiteValue?]] = []
+            var alerts: [[String]] = []
+            var counts: [Int] = []
+            for work in batch {
+                guard case .records(let itemRows, let itemAlerts) = work else { counts.append(0); continue }
+                rows += itemRows
+                alerts += (0..<itemRows.count).map { $0 < itemAlerts.count ? itemAlerts[$0] : [] }
+                counts.append(itemRows.count)
+            }
             let ids = try connection.transaction { () throws(StoreError) -> [Int64] in
                 var ids: [Int64] = []
                 ids.reserveCapacity(rows.count)
@@ -63,13 +71,23 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
                     ids += try insert(Array(chunk), on: connection)
                     start += chunk.count
                 }
+                // The alerts these records raise, in the same transaction.
+                let now = "\(StoreFiles.nowMicros())"
+                for (id, names) in zip(ids, alerts) {
+                    for name in names {
+                        try connection.query("""
+                            INSERT INTO alert_outbox (record_id, alert, created_us, next_attempt_us) VALUES ($1, $2, $3, $3)
+                            ON CONFLICT (record_id, alert) DO NOTHING
+                            """, ["\(id)", name, now])
+                    }
+                }
                 return ids
             }
             var out: [[Int64]] = []
             var offset = 0
-            for item in batch {
-                out.append(Array(ids[offset..<offset + item.count]))
-                offset += item.count
+            for count in counts {
+                out.append(Array(ids[offset..<offset + count]))
+                offset += count
             }
             return .success(out)
         } catch {
@@ -105,26 +123,35 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
     }
 
     public func query(_ query: AuditQuery) throws(StoreError) -> [AuditRecord] {
-        var conditions: [String] = []
-        var values: [String?] = []
-        func add(_ condition: String, _ value: String) {
-            values.append(value)
-            conditions.append(condition.replacingOccurrences(of: "?", with: "$\(values.count)"))
-        }
-        if let since = query.since { add("time_us >= ?", "\(AuditStore.micros(since))") }
-        if let until = query.until { add("time_us < ?", "\(AuditStore.micros(until))") }
-        if let decision = query.decision { add("decision = ?", decision.rawValue) }
-        if let member = query.member { add("member = ?", member) }
-        if let agent = query.agent { add("agent = ?", agent) }
-        if let tool = query.tool { add("target_kind = 'tool' AND target_name = ?", tool) }
-        values.append("\(min(max(query.limit, 1), 100_000))")
-        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT id, \(Self.columns) FROM audit\(whereClause) ORDER BY time_us DESC, id DESC LIMIT $\(values.count)"
-        return try database.pool.withConnection { connection throws(StoreError) in
-            let result = try connection.query(sql, values)
-            var records: [AuditRecord] = []
-            for row in 0..<result.rowCount { records.append(try Self.record(result, row)) }
-            return records
+        var records: [AuditRecord] = []
+        try each(query, limit: min(max(query.limit, 1), 100_000)) { records.append($0) }
+        return records
+    }
+
+    /// Streams matches newest first, a page at a time (keyset on time and id), so memory stays flat.
+    public func each(_ query: AuditQuery, limit: Int?, _ body: (AuditRecord) -> Void) throws(StoreError) {
+        let (filter, filterValues) = query.sqlFilter()
+        var remaining = limit.map { max($0, 0) }
+        var after: (Int64, Int64)?
+        while remaining.map({ $0 > 0 }) ?? true {
+            var (whereClause, values) = (filter, filterValues.map(Self.text))
+            if let (time, id) = after {
+                whereClause += (whereClause.isEmpty ? " WHERE " : " AND ") + "(time_us, id) < (?, ?)"
+                values += ["\(time)", "\(id)"]
+            }
+            let page = min(remaining ?? 5000, 5000)
+            values.append("\(page)")
+            let sql = PGPlaceholders.numbered("SELECT id, \(Self.columns) FROM audit\(whereClause) ORDER BY time_us DESC, id DESC LIMIT ?")
+            let records = try database.pool.withConnection { connection throws(StoreError) -> [AuditRecord] in
+                let result = try connection.query(sql, values)
+                var records: [AuditRecord] = []
+                for row in 0..<result.rowCount { records.append(try Self.record(result, row)) }
+                return records
+            }
+            for record in records { body(record) }
+            guard records.count == page, let last = records.last else { return }
+            after = (last.timeMicros, last.id ?? 0)
+            remaining = remaining.map { $0 - records.count }
         }
     }
 
@@ -138,6 +165,7 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
     @discardableResult
     public func prune(olderThan cutoff: Date) throws(StoreError) -> Int {
         try database.pool.withConnection { connection throws(StoreError) in
+            // Their alert_outbox rows go with them (ON DELETE CASCADE).
             try connection.query("DELETE FROM audit WHERE time_us < $1", ["\(AuditStore.micros(cutoff))"]).affectedRows
         }
     }

@@ -75,8 +75,8 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
         lock.unlock()
     }
 
-    public func authenticate(_ key: PresentedKey) throws(StoreError) -> AuthenticatedKey? {
-        guard key.tenant == tenant else { return nil }
+    public func lookup(_ key: PresentedKey) throws(StoreError) -> KeyLookup {
+        guard key.tenant == tenant else { return .unknown }
         let now = ContinuousClock.now
         lock.lock()
         let fresh = freshAsOf.map { now - $0 < Self.staleAfter } ?? false
@@ -87,7 +87,7 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
         if let cached {
             entry = cached
         } else {
-            guard let read = try readKey(key.keyID) else { return nil }
+            guard let read = try readKey(key.keyID) else { return .unknown }
             entry = read
             lock.lock()
             if generation == seenGeneration, fresh || freshAsOf.map({ now - $0 < Self.staleAfter }) ?? false {
@@ -96,9 +96,11 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
             lock.unlock()
         }
         let presentedHash = Array(SHA256.hash(data: key.secret))
-        guard KeyStore.constantTimeEqual(presentedHash, entry.secretSHA256), !entry.revoked else { return nil }
+        guard KeyStore.constantTimeEqual(presentedHash, entry.secretSHA256) else { return .unknown }
+        let identity = AuthenticatedKey(keyID: key.keyID, tenant: tenant, member: entry.member, agent: entry.agent)
+        guard !entry.revoked else { return .revoked(identity) }
         touch(key.keyID, entry: &entry)
-        return AuthenticatedKey(keyID: key.keyID, tenant: tenant, member: entry.member, agent: entry.agent)
+        return .valid(identity)
     }
 
     private func readKey(_ keyID: String) throws(StoreError) -> CachedKey? {

@@ -9,8 +9,9 @@ import WicketFastCGI
 struct RequestPathTests {
     static let denyBody = #"{"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"denied by policy `release-window block`"}}"#
 
-    /// What the test handler answers, chosen by the client's `X-Test` header.
-    static func handler(seen: Recorder<FastCGIRequest>) -> FastCGIServer.Handler {
+    /// What the test handler answers, chosen by the client's `X-Test` header. `hang` and `slow` wait
+    /// at `gate` until the test opens it.
+    static func handler(seen: Recorder<FastCGIRequest>, gate: Gate) -> FastCGIServer.Handler {
         { request in
             seen.append(request)
             let allow = FastCGIResponse.internalRedirect(to: NginxConfig.mcpLocation, headers: [
@@ -29,12 +30,12 @@ struct RequestPathTests {
                     .init("X-Wicket-Rule", "release-window block"),
                 ])
             case "hang":
-                Thread.sleep(forTimeInterval: 2.0)
+                gate.wait()
                 return allow
             case "notoken":
                 return .internalRedirect(to: NginxConfig.mcpLocation, headers: [.init("X-Wicket-Token", "")])
             case "slow":
-                Thread.sleep(forTimeInterval: 0.8)
+                gate.wait()
                 return allow
             default:
                 return allow
@@ -44,13 +45,14 @@ struct RequestPathTests {
 
     func withPath<T>(
         startServer: Bool = true, maxBodyBytes: Int = 1 << 20, fastcgiTimeoutMilliseconds: Int = 1000,
-        _ body: (NginxHarness, Recorder<FastCGIRequest>) throws -> T
+        gate: Gate = Gate(), _ body: (NginxHarness, Recorder<FastCGIRequest>) throws -> T
     ) throws -> T {
         let harness = try NginxHarness(fastcgiTimeoutMilliseconds: fastcgiTimeoutMilliseconds)
         defer { harness.stop() }
+        defer { gate.open() }  // before the stop: no handler is left waiting
         let seen = Recorder<FastCGIRequest>()
         try harness.startUpstream()
-        if startServer { try harness.startServer(maxBodyBytes: maxBodyBytes, handler: Self.handler(seen: seen)) }
+        if startServer { try harness.startServer(maxBodyBytes: maxBodyBytes, handler: Self.handler(seen: seen, gate: gate)) }
         try harness.startNginx()
         return try body(harness, seen)
     }
@@ -150,12 +152,15 @@ struct RequestPathTests {
 
     @Test("Wicket hanging past fastcgi_read_timeout: 503 JSON-RPC, and its late allow never reaches the upstream")
     func handlerHangs() throws {
-        try withPath(fastcgiTimeoutMilliseconds: 500) { harness, _ in
-            let started = Date()
+        let gate = Gate()
+        try withPath(fastcgiTimeoutMilliseconds: 500, gate: gate) { harness, _ in
+            let server = try #require(harness.server)
             let result = try Curl.run(["-H", "X-Test: hang", harness.url], body: Self.toolsCall)
             Self.expectUnavailable(result)
-            #expect(Date().timeIntervalSince(started) < 1.8, "nginx gave up before the handler answered")
-            Thread.sleep(forTimeInterval: 2.0)
+            // The handler is still held at the gate: the 503 is nginx giving up, not an answer.
+            #expect(gate.waiters == 1 && server.inFlightRequests == 1, "nginx gave up before the handler answered")
+            gate.open()
+            #expect(waitUntil { server.inFlightRequests == 0 }, "the handler's late allow was written")
             #expect(try harness.upstreamRequests().isEmpty)
         }
     }
@@ -189,7 +194,8 @@ struct RequestPathTests {
 
     @Test("graceful shutdown: the in-flight request is still answered and forwarded; the next one gets 503")
     func gracefulShutdown() throws {
-        try withPath(fastcgiTimeoutMilliseconds: 3000) { harness, _ in
+        let gate = Gate()
+        try withPath(fastcgiTimeoutMilliseconds: 3000, gate: gate) { harness, _ in
             let server = try #require(harness.server)
             let inFlight = Recorder<Curl.Result>()
             let client = Thread {
@@ -198,10 +204,11 @@ struct RequestPathTests {
                 }
             }
             client.start()
-            let deadline = Date().addingTimeInterval(5)
-            while server.inFlightRequests == 0 && Date() < deadline { usleep(5_000) }
+            // The request is held at the gate, in flight, when the shutdown starts.
+            try #require(waitUntil { gate.waiters == 1 })
             try #require(server.inFlightRequests == 1)
             server.shutdown()
+            gate.open()
             server.wait()
             let done = Date().addingTimeInterval(5)
             while inFlight.all.isEmpty && Date() < done { usleep(5_000) }

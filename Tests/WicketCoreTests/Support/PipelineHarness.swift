@@ -22,6 +22,8 @@ struct PipelineOptions {
     /// Extra TOML lines for acme's `[[tenant]]` and the `database` `[[upstream]]`.
     var tenantLines = ""
     var upstreamLines = ""
+    /// Where the pipeline's metrics go (swift-metrics' no-op by default).
+    var metrics = WicketMetrics()
 }
 
 /// A complete Wicket made of real parts in a temporary folder: the `wicket init` setup plus a second
@@ -130,7 +132,7 @@ final class PipelineHarness: @unchecked Sendable {
         self.clock = clock
         let geo = try options.geoFile.map { (path) throws in try GeoDatabase(path: path) }
         pipeline = try DecisionPipeline(config: config, tenants: tenants, geo: geo,
-                                        clock: RequestClock { clock.read() }, logger: Self.logger)
+                                        clock: RequestClock { clock.read() }, logger: Self.logger, metrics: options.metrics)
     }
 
     func close() {

@@ -1,0 +1,25 @@
+// libcurl for Wicket's synchronous HTTP client (alert delivery). `curl_easy_setopt` and
+// `curl_easy_getinfo` are variadic, which Swift cannot call: these typed wrappers can.
+#include <curl/curl.h>
+
+static inline CURLcode wicket_curl_setopt_long(CURL *handle, CURLoption option, long value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode wicket_curl_setopt_string(CURL *handle, CURLoption option, const char *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode wicket_curl_setopt_pointer(CURL *handle, CURLoption option, void *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+typedef size_t (*wicket_curl_write_callback)(char *data, size_t size, size_t count, void *context);
+
+static inline CURLcode wicket_curl_setopt_write_function(CURL *handle, wicket_curl_write_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, callback);
+}
+
+static inline CURLcode wicket_curl_response_code(CURL *handle, long *code) {
+    return curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, code);
+}

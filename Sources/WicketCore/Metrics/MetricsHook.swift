@@ -1,0 +1,24 @@
+import WicketStore
+
+/// What the pipeline reports after a request's records are committed; kept out of
+/// `DecisionPipeline` so the request path reads as the decision alone.
+enum MetricsHook {
+    static func committed(_ records: [AuditRecord], tenant: String, metrics: WicketMetrics, decision: Duration, commit: Duration,
+                          onAlertsQueued: (@Sendable () -> Void)?) {
+        metrics.requestCommitted(records, tenant: tenant, decisionNanoseconds: nanoseconds(decision),
+                                 commitNanoseconds: nanoseconds(commit))
+        var policyErrors = 0
+        var alerts = false
+        for record in records {
+            policyErrors += record.errors.count { $0.hasPrefix(Verdict.errorPrefix) }
+            if !alerts, record.policies.contains(where: { $0.annotations["alert"] != nil }) { alerts = true }
+        }
+        metrics.error(.policy, tenant: tenant, count: policyErrors)
+        if alerts { onAlertsQueued?() }
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

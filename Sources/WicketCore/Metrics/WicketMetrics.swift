@@ -1,0 +1,123 @@
+import CoreMetrics
+import Foundation
+import Prometheus
+import WicketStore
+
+/// Every metric Wicket emits, by name, through swift-metrics. `wicket serve` bootstraps the
+/// Prometheus backend (``prometheusFactory(registry:)``); elsewhere the factory is swift-metrics'
+/// no-op, so commands and tests that do not ask for metrics pay nothing. Tests pass their own factory.
+///
+/// Label values come from the configuration (tenant, server), the policy files (policy id, alert
+/// name) or a fixed list (method, decision, kind) — never from a client — so the number of series
+/// is bounded by what the operator wrote.
+public struct WicketMetrics: Sendable {
+    let factory: any MetricsFactory
+
+    public init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+    }
+
+    /// Bootstraps swift-metrics with the Prometheus backend (once per process, by the executable)
+    /// and returns the endpoint that renders it.
+    public static func bootstrapPrometheus() -> MetricsEndpoint {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(prometheusFactory(registry: registry))
+        return MetricsEndpoint(registry: registry)
+    }
+
+    /// A Prometheus-backed instance and its endpoint without touching the global bootstrap
+    /// (benchmarks, tests).
+    public static func prometheus() -> (metrics: WicketMetrics, endpoint: MetricsEndpoint) {
+        let registry = PrometheusCollectorRegistry()
+        return (WicketMetrics(factory: prometheusFactory(registry: registry)), MetricsEndpoint(registry: registry))
+    }
+
+    /// The Prometheus backend with Wicket's histogram buckets.
+    public static func prometheusFactory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        factory.valueHistogramBuckets["wicket_audit_records_per_commit"] = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+        return factory
+    }
+
+    // MARK: - Decisions
+
+    /// One request's records: decisions, determining policies, latency, commit time, queued alerts.
+    func requestCommitted(_ records: [AuditRecord], tenant: String, decisionNanoseconds: Int64, commitNanoseconds: Int64) {
+        for record in records {
+            Counter(label: "wicket_decisions_total", dimensions: [
+                ("tenant", tenant), ("server", record.server ?? ""), ("method", Self.methodLabel(record.method)),
+                ("decision", record.decision.rawValue),
+            ], factory: factory).increment()
+            for policy in record.policies {
+                Counter(label: "wicket_policy_determinations_total", dimensions: [
+                    ("tenant", tenant), ("policy", policy.id), ("decision", record.decision.rawValue),
+                ], factory: factory).increment()
+            }
+            for alert in record.alertNames {
+                Counter(label: "wicket_alerts_queued_total", dimensions: [("tenant", tenant), ("alert", alert)],
+                        factory: factory).increment()
+            }
+        }
+        Timer(label: "wicket_decision_duration_seconds", dimensions: [("tenant", tenant)], factory: factory)
+            .recordNanoseconds(decisionNanoseconds)
+        Timer(label: "wicket_audit_commit_duration_seconds", dimensions: [("tenant", tenant)], factory: factory)
+            .recordNanoseconds(commitNanoseconds)
+    }
+
+    /// What failed: `store` (audit, keys, credentials), `geoip`, `policy` (a Cedar evaluation error).
+    enum ErrorKind: String { case store, geoip, policy }
+
+    func error(_ kind: ErrorKind, tenant: String, count: Int = 1) {
+        guard count > 0 else { return }
+        Counter(label: "wicket_errors_total", dimensions: [("tenant", tenant), ("kind", kind.rawValue)], factory: factory)
+            .increment(by: count)
+    }
+
+    // MARK: - Policies
+
+    func reload(tenant: String, succeeded: Bool) {
+        Counter(label: "wicket_policy_reloads_total", dimensions: [("tenant", tenant), ("result", succeeded ? "success" : "failure")],
+                factory: factory).increment()
+    }
+
+    /// `wicket_policy_set_info{tenant, hash} 1` for the serving set; the previous hash's series is removed.
+    func policySet(tenant: String, hash: String, previous: String?) {
+        if let previous, previous != hash {
+            Gauge(label: "wicket_policy_set_info", dimensions: [("tenant", tenant), ("hash", previous)], factory: factory).destroy()
+        }
+        Gauge(label: "wicket_policy_set_info", dimensions: [("tenant", tenant), ("hash", hash)], factory: factory).record(1)
+    }
+
+    // MARK: - Alerts
+
+    func alertDelivered(tenant: String, alert: String, sink: String) {
+        Counter(label: "wicket_alerts_delivered_total", dimensions: [("tenant", tenant), ("alert", alert), ("sink", sink)],
+                factory: factory).increment()
+    }
+
+    func alertFailed(tenant: String, alert: String, sink: String) {
+        Counter(label: "wicket_alerts_failed_total", dimensions: [("tenant", tenant), ("alert", alert), ("sink", sink)],
+                factory: factory).increment()
+    }
+
+    func alertAbandoned(tenant: String, alert: String) {
+        Counter(label: "wicket_alerts_abandoned_total", dimensions: [("tenant", tenant), ("alert", alert)], factory: factory)
+            .increment()
+    }
+
+    // MARK: - Labels
+
+    /// The MCP methods Wicket maps to Cedar actions, by bytes; anything else a client sends counts as `other`.
+    static let knownMethods: Set<[UInt8]> = Set(
+        CedarMapping.reservedActionIDs.subtracting(["session", "discovery"]).map { Array($0.utf8) })
+
+    static func methodLabel(_ method: String?) -> String {
+        guard let method, !method.isEmpty else { return "none" }
+        return knownMethods.contains(Array(method.utf8)) ? method : "other"
+    }
+}

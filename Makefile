@@ -8,7 +8,7 @@ APT_PACKAGES := nginx-light libfcgi-dev libmaxminddb-dev libsqlite3-dev mmdb-bin
 APT_PACKAGES += dpkg-dev lintian debootstrap systemd
 RUN_DIR := $(CURDIR)/run
 
-.PHONY: deps venv build release test test-e2e test-deb deb run stop bench bench-cedar bench-audit bench-path fuzz clean
+.PHONY: deps venv build release test test-e2e test-deb deb run stop bench bench-cedar bench-audit bench-path bench-store fuzz clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -79,12 +79,17 @@ bench-path: deps venv
 	$(SWIFT) build -c release --product wicket
 	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/run-path-bench.sh
 
+# One node's request path with the tenant on SQLite, then on PostgreSQL: req/s and CPU per request.
+bench-store: deps venv
+	$(SWIFT) build -c release --product wicket
+	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/run-store-bench.sh
+
 # libFuzzer over the policy parser, entity/context JSON and MCP classification (SECONDS per target).
 fuzz: deps
 	FuzzTesting/fuzz.sh $${SECONDS_PER_TARGET:-120}
 
 # Release builds, ratios against baselines measured in the same run; numbers go to docs/benchmarks.md.
-bench: bench-cedar bench-audit bench-path
+bench: bench-cedar bench-audit bench-path bench-store
 
 clean:
 	rm -rf .build $(RUN_DIR)

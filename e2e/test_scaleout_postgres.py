@@ -9,6 +9,7 @@ tenant's role cannot read another tenant's database. Needs root (namespaces) and
 from __future__ import annotations
 
 import os
+import signal
 import shutil
 import subprocess
 import threading
@@ -205,3 +206,35 @@ def test_one_tenants_role_cannot_read_another_tenants_database(fleet: scaleout.F
     assert out.returncode != 0 and "permission denied" in out.stderr, out.stderr
     # The control: acme's own role reads its own database.
     assert fleet.tenant.query("SELECT count(*) FROM member_keys")[0][0] != "0"
+
+
+def test_master_key_rotation_waits_until_every_node_holds_the_new_key(fleet: scaleout.Fleet) -> None:
+    a = fleet.nodes[0]
+    key = fleet.keys[st.MEMBER][0]  # type: ignore[attr-defined]
+    serve_pids = [node.serve.pid for node in fleet.nodes if node.serve]
+    new_id = a.tenant_cli("creds", "add-master-key").stdout.split()[0]
+    key_file = a.dir / "data" / "tenants" / st.TENANT / "master-keys" / f"master-{new_id}.key"
+    assert key_file.is_file()
+    # Not on node b and c yet: the rotation is refused, nothing is sealed under a key they cannot open.
+    refused = a.tenant_cli("creds", "rotate-master-key", "--to", new_id, check=False)
+    assert refused.returncode != 0 and "node-b" in refused.stderr and "node-c" in refused.stderr, refused.stderr
+    assert fleet.tenant.query(f"SELECT count(*) FROM credentials WHERE key_id = '{new_id}'")[0][0] == "0"
+    for node in fleet.nodes[1:]:
+        target = node.dir / "data" / "tenants" / st.TENANT / "master-keys" / key_file.name
+        shutil.copy2(key_file, target)
+        target.chmod(0o600)
+    for node in fleet.nodes:  # SIGHUP: each node reports the keys it holds at once (else within 30 s)
+        assert node.serve is not None
+        node.serve.signal_group(signal.SIGHUP)
+
+    def everyone_holds() -> bool:
+        rows = fleet.tenant.query("SELECT node, key_ids FROM node_master_keys")
+        return all(any(n == node.name and new_id in ids.split(",") for n, ids in rows) for node in fleet.nodes)
+
+    st.wait_until(everyone_holds, 30, "every node to report the new master key")
+    a.tenant_cli("creds", "rotate-master-key", "--to", new_id)
+    sealed = fleet.tenant.query("SELECT DISTINCT key_id FROM credentials")
+    assert sealed == [[new_id]], sealed
+    for node in fleet.nodes:  # every node opens the re-sealed credentials, without a restart
+        assert node.request(key).status == 200, node.name
+    assert [node.serve.pid for node in fleet.nodes if node.serve] == serve_pids

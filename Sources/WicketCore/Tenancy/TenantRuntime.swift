@@ -65,7 +65,8 @@ public final class TenantRuntime: @unchecked Sendable {
     /// Returns true when a new snapshot was installed.
     @discardableResult
     public func reload(onlyIfChanged: Bool, logger: Logger) -> Bool {
-        reportHeldMasterKeysIfDue()
+        // A poll reports the master keys held every `keyReportInterval`; SIGHUP at once.
+        if onlyIfChanged { reportHeldMasterKeysIfDue() } else { reportHeldMasterKeys() }
         let onDisk = SourceFingerprint(paths: PolicyLoader.sourcePaths(of: config))
         // A poll sees a broken set once; it is retried (and logged) when the files change again.
         lock.lock()

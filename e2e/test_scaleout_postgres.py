@@ -9,8 +9,10 @@ tenant's role cannot read another tenant's database. Needs root (namespaces) and
 from __future__ import annotations
 
 import os
+import re
 import signal
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -41,6 +43,16 @@ def fleet() -> Iterator[scaleout.Fleet]:
         members = [f"steady{i}@company.com" for i in range(2)] + [f"leaver{i}@company.com" for i in range(REVOCATIONS)]
         for member in members:
             fleet.add_member(member)
+        # Alerts: a drop_table pages `oncall`, delivered to a syslog socket every namespace shares.
+        fleet.alerts = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # type: ignore[attr-defined]
+        fleet.alerts.bind(str(workdir / "alerts.sock"))  # type: ignore[attr-defined]
+        os.chmod(workdir / "alerts.sock", 0o666)
+        first_dir = fleet.nodes[0].dir
+        (first_dir / "tenants" / st.TENANT / "policies" / "paged.cedar").write_text(
+            '@id("drops are paged")\n@reason("dropping a table pages on-call")\n@alert("oncall")\n'
+            'forbid (principal, action == ServiceMCP::Action::"drop_table", resource);\n')
+        with open(first_dir / "wicket.toml", "a") as conf:
+            conf.write(f'\n[[alerts.sink]]\nalert = "oncall"\nkind = "syslog"\nsocket = "{workdir / "alerts.sock"}"\n')
         fleet.configure()
         fleet.start()
         first = fleet.nodes[0]
@@ -54,6 +66,8 @@ def fleet() -> Iterator[scaleout.Fleet]:
     finally:
         if fleet is not None:
             fleet.stop()
+            if hasattr(fleet, "alerts"):
+                fleet.alerts.close()
         procs.stop_all()
         if os.environ.get("WICKET_E2E_KEEP") == "1":
             print(f"kept {workdir}")
@@ -238,3 +252,39 @@ def test_master_key_rotation_waits_until_every_node_holds_the_new_key(fleet: sca
     for node in fleet.nodes:  # every node opens the re-sealed credentials, without a restart
         assert node.request(key).status == 200, node.name
     assert [node.serve.pid for node in fleet.nodes if node.serve] == serve_pids
+
+
+def test_an_alert_raised_on_any_node_is_sent_once_by_the_fleet(fleet: scaleout.Fleet) -> None:
+    key = fleet.keys[st.MEMBER][0]  # type: ignore[attr-defined]
+    per_node = 5
+    received: list[str] = []
+    stop = threading.Event()
+
+    def read() -> None:  # drain the syslog socket as alerts arrive (a full queue would stall senders)
+        fleet.alerts.settimeout(0.2)  # type: ignore[attr-defined]
+        while not stop.is_set():
+            try:
+                received.append(fleet.alerts.recv(65536).decode())  # type: ignore[attr-defined]
+            except (TimeoutError, socket.timeout):
+                continue
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        for node in fleet.nodes:
+            for _ in range(per_node):
+                resp = pg.in_netns(node.holder, lambda: __import__("mcp_call").stateless_request(
+                    node.url, key, "tools/call", {"name": "drop_table", "arguments": {"table": "scratch.t"}}, timeout=10))
+                assert resp.status == 403, (node.name, resp.status, resp.body)
+        expected = per_node * len(fleet.nodes)
+        # Each denial's outbox row was written with its record; three dispatchers share the outbox.
+        st.wait_until(lambda: fleet.tenant.query(
+            "SELECT count(*) FROM alert_outbox WHERE alert = 'oncall' AND state = 'delivered'")[0][0] == str(expected),
+            30, f"{expected} delivered alerts in the shared outbox")
+        st.wait_until(lambda: len(received) >= expected, 10, f"{expected} alerts at the syslog socket")
+    finally:
+        stop.set()
+        reader.join(5)
+    ids = [m.group(0) for text in received for m in [re.search(r"acme/\d+", text)] if m]
+    assert len(ids) == expected and len(set(ids)) == expected, f"sent twice or lost: {sorted(ids)}"
+    assert fleet.tenant.query("SELECT count(*) FROM alert_outbox")[0][0] == str(expected)

@@ -8,7 +8,7 @@ APT_PACKAGES := nginx-light libfcgi-dev libmaxminddb-dev libsqlite3-dev mmdb-bin
 APT_PACKAGES += dpkg-dev lintian debootstrap systemd
 RUN_DIR := $(CURDIR)/run
 
-.PHONY: deps venv build release test test-e2e test-deb deb run stop bench bench-cedar bench-audit bench-path bench-store fuzz clean
+.PHONY: deps venv build release test test-e2e test-deb deb run stop bench bench-cedar bench-audit bench-path bench-store fuzz fuzz-cedar clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -84,9 +84,16 @@ bench-store: deps venv
 	$(SWIFT) build -c release --product wicket
 	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/run-store-bench.sh
 
-# libFuzzer over the policy parser, entity/context JSON and MCP classification (SECONDS per target).
+# libFuzzer over the policy parser, entity/context JSON and MCP classification (SECONDS per target),
+# then the differential tester against the Rust engine.
 fuzz: deps
 	FuzzTesting/fuzz.sh $${SECONDS_PER_TARGET:-120}
+	$(MAKE) fuzz-cedar
+
+# Generated cases through Wicket and cedarpy (CASES, SEED); prints cases run and disagreements.
+fuzz-cedar: deps venv
+	$(SWIFT) build --product wicket
+	$(PY) FuzzTesting/differential/cedar_diff.py --wicket .build/debug/wicket --cases $${CASES:-100000} --seed $${SEED:-$$RANDOM}
 
 # Release builds, ratios against baselines measured in the same run; numbers go to docs/benchmarks.md.
 bench: bench-cedar bench-audit bench-path bench-store

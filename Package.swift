@@ -5,7 +5,7 @@ import PackageDescription
 //   Cedar          the policy engine; knows nothing of MCP, FastCGI, SQLite or GeoIP
 //   WicketMCP      strict JSON, JSON-RPC 2.0 and MCP classification
 //   WicketFastCGI  the libfcgi responder: accept threads, signals, graceful shutdown
-//   WicketStore    per-tenant SQLite files: member keys, sealed credentials, audit
+//   WicketStore    per-tenant stores (SQLite files, or a PostgreSQL database): member keys, sealed credentials, audit
 //   WicketGeo      the libmaxminddb lookup
 //   WicketCore     config, tenants, the decision pipeline, nginx includes, alerts, metrics
 //   CCurl          libcurl (alert delivery's synchronous HTTP client)
@@ -30,13 +30,14 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "Cedar"),
         .target(name: "WicketMCP"),
         .target(name: "WicketFastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")]),
         .target(name: "WicketStore", dependencies: [
-            "CSQLite",
+            "CSQLite", "CPostgreSQL",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -78,6 +78,8 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     public var listHidden: Int?
     /// The policies that hid them, plus `(no permit)`, `(schema)`, `(pinning)` for other causes.
     public var listHiddenBy: [String] = []
+    /// The node (`server.node_name`) that answered; set by the PostgreSQL store, nil on SQLite.
+    public var node: String? = nil
 
     public init(
         tenant: String, member: String? = nil, agent: String? = nil, keyID: String? = nil, sourceIP: String? = nil,

@@ -64,7 +64,7 @@ def report(name: str, samples: list[float], tools: int) -> float:
     samples.sort()
     median = statistics.median(samples)
     p90 = samples[int(len(samples) * 0.9)]
-    print(f"| {name} | {tools} | {median:,.0f} | {p90:,.0f} |")
+    print(f"| {name} | {tools if tools >= 0 else '—'} | {median:,.0f} | {p90:,.0f} |")
     return median
 
 

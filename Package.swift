@@ -8,7 +8,7 @@ import PackageDescription
 //   WicketStore    per-tenant stores (SQLite files, or a PostgreSQL database): member keys, sealed credentials, audit
 //   WicketGeo      the libmaxminddb lookup
 //   WicketCore     config, tenants, the decision pipeline, nginx includes, alerts, metrics
-//   CCurl          libcurl (alert delivery's synchronous HTTP client)
+//   CCurl          libcurl (the synchronous HTTP client of alert delivery and upstream list calls)
 //   wicket         the command line; parses arguments and holds no business logic
 let package = Package(
     name: "Wicket",

@@ -159,9 +159,15 @@ extension UpstreamLists {
         let filter = ListFilter(method: list.method, member: member, context: context,
                                 mapping: CedarMapping(namespace: upstream.namespace, serverName: upstream.name),
                                 snapshot: snapshot, resourceArguments: upstream.resourceArguments)
-        return UpstreamLists(upstream: upstream, request: exchange.request, body: body, id: list.id, method: list.method,
-                             protocolVersion: classification.protocolVersion, token: token, filter: filter,
-                             requestID: exchange.requestID, pins: exchange.pipeline.pins).answer()
+        let answered = UpstreamLists(upstream: upstream, request: exchange.request, body: body, id: list.id, method: list.method,
+                                     protocolVersion: classification.protocolVersion, token: token, filter: filter,
+                                     requestID: exchange.requestID, pins: exchange.pipeline.pins).answer()
+        if answered.status == 502, let error = answered.error {
+            exchange.pipeline.logger.warning("a list call to the upstream failed; the client got a JSON-RPC error, no list", metadata: [
+                "wicket.request.id": "\(exchange.requestID)", "wicket.server": "\(upstream.name)", "wicket.error": "\(error)",
+            ])
+        }
+        return answered
     }
 }
 

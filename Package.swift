@@ -7,7 +7,8 @@ import PackageDescription
 //   WicketFastCGI  the libfcgi responder: accept threads, signals, graceful shutdown
 //   WicketStore    per-tenant SQLite files: member keys, sealed credentials, audit
 //   WicketGeo      the libmaxminddb lookup
-//   WicketCore     config, tenants, the decision pipeline, nginx includes, alerts, metrics
+//   WicketCore     config, tenants, the decision core (no transport), nginx includes, alerts, metrics
+//   WicketServer   FastCGI ↔ the decision core, the gateway's lifecycle (signals, reload, shutdown)
 //   CCurl          libcurl (alert delivery's synchronous HTTP client)
 //   wicket         the command line; parses arguments and holds no business logic
 let package = Package(
@@ -16,8 +17,13 @@ let package = Package(
     products: [
         .executable(name: "wicket", targets: ["wicket"]),
         .library(name: "Cedar", targets: ["Cedar"]),
-        // For the fuzz targets in FuzzTesting/.
+        // For the fuzz targets in FuzzTesting/ and the benchmarks in Benchmarks/ (packages of their own).
         .library(name: "WicketMCP", targets: ["WicketMCP"]),
+        .library(name: "WicketStore", targets: ["WicketStore"]),
+        .library(name: "WicketGeo", targets: ["WicketGeo"]),
+        .library(name: "WicketFastCGI", targets: ["WicketFastCGI"]),
+        .library(name: "WicketCore", targets: ["WicketCore"]),
+        .library(name: "WicketServer", targets: ["WicketServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,30 +49,27 @@ let package = Package(
         ]),
         .target(name: "WicketGeo", dependencies: ["CMaxMindDB"]),
         .target(name: "WicketCore", dependencies: [
-            "Cedar", "WicketMCP", "WicketFastCGI", "WicketStore", "WicketGeo", "CCurl",
+            "Cedar", "WicketMCP", "WicketStore", "WicketGeo", "CCurl",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        .target(name: "WicketServer", dependencies: [
+            "WicketCore", "WicketFastCGI", .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "wicket", dependencies: [
-            "WicketCore", "Cedar", "WicketStore",
+            "WicketServer", "WicketCore", "Cedar", "WicketStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
-
-        .executableTarget(name: "cedar-bench", dependencies: ["Cedar"], path: "Benchmarks/cedar-bench"),
-        .executableTarget(name: "pipeline-bench", dependencies: [
-            "WicketCore", "WicketFastCGI", "WicketGeo", "WicketStore", .product(name: "Logging", package: "swift-log"),
-        ], path: "Benchmarks/pipeline-bench"),
-        .executableTarget(name: "audit-bench", dependencies: ["WicketStore"], path: "Benchmarks/audit-bench"),
 
         .testTarget(name: "CedarTests", dependencies: ["Cedar"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WicketMCPTests", dependencies: ["WicketMCP"]),
         .testTarget(name: "WicketFastCGITests", dependencies: ["WicketFastCGI"]),
         .testTarget(name: "WicketStoreTests", dependencies: ["WicketStore"]),
         .testTarget(name: "WicketGeoTests", dependencies: ["WicketGeo"]),
+        .testTarget(name: "WicketServerTests", dependencies: ["WicketServer", "WicketCore", "WicketFastCGI"]),
         .testTarget(name: "WicketCoreTests", dependencies: [
             "WicketCore", "Cedar", "WicketMCP", "WicketFastCGI", "WicketStore", "WicketGeo",
             .product(name: "Logging", package: "swift-log"),

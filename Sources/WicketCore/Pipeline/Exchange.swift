@@ -1,6 +1,5 @@
 import Cedar
 import Foundation
-import WicketFastCGI
 import WicketGeo
 import WicketMCP
 import WicketStore
@@ -8,14 +7,14 @@ import WicketStore
 /// One request's way through the pipeline: what is known so far, for the decision and its record.
 struct Exchange {
     let pipeline: DecisionPipeline
-    let request: FastCGIRequest
+    let request: DecisionInput
     let upstream: UpstreamConfig
     let tenant: TenantRuntime
     let requestID: String
     let started: ContinuousClock.Instant
     private var base: AuditRecord
 
-    init(pipeline: DecisionPipeline, request: FastCGIRequest, upstream: UpstreamConfig, tenant: TenantRuntime,
+    init(pipeline: DecisionPipeline, request: DecisionInput, upstream: UpstreamConfig, tenant: TenantRuntime,
          requestID: String, started: ContinuousClock.Instant) {
         self.pipeline = pipeline
         self.request = request
@@ -25,7 +24,7 @@ struct Exchange {
         self.started = started
         base = AuditRecord(tenant: tenant.config.name, server: upstream.name, timeMicros: 0, requestID: requestID,
                            decision: .deny, httpStatus: 0, latencyMicros: 0)
-        if let trace = request[param: "HTTP_TRACEPARENT"], trace.utf8.count <= 128, HeaderText.isSafe(trace) {
+        if let trace = request.headers.traceparent, trace.utf8.count <= 128, HeaderText.isSafe(trace) {
             base.traceparent = trace
         }
     }
@@ -45,8 +44,8 @@ struct Exchange {
         let time = RequestTime(date: now, calendar: pipeline.calendars[tenant.config.name] ?? Calendar(identifier: .gregorian))
         base.timeMicros = time.microseconds
 
-        let client = pipeline.addresses.resolve(remoteAddress: request[param: "REMOTE_ADDR"],
-                                                forwardedFor: request[param: "HTTP_X_FORWARDED_FOR"])
+        let client = pipeline.addresses.resolve(remoteAddress: request.remoteAddress,
+                                                forwardedFor: request.headers.forwardedFor)
         base.sourceIP = client
         var location: GeoLocation?
         if let client, let geo = pipeline.geo.current {
@@ -70,10 +69,10 @@ struct Exchange {
         let classification: MCPClassification
         do {
             classification = try pipeline.classifier.classify(MCPHTTPRequest(
-                method: request[param: "REQUEST_METHOD"] ?? "", body: body,
-                sessionID: request[param: "HTTP_MCP_SESSION_ID"], protocolVersion: request[param: "HTTP_MCP_PROTOCOL_VERSION"],
-                mcpMethod: request[param: "HTTP_MCP_METHOD"], mcpName: request[param: "HTTP_MCP_NAME"],
-                contentType: request[param: "CONTENT_TYPE"], accept: request[param: "HTTP_ACCEPT"]))
+                method: request.method, body: body,
+                sessionID: request.headers.mcpSessionID, protocolVersion: request.headers.mcpProtocolVersion,
+                mcpMethod: request.headers.mcpMethod, mcpName: request.headers.mcpName,
+                contentType: request.headers.contentType, accept: request.headers.accept))
         } catch {
             throw Refusal(status: error.httpStatus, jsonRPCCode: error.jsonRPCCode, message: error.message, jsonrpcID: error.requestID)
         }
@@ -156,7 +155,7 @@ struct Exchange {
     /// The bearer key → tenant, member, agent. A key is looked up only in the store of the tenant that
     /// owns this upstream; a key naming another tenant is refused before any lookup.
     private mutating func authenticate() throws -> Identity {
-        guard let header = request[param: "HTTP_AUTHORIZATION"], !header.isEmpty else {
+        guard let header = request.headers.authorization, !header.isEmpty else {
             throw Refusal.unauthenticated("a Wicket member key is required: send `Authorization: Bearer <key>`",
                                           hadCredentials: false)
         }

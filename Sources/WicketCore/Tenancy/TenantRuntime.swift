@@ -103,7 +103,7 @@ public struct TenantStores {
         if ring.ids.isEmpty { _ = try ring.generate() }
         credentials = try CredentialStore(directory: directory, tenant: tenant, ring: ring)
         audit = try AuditStore(directory: directory, tenant: tenant,
-                               durability: AuditStore.Durability(rawValue: config.auditSync) ?? .full)
+                               durability: config.auditSync)
         sessions = try SessionStore(directory: directory, tenant: tenant,
                                     rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
     }

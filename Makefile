@@ -4,12 +4,14 @@ SWIFT ?= swift
 VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := nginx-light libfcgi-dev libmaxminddb-dev libsqlite3-dev mmdb-bin wrk curl iproute2 libcurl4-openssl-dev
+# The Debian package: dpkg-shlibdeps/dpkg-gencontrol, lintian, a Debian 12 root for the test, systemd-analyze.
+APT_PACKAGES += dpkg-dev lintian debootstrap systemd
 RUN_DIR := $(CURDIR)/run
 
 BENCH := $(SWIFT) build -c release --package-path Benchmarks
 BENCH_BIN := Benchmarks/.build/release
 
-.PHONY: deps venv build release test test-e2e lint format run stop bench bench-cedar bench-audit bench-path fuzz clean
+.PHONY: deps venv build release test test-e2e test-deb deb lint format run stop bench bench-cedar bench-audit bench-path fuzz clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -36,10 +38,29 @@ test: deps venv
 	$(SWIFT) build
 	$(SWIFT) test 2>&1 | tee .build/swift-test.log; exit $${PIPESTATUS[0]}
 	$(MAKE) test-e2e
+	$(MAKE) test-deb
 
 test-e2e: deps venv
 	$(SWIFT) build
 	WICKET_BIN=$(CURDIR)/.build/debug/wicket $(PY) -m pytest -q e2e
+
+# The package links the Swift runtime in statically. Objects compiled for that cannot be linked
+# dynamically again (and SwiftPM does not recompile when the flag changes), so these builds get
+# their own scratch folder and never touch .build/debug or .build/release.
+STATIC_BUILD := .build/static
+# Full RELRO (bind now), as Debian's hardening flags ask.
+STATIC_FLAGS := --scratch-path $(STATIC_BUILD) --static-swift-stdlib -Xlinker -z -Xlinker now
+
+# The .deb of a debug build, installed into a cached debootstrap root (packaging/debian/tests).
+# Debug, not release: the test checks the packaging; a release build would cost CI far more minutes.
+test-deb: deps venv
+	$(SWIFT) build $(STATIC_FLAGS) --product wicket
+	WICKET_DEB_BIN=$(CURDIR)/$(STATIC_BUILD)/debug/wicket $(PY) -m pytest -q packaging/debian/tests
+
+# .build/deb/wicket_VERSION-1_amd64.deb: VERSION file + Debian revision (DEB_REVISION, default 1).
+deb: deps
+	$(SWIFT) build -c release $(STATIC_FLAGS) --product wicket
+	packaging/debian/build-deb.sh $(STATIC_BUILD)/release/wicket .build/deb
 
 run: deps venv
 	$(SWIFT) build

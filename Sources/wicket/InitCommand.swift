@@ -25,6 +25,12 @@ struct InitCommand: ParsableCommand {
     @Option(help: "A proxy (CIDR) whose X-Forwarded-For is believed; repeatable.")
     var trustedProxy: [String] = []
 
+    @Option(help: "The FastCGI socket (`server.socket`), e.g. /run/wicket/wicket.sock.")
+    var socket: String = "run/wicket.sock"
+
+    @Option(help: "Where keys, sealed credentials and the audit go (`server.data_dir`), e.g. /var/lib/wicket.")
+    var dataDir: String = "data"
+
     func run() throws {
         var options = SetupInitializer.Options(directory: directory)
         options.upstreamURL = upstream
@@ -32,6 +38,8 @@ struct InitCommand: ParsableCommand {
         options.geoDatabase = geoip
         options.socketGroup = socketGroup
         options.trustedProxies = trustedProxy
+        options.socketPath = socket
+        options.dataDirectory = dataDir
         let path = try SetupInitializer.create(options)
         let wicket = Self.invokedAs()
         let config = Self.shellQuoted(path)

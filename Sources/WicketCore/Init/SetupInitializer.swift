@@ -10,6 +10,10 @@ public struct SetupInitializer {
         public var geoDatabase: String?
         public var socketGroup: String?
         public var trustedProxies: [String] = []
+        /// `server.socket` and `server.data_dir`; relative ones are created inside the setup folder,
+        /// absolute ones belong to their owner (the Debian package's systemd unit makes both).
+        public var socketPath = "run/wicket.sock"
+        public var dataDirectory = "data"
 
         public init(directory: String) { self.directory = directory }
     }
@@ -38,12 +42,15 @@ public struct SetupInitializer {
             throw InitError(description: "`\(options.serverName)` is not a server name (letters, digits, `_`, `-`)")
         }
         let tenantDir = (root as NSString).appendingPathComponent("tenants/acme")
-        for folder in ["tenants/acme/policies", "tenants/acme/tests", "run"] {
+        let socketFolder = (options.socketPath as NSString).deletingLastPathComponent
+        for folder in ["tenants/acme/policies", "tenants/acme/tests"] + (options.socketPath.hasPrefix("/") ? [] : [socketFolder]) {
             try fm.createDirectory(atPath: (root as NSString).appendingPathComponent(folder), withIntermediateDirectories: true)
         }
         // The data folder holds keys, sealed credentials and the audit: owner only.
-        try fm.createDirectory(atPath: (root as NSString).appendingPathComponent("data"), withIntermediateDirectories: true,
-                               attributes: [.posixPermissions: 0o700])
+        if !options.dataDirectory.hasPrefix("/") {
+            try fm.createDirectory(atPath: (root as NSString).appendingPathComponent(options.dataDirectory),
+                                   withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         for file in ExampleFiles.tenant {
             let path = (tenantDir as NSString).appendingPathComponent(file.path)
             try file.contents.write(toFile: path, atomically: true, encoding: .utf8)
@@ -67,12 +74,12 @@ public struct SetupInitializer {
         # reference") of Wicket's source; `wicket serve --config wicket.toml` starts the server.
 
         [server]
-        socket = "run/wicket.sock"      # nginx's fastcgi_pass points here
+        socket = \(TOMLQuoting.quote(options.socketPath))      # nginx's fastcgi_pass points here
         socket_mode = "0660"            # nginx's user must reach the socket, nobody else
         \(group)
         threads = 8                     # accept threads; each waits for its audit commit
         max_body_bytes = 1048576        # larger MCP messages get 413
-        data_dir = "data"               # per-tenant keys, sealed credentials, audit (mode 0700)
+        data_dir = \(TOMLQuoting.quote(options.dataDirectory))               # per-tenant keys, sealed credentials, audit (mode 0700)
         \(geo)
         trusted_proxies = [\(proxies)]  # believe X-Forwarded-For only from these (CIDR)
         log_level = "info"

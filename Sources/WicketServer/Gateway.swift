@@ -1,17 +1,23 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import WicketCore
 import WicketFastCGI
 
 /// `wicket serve`: the FastCGI socket and the process lifecycle around a ``WicketRuntime``. Serves
 /// until SIGTERM/SIGINT (in-flight requests finish). SIGHUP, or a changed policy file, reloads
 /// policies and entities; a set that does not load keeps the previous one serving.
+///
+/// The lifecycle is swift-service-lifecycle's `ServiceGroup`: SIGTERM and SIGINT start its graceful
+/// shutdown, which runs in reverse order of the services — the policy poller and the SIGHUP reloader
+/// stop first, then the FastCGI service stops accepting, lets the requests already accepted finish
+/// (each commits its audit record before it answers) and returns. The accept threads stay plain
+/// pthreads (blocking C calls and audit commits never run on the concurrency pool).
 public final class Gateway: @unchecked Sendable {
     // @unchecked Sendable: every stored property is immutable after init and itself thread-safe.
     public let runtime: WicketRuntime
     let server: FastCGIServer
     let logger: Logger
-    private let stopping = StopFlag()
 
     /// `metrics`: the scrape endpoint of the bootstrapped Prometheus backend; nil answers scrapes 404.
     public init(
@@ -38,84 +44,64 @@ public final class Gateway: @unchecked Sendable {
     }
 
     /// Blocks SIGTERM/SIGINT/SIGHUP in the calling thread; call first in `main`, before any thread
-    /// exists, so every thread Wicket starts inherits the mask and only the signal watcher sees them.
+    /// exists, so every thread Wicket starts inherits the mask and only the lifecycle takes them.
     public static func blockControlSignalsInCurrentThread() {
-        SignalWatcher.blockControlSignalsInCurrentThread()
+        ControlSignals.blockInCurrentThread()
+    }
+
+    /// The services `run` starts, in start order (graceful shutdown runs in reverse).
+    func services() -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(
+                service: FastCGIService(server: server, runtime: runtime, logger: logger),
+                successTerminationBehavior: .gracefullyShutdownGroup),
+            // These two return when the shutdown reaches them; that must not cancel the draining server.
+            .init(service: HangupReloader(runtime: runtime, logger: logger), successTerminationBehavior: .ignore),
+        ]
+        if runtime.config.reloadInterval > 0 {
+            services.append(
+                .init(
+                    service: PolicyPoller(runtime: runtime, interval: .seconds(runtime.config.reloadInterval)),
+                    successTerminationBehavior: .ignore))
+        }
+        return services
     }
 
     /// Serves until a terminate signal; returns after in-flight requests finished.
     public func run() throws {
-        let watcher = SignalWatcher(
-            onTerminate: { [server, logger] signal in
-                logger.notice("stopping on signal", metadata: ["wicket.signal": "\(signal)"])
-                server.shutdown()
-            },
-            onReload: { [runtime] in runtime.reloadAll(onlyIfChanged: false) })
-        try watcher.start()
-        defer { watcher.stop() }
-        try server.start()
-        runtime.start()
-        defer { runtime.stop() }
-        let poller = runtime.config.reloadInterval > 0 ? startPolling() : nil
-        server.wait()
-        stopping.set()
-        poller?.waitUntilFinished()
-    }
-
-    private func startPolling() -> PollThread {
-        let interval = TimeInterval(runtime.config.reloadInterval)
-        let thread = PollThread(interval: interval, stopping: stopping) { [runtime] in runtime.reloadAll(onlyIfChanged: true) }
-        thread.start()
-        return thread
-    }
-}
-
-/// Checks the policy files every few seconds until the gateway stops.
-final class PollThread: @unchecked Sendable {
-    // @unchecked Sendable: `finished` is only touched under `done`; the rest is immutable.
-    private let interval: TimeInterval
-    private let stopping: StopFlag
-    private let tick: @Sendable () -> Void
-    private let done = NSCondition()
-    private var finished = false
-
-    init(interval: TimeInterval, stopping: StopFlag, tick: @escaping @Sendable () -> Void) {
-        self.interval = interval
-        self.stopping = stopping
-        self.tick = tick
-    }
-
-    func start() {
-        Thread.detachNewThread { [self] in loop() }
-    }
-
-    private func loop() {
-        var elapsed: TimeInterval = 0
-        while !stopping.isSet {
-            Thread.sleep(forTimeInterval: 0.2)
-            elapsed += 0.2
-            if elapsed >= interval {
-                elapsed = 0
-                tick()
-            }
+        let group = ServiceGroup(
+            configuration: .init(services: services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let outcome = Outcome()
+        // The calling (main) thread waits; the group runs on the concurrency pool, whose threads the
+        // FastCGI service never blocks (it awaits the accept threads through a continuation).
+        Task {
+            do { try await group.run() } catch { outcome.finish(error) }
+            outcome.finish(nil)
         }
-        done.lock()
-        finished = true
-        done.broadcast()
-        done.unlock()
-    }
-
-    func waitUntilFinished() {
-        done.lock()
-        while !finished { done.wait() }
-        done.unlock()
+        if let error = outcome.wait() { throw error }
     }
 }
 
-final class StopFlag: @unchecked Sendable {
-    // @unchecked Sendable: `value` is only touched under `lock`.
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func set() { lock.lock(); value = true; lock.unlock() }
+/// The one result of the service group, handed from its task to the waiting thread.
+private final class Outcome: @unchecked Sendable {
+    // @unchecked Sendable: `done` and `error` are only touched under `condition`.
+    private let condition = NSCondition()
+    private var done = false
+    private var error: (any Error)?
+
+    func finish(_ error: (any Error)?) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !done else { return }
+        done = true
+        self.error = error
+        condition.broadcast()
+    }
+
+    func wait() -> (any Error)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !done { condition.wait() }
+        return error
+    }
 }

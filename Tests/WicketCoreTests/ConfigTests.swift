@@ -103,6 +103,20 @@ import Testing
         #expect(good.logLevel == .debug && good.auditSync == .normal)
     }
 
+    /// Config errors carry a stable code beside the sentence, as store errors do.
+    @Test func configErrorsCarryACode() {
+        #expect {
+            _ = try WicketConfig.load(path: "/nonexistent/wicket-\(UUID().uuidString).toml")
+        } throws: { error in
+            (error as? ConfigError)?.code == .configUnreadable
+        }
+        #expect {
+            _ = try WicketConfig.parse("[server]\nthreads = 0", baseDirectory: "/")
+        } throws: { error in
+            (error as? ConfigError)?.code == .configInvalid && (error as? CodedError)?.code == .configInvalid
+        }
+    }
+
     @Test func embeddedExampleMatchesTheRepository() throws {
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         for file in ExampleFiles.tenant {

@@ -91,19 +91,24 @@ public struct UpstreamConfig: Sendable {
 
 /// A configuration problem, with the key it concerns.
 public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    /// `configUnreadable` or `configInvalid`.
+    public let code: WicketErrorCode
     public let message: String
     public var description: String { message }
-    init(_ message: String) { self.message = message }
+    init(_ message: String, code: WicketErrorCode = .configInvalid) {
+        self.code = code
+        self.message = message
+    }
 }
 
 extension WicketConfig {
     /// Reads and checks a configuration file.
     public static func load(path: String) throws(ConfigError) -> WicketConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError("cannot read the configuration file `\(path)`")
+            throw ConfigError("cannot read the configuration file `\(path)`", code: .configUnreadable)
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError("`\(path)` is not UTF-8 text")
+            throw ConfigError("`\(path)` is not UTF-8 text", code: .configUnreadable)
         }
         do {
             return try parse(text, baseDirectory: ConfigLocation.realDirectory(ofFile: path))

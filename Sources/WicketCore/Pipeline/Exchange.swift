@@ -22,21 +22,13 @@ struct Exchange {
         self.tenant = tenant
         self.requestID = requestID
         self.started = started
-        base = AuditRecord(tenant: tenant.config.name, server: upstream.name, timeMicros: 0, requestID: requestID,
-                           decision: .deny, httpStatus: 0, latencyMicros: 0)
-        if let trace = request.headers.traceparent, trace.utf8.count <= 128, HeaderText.isSafe(trace) {
-            base.traceparent = trace
-        }
+        base = .exchange(tenant: tenant.config.name, server: upstream.name, requestID: requestID,
+                         traceparent: request.headers.traceparent)
     }
 
     /// The record for a refusal that happened before (or instead of) per-message decisions.
     func record(_ refusal: Refusal) -> AuditRecord {
-        var record = base
-        record.decision = .deny
-        record.httpStatus = refusal.status
-        record.errors = [refusal.message] + (refusal.auditDetail.map { [$0] } ?? [])
-        if let rule = refusal.rule { record.policies = [.init(id: rule)] }
-        return record
+        base.refused(refusal)
     }
 
     mutating func decide() throws -> DecisionPipeline.Outcome {
@@ -100,20 +92,9 @@ struct Exchange {
                                        server: upstream.name, method: item.facts.method)
             let verdict = try Verdict(facts: item.facts, member: identity.member, context: context,
                                       mapping: mapping, snapshot: snapshot, jsonrpcID: item.id)
-            var record = base
-            record.method = item.facts.method
-            record.targetKind = item.targetKind
-            record.targetName = item.targetName
-            record.resource = item.facts.mappedResource
-            record.jsonrpcID = item.id?.description
-            record.batchIndex = classification.isBatch ? position : nil
-            record.decision = verdict.allowed ? .allow : .deny
-            record.httpStatus = verdict.allowed ? 200 : 403
-            record.policies = verdict.explanation.policies
-            record.contextValues = verdict.explanation.contextValues
-            record.errors = verdict.errors
-            record.shadowDecision = verdict.shadowAllowed.map { $0 ? .allow : .deny }
-            records.append(record)
+            records.append(base.message(method: item.facts.method, targetKind: item.targetKind, targetName: item.targetName,
+                                        resource: item.facts.mappedResource, id: item.id,
+                                        batchIndex: classification.isBatch ? position : nil).decided(by: verdict))
             if verdict.allowed { rules += verdict.explanation.policies.map(\.id) }
             else if firstRefusal == nil { firstRefusal = verdict.refusal; firstDenied = position }
         }
@@ -121,7 +102,9 @@ struct Exchange {
             // Any denied element denies the whole batch; every element keeps its own record, and
             // none may read as an allow: nothing of the batch reaches the upstream.
             let refusal = BatchRefusal.styled(denied, messages: messages, upstream: upstream, classification: classification)
-            BatchRefusal.mark(&records, status: refusal.asToolResult ? 200 : 403, deniedElement: firstDenied)
+            for index in records.indices {
+                records[index].refusedWithBatch(status: refusal.asToolResult ? 200 : 403, deniedElement: firstDenied)
+            }
             if classification.isBatch {
                 var whole = refusal
                 whole.jsonrpcID = nil
@@ -135,12 +118,7 @@ struct Exchange {
             token = try upstreamToken(member: identity.member)
             try session.settle(wasUnbound: sessionUnbound)
         } catch let refusal as Refusal {
-            for index in records.indices {
-                records[index].decision = .deny
-                records[index].httpStatus = refusal.status
-                records[index].errors.append(refusal.message)
-                if let detail = refusal.auditDetail { records[index].errors.append(detail) }
-            }
+            for index in records.indices { records[index].overruled(by: refusal) }
             return .refused(refusal, records: records)
         }
         return .allowed(token: token, rules: Array(Set(rules)).sorted(), records: records)

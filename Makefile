@@ -11,7 +11,7 @@ RUN_DIR := $(CURDIR)/run
 BENCH := $(SWIFT) build -c release --package-path Benchmarks
 BENCH_BIN := Benchmarks/.build/release
 
-.PHONY: deps venv build release test test-e2e test-deb deb lint format run stop bench bench-cedar bench-audit bench-path fuzz clean
+.PHONY: deps venv build release test test-e2e test-deb deb lint format run stop bench bench-cedar bench-audit bench-path fuzz fuzz-cedar clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -83,9 +83,16 @@ bench-path: deps venv
 	$(SWIFT) build -c release --product wicket
 	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/run-path-bench.sh
 
-# libFuzzer over the policy parser, entity/context JSON and MCP classification (SECONDS per target).
+# libFuzzer over the policy parser, entity/context JSON and MCP classification (SECONDS per target),
+# then the differential tester against the Rust engine.
 fuzz: deps
 	FuzzTesting/fuzz.sh $${SECONDS_PER_TARGET:-120}
+	$(MAKE) fuzz-cedar
+
+# Generated cases through Wicket and cedarpy (CASES, SEED); prints cases run and disagreements.
+fuzz-cedar: deps venv
+	$(SWIFT) build --product wicket
+	$(PY) FuzzTesting/differential/cedar_diff.py --wicket .build/debug/wicket --cases $${CASES:-100000} --seed $${SEED:-$$RANDOM}
 
 # Release builds, ratios against baselines measured in the same run; numbers go to docs/benchmarks.md.
 bench: bench-cedar bench-audit bench-path

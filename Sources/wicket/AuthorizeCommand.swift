@@ -12,7 +12,7 @@ struct AuthorizeCommand: ParsableCommand {
     )
 
     @Option(name: [.short, .customLong("policies")], help: "File containing the policies.")
-    var policies: String
+    var policies: String?
 
     @Option(name: .customLong("policy-format"), help: "Policy format: cedar or json.")
     var policyFormat: String = "cedar"
@@ -21,7 +21,11 @@ struct AuthorizeCommand: ParsableCommand {
     var templateLinked: String?
 
     @Option(name: .customLong("entities"), help: "File containing entities in Cedar's JSON format.")
-    var entities: String
+    var entities: String?
+
+    /// For the differential tester: JSON lines in, one answer line out per input line (`-` is stdin).
+    @Option(name: .customLong("batch"), help: .hidden)
+    var batch: String?
 
     @Option(name: [.short, .customLong("schema")], help: "File containing the schema.")
     var schema: String?
@@ -54,6 +58,8 @@ struct AuthorizeCommand: ParsableCommand {
     var timing = false
 
     func run() throws {
+        if let batch { return try runBatch(batch) }
+        guard let policies, let entities else { throw fail("pass the policies with `-p FILE` and the entities with `--entities FILE`") }
         func read(_ path: String) throws -> AuthorizationCall.Input {
             do {
                 return AuthorizationCall.Input(name: path, text: try String(contentsOfFile: path, encoding: .utf8))
@@ -86,18 +92,49 @@ struct AuthorizeCommand: ParsableCommand {
 
         print(response.decision == .allow ? "ALLOW" : "DENY")
         for e in response.errors {
-            print("error while evaluating policy `\(e.policyID)`: \(e.error.message)")
+            print("error while evaluating policy `\(DebugEscaping.escape(e.policyID))`: \(e.error.message)")
         }
         if verbose {
             if response.reasons.isEmpty {
                 print("\nnote: no policies applied to this request")
             } else {
                 print("\nnote: this decision was due to the following policies:")
-                for id in response.reasons { print("  \(id)") }
+                for id in response.reasons { print("  \(DebugEscaping.escape(id))") }
             }
         }
         if timing { print(String(format: "\nauthorization took %.3f ms (including loading)", Double(elapsed) / 1e6)) }
         throw ExitCode(response.decision == .allow ? 0 : 2)
+    }
+
+    private func runBatch(_ path: String) throws {
+        let handle: FileHandle
+        if path == "-" {
+            handle = FileHandle.standardInput
+        } else {
+            guard let h = FileHandle(forReadingAtPath: path) else { throw fail("cannot read `\(path)`") }
+            handle = h
+        }
+        var pending = [UInt8]()
+        var out = ""
+        func answer(_ bytes: ArraySlice<UInt8>) {
+            out += AuthorizationBatch.answer(String(decoding: bytes, as: UTF8.self))
+            out += "\n"
+        }
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            pending.append(contentsOf: chunk)
+            var start = 0
+            while let nl = pending[start...].firstIndex(of: 0x0a) {
+                answer(pending[start..<nl])
+                start = nl + 1
+            }
+            pending.removeFirst(start)
+            FileHandle.standardOutput.write(Data(out.utf8))
+            out = ""
+        }
+        if !pending.isEmpty { answer(pending[...]) }
+        FileHandle.standardOutput.write(Data(out.utf8))
     }
 
     private func fail(_ message: String) -> ExitCode {

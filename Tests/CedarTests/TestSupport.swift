@@ -1,7 +1,7 @@
 @testable import Cedar
 
 /// Evaluates `text` as an expression for a fixed request over a small store.
-func evaluate(_ text: String, context: [String: Value] = [:], entities: [Entity] = TestData.entities) throws -> Value {
+func evaluate(_ text: String, context: [ExactString: Value] = [:], entities: [Entity] = TestData.entities) throws -> Value {
     let expr = try PolicyParser.parseExpression(text)
     let req = Request(
         principal: EntityUID("User", "alice"), action: EntityUID("Action", "view"),
@@ -11,7 +11,7 @@ func evaluate(_ text: String, context: [String: Value] = [:], entities: [Entity]
 }
 
 /// The evaluation error code for `text`, or nil when it evaluates.
-func evaluationError(_ text: String, context: [String: Value] = [:]) throws -> EvaluationError.Code? {
+func evaluationError(_ text: String, context: [ExactString: Value] = [:]) throws -> EvaluationError.Code? {
     do {
         _ = try evaluate(text, context: context)
         return nil

@@ -68,7 +68,7 @@ import Testing
 
     @Test func requestValidation() throws {
         let schema = try #require(Self.schema)
-        let context: [String: Value] = [
+        let context: [ExactString: Value] = [
             "src": .ext(.ipaddr(try #require(IPAddr(parsing: "::1")))), "by": .entity(Self.user("b")),
         ]
         try schema.validateRequest(Request(principal: Self.user("a"), action: Self.view, resource: EntityUID("App::Group", "g"), context: context))

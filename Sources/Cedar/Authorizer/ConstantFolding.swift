@@ -27,10 +27,10 @@ enum ConstantFolding {
             return .literal(.set(Set(values)))
         case .record(let fields):
             let folded = fields.map { RecordField(key: $0.key, value: fold($0.value)) }
-            var rec: [String: Value] = [:]
+            var rec: [ExactString: Value] = [:]
             for f in folded {
                 guard case .literal(let v) = f.value else { return .record(folded) }
-                rec[f.key] = v
+                rec[ExactString(f.key)] = v
             }
             return .literal(.record(rec))
         case .call(let fn, let args):

@@ -14,9 +14,9 @@ public struct PolicySet: Sendable {
         templates = [:]
         index = ScopeIndex([])
         compiled = []
-        var ids = Set<String>()
+        var ids = Set<ExactString>()
         for p in all {
-            guard ids.insert(p.id).inserted else { throw PolicySetError("duplicate policy id `\(p.id)`") }
+            guard ids.insert(ExactString(p.id)).inserted else { throw PolicySetError("duplicate policy id `\(p.id)`") }
             if p.isTemplate { templates[p.id] = p } else { policies.append(p) }
         }
         rebuild()
@@ -46,7 +46,7 @@ public struct PolicySet: Sendable {
         throws(PolicySetError)
     {
         guard let t = templates[template] else { throw PolicySetError("no template with id `\(template)`") }
-        guard templates[newID] == nil, !policies.contains(where: { $0.id == newID }) else {
+        guard templates[newID] == nil, !policies.contains(where: { CodePoints.equal($0.id, newID) }) else {
             throw PolicySetError("duplicate policy id `\(newID)`")
         }
         do {
@@ -94,7 +94,7 @@ public struct PolicySet: Sendable {
 
     /// The policy (static or linked) or template with this id.
     public func policy(id: String) -> Policy? {
-        policies.first { $0.id == id } ?? templates[id]
+        policies.first { CodePoints.equal($0.id, id) } ?? templates[id]
     }
 }
 

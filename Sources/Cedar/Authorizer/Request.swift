@@ -3,9 +3,9 @@ public struct Request: Sendable, Hashable {
     public var principal: EntityUID
     public var action: EntityUID
     public var resource: EntityUID
-    public var context: [String: Value]
+    public var context: [ExactString: Value]
 
-    public init(principal: EntityUID, action: EntityUID, resource: EntityUID, context: [String: Value] = [:]) {
+    public init(principal: EntityUID, action: EntityUID, resource: EntityUID, context: [ExactString: Value] = [:]) {
         self.principal = principal
         self.action = action
         self.resource = resource

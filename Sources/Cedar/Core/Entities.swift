@@ -30,15 +30,15 @@ public struct Entities: EntityStore, Sendable {
 
     public func attribute(_ name: String, of uid: EntityUID) -> Lookup {
         guard let b = byUID[uid] else { return .noSuchEntity }
-        guard let v = b.entity.attributes[name] else { return .noSuchName }
+        guard let v = b.entity.attributes[ExactString(name)] else { return .noSuchName }
         return .value(v)
     }
 
-    public func attributes(of uid: EntityUID) -> [String: Value]? { byUID[uid]?.entity.attributes }
+    public func attributes(of uid: EntityUID) -> [ExactString: Value]? { byUID[uid]?.entity.attributes }
 
     public func tag(_ name: String, of uid: EntityUID) -> Lookup {
         guard let b = byUID[uid] else { return .noSuchEntity }
-        guard let v = b.entity.tags[name] else { return .noSuchName }
+        guard let v = b.entity.tags[ExactString(name)] else { return .noSuchName }
         return .value(v)
     }
 

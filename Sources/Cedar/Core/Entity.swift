@@ -1,14 +1,14 @@
 /// An entity: its uid, attributes, direct parents and tags.
 public struct Entity: Sendable, Equatable {
     public let uid: EntityUID
-    public var attributes: [String: Value]
+    public var attributes: [ExactString: Value]
     /// Direct parents; transitive ancestors are computed by the store.
     public var parents: Set<EntityUID>
-    public var tags: [String: Value]
+    public var tags: [ExactString: Value]
 
     public init(
-        uid: EntityUID, attributes: [String: Value] = [:], parents: Set<EntityUID> = [],
-        tags: [String: Value] = [:]
+        uid: EntityUID, attributes: [ExactString: Value] = [:], parents: Set<EntityUID> = [],
+        tags: [ExactString: Value] = [:]
     ) {
         self.uid = uid
         self.attributes = attributes

@@ -15,7 +15,7 @@ public protocol EntityStore {
     func tag(_ name: String, of uid: EntityUID) -> Lookup
     /// All attributes of `uid`, or `nil` when the entity is absent (the evaluator reads the
     /// principal's and resource's once per request).
-    func attributes(of uid: EntityUID) -> [String: Value]?
+    func attributes(of uid: EntityUID) -> [ExactString: Value]?
 }
 
 /// The result of reading an attribute or tag from a store.
@@ -28,15 +28,15 @@ public enum Lookup {
 extension EntityStore {
     public func attribute(_ name: String, of uid: EntityUID) -> Lookup {
         guard let e = entity(uid) else { return .noSuchEntity }
-        guard let v = e.attributes[name] else { return .noSuchName }
+        guard let v = e.attributes[ExactString(name)] else { return .noSuchName }
         return .value(v)
     }
 
-    public func attributes(of uid: EntityUID) -> [String: Value]? { entity(uid)?.attributes }
+    public func attributes(of uid: EntityUID) -> [ExactString: Value]? { entity(uid)?.attributes }
 
     public func tag(_ name: String, of uid: EntityUID) -> Lookup {
         guard let e = entity(uid) else { return .noSuchEntity }
-        guard let v = e.tags[name] else { return .noSuchName }
+        guard let v = e.tags[ExactString(name)] else { return .noSuchName }
         return .value(v)
     }
 }

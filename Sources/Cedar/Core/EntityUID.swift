@@ -2,7 +2,7 @@
 public struct EntityUID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The entity type.
     public let type: Name
-    /// The entity id (any string).
+    /// The entity id (any string; compared by code points, see ``ExactString``).
     public let id: String
     /// Precomputed so that hashing a uid (done on every store lookup) costs one integer.
     private let cachedHash: Int
@@ -11,8 +11,8 @@ public struct EntityUID: Hashable, Sendable, Comparable, CustomStringConvertible
         self.type = type
         self.id = id
         var h = Hasher()
-        h.combine(type.qualified)
-        h.combine(id)
+        h.combine(type)
+        CodePoints.hash(id, into: &h)
         cachedHash = h.finalize()
     }
 
@@ -22,7 +22,7 @@ public struct EntityUID: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     public static func == (a: EntityUID, b: EntityUID) -> Bool {
-        a.cachedHash == b.cachedHash && a.id == b.id && a.type == b.type
+        a.cachedHash == b.cachedHash && CodePoints.equal(a.id, b.id) && a.type == b.type
     }
 
     public func hash(into h: inout Hasher) { h.combine(cachedHash) }
@@ -43,7 +43,7 @@ public struct EntityUID: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     public static func < (lhs: EntityUID, rhs: EntityUID) -> Bool {
-        lhs.type == rhs.type ? lhs.id < rhs.id : lhs.type < rhs.type
+        lhs.type == rhs.type ? CodePoints.less(lhs.id, rhs.id) : lhs.type < rhs.type
     }
 }
 

@@ -1,7 +1,8 @@
 /// A possibly namespaced Cedar name such as `User` or `MyApp::Users::User`.
 ///
 /// Entity types, extension function names and namespaces are all `Name`s. The qualified text is
-/// the only stored property, so equality and hashing cost one string comparison.
+/// the only stored property, so equality and hashing cost one
+/// code-point comparison.
 public struct Name: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The fully qualified text, components joined by `::`.
     public let qualified: String
@@ -45,5 +46,7 @@ public struct Name: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public var description: String { qualified }
 
-    public static func < (lhs: Name, rhs: Name) -> Bool { lhs.qualified < rhs.qualified }
+    public static func == (lhs: Name, rhs: Name) -> Bool { CodePoints.equal(lhs.qualified, rhs.qualified) }
+    public func hash(into h: inout Hasher) { CodePoints.hash(qualified, into: &h) }
+    public static func < (lhs: Name, rhs: Name) -> Bool { CodePoints.less(lhs.qualified, rhs.qualified) }
 }

@@ -7,8 +7,8 @@ struct Evaluator<Store: EntityStore> {
     static var maxDepth: Int { 1024 }
 
     /// The principal's and resource's attributes, read once per request (nil: not in the store).
-    let principalAttributes: [String: Value]?
-    let resourceAttributes: [String: Value]?
+    let principalAttributes: [ExactString: Value]?
+    let resourceAttributes: [ExactString: Value]?
 
     init(request: Request, store: Store) {
         self.request = request
@@ -108,7 +108,7 @@ struct Evaluator<Store: EntityStore> {
             // Fast path: read request variables' attributes without materialising the variable.
             switch v {
             case .context:
-                guard let a = request.context[attr] else {
+                guard let a = request.context[ExactString(attr)] else {
                     throw EvaluationError(.attributeDoesNotExist, "record does not have the attribute `\(attr)`")
                 }
                 return a
@@ -118,16 +118,16 @@ struct Evaluator<Store: EntityStore> {
             }
         case .hasAttr(.variable(let v), let attr):
             switch v {
-            case .context: return .bool(request.context[attr] != nil)
-            case .principal: return .bool(principalAttributes?[attr] != nil)
-            case .resource: return .bool(resourceAttributes?[attr] != nil)
+            case .context: return .bool(request.context[ExactString(attr)] != nil)
+            case .principal: return .bool(principalAttributes?[ExactString(attr)] != nil)
+            case .resource: return .bool(resourceAttributes?[ExactString(attr)] != nil)
             case .action: return .bool(hasEntityAttribute(request.action, attr))
             }
         case .getAttr(let x, let attr):
             let v = try eval(x, d)
             switch v {
             case .record(let rec):
-                guard let a = rec[attr] else {
+                guard let a = rec[ExactString(attr)] else {
                     throw EvaluationError(.attributeDoesNotExist, "record does not have the attribute `\(attr)`")
                 }
                 return a
@@ -144,7 +144,7 @@ struct Evaluator<Store: EntityStore> {
         case .hasAttr(let x, let attr):
             let v = try eval(x, d)
             switch v {
-            case .record(let rec): return .bool(rec[attr] != nil)
+            case .record(let rec): return .bool(rec[ExactString(attr)] != nil)
             case .entity(let uid):
                 if case .value = store.attribute(attr, of: uid) { return .bool(true) }
                 return .bool(false)
@@ -163,8 +163,8 @@ struct Evaluator<Store: EntityStore> {
             for item in items { s.insert(try eval(item, d)) }
             return .set(s)
         case .record(let fields):
-            var rec = [String: Value](minimumCapacity: fields.count)
-            for f in fields { rec[f.key] = try eval(f.value, d) }
+            var rec = [ExactString: Value](minimumCapacity: fields.count)
+            for f in fields { rec[ExactString(f.key)] = try eval(f.value, d) }
             return .record(rec)
         case .isEmpty(let x):
             let v = try eval(x, d)
@@ -192,9 +192,9 @@ struct Evaluator<Store: EntityStore> {
     }
 
     @inline(__always)
-    func cachedAttribute(_ attrs: [String: Value]?, _ uid: EntityUID, _ attr: String) throws(EvaluationError) -> Value {
+    func cachedAttribute(_ attrs: [ExactString: Value]?, _ uid: EntityUID, _ attr: String) throws(EvaluationError) -> Value {
         guard let attrs else { throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist") }
-        guard let a = attrs[attr] else {
+        guard let a = attrs[ExactString(attr)] else {
             throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(attr)`")
         }
         return a

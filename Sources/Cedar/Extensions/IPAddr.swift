@@ -161,10 +161,12 @@ public struct IPAddr: Hashable, Sendable, CustomStringConvertible {
     public var isIPv6: Bool { !isIPv4 }
 
     public var isLoopback: Bool {
-        isIPv4 ? (low >> 24) == 127 : (high == 0 && low == 1)
+        // The whole range must lie in 127.0.0.0/8 (or be ::1/128), as in the Rust engine.
+        isIPv4 ? ((low >> 24) == 127 && prefix >= 8) : (high == 0 && low == 1 && prefix >= 128)
     }
 
     public var isMulticast: Bool {
+        // The whole range must lie in 224.0.0.0/4 (or ff00::/8).
         isIPv4 ? ((low >> 28) == 0xE && prefix >= 4) : ((high >> 56) == 0xff && prefix >= 8)
     }
 

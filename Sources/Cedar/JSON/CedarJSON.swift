@@ -3,22 +3,27 @@ public enum CedarJSON {
     /// Maximum nesting of sets and records accepted from JSON.
     public static let maxDepth = 128
 
-    /// Parses an entity uid in either `{"type","id"}` or `{"__entity": {"type","id"}}` form.
-    public static func entityUID(_ json: JSONValue) throws(CedarJSONError) -> EntityUID {
+    /// Parses an entity uid in either `{"type","id"}` or `{"__entity": {"type","id"}}` form. Other
+    /// fields are refused unless `ignoringUnknownFields` (the official CLI skips them).
+    public static func entityUID(_ json: JSONValue, ignoringUnknownFields: Bool = false) throws(CedarJSONError) -> EntityUID {
         guard case .object(let pairs) = json else {
             throw CedarJSONError(.entityUID, "expected an entity reference object with `type` and `id`")
         }
-        if pairs.count == 1, pairs[0].key == "__entity" {
-            return try entityUID(pairs[0].value)
+        if pairs.count == 1, ExactString(pairs[0].key) == "__entity" {
+            return try entityUID(pairs[0].value, ignoringUnknownFields: ignoringUnknownFields)
         }
         var type: String?
         var id: String?
         for (k, v) in pairs {
-            switch (k, v) {
+            switch (ExactString(k), v) {
             case ("type", .string(let s)): type = s
             case ("id", .string(let s)): id = s
+            case ("type", _), ("id", _):
+                throw CedarJSONError(.entityUID, "`\(k)` of an entity reference must be a string")
             default:
-                throw CedarJSONError(.entityUID, "unexpected field `\(k)` in an entity reference")
+                if !ignoringUnknownFields {
+                    throw CedarJSONError(.entityUID, "unexpected field `\(k)` in an entity reference")
+                }
             }
         }
         guard let type, let id else {
@@ -46,16 +51,28 @@ public enum CedarJSON {
             for item in items { set.insert(try value(item, depth: depth + 1)) }
             return .set(set)
         case .object(let pairs):
+            // As in the Rust engine, an escape is one only when its body has the escape's shape;
+            // otherwise (`{"__entity": 5}`) the object is an ordinary record.
             if pairs.count == 1 {
-                if pairs[0].key == "__entity" { return .entity(try entityUID(pairs[0].value)) }
-                if pairs[0].key == "__extn" { return try extensionValue(pairs[0].value, depth: depth) }
-                if pairs[0].key == "__expr" {
+                let (key, body) = (ExactString(pairs[0].key), pairs[0].value)
+                if key == "__entity", case .string(let type)? = body["type"], case .string(let id)? = body["id"] {
+                    guard let name = NameSyntax.parseName(type) else {
+                        throw CedarJSONError(.entityUID, "`\(type)` is not a valid entity type name")
+                    }
+                    return .entity(EntityUID(type: name, id: id))
+                }
+                if key == "__extn", case .string? = body["fn"] {
+                    if body["arg"] != nil { return try extensionValue(body, depth: depth) }
+                    if case .array? = body["args"] { return try extensionValue(body, depth: depth) }
+                }
+                if key == "__expr", case .string = body {
                     throw CedarJSONError(.shape, "the `__expr` escape is not supported")
                 }
+                if case .null = body { throw CedarJSONError(.shape, "`null` is not a Cedar value") }
             }
-            var rec: [String: Value] = [:]
+            var rec: [ExactString: Value] = [:]
             rec.reserveCapacity(pairs.count)
-            for (k, v) in pairs { rec[k] = try value(v, depth: depth + 1) }
+            for (k, v) in pairs { rec[ExactString(k)] = try value(v, depth: depth + 1) }
             return .record(rec)
         }
     }
@@ -90,7 +107,7 @@ public enum CedarJSON {
         case .entity(let uid):
             return .object([("__entity", .object([("type", .string(uid.type.qualified)), ("id", .string(uid.id))]))])
         case .set(let s): return .array(s.map(json))
-        case .record(let r): return .object(r.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) })
+        case .record(let r): return .object(r.sorted { $0.key < $1.key }.map { ($0.key.string, json($0.value)) })
         case .ext(let e):
             let (fn, arg): (String, String)
             switch e {

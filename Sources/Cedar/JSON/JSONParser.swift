@@ -12,16 +12,23 @@ public struct JSONParser {
 
     private let bytes: [UInt8]
     private var pos = 0
+    /// When set, a repeated object key replaces the earlier one (serde_json's behaviour, which the
+    /// official Cedar CLI inherits) instead of being an error.
+    private let keepLastDuplicate: Bool
 
-    private init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    /// Parses a whole document.
-    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        try parse(Array(text.utf8))
+    private init(_ bytes: [UInt8], keepLastDuplicate: Bool) {
+        self.bytes = bytes
+        self.keepLastDuplicate = keepLastDuplicate
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        var p = JSONParser(bytes)
+    /// Parses a whole document. Duplicate keys are refused unless `keepingLastDuplicate` is set, in
+    /// which case the last occurrence wins (only the `authorize` command line wants that).
+    public static func parse(_ text: String, keepingLastDuplicate: Bool = false) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8), keepingLastDuplicate: keepingLastDuplicate)
+    }
+
+    public static func parse(_ bytes: [UInt8], keepingLastDuplicate: Bool = false) throws(JSONParseError) -> JSONValue {
+        var p = JSONParser(bytes, keepLastDuplicate: keepingLastDuplicate)
         p.skipWS()
         let v = try p.value(depth: 0)
         p.skipWS()
@@ -47,7 +54,7 @@ public struct JSONParser {
         case UInt8(ascii: "{"):
             pos += 1
             var pairs: [(key: String, value: JSONValue)] = []
-            var seen: Set<String> = []
+            var seen: Set<ExactString> = []
             skipWS()
             if pos < bytes.count && bytes[pos] == UInt8(ascii: "}") {
                 pos += 1
@@ -58,15 +65,20 @@ public struct JSONParser {
                 guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
                 let keyStart = pos
                 let k = try string()
-                guard seen.insert(k).inserted else {
-                    pos = keyStart
-                    throw fail("duplicate key `\(k)`")
+                var repeated = false
+                if !seen.insert(ExactString(k)).inserted {
+                    guard keepLastDuplicate else {
+                        pos = keyStart
+                        throw fail("duplicate key `\(k)`")
+                    }
+                    repeated = true
                 }
                 skipWS()
                 guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected `:`") }
                 pos += 1
                 skipWS()
                 let v = try value(depth: depth + 1)
+                if repeated { pairs.removeAll { CodePoints.equal($0.key, k) } }
                 pairs.append((k, v))
                 skipWS()
                 guard pos < bytes.count else { throw fail("unexpected end of input") }
@@ -152,7 +164,8 @@ public struct JSONParser {
             guard pos > e else { throw fail("invalid number") }
         }
         let text = String(decoding: bytes[start..<pos], as: UTF8.self)
-        if isInteger, let v = Int64(text) { return .integer(v) }
+        // `-0` is a float to serde_json, so not a Cedar integer.
+        if isInteger, text != "-0", let v = Int64(text) { return .integer(v) }
         return .number(text)
     }
 

@@ -1,4 +1,5 @@
-/// A parsed JSON document. Objects keep their keys in source order; integers stay exact.
+/// A parsed JSON document. Objects keep their keys in source order; integers stay exact. Strings and
+/// keys compare by code points (see ``ExactString``).
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -17,10 +18,10 @@ public enum JSONValue: Sendable, Hashable {
         case (.bool(let x), .bool(let y)): return x == y
         case (.integer(let x), .integer(let y)): return x == y
         case (.number(let x), .number(let y)): return x == y
-        case (.string(let x), .string(let y)): return x == y
+        case (.string(let x), .string(let y)): return CodePoints.equal(x, y)
         case (.array(let x), .array(let y)): return x == y
         case (.object(let x), .object(let y)):
-            return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+            return x.count == y.count && zip(x, y).allSatisfy { CodePoints.equal($0.key, $1.key) && $0.value == $1.value }
         default: return false
         }
     }
@@ -31,11 +32,11 @@ public enum JSONValue: Sendable, Hashable {
         case .bool(let b): h.combine(b)
         case .integer(let i): h.combine(i)
         case .number(let s): h.combine(s)
-        case .string(let s): h.combine(s)
+        case .string(let s): CodePoints.hash(s, into: &h)
         case .array(let a): h.combine(a)
         case .object(let o):
             for (k, v) in o {
-                h.combine(k)
+                CodePoints.hash(k, into: &h)
                 h.combine(v)
             }
         }
@@ -44,7 +45,7 @@ public enum JSONValue: Sendable, Hashable {
     /// The value for `key` when this is an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let pairs) = self {
-            return pairs.first { $0.key == key }?.value
+            return pairs.first { CodePoints.equal($0.key, key) }?.value
         }
         return nil
     }

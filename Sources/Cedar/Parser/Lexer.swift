@@ -110,20 +110,22 @@ struct LexError: Error {
     let offset: Int
 }
 
-/// Cedar string-literal escapes.
+/// Cedar string-literal escapes, as the Rust engine reads them.
 enum Unescape {
-    /// Decodes `\n \r \t \\ \0 \' \" \u{…}`; in a pattern, `\*` yields a literal star marker.
+    /// Decodes `\n \r \t \\ \0 \' \"`, `\x7F` (two hex digits, at most 0x7F) and `\u{…}` (one to
+    /// six hex digits, `_` allowed after the first). In a pattern `\*` is a literal star, and any
+    /// other `*`, even one written as an escape, is a wildcard. A bare carriage return is refused.
     /// Returns `nil` on an invalid escape.
     static func decode(_ raw: String, pattern: Bool) -> [Pattern.Element]? {
         var out: [Pattern.Element] = []
         var it = raw.unicodeScalars.makeIterator()
+        func emit(_ c: Unicode.Scalar) {
+            out.append(pattern && c == "*" ? .wildcard : .char(c))
+        }
         while let c = it.next() {
-            if c == "*" && pattern {
-                out.append(.wildcard)
-                continue
-            }
+            if c == "\r" { return nil }
             if c != "\\" {
-                out.append(.char(c))
+                emit(c)
                 continue
             }
             guard let e = it.next() else { return nil }
@@ -138,6 +140,12 @@ enum Unescape {
             case "*":
                 if !pattern { return nil }
                 out.append(.char("*"))
+            case "x":
+                guard let h1 = it.next(), h1.isASCII, let d1 = IPAddr.hexValue(UInt8(h1.value)),
+                    let h2 = it.next(), h2.isASCII, let d2 = IPAddr.hexValue(UInt8(h2.value)), d1 < 8,
+                    let s = Unicode.Scalar(UInt32(d1) << 4 | UInt32(d2))
+                else { return nil }
+                emit(s)
             case "u":
                 guard it.next() == "{" else { return nil }
                 var v: UInt32 = 0
@@ -148,13 +156,14 @@ enum Unescape {
                         closed = true
                         break
                     }
+                    if h == "_" && digits > 0 { continue }
                     guard h.isASCII, let d = IPAddr.hexValue(UInt8(h.value)) else { return nil }
                     v = v << 4 | UInt32(d)
                     digits += 1
                     if digits > 6 { return nil }
                 }
                 guard closed, digits > 0, let s = Unicode.Scalar(v) else { return nil }
-                out.append(.char(s))
+                emit(s)
             default:
                 return nil
             }

@@ -343,10 +343,13 @@ public struct PolicyParser {
                 path.append(v)
             } else {
                 let t = try expect(.ident, "an attribute name or string literal after `has`")
+                try checkPathIdent(t)
                 path.append(t.text)
                 while peek.kind == .dot && peekAt(1).kind == .ident {
                     _ = advance()
-                    path.append(advance().text)
+                    let next = advance()
+                    try checkPathIdent(next)
+                    path.append(next.text)
                 }
             }
             try noChainedRelation()
@@ -454,6 +457,7 @@ public struct PolicyParser {
             if peek.kind == .dot {
                 _ = advance()
                 let t = try expect(.ident, "an attribute or method name after `.`")
+                try checkPathIdent(t)
                 if peek.kind == .lparen {
                     _ = advance()
                     let args = try exprList(until: .rparen, depth)
@@ -545,7 +549,7 @@ public struct PolicyParser {
         case .lbrace:
             _ = advance()
             var fields: [RecordField] = []
-            var seen: Set<String> = []
+            var seen: Set<ExactString> = []
             while peek.kind != .rbrace {
                 let k = advance()
                 let key: String
@@ -553,13 +557,14 @@ public struct PolicyParser {
                     guard let v = Unescape.string(k.text) else { throw error(.invalidEscape, "invalid escape in string literal", at: k.offset) }
                     key = v
                 } else if k.kind == .ident {
+                    try checkPathIdent(k)
                     key = k.text
                 } else {
                     throw error(.unexpectedToken, "expected a record key, found \(describe(k))", at: k.offset)
                 }
                 _ = try expect(.colon, "`:`")
                 let v = try expr(depth + 1)
-                guard seen.insert(key).inserted else {
+                guard seen.insert(ExactString(key)).inserted else {
                     throw error(.duplicateKey, "duplicate key `\(key)` in record literal", at: k.offset)
                 }
                 fields.append(RecordField(key: key, value: v))

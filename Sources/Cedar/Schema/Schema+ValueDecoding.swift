@@ -12,7 +12,7 @@ extension Schema {
 
     /// Converts a JSON object into record fields of type `record` (undeclared fields and missing
     /// required fields are errors).
-    public func decodeRecord(_ json: JSONValue, expected record: RecordSchemaType, path: String) throws(CedarJSONError) -> [String: Value] {
+    public func decodeRecord(_ json: JSONValue, expected record: RecordSchemaType, path: String) throws(CedarJSONError) -> [ExactString: Value] {
         try decodeFields(json, record, path, depth: 0)
     }
 
@@ -66,18 +66,18 @@ extension Schema {
         }
     }
 
-    private func decodeFields(_ json: JSONValue, _ record: RecordSchemaType, _ path: String, depth: Int) throws(CedarJSONError) -> [String: Value] {
+    private func decodeFields(_ json: JSONValue, _ record: RecordSchemaType, _ path: String, depth: Int) throws(CedarJSONError) -> [ExactString: Value] {
         guard case .object(let pairs) = json else {
             throw CedarJSONError(.schemaType, "\(path) must be a record, found a JSON \(json.kindName)")
         }
-        var out: [String: Value] = [:]
+        var out: [ExactString: Value] = [:]
         for (key, value) in pairs {
             guard let attribute = record.attributes[key] else {
                 throw CedarJSONError(.schemaType, "\(path) has attribute `\(key)`, which the schema does not declare")
             }
-            out[key] = try decode(value, attribute.type, "attribute `\(key)` of \(path)", depth: depth + 1)
+            out[ExactString(key)] = try decode(value, attribute.type, "attribute `\(key)` of \(path)", depth: depth + 1)
         }
-        for (key, attribute) in record.attributes where attribute.isRequired && out[key] == nil {
+        for (key, attribute) in record.attributes where attribute.isRequired && out[ExactString(key)] == nil {
             throw CedarJSONError(.schemaType, "\(path) is missing the required attribute `\(key)`")
         }
         return out
@@ -94,7 +94,7 @@ extension Schema {
 }
 
 extension Schema: EntityJSONTyping {
-    public func decodeAttributes(_ attrs: JSONValue, of uid: EntityUID) throws(CedarJSONError) -> [String: Value]? {
+    public func decodeAttributes(_ attrs: JSONValue, of uid: EntityUID) throws(CedarJSONError) -> [ExactString: Value]? {
         if isActionEntityType(uid.type.qualified), entityTypes[uid.type.qualified] == nil {
             return nil
         }
@@ -104,7 +104,7 @@ extension Schema: EntityJSONTyping {
         return try decodeRecord(attrs, expected: type.attributes, path: "`\(uid)`")
     }
 
-    public func decodeTags(_ tags: JSONValue, of uid: EntityUID) throws(CedarJSONError) -> [String: Value]? {
+    public func decodeTags(_ tags: JSONValue, of uid: EntityUID) throws(CedarJSONError) -> [ExactString: Value]? {
         guard let type = entityTypes[uid.type.qualified] else { return nil }
         guard case .object(let pairs) = tags else {
             throw CedarJSONError(.schemaType, "the tags of `\(uid)` must be a JSON object")
@@ -113,14 +113,14 @@ extension Schema: EntityJSONTyping {
             if pairs.isEmpty { return [:] }
             throw CedarJSONError(.schemaType, "`\(uid)` has tags, but the schema declares none for `\(uid.type)`")
         }
-        var out: [String: Value] = [:]
+        var out: [ExactString: Value] = [:]
         for (key, value) in pairs {
-            out[key] = try decodeValue(value, expected: tagType, path: "tag `\(key)` of `\(uid)`")
+            out[ExactString(key)] = try decodeValue(value, expected: tagType, path: "tag `\(key)` of `\(uid)`")
         }
         return out
     }
 
-    public func decodeContext(_ context: JSONValue, action: EntityUID) throws(CedarJSONError) -> [String: Value]? {
+    public func decodeContext(_ context: JSONValue, action: EntityUID) throws(CedarJSONError) -> [ExactString: Value]? {
         let id = ActionID(type: action.type.qualified, id: action.id)
         guard let declared = actions[id] else {
             throw CedarJSONError(.schemaType, "action `\(action)` is not declared in the schema")

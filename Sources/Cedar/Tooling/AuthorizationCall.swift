@@ -32,6 +32,8 @@ public struct AuthorizationCall {
     public var requestJSON: Input?
     /// Validate the request against the schema (when there is one).
     public var validateRequest = true
+    /// Name policies by their `@id` annotation (the CLI does); otherwise `policy0`, `policy1`, …
+    public var idAnnotations = true
 
     public init(policies: Input, entities: Input) {
         self.policies = policies
@@ -51,8 +53,8 @@ public struct AuthorizationCall {
         var set: PolicySet
         do {
             switch policyFormat {
-            case .cedar: set = try PolicySet(text: policies.text, file: policies.name, idAnnotations: true)
-            case .json: set = try PolicyJSON.policySet(policies.text, idAnnotations: true)
+            case .cedar: set = try PolicySet(text: policies.text, file: policies.name, idAnnotations: idAnnotations)
+            case .json: set = try PolicyJSON.policySet(policies.text, idAnnotations: idAnnotations)
             }
         } catch {
             throw Failure("failed to parse policies: \(error)")
@@ -71,14 +73,19 @@ public struct AuthorizationCall {
                 throw Failure("failed to parse schema: \(error)")
             }
         }
+        // As the official CLI: unknown fields in an entity are skipped, while a uid listed twice with
+        // different contents and a cycle in the hierarchy are refused.
         var entityList: [Entity]
         do {
-            entityList = try EntityJSON.parse(entities.text, typing: schemaValue)
+            entityList = try EntityJSON.parse(entities.text, typing: schemaValue, asOfficialCLI: true)
         } catch {
             throw Failure("failed to parse entities from `\(entities.name)`: \(error)")
         }
         if let schemaValue { entityList += schemaValue.actionEntities() }
-        let store = Entities(entityList)
+        let store: Entities
+        do { store = try Entities(checking: entityList) } catch {
+            throw Failure("failed to parse entities from `\(entities.name)`: \(error)")
+        }
         let request = try buildRequest(schemaValue)
         if let schemaValue, validateRequest {
             do { try schemaValue.validateRequest(request) } catch { throw Failure("the request does not conform to the schema: \(error)") }
@@ -100,7 +107,9 @@ public struct AuthorizationCall {
         var uids: [String: EntityUID] = [:]
         if let rj = requestJSON {
             let json: JSONValue
-            do { json = try JSONParser.parse(rj.text) } catch { throw Failure("invalid request JSON in `\(rj.name)`: \(error)") }
+            do { json = try JSONParser.parse(rj.text, keepingLastDuplicate: true) } catch {
+                throw Failure("invalid request JSON in `\(rj.name)`: \(error)")
+            }
             for key in ["principal", "action", "resource"] {
                 switch json[key] {
                 case .string(let s)?:
@@ -110,13 +119,16 @@ public struct AuthorizationCall {
                     default: r = s
                     }
                 case let v?:
-                    do { uids[key] = try CedarJSON.entityUID(v) } catch { throw Failure("invalid \(key) in `\(rj.name)`: \(error)") }
+                    do { uids[key] = try CedarJSON.entityUID(v, ignoringUnknownFields: true) } catch { throw Failure("invalid \(key) in `\(rj.name)`: \(error)") }
                 case nil: break
                 }
             }
             if let c = json["context"] { ctxJSON = c }
         } else if let c = context {
-            do { ctxJSON = try JSONParser.parse(c.text) } catch { throw Failure("invalid context JSON in `\(c.name)`: \(error)") }
+            // A repeated key keeps its last value, as serde_json (and so the official CLI) reads it.
+            do { ctxJSON = try JSONParser.parse(c.text, keepingLastDuplicate: true) } catch {
+                throw Failure("invalid context JSON in `\(c.name)`: \(error)")
+            }
         }
         func resolve(_ key: String, _ text: String?) throws(Failure) -> EntityUID {
             if let u = uids[key] { return u }
@@ -125,7 +137,7 @@ public struct AuthorizationCall {
         let principalUID = try resolve("principal", p)
         let actionUID = try resolve("action", a)
         let resourceUID = try resolve("resource", r)
-        let ctx: [String: Value]
+        let ctx: [ExactString: Value]
         do {
             ctx = try EntityJSON.context(ctxJSON, action: actionUID, typing: schema)
         } catch {

@@ -34,7 +34,7 @@ extension Schema {
         }
         for key in entity.attributes.keys.sorted() {
             guard let value = entity.attributes[key] else { continue }
-            guard let attribute = declared.attributes.attributes[key] else {
+            guard let attribute = declared.attributes.attributes[key.string] else {
                 errors.append(SchemaConformanceError(.undeclaredAttribute, "attribute `\(key)` of `\(uid)` is not declared for `\(type)`"))
                 continue
             }
@@ -42,7 +42,7 @@ extension Schema {
                 errors.append(SchemaConformanceError(.attributeMismatch, "attribute `\(key)` of `\(uid)` should have type \(attribute.type)"))
             }
         }
-        for key in declared.attributes.attributes.keys.sorted() where declared.attributes.attributes[key]?.isRequired == true && entity.attributes[key] == nil {
+        for key in declared.attributes.attributes.keys.sorted() where declared.attributes.attributes[key]?.isRequired == true && entity.attributes[ExactString(key)] == nil {
             errors.append(SchemaConformanceError(.missingAttribute, "`\(uid)` is missing the required attribute `\(key)`"))
         }
         for parent in entity.parents.sorted() {

@@ -22,16 +22,16 @@ extension Schema {
         }
     }
 
-    func recordConforms(_ fields: [String: Value], _ record: RecordSchemaType, depth: Int = 0) -> Bool {
+    func recordConforms(_ fields: [ExactString: Value], _ record: RecordSchemaType, depth: Int = 0) -> Bool {
         for (key, value) in fields {
-            guard let attribute = record.attributes[key], conforms(value, attribute.type, depth: depth + 1) else { return false }
+            guard let attribute = record.attributes[key.string], conforms(value, attribute.type, depth: depth + 1) else { return false }
         }
-        return record.attributes.allSatisfy { !$0.value.isRequired || fields[$0.key] != nil }
+        return record.attributes.allSatisfy { !$0.value.isRequired || fields[ExactString($0.key)] != nil }
     }
 
     /// False only for a uid of an enumerated entity type whose id is not one of the enumerated ids.
     public func isValidEnumMember(_ uid: EntityUID) -> Bool {
         guard let ids = entityTypes[uid.type.qualified]?.enumIDs else { return true }
-        return ids.contains(uid.id)
+        return ids.contains { CodePoints.equal($0, uid.id) }
     }
 }

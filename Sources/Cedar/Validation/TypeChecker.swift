@@ -200,7 +200,7 @@ struct TypeChecker {
             return try typeOfSet(types)
         case .record(let fields):
             var attributes: [String: ValidatorType.QualifiedType] = [:]
-            for (key, field) in fields { attributes[key] = .init(type: try typeOfValue(field, depth: depth + 1), isRequired: true) }
+            for (key, field) in fields { attributes[key.string] = .init(type: try typeOfValue(field, depth: depth + 1), isRequired: true) }
             return .record(attributes)
         case .ext(let ext):
             return .ext(ext.typeName)

@@ -126,11 +126,11 @@ struct ContextFacts: Sendable {
     /// Cedar's `context` record; nil when the source address is not an IP address.
     func cedarContext() -> Value? {
         guard let ip = IPAddr(parsing: sourceIP) else { return nil }
-        var geoRecord: [String: Value] = [:]
+        var geoRecord: [ExactString: Value] = [:]
         if let country = geo.country { geoRecord["country"] = .string(country) }
         if let region = geo.region { geoRecord["region"] = .string(region) }
         if let city = geo.city { geoRecord["city"] = .string(city) }
-        var record: [String: Value] = [
+        var record: [ExactString: Value] = [
             "time": .record([
                 "hour": .long(Int64(time.hour)), "minute": .long(Int64(time.minute)),
                 "weekday": .long(Int64(time.weekday)), "date": .string(time.date),

@@ -7,7 +7,7 @@ struct DecisionExplanation: Sendable {
     let policies: [AuditRecord.DeterminingPolicy]
     let contextValues: [AuditRecord.ContextValue]
 
-    init(policyIDs: [String], in set: PolicySet, context: [String: Value]) {
+    init(policyIDs: [String], in set: PolicySet, context: [ExactString: Value]) {
         var policies: [AuditRecord.DeterminingPolicy] = []
         var paths: [[String]] = []
         for id in policyIDs.sorted() {
@@ -28,10 +28,10 @@ struct DecisionExplanation: Sendable {
 
 /// Reads a `context.a.b` path's value out of the context record.
 enum ContextReads {
-    static func lookup(_ path: [String], in context: [String: Value]) -> Value? {
+    static func lookup(_ path: [String], in context: [ExactString: Value]) -> Value? {
         var fields = context
         for (position, name) in path.enumerated() {
-            guard let value = fields[name] else { return nil }
+            guard let value = fields[ExactString(name)] else { return nil }
             if position == path.count - 1 { return value }
             guard case .record(let next) = value else { return nil }
             fields = next

@@ -69,7 +69,12 @@ public enum PolicyCheck {
         }
         // Members and groups are written without a namespace; check them where Wicket places them.
         for namespace in memberNamespaces(schema) {
-            for entity in NamespacedEntities.place(entities, in: namespace).all.sorted(by: { $0.uid < $1.uid }) {
+            let placed: Entities
+            do { placed = try NamespacedEntities.place(entities, in: namespace) } catch {
+                report.fail(parse: "\(sources.entities ?? "entities"): \(error.message)")
+                break
+            }
+            for entity in placed.all.sorted(by: { $0.uid < $1.uid }) {
                 for problem in schema.validateEntity(entity) {
                     report.fail(validation: "\(sources.entities ?? "entities"): entity `\(entity.uid)`: \(problem)")
                 }

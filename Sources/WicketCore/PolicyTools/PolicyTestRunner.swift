@@ -45,7 +45,7 @@ public enum PolicyTestRunner {
             do {
                 let suite = try TestSuiteFile.load(file)
                 let mapping = CedarMapping(namespace: suite.namespace, serverName: suite.server)
-                let entities = NamespacedEntities.place(members, in: suite.namespace)
+                let entities = try NamespacedEntities.place(members, in: suite.namespace)
                 for test in suite.tests {
                     let outcome = evaluate(test, mapping: mapping, policies: snapshotPolicies, entities: entities, timeZone: timeZone)
                     if let problem = outcome {

@@ -87,7 +87,11 @@ public enum PolicyLoader {
         }
         let members = try loadEntities(at: tenant.entities)
         var byNamespace: [String: Entities] = [:]
-        for namespace in namespaces { byNamespace[namespace] = NamespacedEntities.place(members, in: namespace) }
+        for namespace in namespaces {
+            do { byNamespace[namespace] = try NamespacedEntities.place(members, in: namespace) } catch {
+                throw PolicyLoadError("`\(tenant.entities)`: \(error.message)")
+            }
+        }
         return PolicySnapshot(enforced: enforced, shadow: shadow, entitiesByNamespace: byNamespace, fingerprint: fingerprint,
                               toolSurface: surface)
     }

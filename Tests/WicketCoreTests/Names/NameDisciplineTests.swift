@@ -183,7 +183,7 @@ struct NameDisciplineTests {
             """)
         let surface = ToolSurface(schema: schema, unknownTools: .deny)
         let facts = MessageFacts(method: "tools/call", target: .tool("query"))
-        func request(resource: EntityUID, context: [String: Value]) -> Request {
+        func request(resource: EntityUID, context: [ExactString: Value]) -> Request {
             Request(principal: EntityUID(type: Name("NS::User"), id: "a"), action: EntityUID(type: Name("NS::Action"), id: "query"),
                     resource: resource, context: context)
         }

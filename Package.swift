@@ -3,6 +3,7 @@ import PackageDescription
 
 // Module map (see docs/architecture.md):
 //   Cedar          the policy engine; knows nothing of MCP, FastCGI, SQLite or GeoIP
+//   CedarTooling   the CLI side of Cedar: `authorize` (one call or a batch), `format` over files
 //   WicketMCP      strict JSON, JSON-RPC 2.0 and MCP classification
 //   WicketFastCGI  the libfcgi responder: accept threads, signals, graceful shutdown
 //   WicketStore    per-tenant SQLite files: member keys, sealed credentials, audit
@@ -40,6 +41,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "Cedar"),
+        // The CLI side of Cedar: the authorize call and batch, the policy file formatter (files, exit codes).
+        .target(name: "CedarTooling", dependencies: ["Cedar"]),
         .target(name: "WicketMCP"),
         .target(name: "WicketFastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")]),
         .target(name: "WicketStore", dependencies: [
@@ -62,12 +65,12 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "wicket", dependencies: [
-            "WicketServer", "WicketCore", "Cedar", "WicketStore",
+            "WicketServer", "WicketCore", "Cedar", "CedarTooling", "WicketStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "CedarTests", dependencies: ["Cedar"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CedarTests", dependencies: ["Cedar", "CedarTooling"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WicketMCPTests", dependencies: ["WicketMCP"]),
         .testTarget(name: "WicketFastCGITests", dependencies: ["WicketFastCGI"]),
         .testTarget(name: "WicketStoreTests", dependencies: ["WicketStore"]),

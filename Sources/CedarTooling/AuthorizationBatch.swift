@@ -1,3 +1,5 @@
+import Cedar
+
 /// Many authorizations in one process, for the differential tester: each input line is a JSON object
 /// `{"policies": TEXT, "entities": JSON-TEXT, "request": JSON-TEXT}` (the request as `--request-json`
 /// takes it), each output line `{"decision": "allow"|"deny", "reasons": [...], "errors": [...]}` or

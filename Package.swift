@@ -4,6 +4,7 @@ import PackageDescription
 // Module map (see docs/architecture.md):
 //   Cedar          the policy engine; knows nothing of MCP, FastCGI, SQLite or GeoIP
 //   CedarTooling   the CLI side of Cedar: `authorize` (one call or a batch), `format` over files
+//   WicketJSON     the one JSON string escaper (no dependencies)
 //   WicketMCP      strict JSON, JSON-RPC 2.0 and MCP classification
 //   WicketFastCGI  the libfcgi responder: accept threads, signals, graceful shutdown
 //   WicketStore    per-tenant SQLite files: member keys, sealed credentials, audit
@@ -40,20 +41,21 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        .target(name: "WicketJSON"),
         .target(name: "Cedar"),
         // The CLI side of Cedar: the authorize call and batch, the policy file formatter (files, exit codes).
-        .target(name: "CedarTooling", dependencies: ["Cedar"]),
-        .target(name: "WicketMCP"),
+        .target(name: "CedarTooling", dependencies: ["Cedar", "WicketJSON"]),
+        .target(name: "WicketMCP", dependencies: ["WicketJSON"]),
         .target(name: "WicketFastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")]),
         .target(name: "WicketStore", dependencies: [
-            "CSQLite",
+            "CSQLite", "WicketJSON",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .target(name: "WicketGeo", dependencies: ["CMaxMindDB"]),
         .target(name: "WicketCore", dependencies: [
-            "Cedar", "WicketMCP", "WicketStore", "WicketGeo", "CCurl",
+            "Cedar", "WicketMCP", "WicketStore", "WicketGeo", "WicketJSON", "CCurl",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -72,6 +74,7 @@ let package = Package(
 
         .testTarget(name: "CedarTests", dependencies: ["Cedar", "CedarTooling"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WicketMCPTests", dependencies: ["WicketMCP"]),
+        .testTarget(name: "WicketJSONTests", dependencies: ["WicketJSON"]),
         .testTarget(name: "WicketFastCGITests", dependencies: ["WicketFastCGI"]),
         .testTarget(name: "WicketStoreTests", dependencies: ["WicketStore"]),
         .testTarget(name: "WicketGeoTests", dependencies: ["WicketGeo"]),

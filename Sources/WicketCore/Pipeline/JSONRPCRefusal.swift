@@ -1,3 +1,4 @@
+import WicketJSON
 import WicketMCP
 
 /// The one writer of Wicket's refusal bodies: the JSON-RPC envelope with the request's id, and
@@ -7,9 +8,9 @@ enum JSONRPCRefusal {
     /// `{"jsonrpc":"2.0","id":ID,"error":{"code":C,"message":M,"data":{"decision":"deny","request_id":R[,"rule":P]}}}`
     static func error(_ refusal: Refusal, requestID: String) -> String {
         var body = envelope(refusal)
-        body += #","error":{"code":\#(refusal.jsonRPCCode),"message":"# + JSONText.quote(refusal.message)
-        body += #","data":{"decision":"deny","request_id":"# + JSONText.quote(requestID)
-        if let rule = refusal.rule { body += #","rule":"# + JSONText.quote(rule) }
+        body += #","error":{"code":\#(refusal.jsonRPCCode),"message":"# + JSONString.quote(refusal.message)
+        body += #","data":{"decision":"deny","request_id":"# + JSONString.quote(requestID)
+        if let rule = refusal.rule { body += #","rule":"# + JSONString.quote(rule) }
         return body + "}}}"
     }
 
@@ -19,11 +20,11 @@ enum JSONRPCRefusal {
     /// Wicket itself, never an `X-Accel-Redirect`: nothing reaches the upstream, and the record says deny.
     static func toolResult(_ refusal: Refusal, requestID: String) -> String {
         var body = envelope(refusal)
-        body += #","result":{"content":[{"type":"text","text":"# + JSONText.quote(refusal.message) + "}]"
+        body += #","result":{"content":[{"type":"text","text":"# + JSONString.quote(refusal.message) + "}]"
         body += #","isError":true"#
         if refusal.taggedResult { body += #","resultType":"complete""# }
-        body += #","_meta":{"wicket/decision":"deny","wicket/request_id":"# + JSONText.quote(requestID)
-        if let rule = refusal.rule { body += #","wicket/rule":"# + JSONText.quote(rule) }
+        body += #","_meta":{"wicket/decision":"deny","wicket/request_id":"# + JSONString.quote(requestID)
+        if let rule = refusal.rule { body += #","wicket/rule":"# + JSONString.quote(rule) }
         return body + "}}}"
     }
 

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := nginx-light libfcgi-dev libmaxminddb-dev libsqlite3-dev mmdb-bin wrk curl iproute2 libcurl4-openssl-dev
+APT_PACKAGES := nginx-light libfcgi-dev libmaxminddb-dev libsqlite3-dev mmdb-bin wrk curl iproute2 libcurl4-openssl-dev postgresql libpq-dev
 # The Debian package: dpkg-shlibdeps/dpkg-gencontrol, lintian, a Debian 12 root for the test, systemd-analyze.
 APT_PACKAGES += dpkg-dev lintian debootstrap systemd
 RUN_DIR := $(CURDIR)/run
@@ -11,7 +11,7 @@ RUN_DIR := $(CURDIR)/run
 BENCH := $(SWIFT) build -c release --package-path Benchmarks
 BENCH_BIN := Benchmarks/.build/release
 
-.PHONY: deps venv build release test test-e2e test-deb deb lint format run stop bench bench-cedar bench-audit bench-path fuzz fuzz-cedar clean
+.PHONY: deps venv build release test test-e2e test-deb deb lint format run stop bench bench-cedar bench-audit bench-path bench-store fuzz fuzz-cedar clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -83,6 +83,11 @@ bench-path: deps venv
 	$(SWIFT) build -c release --product wicket
 	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/run-path-bench.sh
 
+# One node's request path with the tenant on SQLite, then on PostgreSQL: req/s and CPU per request.
+bench-store: deps venv
+	$(SWIFT) build -c release --product wicket
+	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/run-store-bench.sh
+
 # libFuzzer over the policy parser, entity/context JSON and MCP classification (SECONDS per target),
 # then the differential tester against the Rust engine.
 fuzz: deps
@@ -95,7 +100,7 @@ fuzz-cedar: deps venv
 	$(PY) FuzzTesting/differential/cedar_diff.py --wicket .build/debug/wicket --cases $${CASES:-100000} --seed $${SEED:-$$RANDOM}
 
 # Release builds, ratios against baselines measured in the same run; numbers go to docs/benchmarks.md.
-bench: bench-cedar bench-audit bench-path
+bench: bench-cedar bench-audit bench-path bench-store
 
 # The module import table of docs/architecture.md, then swift-format (.swift-format) over the
 # formatted folders in .swift-format-paths.

@@ -7,7 +7,7 @@ import PackageDescription
 //   WicketJSON     the one JSON string escaper (no dependencies)
 //   WicketMCP      strict JSON, JSON-RPC 2.0 and MCP classification
 //   WicketFastCGI  the libfcgi responder: accept threads, signals, graceful shutdown
-//   WicketStore    per-tenant SQLite files: member keys, sealed credentials, audit
+//   WicketStore    per-tenant stores (SQLite files, or a PostgreSQL database): member keys, sealed credentials, audit
 //   WicketGeo      the libmaxminddb lookup
 //   WicketCore     config, tenants, the decision core (no transport), nginx includes, alerts, metrics
 //   WicketServer   FastCGI ↔ the decision core, the gateway's lifecycle (signals, reload, shutdown)
@@ -39,6 +39,7 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "WicketJSON"),
@@ -48,7 +49,7 @@ let package = Package(
         .target(name: "WicketMCP", dependencies: ["WicketJSON"]),
         .target(name: "WicketFastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")]),
         .target(name: "WicketStore", dependencies: [
-            "CSQLite", "WicketJSON",
+            "CSQLite", "CPostgreSQL", "WicketJSON",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -28,6 +28,12 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case closed = "closed"
         /// The file was written by a newer Wicket (its schema version is unknown).
         case schemaTooNew = "schema_too_new"
+        /// PostgreSQL cannot be reached, or the connection broke (the request is refused with 503).
+        case postgresUnavailable = "postgres_unavailable"
+        /// A PostgreSQL statement failed (permission, constraint, …).
+        case postgres = "postgres"
+        /// A migration between stores found the copy differs from the source.
+        case migrationMismatch = "migration_mismatch"
     }
 
     /// The stable code.

@@ -6,7 +6,7 @@ struct CredsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "creds",
         abstract: "Store members' upstream credentials, sealed under the tenant's master key.",
-        subcommands: [SetCredential.self, List.self, Remove.self, RotateMaster.self])
+        subcommands: [SetCredential.self, List.self, Remove.self, AddMaster.self, RotateMaster.self])
 
     struct SetCredential: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set", abstract: "Read a credential from stdin and store it sealed.")
@@ -60,11 +60,27 @@ struct CredsCommand: ParsableCommand {
             commandName: "rotate-master-key",
             abstract: "Create a new master key and re-seal every credential under it; the running server keeps working.")
         @OptionGroup var options: TenantOptions
+        @Option(help: "Use this master key (from `creds add-master-key`), already copied to every node; required on postgresql.")
+        var to: String?
 
         func run() throws {
             let stores = try options.open()
-            let key = try stores.credentials.rotateMasterKey()
+            let key = try to.map { id in try MasterKeyRotation.rotate(stores.credentials, to: id) } ?? stores.credentials.rotateMasterKey()
             print("every credential is now sealed under master key \(key.id)")
+        }
+    }
+
+    struct AddMaster: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-master-key",
+            abstract: "Create a new master key file without using it yet: copy it to every node, then `rotate-master-key --to ID`.")
+        @OptionGroup var options: TenantOptions
+
+        func run() throws {
+            let stores = try options.open()
+            let key = try stores.ring.generate()
+            print(key.id)
+            FileHandle.standardError.write(Data("new master key \(key.id) in \(stores.ring.directory)/master-\(key.id).key; copy it (mode 0600) to every node, then run `wicket creds rotate-master-key --to \(key.id)`\n".utf8))
         }
     }
 }

@@ -13,6 +13,7 @@ struct WicketCommand: ParsableCommand {
             KeysCommand.self,
             CredsCommand.self,
             AuditCommand.self,
+            StoreCommand.self,
             CheckCommand.self,
             TestCommand.self,
             FormatCommand.self,

@@ -16,7 +16,7 @@ public final class AlertDispatcher: @unchecked Sendable {
     // the client is used by the dispatcher thread alone; the rest is immutable.
     private let config: AlertsConfig
     private let sinks: [String: [AlertSink]]
-    private let stores: [(tenant: String, store: AuditStore)]
+    private let stores: [(tenant: String, store: any AuditLog)]
     private let metrics: WicketMetrics
     private let logger: Logger
     private let signal = NSCondition()
@@ -27,7 +27,7 @@ public final class AlertDispatcher: @unchecked Sendable {
     private let idlePoll: TimeInterval = 1
 
     /// Reads every sink's secret files now, so a bad sink fails `wicket serve` at start.
-    public init(config: AlertsConfig, stores: [(tenant: String, store: AuditStore)], metrics: WicketMetrics = WicketMetrics(),
+    public init(config: AlertsConfig, stores: [(tenant: String, store: any AuditLog)], metrics: WicketMetrics = WicketMetrics(),
                 logger: Logger) throws {
         self.config = config
         var sinks: [String: [AlertSink]] = [:]

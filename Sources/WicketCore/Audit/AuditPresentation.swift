@@ -21,6 +21,7 @@ public enum AuditPresentation {
             lines.append("Shadow the candidate policies would \(shadow.rawValue)")
         }
         lines.append("Took  \(record.latencyMicros) µs")
+        if let node = record.node { lines.append("Node  \(node)") }
         return lines.joined(separator: "\n")
     }
 

@@ -34,6 +34,8 @@ public struct WicketConfig: Sendable {
     public var sessionIdleTimeout: Int = 86_400
     public var tenants: [TenantConfig]
     public var upstreams: [UpstreamConfig]
+    /// This node's name, carried by its audit records in a shared store (`node_name`; default the host name).
+    public var nodeName: String = ProcessInfo.processInfo.hostName
     /// Where `@alert("NAME")` sends (`[alerts]`, `[[alerts.sink]]`); no sinks by default.
     public var alerts = AlertsConfig()
 
@@ -68,6 +70,8 @@ public struct TenantConfig: Sendable {
     /// A tool the schema does not declare: refused (`deny`, the default with a schema) or left to the
     /// policies (`policy`). Without a schema there is nothing to compare with: always `policy`.
     public var unknownTools: UnknownTools = .policy
+    /// Where the tenant's keys, credentials and audit live (`store`; SQLite files by default).
+    public var store: TenantStoreConfig = .sqlite
 }
 
 /// An upstream MCP server behind nginx; nginx names it in the `WICKET_SERVER` FastCGI param.
@@ -127,8 +131,9 @@ extension WicketConfig {
         let reader = TableReader(root, where: "")
         try reader.allowOnly(["server", "tenant", "upstream", "alerts"])
         let server = try reader.table("server") ?? TableReader([:], where: "server")
-        try server.allowOnly(["socket", "socket_mode", "socket_group", "threads", "max_body_bytes", "data_dir",
-                              "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync", "session_idle_timeout"])
+        try server.allowOnly((["socket", "socket_mode", "socket_group", "threads", "max_body_bytes", "data_dir",
+                               "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync",
+                               "session_idle_timeout"] as Set<String>).union(storeServerKeys))
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") ? path : ((baseDirectory as NSString).appendingPathComponent(path) as NSString).standardizingPath
         }
@@ -149,6 +154,7 @@ extension WicketConfig {
             reloadInterval: try server.integer("reload_interval") ?? 2,
             auditSync: try server.choice("audit_sync", default: AuditStore.Durability.full),
             tenants: [], upstreams: [])
+        try config.readStoreSettings(server)
         config.sessionIdleTimeout = try server.integer("session_idle_timeout") ?? 86_400
         guard (120...31_536_000).contains(config.sessionIdleTimeout) else {
             throw ConfigError("`server.session_idle_timeout` must be between 120 and 31536000 seconds")
@@ -157,8 +163,8 @@ extension WicketConfig {
         guard config.maxBodyBytes >= 1024 else { throw ConfigError("`server.max_body_bytes` must be at least 1024") }
 
         for (position, tenant) in try reader.tables("tenant").enumerated() {
-            try tenant.allowOnly(["name", "time_zone", "policies", "entities", "schema", "shadow_policies", "tests", "missing_credential",
-                                  "unknown_tools"])
+            try tenant.allowOnly((["name", "time_zone", "policies", "entities", "schema", "shadow_policies", "tests", "missing_credential",
+                                  "unknown_tools"] as Set<String>).union(storeTenantKeys))
             let name = try tenant.requiredString("name")
             guard TenantName.isValid(name) else {
                 throw ConfigError("tenant \(position + 1): `\(name)` is not a tenant name (1–32 of a-z, 0-9, -)")
@@ -179,6 +185,7 @@ extension WicketConfig {
                 tests: try tenant.string("tests").map(resolve),
                 missingCredential: missing))
             try config.tenants[config.tenants.count - 1].readNameDiscipline(tenant)
+            try config.tenants[config.tenants.count - 1].readStore(tenant, resolve: resolve)
         }
         for upstream in try reader.tables("upstream") {
             try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources", "extension_methods", "extra_name_characters",

@@ -87,6 +87,7 @@ public struct SetupInitializer {
         reload_interval = 2             # seconds between policy file checks; SIGHUP reloads at once
         audit_sync = "full"             # full: each audit commit fsynced; normal: survives a Wicket crash, not power loss
         session_idle_timeout = 86400    # seconds an MCP session may stay unused before it is refused as expired
+        # node_name = "edge-1"          # this node's name on its audit records in a shared store (default: host name)
 
         [[tenant]]
         name = "acme"
@@ -97,6 +98,14 @@ public struct SetupInitializer {
         tests = "tenants/acme/tests"
         missing_credential = "deny"     # an allowed member without a stored credential: deny | empty
         unknown_tools = "deny"          # a tool the schema does not declare: deny (regenerate with `wicket schema`) | policy
+        # Several nodes: the tenant's keys, credentials and audit in its own PostgreSQL database, reached
+        # with its own role (docs/operations.md, "Several nodes on PostgreSQL"); sqlite is the default.
+        # store = "postgres"
+        # postgres = "host=db1 dbname=wicket_acme user=wicket_acme"   # a libpq connection string
+        # postgres_password_file = "/etc/wicket/acme.pgpass"          # mode 0600
+        # postgres_sslmode = "verify-full"
+        # postgres_sslrootcert = "/etc/wicket/db-ca.pem"
+        # postgres_pool = 4                                            # connections per node for requests
 
         [[upstream]]
         name = \(TOMLQuoting.quote(options.serverName))           # nginx sends it as WICKET_SERVER

@@ -8,10 +8,10 @@ import WicketStore
 public final class TenantRuntime: @unchecked Sendable {
     // @unchecked Sendable: the stores are Sendable; `current` is only read and written under `lock`.
     public let config: TenantConfig
-    public let keys: KeyStore
-    public let credentials: CredentialStore
-    public let audit: AuditStore
-    /// Which member opened each MCP session (`sessions.sqlite`).
+    public let keys: any MemberKeyStore
+    public let credentials: any SealedCredentialStore
+    public let audit: any AuditLog
+    /// Which member opened each MCP session (`sessions.sqlite`, or the tenant's PostgreSQL database).
     public let sessions: any SessionBindings
     /// Where the pipeline commits records: the tenant's `audit` store. Only a benchmark that measures
     /// what the audit costs puts something else here; no configuration or command can.
@@ -20,6 +20,8 @@ public final class TenantRuntime: @unchecked Sendable {
     private let lock = NSLock()
     private var current: PolicySnapshot
     private var lastFailure: SourceFingerprint?
+    private let nodeName: String
+    private var lastKeyReport = ContinuousClock.now
     private var policyHash: String
     private let metrics: WicketMetrics
 
@@ -27,17 +29,30 @@ public final class TenantRuntime: @unchecked Sendable {
     public init(config: TenantConfig, wicket: WicketConfig, logger: Logger, auditSink: (any AuditSink)? = nil,
                 metrics: WicketMetrics = WicketMetrics()) throws {
         self.config = config
-        let stores = try TenantStores(config: wicket, tenant: config.name)
+        let stores = try TenantStores(config: wicket, tenant: config.name, serving: true)
         keys = stores.keys
         credentials = stores.credentials
         audit = stores.audit
         sessions = stores.sessions
-        self.auditSink = auditSink ?? stores.audit
+        self.auditSink = auditSink ?? AuditLogSink(log: stores.audit)
+        nodeName = wicket.nodeName
         namespaces = Set(wicket.upstreams.filter { $0.tenant == config.name }.map(\.namespace))
         current = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
         self.metrics = metrics
         policyHash = PolicySetHash.of(config)
         metrics.policySet(tenant: config.name, hash: policyHash, previous: nil)
+        reportHeldMasterKeys()
+    }
+
+    var nodeNameForReports: String { nodeName }
+
+    /// True at most once per `keyReportInterval`.
+    func takeKeyReportTurn() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard ContinuousClock.now - lastKeyReport >= Self.keyReportInterval else { return false }
+        lastKeyReport = ContinuousClock.now
+        return true
     }
 
     public var snapshot: PolicySnapshot {
@@ -50,6 +65,8 @@ public final class TenantRuntime: @unchecked Sendable {
     /// Returns true when a new snapshot was installed.
     @discardableResult
     public func reload(onlyIfChanged: Bool, logger: Logger) -> Bool {
+        // A poll reports the master keys held every `keyReportInterval`; SIGHUP at once.
+        if onlyIfChanged { reportHeldMasterKeysIfDue() } else { reportHeldMasterKeys() }
         let onDisk = SourceFingerprint(paths: PolicyLoader.sourcePaths(of: config))
         // A poll sees a broken set once; it is retried (and logged) when the files change again.
         lock.lock()
@@ -85,26 +102,43 @@ public final class TenantRuntime: @unchecked Sendable {
     }
 }
 
-/// Opens one tenant's SQLite files and master keys under `data_dir/tenants/NAME/`.
+/// Opens one tenant's stores: its SQLite files under `data_dir/tenants/NAME/` (the default) or its
+/// PostgreSQL database; the master keys are files under that folder either way.
 public struct TenantStores {
-    public let keys: KeyStore
-    public let credentials: CredentialStore
-    public let audit: AuditStore
-    public let sessions: SessionStore
+    public let keys: any MemberKeyStore
+    public let credentials: any SealedCredentialStore
+    public let audit: any AuditLog
+    public let sessions: any SessionBindingStore
     public let ring: MasterKeyRing
 
-    public init(config: WicketConfig, tenant: String) throws {
-        guard config.tenant(named: tenant) != nil else {
+    /// `serving`: a server's stores (on PostgreSQL the key cache listens for changes); the CLI
+    /// reads and writes through.
+    public init(config: WicketConfig, tenant: String, serving: Bool = false) throws {
+        guard let tenantConfig = config.tenant(named: tenant) else {
             throw ConfigError("tenant `\(tenant)` is not defined in the configuration")
         }
         let directory = config.tenantDataDirectory(tenant)
-        keys = try KeyStore(directory: directory, tenant: tenant)
         ring = try MasterKeyRing(directory: (directory as NSString).appendingPathComponent("master-keys"))
+        // On postgresql the first node's key is copied to the others (`docs/operations.md`); a node
+        // that made its own meanwhile never uses it (the current key id is recorded in the database).
         if ring.ids.isEmpty { _ = try ring.generate() }
-        credentials = try CredentialStore(directory: directory, tenant: tenant, ring: ring)
-        audit = try AuditStore(directory: directory, tenant: tenant,
-                               durability: config.auditSync)
-        sessions = try SessionStore(directory: directory, tenant: tenant,
-                                    rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
+        switch tenantConfig.store {
+        case .sqlite:
+            keys = try KeyStore(directory: directory, tenant: tenant)
+            credentials = try CredentialStore(directory: directory, tenant: tenant, ring: ring)
+            audit = try AuditStore(directory: directory, tenant: tenant,
+                                   durability: config.auditSync)
+            sessions = try SessionStore(directory: directory, tenant: tenant,
+                                        rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
+        case .postgres(let settings):
+            let database = try PGTenantDatabase(settings: settings, tenant: tenant, node: config.nodeName)
+            let keyStore = PGKeyStore(database: database)
+            if serving { keyStore.startListening() }
+            keys = keyStore
+            credentials = PGCredentialStore(database: database, ring: ring)
+            audit = PGAuditStore(database: database)
+            sessions = PGSessionStore(database: database,
+                                      rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
+        }
     }
 }

@@ -74,6 +74,8 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     public var latencyMicros: Int64
     /// The decision a shadow (not enforced) policy set would have made; reserved for a later feature.
     public var shadowDecision: Decision?
+    /// The node (`server.node_name`) that answered; set by the PostgreSQL store, nil on SQLite.
+    public var node: String? = nil
 
     public init(
         tenant: String, member: String? = nil, agent: String? = nil, keyID: String? = nil, sourceIP: String? = nil,

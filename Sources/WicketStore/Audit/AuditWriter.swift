@@ -33,14 +33,26 @@ final class AuditWriter: @unchecked Sendable {
     private var writing = false
     private var closing = false
     private var transactions = 0
-    private let connection: SQLiteConnection
+    private let connection: SQLiteConnection?
     private let insertSQL: String
+    /// Commits one batch (each caller's work) in one transaction elsewhere (PostgreSQL); the
+    /// protocol above is the same whichever engine holds the audit.
+    typealias BatchCommit = ([Work]) -> Result<[[Int64]], StoreError>
+    private let batchCommit: BatchCommit?
     /// Records per transaction (`wicket_audit_records_per_commit`), through the bootstrapped metrics.
     private let recordsPerCommit: Recorder
 
     init(connection: SQLiteConnection, insertSQL: String, tenant: String = "") {
         self.connection = connection
         self.insertSQL = insertSQL
+        batchCommit = nil
+        recordsPerCommit = Recorder(label: "wicket_audit_records_per_commit", dimensions: [("tenant", tenant)], aggregate: true)
+    }
+
+    init(tenant: String, commit: @escaping BatchCommit) {
+        connection = nil
+        insertSQL = ""
+        batchCommit = commit
         recordsPerCommit = Recorder(label: "wicket_audit_records_per_commit", dimensions: [("tenant", tenant)], aggregate: true)
     }
 
@@ -97,6 +109,12 @@ final class AuditWriter: @unchecked Sendable {
     }
 
     private func write(_ batch: [Pending]) -> Result<[[Int64]], StoreError> {
+        if let batchCommit {
+            let outcome = batchCommit(batch.map(\.work))
+            if case .success(let ids) = outcome { recordsPerCommit.record(ids.reduce(0) { $0 + $1.count }) }
+            return outcome
+        }
+        guard let connection else { return .failure(StoreError(.closed, "the audit store has no connection")) }
         var recordCount = 0
         do throws(StoreError) {
             let ids = try connection.transaction { () throws(StoreError) -> [[Int64]] in

@@ -47,17 +47,9 @@ public final class CredentialStore: Sendable {
         try pool.withConnection { connection throws(StoreError) in try Self.migrations.apply(to: connection) }
     }
 
-    /// Associated data: a version tag and length-prefixed tenant, member, server (unambiguous even
-    /// when a name contains a separator character).
+    /// Associated data binding a row to tenant, member and server (see `CredentialSealing`).
     func associatedData(member: String, server: String) -> [UInt8] {
-        var out = Array("wicket-credential-v1".utf8)
-        for part in [tenant, member, server] {
-            let bytes = Array(part.utf8)
-            let length = UInt32(clamping: bytes.count)
-            out += [UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)]
-            out += bytes
-        }
-        return out
+        CredentialSealing(tenant: tenant).associatedData(member: member, server: server)
     }
 
     /// Stores (or replaces) `member`'s secret for `server`. Empty or over 16 KiB: error, nothing written.
@@ -194,28 +186,11 @@ public final class CredentialStore: Sendable {
     }
 
     private func seal<Bytes: DataProtocol>(_ plaintext: Bytes, member: String, server: String, key: MasterKey) throws(StoreError) -> [UInt8] {
-        do {
-            let box = try ChaChaPoly.seal(plaintext, using: key.key, authenticating: associatedData(member: member, server: server))
-            return Array(box.combined)
-        } catch {
-            throw StoreError(.sealedCredential, "cannot seal the credential: \(error)")
-        }
+        try CredentialSealing(tenant: tenant).seal(plaintext, member: member, server: server, key: key)
     }
 
     private func open(_ sealed: [UInt8], member: String, server: String, key: MasterKey) throws(StoreError) -> Secret {
-        var plaintext: Data
-        do {
-            let box = try ChaChaPoly.SealedBox(combined: sealed)
-            plaintext = try ChaChaPoly.open(box, using: key.key, authenticating: associatedData(member: member, server: server))
-        } catch {
-            throw StoreError(.sealedCredential, "the credential of `\(Names.printable(member))` for `\(Names.printable(server))` does not open: it was altered or belongs to another tenant, member or server")
-        }
-        defer {
-            plaintext.withUnsafeMutableBytes { buffer in
-                if let base = buffer.baseAddress { explicit_bzero(base, buffer.count) }
-            }
-        }
-        return plaintext.withUnsafeBytes { Secret(copying: $0) }
+        try CredentialSealing(tenant: tenant).open(sealed, member: member, server: server, key: key)
     }
 
     /// Closes idle connections; later calls throw `closed`.

@@ -1,0 +1,26 @@
+import Foundation
+import WicketStore
+
+/// The pipeline's audit sink over whichever audit store the tenant has.
+struct AuditLogSink: AuditSink {
+    let log: any AuditLog
+    @discardableResult
+    func append(contentsOf records: [AuditRecord]) throws -> [Int64] { try log.append(contentsOf: records) }
+}
+
+extension TenantRuntime {
+    /// How often a node tells a shared store which master keys it holds.
+    static let keyReportInterval: Duration = .seconds(30)
+
+    /// On PostgreSQL, records which master key ids this node holds, so that `creds rotate-master-key
+    /// --to ID` waits until every node has the new key. Best effort; SQLite tenants skip it.
+    func reportHeldMasterKeys() {
+        guard let shared = credentials as? PGCredentialStore else { return }
+        try? shared.reportHeldKeys(node: nodeNameForReports)
+    }
+
+    func reportHeldMasterKeysIfDue() {
+        guard credentials is PGCredentialStore, takeKeyReportTurn() else { return }
+        reportHeldMasterKeys()
+    }
+}

@@ -8,7 +8,10 @@ APT_PACKAGES := nginx-light libfcgi-dev libmaxminddb-dev libsqlite3-dev mmdb-bin
 APT_PACKAGES += dpkg-dev lintian debootstrap systemd
 RUN_DIR := $(CURDIR)/run
 
-.PHONY: deps venv build release test test-e2e test-deb deb run stop bench bench-cedar bench-audit bench-path bench-store bench-lists fuzz fuzz-cedar clean
+BENCH := $(SWIFT) build -c release --package-path Benchmarks
+BENCH_BIN := Benchmarks/.build/release
+
+.PHONY: deps venv build release test test-e2e test-deb deb lint format run stop bench bench-cedar bench-audit bench-path bench-store bench-lists fuzz fuzz-cedar clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -31,6 +34,7 @@ release: deps
 	$(SWIFT) build -c release
 
 test: deps venv
+	scripts/check-imports.py
 	$(SWIFT) build
 	$(SWIFT) test 2>&1 | tee .build/swift-test.log; exit $${PIPESTATUS[0]}
 	$(MAKE) test-e2e
@@ -66,14 +70,14 @@ stop:
 	scripts/stop-demo.sh
 
 bench-cedar: deps venv
-	$(SWIFT) build -c release --product cedar-bench
-	.build/release/cedar-bench Benchmarks/cedar-workload --python $(PY)
+	$(BENCH) --product cedar-bench
+	$(BENCH_BIN)/cedar-bench Benchmarks/cedar-workload --python $(PY)
 
 bench-audit: deps
-	$(SWIFT) build -c release --product audit-bench
-	$(SWIFT) build -c release --product pipeline-bench
-	.build/release/audit-bench
-	.build/release/pipeline-bench
+	$(BENCH) --product audit-bench
+	$(BENCH) --product pipeline-bench
+	$(BENCH_BIN)/audit-bench
+	$(BENCH_BIN)/pipeline-bench
 
 bench-lists: deps venv
 	$(SWIFT) build -c release --product wicket
@@ -102,5 +106,15 @@ fuzz-cedar: deps venv
 # Release builds, ratios against baselines measured in the same run; numbers go to docs/benchmarks.md.
 bench: bench-cedar bench-audit bench-path bench-store bench-lists
 
+# The module import table of docs/architecture.md, then swift-format (.swift-format) over the
+# formatted folders in .swift-format-paths.
+lint:
+	scripts/check-imports.py
+	$(SWIFT) format lint --strict --parallel -r $$(cat .swift-format-paths)
+
+# Applies swift-format to the formatted folders.
+format:
+	$(SWIFT) format format --in-place --parallel -r $$(cat .swift-format-paths)
+
 clean:
-	rm -rf .build $(RUN_DIR)
+	rm -rf .build Benchmarks/.build FuzzTesting/.build $(RUN_DIR)

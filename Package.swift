@@ -3,11 +3,14 @@ import PackageDescription
 
 // Module map (see docs/architecture.md):
 //   Cedar          the policy engine; knows nothing of MCP, FastCGI, SQLite or GeoIP
+//   CedarTooling   the CLI side of Cedar: `authorize` (one call or a batch), `format` over files
+//   WicketJSON     the one JSON string escaper (no dependencies)
 //   WicketMCP      strict JSON, JSON-RPC 2.0 and MCP classification
 //   WicketFastCGI  the libfcgi responder: accept threads, signals, graceful shutdown
 //   WicketStore    per-tenant stores (SQLite files, or a PostgreSQL database): member keys, sealed credentials, audit
 //   WicketGeo      the libmaxminddb lookup
-//   WicketCore     config, tenants, the decision pipeline, nginx includes, alerts, metrics
+//   WicketCore     config, tenants, the decision core (no transport), nginx includes, alerts, metrics
+//   WicketServer   FastCGI ↔ the decision core, the gateway's lifecycle (signals, reload, shutdown)
 //   CCurl          libcurl (the synchronous HTTP client of alert delivery and upstream list calls)
 //   wicket         the command line; parses arguments and holds no business logic
 let package = Package(
@@ -16,8 +19,13 @@ let package = Package(
     products: [
         .executable(name: "wicket", targets: ["wicket"]),
         .library(name: "Cedar", targets: ["Cedar"]),
-        // For the fuzz targets in FuzzTesting/.
+        // For the fuzz targets in FuzzTesting/ and the benchmarks in Benchmarks/ (packages of their own).
         .library(name: "WicketMCP", targets: ["WicketMCP"]),
+        .library(name: "WicketStore", targets: ["WicketStore"]),
+        .library(name: "WicketGeo", targets: ["WicketGeo"]),
+        .library(name: "WicketFastCGI", targets: ["WicketFastCGI"]),
+        .library(name: "WicketCore", targets: ["WicketCore"]),
+        .library(name: "WicketServer", targets: ["WicketServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
@@ -33,41 +42,44 @@ let package = Package(
         .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        .target(name: "WicketJSON"),
         .target(name: "Cedar"),
-        .target(name: "WicketMCP"),
+        // The CLI side of Cedar: the authorize call and batch, the policy file formatter (files, exit codes).
+        .target(name: "CedarTooling", dependencies: ["Cedar", "WicketJSON"]),
+        .target(name: "WicketMCP", dependencies: ["WicketJSON"]),
         .target(name: "WicketFastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")]),
         .target(name: "WicketStore", dependencies: [
-            "CSQLite", "CPostgreSQL",
+            "CSQLite", "CPostgreSQL", "WicketJSON",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .target(name: "WicketGeo", dependencies: ["CMaxMindDB"]),
         .target(name: "WicketCore", dependencies: [
-            "Cedar", "WicketMCP", "WicketFastCGI", "WicketStore", "WicketGeo", "CCurl",
+            "Cedar", "WicketMCP", "WicketStore", "WicketGeo", "WicketJSON", "CCurl",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        .target(name: "WicketServer", dependencies: [
+            "WicketCore", "WicketFastCGI", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(name: "wicket", dependencies: [
-            "WicketCore", "Cedar", "WicketStore",
+            "WicketServer", "WicketCore", "Cedar", "CedarTooling", "WicketStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
 
-        .executableTarget(name: "cedar-bench", dependencies: ["Cedar"], path: "Benchmarks/cedar-bench"),
-        .executableTarget(name: "pipeline-bench", dependencies: [
-            "WicketCore", "WicketFastCGI", "WicketGeo", "WicketStore", .product(name: "Logging", package: "swift-log"),
-        ], path: "Benchmarks/pipeline-bench"),
-        .executableTarget(name: "audit-bench", dependencies: ["WicketStore"], path: "Benchmarks/audit-bench"),
-
-        .testTarget(name: "CedarTests", dependencies: ["Cedar"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CedarTests", dependencies: ["Cedar", "CedarTooling"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WicketMCPTests", dependencies: ["WicketMCP"]),
+        .testTarget(name: "WicketJSONTests", dependencies: ["WicketJSON"]),
         .testTarget(name: "WicketFastCGITests", dependencies: ["WicketFastCGI"]),
         .testTarget(name: "WicketStoreTests", dependencies: ["WicketStore"]),
         .testTarget(name: "WicketGeoTests", dependencies: ["WicketGeo"]),
+        .testTarget(name: "WicketServerTests", dependencies: ["WicketServer", "WicketCore", "WicketFastCGI"]),
         .testTarget(name: "WicketCoreTests", dependencies: [
             "WicketCore", "Cedar", "WicketMCP", "WicketFastCGI", "WicketStore", "WicketGeo",
             .product(name: "Logging", package: "swift-log"),

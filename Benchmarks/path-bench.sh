@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Request-path benchmark (DESIGN §6): in one run, on loopback, with wrk:
+# Request-path benchmark (docs/benchmarks.md): in one run, on loopback, with wrk:
 #   1. plain     nginx proxy to a trivial upstream (the baseline)
 #   2. noop      nginx + the do-nothing C libfcgi responder + the same upstream (the floor of the shape)
 #   3. wicket    nginx + Wicket + the same upstream (only when WICKET_CMD is set)

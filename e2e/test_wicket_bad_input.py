@@ -1,4 +1,4 @@
-"""DESIGN §5 through the real path: bad input is refused with the right status and JSON-RPC error,
+"""The bad-input rows (docs/threat-model.md) through the real path: bad input is refused with the right status and JSON-RPC error,
 never forwarded, never a crash. Needs $WICKET_BIN (fails without it)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""DESIGN's example end to end: alex@company.com via maintenance-agent calls delete_records on
+"""README's example end to end: alex@company.com via maintenance-agent calls delete_records on
 prod.customer_records from 203.0.113.42 (Ashburn, VA in the test GeoIP database). Outside the
-release window it is denied at the proxy with the card of DESIGN §4; inside it is allowed and the
+release window it is denied at the proxy with the card README.md shows; inside it is allowed and the
 record names the permitting policy.
 
 The client really is 203.0.113.42: nginx, the demo server and the client run in a private network

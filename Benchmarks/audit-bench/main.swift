@@ -1,7 +1,7 @@
 // audit-bench: records per second of the audit store with its durability (WAL, synchronous=FULL,
 // group commit), and the cost of one member-key authentication.
 //
-//   swift build -c release --product audit-bench && .build/release/audit-bench [DIR] [SECONDS]
+//   swift build -c release --package-path Benchmarks --product audit-bench && Benchmarks/.build/release/audit-bench [DIR] [SECONDS]
 //
 // Reports ratios within one run: N threads against 1 thread (1 thread = one commit per record,
 // the no-group-commit baseline). DIR defaults to a fresh directory under the current one (a real

@@ -10,9 +10,9 @@
 // and wall.
 //
 //   swift build -c release --product cedar-bench
-//   .build/release/cedar-bench Benchmarks/cedar-workload --python .venv/bin/python
+//   Benchmarks/.build/release/cedar-bench Benchmarks/cedar-workload --python .venv/bin/python
 //   # or: python Benchmarks/cedarpy_bench.py Benchmarks/cedar-workload --json --answers --cap-large 1000 > rust.jsonl
-//   #     .build/release/cedar-bench Benchmarks/cedar-workload --baseline rust.jsonl
+//   #     Benchmarks/.build/release/cedar-bench Benchmarks/cedar-workload --baseline rust.jsonl
 // Options: --rounds N (default 7), --only SET, --baseline FILE, --python PATH (or CEDARPY_PYTHON).
 import Cedar
 import Foundation

@@ -1,6 +1,6 @@
 /*
  * noop-responder: the do-nothing libfcgi responder that bounds the cost of Wicket's request
- * path (DESIGN §1 and §6). It reads the whole request body and always answers the allow shape:
+ * path (docs/architecture.md, docs/benchmarks.md). It reads the whole request body and always answers the allow shape:
  * Status 200 with X-Accel-Redirect to the named location @wicket_mcp and no body.
  *
  * Build: cc -O2 -o noop-responder noop-responder.c -lfcgi -lpthread

@@ -10,6 +10,7 @@ import Logging
 import WicketCore
 import WicketFastCGI
 import WicketGeo
+import WicketServer
 import WicketStore
 
 struct DropRecords: AuditSink {
@@ -66,7 +67,7 @@ func measure(_ pipeline: DecisionPipeline, _ request: FastCGIRequest, count: Int
         group.enter()
         Thread.detachNewThread {
             for _ in 0..<count {
-                let answer = pipeline.handle(request)
+                let answer = FastCGIMapping.response(pipeline.decide(FastCGIMapping.input(request)).reply)
                 if answer.status != 200 { print("unexpected status \(answer.status)"); exit(1) }
             }
             group.leave()

@@ -1,6 +1,6 @@
 extension FastCGIResponse {
     /// Headers nginx copies from Wicket's answer to the client even after an internal redirect
-    /// (DESIGN §1); `fastcgi_hide_header` does not stop it.
+    /// (docs/architecture.md); `fastcgi_hide_header` does not stop it.
     static let leakingOnRedirect: Set<String> = ["set-cookie", "cache-control", "expires", "content-disposition", "accept-ranges"]
 
     /// The CGI header block and body as bytes, or nil when the response cannot be written safely:

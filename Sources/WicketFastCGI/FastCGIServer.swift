@@ -11,16 +11,8 @@ import Logging
 /// Shutdown is explicit because libfcgi's own signal handling cannot drain in-flight work:
 /// ``shutdown()`` removes the socket file and `shutdown(2)`s the listening socket so every
 /// blocked accept returns; requests already accepted finish; ``wait()`` joins the threads.
-/// Wire SIGTERM to ``shutdown()`` with ``SignalWatcher``:
-///
-/// ```swift
-/// SignalWatcher.blockControlSignalsInCurrentThread()   // first thing in main
-/// let server = FastCGIServer(configuration: config, logger: logger) { request in pipeline.answer(request) }
-/// let signals = SignalWatcher(onTerminate: { _ in server.shutdown() }, onReload: { pipeline.reload() })
-/// try signals.start()
-/// try server.run()                                     // returns after SIGTERM, once drained
-/// signals.stop()
-/// ```
+/// `WicketServer.Gateway` wires SIGTERM to ``shutdown()`` through swift-service-lifecycle's graceful
+/// shutdown, after ``ControlSignals/blockInCurrentThread()`` first thing in `main`.
 ///
 /// `FCGX_Init` (called by ``start()``) makes SIGPIPE harmless, so a client that went away only
 /// fails the write.

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// A joinable thread of its own, outside the Swift concurrency pool, for blocking C calls
-/// (`FCGX_Accept_r`, a handler that waits on an audit commit, `read` on the signal pipe).
+/// (`FCGX_Accept_r`, a handler that waits on an audit commit).
 struct PosixThread: Sendable {
     #if canImport(Glibc)
     fileprivate typealias Handle = pthread_t
@@ -14,7 +14,7 @@ struct PosixThread: Sendable {
     #endif
     private let handle: UInt
 
-    /// The signals Wicket's own threads never take; the signal watcher's thread does.
+    /// The signals Wicket's own threads never take; the process lifecycle does (``ControlSignals``).
     static let controlSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP]
 
     /// Starts `body` on a new thread with `controlSignals` blocked (the mask is inherited).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cedar
+import CedarTooling
 import Foundation
 
 /// `wicket authorize`: the official `cedar authorize`'s flags and exit codes

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cedar
+import CedarTooling
 import Foundation
 
 struct FormatCommand: ParsableCommand {

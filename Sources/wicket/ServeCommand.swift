@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import WicketCore
-import WicketFastCGI
+import WicketServer
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +16,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         // Before any thread exists, so every thread Wicket starts inherits the mask.
-        SignalWatcher.blockControlSignalsInCurrentThread()
+        Gateway.blockControlSignalsInCurrentThread()
         let config = try options.load()
         let logger = LogSetup.bootstrap(level: config.logLevel)
         do {
@@ -33,8 +33,7 @@ struct ServeCommand: ParsableCommand {
 
 enum LogSetup {
     /// Logs go to stderr, one line each; the level comes from the configuration.
-    static func bootstrap(level: String) -> Logger {
-        let parsed = Logger.Level(rawValue: level) ?? .info
+    static func bootstrap(level parsed: Logger.Level) -> Logger {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = parsed

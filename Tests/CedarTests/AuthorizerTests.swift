@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Cedar
+import CedarTooling
 
 @Suite("Authorizer")
 struct AuthorizerTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Cedar
+@testable import CedarTooling
 
 /// Minimal cases where the engine disagreed with the Rust engine (cedarpy 4.12.2), each checked
 /// against it; the differential tester (FuzzTesting/differential) keeps looking for more.

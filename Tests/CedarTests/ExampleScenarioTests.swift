@@ -1,4 +1,5 @@
 import Cedar
+import CedarTooling
 import Foundation
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Cedar
+import CedarTooling
 
 @Suite("wicket format: check and rewrite")
 struct FormatCheckTests {

@@ -1,11 +1,10 @@
 import Foundation
 import Testing
-import WicketFastCGI
 import WicketGeo
 import WicketStore
 @testable import WicketCore
 
-/// Every row of DESIGN §5 through `DecisionPipeline.handle`: the answer, its JSON-RPC error, and the
+/// Every bad-input row (docs/threat-model.md) through `DecisionPipeline.decide`: the answer, its JSON-RPC error, and the
 /// audit record the refusal left.
 @Suite struct BadInputTests {
     /// Refusals of the body: checked as alex (a valid key), so the record names the member.
@@ -240,7 +239,7 @@ import WicketStore
             serving.audit.close()
             let request = h.request(Body.deleteProd, key: h.key(PipelineHarness.alex))
             let response = h.pipeline.handle(request)
-            let out = Exchanged(response: response, records: try h.records(requestID: request[param: "WICKET_REQUEST_ID"] ?? ""))
+            let out = Exchanged(response: response, records: try h.records(requestID: request.requestID ?? ""))
             out.expectDenied(status: 503, code: -32004, words: ["audit record could not be written"])
             #expect(out.records.isEmpty, "nothing was committed, and the request was not answered as allowed")
             #expect(response.header("X-Wicket-Token") == nil)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WicketCore
 
-/// The Cedar request as DESIGN §2 describes it, observed through policies that read each part.
+/// The Cedar request as docs/policies.md describes it, observed through policies that read each part.
 @Suite struct CedarContextTests {
     @Test func timeGeoAgentSessionServerAndMethodReachThePolicies() throws {
         let probe = """

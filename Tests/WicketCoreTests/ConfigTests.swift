@@ -86,6 +86,37 @@ import Testing
         #expect(throws: Never.self) { _ = try WicketConfig.parse(base, baseDirectory: "/") }
     }
 
+    /// `log_level` and `audit_sync` are typed when read: a word Wicket does not know is an error that
+    /// lists the accepted ones, never a quiet fallback to the default.
+    @Test(arguments: [
+        ("log_level = \"verbose\"", "`server.log_level` must be one of `trace`"),
+        ("audit_sync = \"off\"", "`server.audit_sync` must be one of `full`, `normal`, not `off`"),
+    ])
+    func badSettingWordsAreErrors(line: String, expected: String) throws {
+        let base = "[[tenant]]\nname = \"acme\"\npolicies = \"p\"\nentities = \"e.json\"\n[server]\n"
+        #expect {
+            _ = try WicketConfig.parse(base + line, baseDirectory: "/")
+        } throws: { error in
+            (error as? ConfigError)?.message.contains(expected) == true
+        }
+        let good = try WicketConfig.parse(base + "log_level = \"debug\"\naudit_sync = \"normal\"", baseDirectory: "/")
+        #expect(good.logLevel == .debug && good.auditSync == .normal)
+    }
+
+    /// Config errors carry a stable code beside the sentence, as store errors do.
+    @Test func configErrorsCarryACode() {
+        #expect {
+            _ = try WicketConfig.load(path: "/nonexistent/wicket-\(UUID().uuidString).toml")
+        } throws: { error in
+            (error as? ConfigError)?.code == .configUnreadable
+        }
+        #expect {
+            _ = try WicketConfig.parse("[server]\nthreads = 0", baseDirectory: "/")
+        } throws: { error in
+            (error as? ConfigError)?.code == .configInvalid && (error as? CodedError)?.code == .configInvalid
+        }
+    }
+
     @Test func embeddedExampleMatchesTheRepository() throws {
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         for file in ExampleFiles.tenant {

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import WicketFastCGI
 import WicketStore
 @testable import WicketCore
 
@@ -12,13 +11,13 @@ import WicketStore
             let key = h.key(PipelineHarness.alex)
             let secretPart = String(key.suffix(43))
             #expect(secretPart.count == 43)
-            var answers: [FastCGIResponseText] = []
+            var answers: [ReplyText] = []
             for request in [
                 h.request(Body.deleteProd, key: key),                                   // allow
                 h.request(Body.toolCall("drop_table"), key: key, forwardedFor: "198.51.100.7"), // deny 403
                 h.request("not json", key: key),                                        // deny 400
             ] {
-                answers.append(FastCGIResponseText(h.pipeline.handle(request)))
+                answers.append(ReplyText(h.pipeline.handle(request)))
             }
             #expect(answers.first?.status == 200)
             for answer in answers {
@@ -95,7 +94,7 @@ import WicketStore
         }
     }
 
-    /// DESIGN §5 "secrets failure": the credential is sealed under a master key that is gone.
+    /// The secrets failure (docs/threat-model.md, "Fail closed"): the credential is sealed under a master key that is gone.
     @Test func aCredentialThatCannotBeOpenedIs503() throws {
         try withPipeline { h in
             try h.setNow("2026-04-16T11:00:00Z")
@@ -160,11 +159,11 @@ import WicketStore
 }
 
 /// An answer flattened to text, to search it for secrets.
-struct FastCGIResponseText {
+struct ReplyText {
     let status: Int
     let text: String
 
-    init(_ response: FastCGIResponse) {
+    init(_ response: Reply) {
         status = response.status
         text = response.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n") + "\n\n"
             + String(decoding: response.body, as: UTF8.self)

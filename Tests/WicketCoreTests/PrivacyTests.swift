@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WicketCore
 
-/// DESIGN §4: tool arguments (beyond the one mapped value), bodies and secrets are never stored.
+/// docs/threat-model.md, "Assets": tool arguments (beyond the one mapped value), bodies and secrets are never stored.
 @Suite struct PrivacyTests {
     @Test func aSentinelInToolArgumentsIsInNoDataFile() throws {
         try withPipeline { h in

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import WicketFastCGI
 import WicketStore
 @testable import WicketCore
 

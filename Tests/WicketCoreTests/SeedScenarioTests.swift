@@ -1,14 +1,13 @@
 import Foundation
 import Testing
-import WicketFastCGI
 import WicketGeo
 import WicketStore
 @testable import WicketCore
 
-/// DESIGN's example end to end through `DecisionPipeline.handle`: the 03:04 deny with its exact card,
+/// README's example end to end through `DecisionPipeline.decide`: the 03:04 deny with its exact card,
 /// and the 11:00 allow that names the permitting policy.
 @Suite struct SeedScenarioTests {
-    static func seedRequest(_ h: PipelineHarness) -> FastCGIRequest {
+    static func seedRequest(_ h: PipelineHarness) -> DecisionInput {
         h.request(Body.deleteProd, key: h.key(PipelineHarness.alex), remote: "127.0.0.1", forwardedFor: "203.0.113.42",
                   protocolVersion: "2025-06-18", session: "mcp_sess_7k91")
     }
@@ -109,7 +108,7 @@ import WicketStore
             let request = Self.seedRequest(h)
             let response = pipeline.handle(request)
             #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self)) \(config.tenants.map(\.timeZone))")
-            let record = try #require(h.records(requestID: request[param: "WICKET_REQUEST_ID"] ?? "").first)
+            let record = try #require(h.records(requestID: request.requestID ?? "").first)
             #expect(record.decision == .allow)
         }
     }

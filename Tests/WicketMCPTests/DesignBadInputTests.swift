@@ -1,9 +1,9 @@
 import Testing
 @testable import WicketMCP
 
-/// The input rows of DESIGN §5 ("Bad input and faults"), one test each. Rows about keys, policies,
+/// The bad-input rows (docs/threat-model.md, "Fail closed"), one test each. Rows about keys, policies,
 /// audit and nginx belong to other modules.
-@Suite("DESIGN §5 bad input")
+@Suite("bad input")
 struct DesignBadInputTests {
     @Test("body not JSON → 400 -32700")
     func notJSON() throws {

@@ -3,7 +3,7 @@ import Testing
 @testable import WicketStore
 
 @Suite struct AuditStoreTests {
-    /// The record of DESIGN's example: the 03:04:18 denial.
+    /// The record of README's example: the 03:04:18 denial.
     static func exampleRecord(time: Int64 = 1_776_308_658_123_456, member: String = "alex@company.com",
                               decision: AuditRecord.Decision = .deny, tool: String = "delete_records",
                               agent: String = "maintenance-agent", requestID: String = "req-1") -> AuditRecord {

@@ -3,7 +3,7 @@ import Foundation
 import WicketStore
 
 /// What an alert says: the record's card (who, what, when, why) and its id — never arguments,
-/// bodies, keys or credentials. The record itself holds none of those (DESIGN §4); the card
+/// bodies, keys or credentials. The record itself holds none of those (README.md, "Audit"; docs/threat-model.md); the card
 /// repeats only the fields an on-call person needs.
 struct AlertCard: Codable, Equatable {
     /// `<tenant>/<record id>`: the same alert always carries the same id, so a receiver drops repeats.

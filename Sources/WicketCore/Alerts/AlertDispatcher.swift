@@ -176,7 +176,7 @@ public final class AlertDispatcher: @unchecked Sendable {
         return outcomes
     }
 
-    /// DESIGN's example record, marked as a test: record id 0, request id `wicket-alerts-test`.
+    /// README's example record, marked as a test: record id 0, request id `wicket-alerts-test`.
     static func sampleRecord(tenant: String, alert: String) -> AuditRecord {
         var record = AuditRecord(
             tenant: tenant, member: "alex@company.com", agent: "maintenance-agent", sourceIP: "203.0.113.42",

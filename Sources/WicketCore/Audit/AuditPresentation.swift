@@ -3,7 +3,7 @@ import WicketStore
 
 /// How a security lead reads the audit: a table, a JSON line per record, or the Who/What/When/Why card.
 public enum AuditPresentation {
-    /// The card of DESIGN's example:
+    /// The card of README's example:
     ///
     ///     Who   alex@company.com via maintenance-agent · 203.0.113.42 · Ashburn, VA
     ///     What  database.delete_records on prod.customer_records

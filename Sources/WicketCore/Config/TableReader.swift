@@ -31,6 +31,18 @@ struct TableReader {
         return value
     }
 
+    /// A string that must be one of `Value`'s raw values; anything else is a configuration error that
+    /// lists the accepted words (never a silent fallback to the default).
+    func choice<Value: RawRepresentable & CaseIterable>(_ key: String, default fallback: Value) throws(ConfigError) -> Value
+    where Value.RawValue == String {
+        guard let text = try string(key) else { return fallback }
+        guard let value = Value(rawValue: text) else {
+            let words = Value.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", ")
+            throw ConfigError("`\(name(key))` must be one of \(words), not `\(text)`")
+        }
+        return value
+    }
+
     func integer(_ key: String) throws(ConfigError) -> Int? {
         switch table[key] {
         case nil: return nil

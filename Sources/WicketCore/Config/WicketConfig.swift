@@ -1,7 +1,10 @@
 import Foundation
+import Logging
+import WicketStore
 
 /// Wicket's configuration, read from `wicket.toml`. Relative paths are resolved against the folder
-/// that holds the file, so a setup folder can be moved as a whole. `docs/wicket.example.toml` shows every key.
+/// that holds the file, so a setup folder can be moved as a whole. The file `wicket init` writes shows every key;
+/// docs/operations.md, "Configuration reference", explains each.
 public struct WicketConfig: Sendable {
     /// The FastCGI socket nginx connects to.
     public var socketPath: String
@@ -19,12 +22,13 @@ public struct WicketConfig: Sendable {
     public var geoDatabase: String?
     /// Proxies whose `X-Forwarded-For` is believed (CIDR); by default only nginx's peer address counts.
     public var trustedProxies: [String]
-    public var logLevel: String
+    /// The least severe log level written (`log_level`, one of swift-log's levels). Default `info`.
+    public var logLevel: Logger.Level
     /// How often policy files are checked for changes, in seconds (0 = only on SIGHUP).
     public var reloadInterval: Int
     /// `full` (default): every audit commit is fsynced and survives power loss. `normal`: a record is
     /// in the WAL before the answer leaves and survives a crash of Wicket, not of the machine.
-    public var auditSync: String
+    public var auditSync: AuditStore.Durability
     /// Seconds a session binding may stay unused before the session is refused as expired (404).
     /// Default 86400 (a day).
     public var sessionIdleTimeout: Int = 86_400
@@ -95,19 +99,24 @@ public struct UpstreamConfig: Sendable {
 
 /// A configuration problem, with the key it concerns.
 public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    /// `configUnreadable` or `configInvalid`.
+    public let code: WicketErrorCode
     public let message: String
     public var description: String { message }
-    init(_ message: String) { self.message = message }
+    init(_ message: String, code: WicketErrorCode = .configInvalid) {
+        self.code = code
+        self.message = message
+    }
 }
 
 extension WicketConfig {
     /// Reads and checks a configuration file.
     public static func load(path: String) throws(ConfigError) -> WicketConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError("cannot read the configuration file `\(path)`")
+            throw ConfigError("cannot read the configuration file `\(path)`", code: .configUnreadable)
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError("`\(path)` is not UTF-8 text")
+            throw ConfigError("`\(path)` is not UTF-8 text", code: .configUnreadable)
         }
         do {
             return try parse(text, baseDirectory: ConfigLocation.realDirectory(ofFile: path))
@@ -145,14 +154,11 @@ extension WicketConfig {
             dataDirectory: resolve(try server.string("data_dir") ?? "data"),
             geoDatabase: try server.string("geoip_database").map(resolve),
             trustedProxies: try server.strings("trusted_proxies") ?? [],
-            logLevel: try server.string("log_level") ?? "info",
+            logLevel: try server.choice("log_level", default: Logger.Level.info),
             reloadInterval: try server.integer("reload_interval") ?? 2,
-            auditSync: try server.string("audit_sync") ?? "full",
+            auditSync: try server.choice("audit_sync", default: AuditStore.Durability.full),
             tenants: [], upstreams: [])
         try config.readStoreSettings(server)
-        guard ["full", "normal"].contains(config.auditSync) else {
-            throw ConfigError("`server.audit_sync` must be `full` or `normal`, not `\(config.auditSync)`")
-        }
         config.sessionIdleTimeout = try server.integer("session_idle_timeout") ?? 86_400
         guard (120...31_536_000).contains(config.sessionIdleTimeout) else {
             throw ConfigError("`server.session_idle_timeout` must be between 120 and 31536000 seconds")

@@ -1,4 +1,5 @@
 import Foundation
+import WicketJSON
 
 /// `wicket init DIR`: a complete working setup — configuration, the example tenant `acme` with its
 /// policies, entities, schema and policy tests, and the data folder — from which `wicket serve` starts.
@@ -157,7 +158,7 @@ public struct SetupInitializer {
 
 enum TOMLQuoting {
     /// TOML basic strings take JSON's escapes.
-    static func quote(_ text: String) -> String { JSONText.quote(text) }
+    static func quote(_ text: String) -> String { JSONString.quote(text) }
 
     static func isSafeURL(_ text: String) -> Bool {
         (text.hasPrefix("http://") || text.hasPrefix("https://"))

@@ -1,5 +1,4 @@
 import Prometheus
-import WicketFastCGI
 
 /// Answers the scrape: nginx's metrics location (loopback only by default) sets the FastCGI param
 /// `WICKET_METRICS=1`, which a client cannot set — client headers arrive as `HTTP_*` params.
@@ -12,13 +11,9 @@ public struct MetricsEndpoint: Sendable {
         self.registry = registry
     }
 
-    static func isScrape(_ request: FastCGIRequest) -> Bool {
-        request[param: param] == "1"
-    }
-
     /// The Prometheus text exposition of everything registered.
-    func answer() -> FastCGIResponse {
-        FastCGIResponse(status: 200, headers: [
+    public func answer() -> Reply {
+        Reply(status: 200, headers: [
             .init("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), .init("Cache-Control", "no-store"),
         ], body: registry.emitToBuffer())
     }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Renders the nginx side of Wicket's request path (DESIGN §1): the `http {}` include, the
+/// Renders the nginx side of Wicket's request path (docs/architecture.md): the `http {}` include, the
 /// `server {}` include, or a complete standalone `nginx.conf` for `nginx -p DIR -c FILE`.
 ///
 /// The shape: the MCP location `fastcgi_pass`es every request to Wicket; on allow Wicket answers

@@ -1,7 +1,6 @@
-import WicketFastCGI
 import WicketMCP
 
-/// The two shapes of Wicket's answer to nginx (DESIGN §1).
+/// The two shapes of Wicket's answer to nginx (docs/architecture.md, "A request's path").
 ///
 /// Allow: `200` + `X-Accel-Redirect: @wicket_mcp` and the `X-Wicket-*` headers the named location reads,
 /// no body, and none of the headers nginx would copy to the client (`Set-Cookie`, `Cache-Control`, …).
@@ -12,7 +11,7 @@ enum Answer {
     static let forbiddenCode = -32003
     static let unavailableCode = -32004
 
-    static func allow(token: String, rules: [String], requestID: String) -> FastCGIResponse {
+    static func allow(token: String, rules: [String], requestID: String) -> Reply {
         .internalRedirect(to: "@wicket_mcp", headers: [
             .init("X-Wicket-Token", token),
             .init("X-Wicket-Decision", "allow"),
@@ -21,25 +20,23 @@ enum Answer {
         ])
     }
 
-    static func deny(_ refusal: Refusal, requestID: String) -> FastCGIResponse {
-        if refusal.asToolResult { return toolResult(refusal, requestID: requestID) }
-        var headers: [FastCGIResponse.Header] = [
+    /// Every refusal is rendered here: the deny headers, then the one JSON-RPC body writer
+    /// (``JSONRPCRefusal``) as an error, or as a tool's error result for `deny_style = "tool-result"`.
+    static func deny(_ refusal: Refusal, requestID: String) -> Reply {
+        var headers: [Reply.Header] = [
             .init("Cache-Control", "no-store"),
             .init("X-Wicket-Decision", "deny"),
             .init("X-Wicket-Request-Id", requestID),
         ]
         if let rule = refusal.rule { headers.append(.init("X-Wicket-Rule", HeaderText.sanitize(rule))) }
+        if refusal.asToolResult {
+            return .json(status: 200, body: JSONRPCRefusal.toolResult(refusal, requestID: requestID), headers: headers)
+        }
         if refusal.status == 401 {
             headers.append(.init("WWW-Authenticate", refusal.hadCredentials
                 ? #"Bearer realm="wicket", error="invalid_token""# : #"Bearer realm="wicket""#))
         }
-        var body = #"{"jsonrpc":"2.0","id":"#
-        body += refusal.jsonrpcID?.description ?? "null"
-        body += #","error":{"code":\#(refusal.jsonRPCCode),"message":"# + JSONText.quote(refusal.message)
-        body += #","data":{"decision":"deny","request_id":"# + JSONText.quote(requestID)
-        if let rule = refusal.rule { body += #","rule":"# + JSONText.quote(rule) }
-        body += "}}}"
-        return .json(status: refusal.status, body: body, headers: headers)
+        return .json(status: refusal.status, body: JSONRPCRefusal.error(refusal, requestID: requestID), headers: headers)
     }
 }
 
@@ -72,28 +69,6 @@ struct Refusal: Error, Sendable {
 
     static func forbidden(_ message: String, rule: String? = nil, id: JSONRPCID? = nil) -> Refusal {
         Refusal(status: 403, jsonRPCCode: Answer.forbiddenCode, message: message, rule: rule, jsonrpcID: id)
-    }
-}
-
-enum JSONText {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -1,22 +1,9 @@
 import WicketMCP
 import WicketStore
 
-/// How a refusal decided by policy is recorded and answered once every message has its verdict.
+/// How a refusal decided by policy is answered once every message has its verdict (the records are
+/// marked by `AuditRecord.refusedWithBatch`).
 enum BatchRefusal {
-    /// Any denied element denies the whole batch; every element keeps its own record, and none may
-    /// read as an allow: nothing of the batch reaches the upstream. An element policy allowed says
-    /// so, and names the element that denied the batch (`batch element N`, as the record numbers it).
-    static func mark(_ records: inout [AuditRecord], status: Int, deniedElement: Int) {
-        for index in records.indices {
-            records[index].httpStatus = status
-            if records[index].decision == .allow {
-                records[index].decision = .deny
-                records[index].errors.append(
-                    "policy allowed this element; the batch was refused because batch element \(deniedElement) was denied")
-            }
-        }
-    }
-
     /// A single denied `tools/call` is answered as a tool result when the upstream asks for it
     /// (`deny_style = "tool-result"`); batches and every other method keep the JSON-RPC error.
     static func styled(_ refusal: Refusal, messages: [MessageFacts.Item], upstream: UpstreamConfig,

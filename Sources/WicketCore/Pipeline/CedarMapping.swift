@@ -19,7 +19,7 @@ struct MessageFacts: Sendable, Equatable {
 }
 
 /// Turns a message into Cedar's principal, action and resource in the upstream's namespace
-/// (DESIGN §2): a tool is an action whose parent is `Action::"tools/call"`; other methods are their own
+/// (docs/policies.md, "The request Wicket evaluates"): a tool is an action whose parent is `Action::"tools/call"`; other methods are their own
 /// action under `session` or `discovery`; the resource is the mapped argument, else the server.
 struct CedarMapping: Sendable {
     let namespace: String

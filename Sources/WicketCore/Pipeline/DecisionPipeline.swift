@@ -1,13 +1,14 @@
 import Cedar
 import Foundation
 import Logging
-import WicketFastCGI
 import WicketGeo
 import WicketMCP
 import WicketStore
 
-/// FastCGI params + body → authenticate → classify → Cedar request → evaluate → commit the audit
-/// record → answer (DESIGN §2). The one place that knows both MCP and Cedar.
+/// The decision core: a request's facts → authenticate → classify → Cedar request → evaluate → commit
+/// the audit record → the answer (docs/architecture.md, "A request's path"). The one place that knows
+/// both MCP and Cedar; it knows no transport (the server layer maps FastCGI to ``DecisionInput`` and
+/// ``Reply`` back).
 ///
 /// Every path that does not end in a policy allow ends in a refusal, and every answered request has a
 /// committed audit record: if the record cannot be written, the request is refused.
@@ -54,17 +55,18 @@ public final class DecisionPipeline: Sendable {
         try self.init(config: config, tenants: tenants, geo: GeoSource(database: geo), clock: clock, logger: logger, metrics: metrics)
     }
 
-    public func handle(_ request: FastCGIRequest) -> FastCGIResponse {
+    public func decide(_ request: DecisionInput) -> Decision {
         let started = ContinuousClock.now
-        let requestID = Self.requestID(from: request)
-        guard let serverName = request[param: "WICKET_SERVER"], let upstream = config.upstream(named: serverName),
+        let requestID = Self.requestID(from: request.requestID)
+        guard let serverName = request.serverName, let upstream = config.upstream(named: serverName),
               let tenant = tenants[upstream.tenant]
         else {
             // No tenant means no audit store to write to: refuse, and say so in the log.
             logger.error("request for a server the configuration does not name", metadata: [
-                "wicket.request.id": "\(requestID)", "wicket.server": "\(request[param: "WICKET_SERVER"] ?? "")",
+                "wicket.request.id": "\(requestID)", "wicket.server": "\(request.serverName ?? "")",
             ])
-            return Answer.deny(.unavailable("wicket has no upstream server named by this nginx location"), requestID: requestID)
+            return Decision(allowed: false, records: [],
+                            reply: Answer.deny(.unavailable("wicket has no upstream server named by this nginx location"), requestID: requestID))
         }
         var exchange = Exchange(pipeline: self, request: request, upstream: upstream, tenant: tenant,
                                 requestID: requestID, started: started)
@@ -81,7 +83,7 @@ public final class DecisionPipeline: Sendable {
     }
 
     /// Writes the records, then answers; a failed write turns any answer into a 503 refusal.
-    private func commit(_ outcome: Outcome, tenant: TenantRuntime, requestID: String, started: ContinuousClock.Instant) -> FastCGIResponse {
+    private func commit(_ outcome: Outcome, tenant: TenantRuntime, requestID: String, started: ContinuousClock.Instant) -> Decision {
         let latency = Self.micros(ContinuousClock.now - started)
         var records = outcome.records
         for index in records.indices { records[index].latencyMicros = latency }
@@ -96,12 +98,17 @@ public final class DecisionPipeline: Sendable {
             logger.error("audit write failed; request refused", metadata: [
                 "wicket.request.id": "\(requestID)", "wicket.tenant": "\(tenant.config.name)", "wicket.error": "\(error)",
             ])
-            return Answer.deny(.unavailable("the audit record could not be written, so the request is refused"), requestID: requestID)
+            return Decision(allowed: false, records: [],
+                            reply: Answer.deny(.unavailable("the audit record could not be written, so the request is refused"), requestID: requestID))
         }
         switch outcome {
-        case .allowed(let token, let rules, _): return Answer.allow(token: token, rules: rules, requestID: requestID)
-        case .refused(let refusal, _): return Answer.deny(refusal, requestID: requestID)
-        case .answered(let response, _): return response
+        case .allowed(let token, let rules, _):
+            return Decision(allowed: true, records: records, reply: Answer.allow(token: token, rules: rules, requestID: requestID))
+        case .refused(let refusal, _):
+            return Decision(allowed: false, records: records, reply: Answer.deny(refusal, requestID: requestID))
+        case .answered(let reply, _):
+            // A list Wicket fetched and filtered itself: allowed when it answered the list.
+            return Decision(allowed: reply.status == 200 && records.allSatisfy { $0.decision == .allow }, records: records, reply: reply)
         }
     }
 
@@ -109,7 +116,7 @@ public final class DecisionPipeline: Sendable {
         case allowed(token: String, rules: [String], records: [AuditRecord])
         case refused(Refusal, records: [AuditRecord])
         /// Wicket answered the client itself (a filtered list).
-        case answered(FastCGIResponse, records: [AuditRecord])
+        case answered(Reply, records: [AuditRecord])
 
         var records: [AuditRecord] {
             switch self {
@@ -124,8 +131,8 @@ public final class DecisionPipeline: Sendable {
     }
 
     /// nginx's `$request_id` (32 hex digits) when it sent one, else a fresh random id.
-    static func requestID(from request: FastCGIRequest) -> String {
-        if let id = request[param: "WICKET_REQUEST_ID"], (8...64).contains(id.utf8.count),
+    static func requestID(from sent: String?) -> String {
+        if let id = sent, (8...64).contains(id.utf8.count),
            id.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) {
             return id
         }

@@ -1,6 +1,5 @@
 import Cedar
 import Foundation
-import WicketFastCGI
 import WicketGeo
 import WicketMCP
 import WicketStore
@@ -8,14 +7,14 @@ import WicketStore
 /// One request's way through the pipeline: what is known so far, for the decision and its record.
 struct Exchange {
     let pipeline: DecisionPipeline
-    let request: FastCGIRequest
+    let request: DecisionInput
     let upstream: UpstreamConfig
     let tenant: TenantRuntime
     let requestID: String
     let started: ContinuousClock.Instant
     private var base: AuditRecord
 
-    init(pipeline: DecisionPipeline, request: FastCGIRequest, upstream: UpstreamConfig, tenant: TenantRuntime,
+    init(pipeline: DecisionPipeline, request: DecisionInput, upstream: UpstreamConfig, tenant: TenantRuntime,
          requestID: String, started: ContinuousClock.Instant) {
         self.pipeline = pipeline
         self.request = request
@@ -23,21 +22,13 @@ struct Exchange {
         self.tenant = tenant
         self.requestID = requestID
         self.started = started
-        base = AuditRecord(tenant: tenant.config.name, server: upstream.name, timeMicros: 0, requestID: requestID,
-                           decision: .deny, httpStatus: 0, latencyMicros: 0)
-        if let trace = request[param: "HTTP_TRACEPARENT"], trace.utf8.count <= 128, HeaderText.isSafe(trace) {
-            base.traceparent = trace
-        }
+        base = .exchange(tenant: tenant.config.name, server: upstream.name, requestID: requestID,
+                         traceparent: request.headers.traceparent)
     }
 
     /// The record for a refusal that happened before (or instead of) per-message decisions.
     func record(_ refusal: Refusal) -> AuditRecord {
-        var record = base
-        record.decision = .deny
-        record.httpStatus = refusal.status
-        record.errors = [refusal.message] + (refusal.auditDetail.map { [$0] } ?? [])
-        if let rule = refusal.rule { record.policies = [.init(id: rule)] }
-        return record
+        base.refused(refusal)
     }
 
     mutating func decide() throws -> DecisionPipeline.Outcome {
@@ -45,8 +36,8 @@ struct Exchange {
         let time = RequestTime(date: now, calendar: pipeline.calendars[tenant.config.name] ?? Calendar(identifier: .gregorian))
         base.timeMicros = time.microseconds
 
-        let client = pipeline.addresses.resolve(remoteAddress: request[param: "REMOTE_ADDR"],
-                                                forwardedFor: request[param: "HTTP_X_FORWARDED_FOR"])
+        let client = pipeline.addresses.resolve(remoteAddress: request.remoteAddress,
+                                                forwardedFor: request.headers.forwardedFor)
         base.sourceIP = client
         var location: GeoLocation?
         if let client, let geo = pipeline.geo.current {
@@ -70,10 +61,10 @@ struct Exchange {
         let classification: MCPClassification
         do {
             classification = try pipeline.classifier.classify(MCPHTTPRequest(
-                method: request[param: "REQUEST_METHOD"] ?? "", body: body,
-                sessionID: request[param: "HTTP_MCP_SESSION_ID"], protocolVersion: request[param: "HTTP_MCP_PROTOCOL_VERSION"],
-                mcpMethod: request[param: "HTTP_MCP_METHOD"], mcpName: request[param: "HTTP_MCP_NAME"],
-                contentType: request[param: "CONTENT_TYPE"], accept: request[param: "HTTP_ACCEPT"]))
+                method: request.method, body: body,
+                sessionID: request.headers.mcpSessionID, protocolVersion: request.headers.mcpProtocolVersion,
+                mcpMethod: request.headers.mcpMethod, mcpName: request.headers.mcpName,
+                contentType: request.headers.contentType, accept: request.headers.accept))
         } catch {
             throw Refusal(status: error.httpStatus, jsonRPCCode: error.jsonRPCCode, message: error.message, jsonrpcID: error.requestID)
         }
@@ -101,19 +92,9 @@ struct Exchange {
                                        server: upstream.name, method: item.facts.method)
             let verdict = try Verdict(facts: item.facts, member: identity.member, context: context,
                                       mapping: mapping, snapshot: snapshot, jsonrpcID: item.id)
-            var record = base
-            record.method = item.facts.method
-            record.targetKind = item.targetKind
-            record.targetName = item.targetName
-            record.resource = item.facts.mappedResource
-            record.jsonrpcID = item.id?.description
-            record.batchIndex = classification.isBatch ? position : nil
-            record.decision = verdict.allowed ? .allow : .deny
-            record.httpStatus = verdict.allowed ? 200 : 403
-            record.policies = verdict.explanation.policies
-            record.contextValues = verdict.explanation.contextValues
-            record.errors = verdict.errors
-            record.shadowDecision = verdict.shadowAllowed.map { $0 ? .allow : .deny }
+            var record = base.message(method: item.facts.method, targetKind: item.targetKind, targetName: item.targetName,
+                                      resource: item.facts.mappedResource, id: item.id,
+                                      batchIndex: classification.isBatch ? position : nil).decided(by: verdict)
             if verdict.allowed, let pinned = pipeline.pins.callRefusal(item.facts, upstream: upstream) {
                 // Allowed by policy, but the tool changed since review (ToolSurface/ToolPins.swift).
                 record.decision = .deny
@@ -131,7 +112,9 @@ struct Exchange {
             // Any denied element denies the whole batch; every element keeps its own record, and
             // none may read as an allow: nothing of the batch reaches the upstream.
             let refusal = BatchRefusal.styled(denied, messages: messages, upstream: upstream, classification: classification)
-            BatchRefusal.mark(&records, status: refusal.asToolResult ? 200 : 403, deniedElement: firstDenied)
+            for index in records.indices {
+                records[index].refusedWithBatch(status: refusal.asToolResult ? 200 : 403, deniedElement: firstDenied)
+            }
             if classification.isBatch {
                 var whole = refusal
                 whole.jsonrpcID = nil
@@ -146,12 +129,7 @@ struct Exchange {
             token = try upstreamToken(member: identity.member)
             try session.settle(wasUnbound: sessionUnbound)
         } catch let refusal as Refusal {
-            for index in records.indices {
-                records[index].decision = .deny
-                records[index].httpStatus = refusal.status
-                records[index].errors.append(refusal.message)
-                if let detail = refusal.auditDetail { records[index].errors.append(detail) }
-            }
+            for index in records.indices { records[index].overruled(by: refusal) }
             return .refused(refusal, records: records)
         }
         if let list = UpstreamLists.listRequest(of: classification) {
@@ -175,7 +153,7 @@ struct Exchange {
     /// The bearer key → tenant, member, agent. A key is looked up only in the store of the tenant that
     /// owns this upstream; a key naming another tenant is refused before any lookup.
     private mutating func authenticate() throws -> Identity {
-        guard let header = request[param: "HTTP_AUTHORIZATION"], !header.isEmpty else {
+        guard let header = request.headers.authorization, !header.isEmpty else {
             throw Refusal.unauthenticated("a Wicket member key is required: send `Authorization: Bearer <key>`",
                                           hadCredentials: false)
         }

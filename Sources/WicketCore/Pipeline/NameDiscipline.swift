@@ -33,29 +33,22 @@ struct NameDiscipline {
     {
         let discipline = NameDiscipline(version: classification.protocolVersion, upstream: upstream)
         let messages = classification.messages
-        var first: Refusal?
+        let refusals = messages.map { discipline.refusal(for: $0) }
+        guard var refusal = refusals.compactMap({ $0 }).first else { return nil }
         var records: [AuditRecord] = []
         for (position, message) in messages.enumerated() {
-            let refusal = discipline.refusal(for: message)
-            if first == nil { first = refusal }
-            var record = base
-            record.method = message.kind == .response ? "client/response" : message.method.map(Self.visible)
-            if let target = message.target {
-                switch target {
-                case .tool: record.targetKind = .tool
-                case .resource: record.targetKind = message.method == "completion/complete" ? .completion : .resource
-                case .prompt: record.targetKind = message.method == "completion/complete" ? .completion : .prompt
-                }
-                record.targetName = Self.visible(target.name)
+            var kind: AuditRecord.TargetKind?
+            switch message.target {
+            case .tool?: kind = .tool
+            case .resource?: kind = message.method == "completion/complete" ? .completion : .resource
+            case .prompt?: kind = message.method == "completion/complete" ? .completion : .prompt
+            case nil: kind = nil
             }
-            record.jsonrpcID = message.id?.description
-            record.batchIndex = classification.isBatch ? position : nil
-            record.decision = .deny
-            record.errors = [refusal?.message ?? "refused with its batch: another element broke a name rule"]
-            records.append(record)
+            let record = base.message(method: message.kind == .response ? "client/response" : message.method.map(Self.visible),
+                                      targetKind: kind, targetName: message.target.map { Self.visible($0.name) },
+                                      id: message.id, batchIndex: classification.isBatch ? position : nil)
+            records.append(record.refusedByName(refusals[position], status: refusal.status))
         }
-        guard var refusal = first else { return nil }
-        for index in records.indices { records[index].httpStatus = refusal.status }
         if classification.isBatch { refusal.jsonrpcID = nil }
         return .refused(refusal, records: records)
     }

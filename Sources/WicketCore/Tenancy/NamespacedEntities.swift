@@ -2,7 +2,7 @@ import Cedar
 
 /// A tenant's entities file names members and groups without a namespace (`User`, `Group`), because
 /// one member uses several upstream servers. Each upstream sees them in its own namespace
-/// (`ServiceMCP::User::"alex@company.com"`), so its policies read as DESIGN's example does.
+/// (`ServiceMCP::User::"alex@company.com"`), so its policies read as README's example does.
 /// Types that already carry a namespace are kept as written. The store refuses what Cedar refuses:
 /// a uid listed twice with different contents, and a cycle in the parents (a member who would be
 /// their own group's ancestor).

@@ -127,7 +127,7 @@ public struct TenantStores {
             keys = try KeyStore(directory: directory, tenant: tenant)
             credentials = try CredentialStore(directory: directory, tenant: tenant, ring: ring)
             audit = try AuditStore(directory: directory, tenant: tenant,
-                                   durability: AuditStore.Durability(rawValue: config.auditSync) ?? .full)
+                                   durability: config.auditSync)
             sessions = try SessionStore(directory: directory, tenant: tenant,
                                         rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
         case .postgres(let settings):

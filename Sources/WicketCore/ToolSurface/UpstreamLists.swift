@@ -1,5 +1,4 @@
 import Foundation
-import WicketFastCGI
 import WicketMCP
 import WicketStore
 
@@ -8,7 +7,7 @@ import WicketStore
 /// client directly. Anything but a readable answer becomes a JSON-RPC error: never an unfiltered list.
 struct UpstreamLists {
     let upstream: UpstreamConfig
-    let request: FastCGIRequest
+    let request: DecisionInput
     let body: [UInt8]
     let id: JSONRPCID
     let method: String
@@ -37,7 +36,7 @@ struct UpstreamLists {
         message: "a list request cannot be part of a batch through Wicket, which filters lists per member; send it on its own")
 
     struct Answered {
-        let response: FastCGIResponse
+        let response: Reply
         /// What the list call adds to its audit record.
         var hidden: Int? = nil
         var hidingPolicies: [String] = []
@@ -101,8 +100,8 @@ struct UpstreamLists {
         return Answered(response: Answer.deny(refusal, requestID: requestID), error: message, status: 502)
     }
 
-    private func respond(status: Int, body: [UInt8]) -> FastCGIResponse {
-        FastCGIResponse(status: status, headers: [
+    private func respond(status: Int, body: [UInt8]) -> Reply {
+        Reply(status: status, headers: [
             .init("Content-Type", "application/json"),
             .init("Cache-Control", "no-store"),
             .init("X-Wicket-Decision", "allow"),
@@ -114,11 +113,12 @@ struct UpstreamLists {
     func headers() -> [(String, String)] {
         var headers: [(String, String)] = [("Content-Type", "application/json")]
         if !token.isEmpty { headers.append(("Authorization", token)) }
-        headers.append(("Accept", safe(request[param: "HTTP_ACCEPT"]) ?? "application/json, text/event-stream"))
-        let forwarded = [("Mcp-Session-Id", "HTTP_MCP_SESSION_ID"), ("MCP-Protocol-Version", "HTTP_MCP_PROTOCOL_VERSION"),
-                         ("Mcp-Method", "HTTP_MCP_METHOD"), ("Mcp-Name", "HTTP_MCP_NAME"), ("traceparent", "HTTP_TRACEPARENT")]
-        for (name, param) in forwarded {
-            if let value = safe(request[param: param]) { headers.append((name, value)) }
+        let client = request.headers
+        headers.append(("Accept", safe(client.accept) ?? "application/json, text/event-stream"))
+        let forwarded = [("Mcp-Session-Id", client.mcpSessionID), ("MCP-Protocol-Version", client.mcpProtocolVersion),
+                         ("Mcp-Method", client.mcpMethod), ("Mcp-Name", client.mcpName), ("traceparent", client.traceparent)]
+        for (name, value) in forwarded {
+            if let value = safe(value) { headers.append((name, value)) }
         }
         return headers
     }

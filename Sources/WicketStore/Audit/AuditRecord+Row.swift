@@ -1,4 +1,5 @@
 import Foundation
+import WicketJSON
 
 /// Mapping between `AuditRecord` and the `audit` table's columns (order of `AuditStore.columns`).
 extension AuditStore {
@@ -117,27 +118,5 @@ enum RowJSON {
         "[" + values.map { quote(AuditStore.clip($0)) }.joined(separator: ",") + "]"
     }
 
-    static func quote(_ text: String) -> String {
-        // Most values need no escaping at all.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + text + "\"" }
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ text: String) -> String { JSONString.quote(text) }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One decision: who, what, when and why (DESIGN §4). Never tool arguments beyond the one mapped
+/// One decision: who, what, when and why (README.md, "Audit"; docs/threat-model.md). Never tool arguments beyond the one mapped
 /// resource value, responses, bodies, keys or credentials.
 public struct AuditRecord: Sendable, Equatable, Codable {
     /// allow or deny.

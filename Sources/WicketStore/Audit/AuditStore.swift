@@ -67,7 +67,7 @@ public final class AuditStore: Sendable {
         """
 
     /// When a committed record is safe.
-    public enum Durability: String, Sendable {
+    public enum Durability: String, Sendable, CaseIterable {
         /// `synchronous = FULL`: every group commit is fsynced; a record survives power loss.
         case full
         /// `synchronous = NORMAL` (WAL): a record is in the WAL before the answer leaves and survives a
@@ -75,7 +75,7 @@ public final class AuditStore: Sendable {
         case normal
     }
 
-    /// Opens (creating if needed) `<directory>/audit.sqlite` for `tenant` and starts its writer thread.
+    /// Opens (creating if needed) `<directory>/audit.sqlite` for `tenant`; commits are group commits led by a waiting caller (no writer thread).
     public convenience init(directory: String, tenant: String, durability: Durability = .full) throws(StoreError) {
         try self.init(directory: directory, tenant: tenant, busyTimeoutMilliseconds: 5000, durability: durability)
     }

@@ -5,7 +5,7 @@ private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self
 
 /// One SQLite connection: the only owner of its `sqlite3*` handle and of the statements prepared on it.
 ///
-/// `@unchecked Sendable`: a connection is moved between threads (pool, writer thread) but used by one
+/// `@unchecked Sendable`: a connection is moved between threads (pool, whichever caller leads a group commit) but used by one
 /// thread at a time; the pool and the audit writer guarantee that exclusivity. SQLite itself is opened
 /// with `SQLITE_OPEN_NOMUTEX` for that reason (multi-thread mode, one user per connection).
 final class SQLiteConnection: @unchecked Sendable {

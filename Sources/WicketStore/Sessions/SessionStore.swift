@@ -4,8 +4,8 @@ import Logging
 /// A tenant's session bindings (`sessions.sqlite` in the tenant directory): which member opened each
 /// MCP session. See ``SessionBindings`` for the rules.
 ///
-/// Its own file, not `keys.sqlite` or `audit.sqlite`: the audit file has one writer thread doing
-/// group commit, and a binding written there would queue behind it; the keys file is written by
+/// Its own file, not `keys.sqlite` or `audit.sqlite`: the audit file is written by group
+/// commit, and a binding written there would queue behind it; the keys file is written by
 /// `wicket keys` and a revocation must never wait on session traffic. `synchronous = FULL`: a new
 /// binding is one insert per session (an fsync), and it must survive power loss, or after a crash
 /// the first presenter of an old id would own it.

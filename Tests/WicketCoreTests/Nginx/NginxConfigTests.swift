@@ -21,7 +21,7 @@ struct NginxConfigTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == rendered)
     }
 
-    @Test("the server include carries DESIGN §1's safety directives")
+    @Test("the server include carries docs/architecture.md's safety directives")
     func safetyDirectives() throws {
         let text = try Self.example.serverInclude()
         for directive in [

@@ -3,7 +3,7 @@ import Testing
 @testable import WicketCore
 import WicketFastCGI
 
-/// DESIGN §1 end to end: real nginx from ``NginxConfig/standaloneConfig()``, an in-process
+/// The request path of docs/architecture.md end to end: real nginx from ``NginxConfig/standaloneConfig()``, an in-process
 /// ``FastCGIServer`` and an upstream that counts what reaches it.
 @Suite("nginx + FastCGI request path", .serialized, .timeLimit(.minutes(1)), .enabled(if: NginxHarness.available, "no nginx or curl binary on this machine"))
 struct RequestPathTests {

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import Testing
-import WicketFastCGI
 import WicketGeo
 import WicketStore
 @testable import WicketCore
@@ -169,42 +168,28 @@ final class PipelineHarness: @unchecked Sendable {
         return "a1b2c3d4" + String(repeating: "0", count: 24 - hex.count) + hex
     }
 
-    /// Builds the FastCGI params nginx's `fastcgi_params` plus Wicket's include send, in nginx's order.
+    /// The facts nginx passes for one request (what the server layer makes of its FastCGI params).
     func request(_ body: String? = nil, bytes: [UInt8]? = nil, tooLarge: Bool = false, method: String = "POST",
                  key: String? = nil, authorization: String? = nil, server: String = "database",
                  remote: String = "127.0.0.1", forwardedFor: String? = "203.0.113.42",
                  protocolVersion: String? = "2025-06-18", session: String? = nil,
                  mcpMethod: String? = nil, mcpName: String? = nil, traceparent: String? = nil,
-                 contentType: String? = "application/json", requestID: String? = nil) -> FastCGIRequest {
+                 contentType: String? = "application/json", requestID: String? = nil) -> DecisionInput {
         let payload = bytes ?? Array((body ?? "").utf8)
-        var params: [(String, String)] = [
-            ("QUERY_STRING", ""), ("REQUEST_METHOD", method),
-            ("CONTENT_TYPE", method == "POST" ? (contentType ?? "") : ""),
-            ("CONTENT_LENGTH", method == "POST" ? String(payload.count) : ""),
-            ("SCRIPT_NAME", "/mcp"), ("REQUEST_URI", "/mcp"), ("DOCUMENT_URI", "/mcp"),
-            ("SERVER_PROTOCOL", "HTTP/1.1"), ("REQUEST_SCHEME", "http"), ("GATEWAY_INTERFACE", "CGI/1.1"),
-            ("SERVER_SOFTWARE", "nginx/1.22.1"), ("REMOTE_ADDR", remote), ("REMOTE_PORT", "50412"),
-            ("SERVER_ADDR", "127.0.0.1"), ("SERVER_PORT", "8080"), ("SERVER_NAME", "localhost"),
-            ("REDIRECT_STATUS", "200"),
-            ("WICKET_SERVER", server), ("WICKET_REQUEST_ID", requestID ?? nextRequestID()),
-            ("HTTP_HOST", "127.0.0.1:8080"), ("HTTP_ACCEPT", "application/json, text/event-stream"),
-        ]
-        if let auth = authorization ?? key.map({ "Bearer " + $0 }) { params.append(("HTTP_AUTHORIZATION", auth)) }
-        if let session { params.append(("HTTP_MCP_SESSION_ID", session)) }
-        if let protocolVersion { params.append(("HTTP_MCP_PROTOCOL_VERSION", protocolVersion)) }
-        if let mcpMethod { params.append(("HTTP_MCP_METHOD", mcpMethod)) }
-        if let mcpName { params.append(("HTTP_MCP_NAME", mcpName)) }
-        if let traceparent { params.append(("HTTP_TRACEPARENT", traceparent)) }
-        if let forwardedFor { params.append(("HTTP_X_FORWARDED_FOR", forwardedFor)) }
-        let fcgiBody: FastCGIRequest.Body = tooLarge ? .tooLarge(limit: config.maxBodyBytes) : .complete(payload)
-        return FastCGIRequest(params: params.map { .init(name: $0.0, value: $0.1) }, body: fcgiBody)
+        let headers = DecisionInput.Headers(
+            authorization: authorization ?? key.map { "Bearer " + $0 }, forwardedFor: forwardedFor, traceparent: traceparent,
+            contentType: method == "POST" ? (contentType ?? "") : "", accept: "application/json, text/event-stream",
+            mcpSessionID: session, mcpProtocolVersion: protocolVersion, mcpMethod: mcpMethod, mcpName: mcpName)
+        return DecisionInput(serverName: server, requestID: requestID ?? nextRequestID(), method: method, remoteAddress: remote,
+                             headers: headers, body: tooLarge ? .tooLarge(limit: config.maxBodyBytes) : .complete(payload))
     }
 
     /// Runs one request through the pipeline and returns the answer with the audit records it wrote.
-    func send(_ request: FastCGIRequest, tenant: String = "acme") throws -> Exchanged {
-        let response = pipeline.handle(request)
+    func send(_ request: DecisionInput, tenant: String = "acme") throws -> Exchanged {
+        let decision = pipeline.decide(request)
+        let response = decision.reply
         let requestID = try #require(response.header("X-Wicket-Request-Id"))
-        #expect(requestID == request[param: "WICKET_REQUEST_ID"])
+        #expect(requestID == request.requestID)
         let records = try records(requestID: requestID, tenant: tenant)
         // Invariants of every answer: a 200 is always an internal redirect with no body; every
         // answered request has committed records that agree with the answer.
@@ -214,6 +199,8 @@ final class PipelineHarness: @unchecked Sendable {
             #expect(response.header("X-Accel-Redirect") == nil && !response.body.isEmpty)
         }
         #expect(!records.isEmpty, "no audit record for an answered request")
+        #expect(decision.allowed == (response.status == 200 && response.header("X-Accel-Redirect") != nil))
+        #expect(decision.records.map(\.requestID) == records.map(\.requestID), "the verdict's records are the committed ones")
         for record in records {
             #expect(record.httpStatus == response.status)
             #expect(record.decision == (response.status == 200 ? .allow : .deny))
@@ -256,6 +243,11 @@ final class PipelineHarness: @unchecked Sendable {
     }
 }
 
+extension DecisionPipeline {
+    /// The answer alone, for tests that read the audit store themselves.
+    func handle(_ request: DecisionInput) -> Reply { decide(request).reply }
+}
+
 /// Runs `body` with a fresh Wicket and removes everything afterwards.
 func withPipeline<T>(_ options: PipelineOptions = PipelineOptions(), _ body: (PipelineHarness) throws -> T) throws -> T {
     let harness = try PipelineHarness(options)
@@ -275,7 +267,7 @@ final class ClockBox: @unchecked Sendable {
 
 /// One answer and the audit records of its request.
 struct Exchanged {
-    let response: FastCGIResponse
+    let response: Reply
     let records: [AuditRecord]
 
     var status: Int { response.status }
@@ -289,7 +281,7 @@ struct Exchanged {
         return (code, message, object["id"], error["data"] as? [String: Any] ?? [:])
     }
 
-    /// Checks the deny contract of DESIGN §1: status, JSON body naming the reason, deny headers.
+    /// Checks the deny contract of docs/architecture.md: status, JSON body naming the reason, deny headers.
     func expectDenied(status expectedStatus: Int, code: Int, words: [String], sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(status == expectedStatus, sourceLocation: sourceLocation)
         #expect(response.header("Content-Type") == "application/json", sourceLocation: sourceLocation)
@@ -315,7 +307,7 @@ struct Exchanged {
         }
     }
 
-    /// Checks the allow contract of DESIGN §1.
+    /// Checks the allow contract of docs/architecture.md.
     func expectAllowed(token: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(status == 200, "\(String(decoding: response.body, as: UTF8.self))", sourceLocation: sourceLocation)
         #expect(response.header("X-Accel-Redirect") == "@wicket_mcp", sourceLocation: sourceLocation)

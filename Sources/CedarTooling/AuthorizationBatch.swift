@@ -1,3 +1,6 @@
+import Cedar
+import WicketJSON
+
 /// Many authorizations in one process, for the differential tester: each input line is a JSON object
 /// `{"policies": TEXT, "entities": JSON-TEXT, "request": JSON-TEXT}` (the request as `--request-json`
 /// takes it), each output line `{"decision": "allow"|"deny", "reasons": [...], "errors": [...]}` or
@@ -28,21 +31,5 @@ public enum AuthorizationBatch {
     private static func errorLine(_ message: String) -> String { "{\"error\":\(quoted(message))}" }
 
     /// A JSON string literal (the batch output is all strings and arrays of strings).
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ s: String) -> String { JSONString.quote(s) }
 }

@@ -1,3 +1,4 @@
+import Cedar
 import Foundation
 
 /// Formats policy files in place or checks them, for `wicket format [--check] FILES`.

@@ -1,3 +1,5 @@
+import Cedar
+
 /// Policy ids as the official CLI prints them: Rust's `str::escape_debug`.
 ///
 /// Quotes, backslashes, `\t \r \n \0` get backslash escapes; characters Rust does not consider

@@ -1,3 +1,5 @@
+import Cedar
+
 /// One authorization from textual inputs, as the `authorize` command line takes them
 /// (policies, entities, optional schema, template links and a request). Holds the logic so the
 /// command line stays thin.

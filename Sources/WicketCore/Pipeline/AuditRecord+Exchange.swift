@@ -1,0 +1,79 @@
+import WicketMCP
+import WicketStore
+
+/// Every way the decision core shapes an audit record, in one place: the request's shared facts,
+/// one record per message with its verdict, and the ways a refusal marks records. `Exchange` fills
+/// the shared facts (time, address, geo, member, session) as it learns them; everything else a
+/// record says is written here.
+extension AuditRecord {
+    /// The facts every record of one request starts from; a deny until a verdict says otherwise.
+    static func exchange(tenant: String, server: String, requestID: String, traceparent: String?) -> AuditRecord {
+        var record = AuditRecord(tenant: tenant, server: server, timeMicros: 0, requestID: requestID,
+                                 decision: .deny, httpStatus: 0, latencyMicros: 0)
+        if let traceparent, traceparent.utf8.count <= 128, HeaderText.isSafe(traceparent) { record.traceparent = traceparent }
+        return record
+    }
+
+    /// The one record of a request refused before (or instead of) per-message decisions.
+    func refused(_ refusal: Refusal) -> AuditRecord {
+        var record = self
+        record.decision = .deny
+        record.httpStatus = refusal.status
+        record.errors = [refusal.message] + (refusal.auditDetail.map { [$0] } ?? [])
+        if let rule = refusal.rule { record.policies = [.init(id: rule)] }
+        return record
+    }
+
+    /// One message's record: what it asked for, where it stands in its batch.
+    func message(method: String?, targetKind: TargetKind?, targetName: String?, resource: String? = nil,
+                 id: JSONRPCID?, batchIndex: Int?) -> AuditRecord {
+        var record = self
+        record.method = method
+        record.targetKind = targetKind
+        record.targetName = targetName
+        record.resource = resource
+        record.jsonrpcID = id?.description
+        record.batchIndex = batchIndex
+        return record
+    }
+
+    /// The policy verdict on this message: decision, status, determining policies, context, shadow.
+    func decided(by verdict: Verdict) -> AuditRecord {
+        var record = self
+        record.decision = verdict.allowed ? .allow : .deny
+        record.httpStatus = verdict.allowed ? 200 : 403
+        record.policies = verdict.explanation.policies
+        record.contextValues = verdict.explanation.contextValues
+        record.errors = verdict.errors
+        record.shadowDecision = verdict.shadowAllowed.map { $0 ? .allow : .deny }
+        return record
+    }
+
+    /// Refused by a name rule before any policy (or with a batch element that broke one).
+    func refusedByName(_ refusal: Refusal?, status: Int) -> AuditRecord {
+        var record = self
+        record.decision = .deny
+        record.httpStatus = status
+        record.errors = [refusal?.message ?? "refused with its batch: another element broke a name rule"]
+        return record
+    }
+
+    /// Any denied element denies the whole batch; every element keeps its own record, and none may
+    /// read as an allow: nothing of the batch reaches the upstream. An element policy allowed says
+    /// so, and names the element that denied the batch (`batch element N`, as the record numbers it).
+    mutating func refusedWithBatch(status: Int, deniedElement: Int) {
+        httpStatus = status
+        if decision == .allow {
+            decision = .deny
+            errors.append("policy allowed this element; the batch was refused because batch element \(deniedElement) was denied")
+        }
+    }
+
+    /// Policy allowed, then something after the policy refused (the credential, the session binding).
+    mutating func overruled(by refusal: Refusal) {
+        decision = .deny
+        httpStatus = refusal.status
+        errors.append(refusal.message)
+        if let detail = refusal.auditDetail { errors.append(detail) }
+    }
+}

@@ -1,0 +1,42 @@
+/// The one JSON string escaper: every JSON text Wicket writes (refusal bodies, audit columns, MCP
+/// error bodies, `authorize --batch` lines) quotes its strings here.
+///
+/// Escapes `"`, `\`, `\n`, `\r`, `\t`, every other control character and DEL as `\u00XX` (lowercase
+/// hex); everything else, multi-byte UTF-8 included, passes through unchanged, so the output is
+/// valid JSON whatever the input and safe to print on one log line.
+public enum JSONString {
+    /// `text` as a JSON string literal, quotes included.
+    public static func quote(_ text: String) -> String {
+        // Most values need no escaping at all.
+        if !text.utf8.contains(where: needsEscape) { return "\"" + text + "\"" }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 8)
+        append(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `text` as a JSON string literal (quotes included) to `out`.
+    public static func append(_ text: String, to out: inout [UInt8]) {
+        out.append(0x22)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+            case 0x09: out.append(contentsOf: [0x5C, 0x74])
+            case 0..<0x20, 0x7F:
+                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+            default:
+                out.append(byte)
+            }
+        }
+        out.append(0x22)
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import Testing
+import WicketJSON
+
+@Suite struct JSONStringTests {
+    @Test(arguments: [
+        ("plain", #""plain""#),
+        ("ünïcode ✓", "\"ünïcode ✓\""),
+        ("a\"b\\c", #""a\"b\\c""#),
+        ("l1\nl2\r\t", #""l1\nl2\r\t""#),
+        ("\u{0}\u{1f}\u{7f}", #""\u0000\u001f\u007f""#),
+    ])
+    func quotesAsJSON(text: String, expected: String) throws {
+        #expect(JSONString.quote(text) == expected)
+        var bytes: [UInt8] = []
+        JSONString.append(text, to: &bytes)
+        #expect(bytes == Array(expected.utf8))
+        // And a JSON reader gets the text back.
+        let decoded = try JSONSerialization.jsonObject(with: Data(("[" + expected + "]").utf8)) as? [String]
+        #expect(decoded == [text])
+    }
+}

@@ -1,15 +1,15 @@
-import WicketMCP
+import WicketJSON
 
 extension JSONValue {
     /// Compact JSON text; members keep their order and numbers their original spelling.
-    var encoded: [UInt8] {
+    public var encoded: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         append(to: &out)
         return out
     }
 
-    func append(to out: inout [UInt8]) {
+    public func append(to out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -34,28 +34,15 @@ extension JSONValue {
         }
     }
 
-    static func appendString(_ string: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20, 0x7F:
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+    /// `string` as a JSON string literal: the one escaper every JSON text Wicket writes shares.
+    public static func appendString(_ string: String, to out: inout [UInt8]) {
+        JSONString.append(string, to: &out)
     }
 }
 
 extension JSONObject {
     /// The object with `key` set to `value` (replaced in place, or appended).
-    func setting(_ key: String, to value: JSONValue) -> JSONObject {
+    public func setting(_ key: String, to value: JSONValue) -> JSONObject {
         var members = self.members
         if let index = members.firstIndex(where: { JSONObject.sameBytes($0.key, key) }) {
             members[index] = Member(key: key, value: value)
@@ -64,6 +51,4 @@ extension JSONObject {
         }
         return JSONObject(members: members)
     }
-
-    static func sameBytes(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
 }

@@ -49,17 +49,16 @@ extension UpstreamConfig {
             }
             extensionMethods.append(method)
         }
+        extensionMethodBytes = seen
         if let extra = try table.string("extra_name_characters") {
-            guard MCPNameGrammar(extra: extra) != nil else {
+            guard let grammar = MCPNameGrammar(extra: extra) else {
                 throw ConfigError("upstream `\(name)`: `extra_name_characters` may hold only ASCII punctuation and space "
                     + "(no letters beyond A-Z, a-z, no quotes or backslashes); `\(extra)` does not")
             }
             extraNameCharacters = extra
+            nameGrammar = grammar
         }
     }
-
-    /// The tool and prompt name grammar of this upstream: the MCP spec's, plus any configured widening.
-    var nameGrammar: MCPNameGrammar { MCPNameGrammar(extra: extraNameCharacters) ?? .spec }
 }
 
 /// What the operator widened or left to policy, said once at start so it is never silent.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WicketMCP
 import WicketStore
 
 /// Wicket's configuration, read from `wicket.toml`. Relative paths are resolved against the folder
@@ -87,10 +88,14 @@ public struct UpstreamConfig: Sendable {
     public var denyStyle: DenyStyle = .jsonRPCError
     /// Methods beyond the negotiated revision's that this server really serves (`extension_methods`);
     /// each is its own Cedar action, in no group. Everything else outside the revision is refused.
-    public var extensionMethods: [String] = []
+    public internal(set) var extensionMethods: [String] = []
     /// ASCII punctuation admitted in tool and prompt names beyond the MCP grammar
     /// (`extra_name_characters`); empty (the spec) by default. Logged at start when set.
-    public var extraNameCharacters: String = ""
+    public internal(set) var extraNameCharacters: String = ""
+    /// The tool and prompt name grammar: the MCP spec's plus `extra_name_characters`, parsed once at load.
+    public internal(set) var nameGrammar: MCPNameGrammar = .spec
+    /// `extension_methods` as bytes, for the byte-exact method check of every request.
+    public internal(set) var extensionMethodBytes: Set<[UInt8]> = []
     /// How long a list call to the upstream may take, connect included (`list_timeout_ms`, default 10 s).
     public var listTimeoutMilliseconds: Int = 10_000
     /// The reviewed `tools/list` answer in the tenant's folder (`reviewed_tools`); nil: trust on first use.

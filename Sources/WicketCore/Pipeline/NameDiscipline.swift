@@ -24,7 +24,7 @@ struct NameDiscipline {
         self.version = version
         self.upstream = upstream
         grammar = upstream.nameGrammar
-        extensionMethods = Set(upstream.extensionMethods.map { Array($0.utf8) })
+        extensionMethods = upstream.extensionMethodBytes
     }
 
     /// The refusal and its records when any message breaks a rule (a batch is refused whole), else nil.

@@ -188,31 +188,39 @@ wait_ready() { # $1 = port, $2 = name
   return 1
 }
 
-declare -A RPS P50 P99
-run() { # $1 = name, $2 = port
+# utime + stime of a process in seconds (/proc/PID/stat fields 14 and 15, after the command name).
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"; }
+
+declare -A RPS P50 P99 CPU
+run() { # $1 = name, $2 = port, $3 = the responder's pid (CPU per request), if any
   wait_ready "$2" "$1" || return 1
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$DIR/post.lua" "http://127.0.0.1:$2/mcp" >/dev/null
-  local line
+  local line before=0
+  [ -n "${3:-}" ] && before=$(cpu_seconds "$3")
   line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$DIR/post.lua" "http://127.0.0.1:$2/mcp" | grep '^RESULT')
   read -r _ rps p50 p99 bad total <<<"$line"
   [ "$bad" = 0 ] || echo "path-bench: $1 had $bad failed or non-2xx responses of $total" >&2
-  RPS[$1]=$rps; P50[$1]=$p50; P99[$1]=$p99
+  RPS[$1]=$rps; P50[$1]=$p50; P99[$1]=$p99; CPU[$1]=-
+  if [ -n "${3:-}" ]; then
+    CPU[$1]=$(awk -v a="$(cpu_seconds "$3")" -v b="$before" -v n="$total" 'BEGIN { printf "%.1f", (a - b) / (n > 0 ? n : 1) * 1e6 }')
+  fi
 }
 
 SETUPS=(plain noop)
 run plain "$P_PLAIN"
-run noop "$P_NOOP"
+run noop "$P_NOOP" "$NOOP_PID"
 if [ -n "${WICKET_CMD:-}" ]; then
-  run wicket "$P_WICKET" && SETUPS+=(wicket)
+  run wicket "$P_WICKET" "$WICKET_PID" && SETUPS+=(wicket)
 fi
 
 echo
 echo "request path, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, POST ${#BODY}-byte tools/call, $(nproc) cores"
-printf '%-8s %10s %10s %10s %12s\n' setup "req/s" "p50 ms" "p99 ms" "vs plain"
+printf '%-8s %10s %10s %10s %12s %16s\n' setup "req/s" "p50 ms" "p99 ms" "vs plain" "µs CPU/req"
 for name in "${SETUPS[@]}"; do
   ratio=$(awk -v a="${RPS[$name]}" -v b="${RPS[plain]}" 'BEGIN { printf "%.2fx", a / b }')
-  printf '%-8s %10s %10s %10s %12s\n' "$name" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "$ratio"
+  printf '%-8s %10s %10s %10s %12s %16s\n' "$name" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "$ratio" "${CPU[$name]}"
 done
 if [ -n "${RPS[wicket]:-}" ]; then
-  awk -v a="${RPS[wicket]}" -v b="${RPS[noop]}" 'BEGIN { printf "wicket vs noop: %.2fx\n", a / b }'
+  awk -v a="${RPS[wicket]}" -v b="${RPS[noop]}" -v ca="${CPU[wicket]}" -v cb="${CPU[noop]}" \
+    'BEGIN { printf "wicket vs noop: %.2fx throughput, %.1fx CPU per request (responder process only)\n", a / b, ca / cb }'
 fi

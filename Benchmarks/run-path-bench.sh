@@ -20,10 +20,14 @@ sed -i -E 's/context\.time\.hour < [0-9]+ \|\| context\.time\.hour > [0-9]+/cont
 [ -n "${WICKET_THREADS:-}" ] && sed -i "s/^threads = .*/threads = $WICKET_THREADS/" "$C"
 KEY=$("$W" keys issue --config "$C" --tenant acme --member alex@company.com --agent bench-agent 2>/dev/null | head -n1)
 printf 'bench-upstream-token' | "$W" creds set --config "$C" --tenant acme --member alex@company.com --server database >/dev/null
-for sync in ${AUDIT_SYNCS:-full normal}; do
-  sed -i "s/^audit_sync = .*/audit_sync = \"$sync\"/" "$C"
-  echo "== wicket with audit_sync = $sync"
-  AUTHORIZATION="Bearer $KEY" \
-    WICKET_CMD="'$W' serve --config '$C' --socket \"\$WICKET_SOCKET\"" \
-    "$ROOT/Benchmarks/path-bench.sh"
+# At 32 connections (throughput) and at one (what each agent feels on every call).
+for conns in ${CONNECTION_COUNTS:-32 1}; do
+  for sync in ${AUDIT_SYNCS:-full normal}; do
+    sed -i "s/^audit_sync = .*/audit_sync = \"$sync\"/" "$C"
+    echo "== wicket with audit_sync = $sync, $conns connection(s)"
+    # wrk needs at least as many connections as threads.
+    THREADS=$(( conns < ${THREADS:-2} ? conns : ${THREADS:-2} )) CONNECTIONS=$conns AUTHORIZATION="Bearer $KEY" \
+      WICKET_CMD="'$W' serve --config '$C' --socket \"\$WICKET_SOCKET\"" \
+      "$ROOT/Benchmarks/path-bench.sh"
+  done
 done

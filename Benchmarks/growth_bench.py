@@ -340,7 +340,7 @@ def main():
     print()
     print(f"growth of the request path: wrk -t{min(2, CONNECTIONS)} -c{CONNECTIONS} -d{DURATION} after {WARMUP} warm-up, "
           f"audit `{AUDIT_SYNC}`, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}, commit {commit or '?'}, "
-          f"{time.time() - started:.0f} s in all; noop = the do-nothing C responder measured just before, same row")
+          f"{time.time() - started:.0f} s in all, {WICKET}; noop = the do-nothing C responder measured just before, same row")
     print()
     print("| dimension | setting | Wicket µs CPU/req | µs per message | noop µs CPU/req | CPU ratio | Wicket req/s | noop req/s "
           "| Wicket p50 / p99 ms | noop p50 / p99 ms | load |")

@@ -22,6 +22,8 @@
 #                       AUTHORIZATION and WICKET_SERVER_NAME; spreads the load over tenants
 #   SKIP_PLAIN=1        skip the plain proxy (its column then reads `-`)
 #   RESULT_FILE         append one line per setup: `NAME REQ/S P50_MS P99_MS CPU_US_PER_REQ FAILED TOTAL`
+#   WICKET_PROFILE_CMD  run in the background (with WICKET_PID exported) when the measured wrk run
+#                       against Wicket starts; waited for before Wicket stops (Benchmarks/profile-path.sh)
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -232,9 +234,14 @@ declare -A RPS P50 P99 CPU
 run() { # $1 = name, $2 = port, $3 = the responder's pid (CPU per request), if any
   wait_ready "$2" "$1" || return 1
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$DIR/post.lua" "http://127.0.0.1:$2/mcp" >/dev/null
-  local line before=0
+  local line before=0 profiler=""
   [ -n "${3:-}" ] && before=$(cpu_seconds "$3")
+  if [ "$1" = wicket ] && [ -n "${WICKET_PROFILE_CMD:-}" ]; then
+    WICKET_PID=$3 bash -c "$WICKET_PROFILE_CMD" &
+    profiler=$!
+  fi
   line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$DIR/post.lua" "http://127.0.0.1:$2/mcp" | grep '^RESULT')
+  [ -z "$profiler" ] || wait "$profiler" || echo "path-bench: the profile command failed" >&2
   read -r _ rps p50 p99 bad total <<<"$line"
   [ "$bad" = 0 ] || echo "path-bench: $1 had $bad failed or non-2xx responses of $total" >&2
   RPS[$1]=$rps; P50[$1]=$p50; P99[$1]=$p99; CPU[$1]=-

@@ -108,8 +108,12 @@ def main():
     print()
     print("| part | inclusive share |")
     print("|---|---:|")
-    for label, _, _ in ROWS:
-        print(f"| {label} | {100 * counts[label] / total:.1f}% |")
+    for label, kind, patterns in ROWS:
+        note = ""
+        if counts[label] == 0 and patterns:
+            # A renamed function matches nothing: say so rather than print a silent 0.
+            note = f" (no frame matched `{'` and `'.join(patterns)}`: renamed? see the frames below)"
+        print(f"| {label} | {100 * counts[label] / total:.1f}%{note} |")
     print()
     print(f"heaviest frames of Wicket's own code (inclusive):")
     for symbol, count in own.most_common(25):

@@ -112,7 +112,7 @@ def main():
         note = ""
         if counts[label] == 0 and patterns:
             # A renamed function matches nothing: say so rather than print a silent 0.
-            note = f" (no frame matched `{'` and `'.join(patterns)}`: renamed? see the frames below)"
+            note = f" (no frame matched `{'` and `'.join(patterns)}`: renamed? see the frames below)".replace("|", "\\|")
         print(f"| {label} | {100 * counts[label] / total:.1f}%{note} |")
     print()
     print(f"heaviest frames of Wicket's own code (inclusive):")

@@ -11,7 +11,7 @@ RUN_DIR := $(CURDIR)/run
 BENCH := $(SWIFT) build -c release --package-path Benchmarks
 BENCH_BIN := Benchmarks/.build/release
 
-.PHONY: deps venv build release test test-e2e test-deb deb lint format run stop bench bench-cedar bench-audit bench-path bench-store bench-lists fuzz fuzz-cedar clean
+.PHONY: deps venv build release test test-e2e test-deb deb lint format run stop bench bench-cedar bench-audit bench-path bench-growth profile-path bench-store bench-lists fuzz fuzz-cedar clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -87,6 +87,17 @@ bench-path: deps venv
 	$(SWIFT) build -c release --product wicket
 	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/run-path-bench.sh
 
+# Wicket's CPU per request against body size, batch size, policy, tenant and key counts (~4 min).
+bench-growth: deps
+	$(SWIFT) build -c release --product wicket
+	WICKET_BIN=$(CURDIR)/.build/release/wicket python3 Benchmarks/growth_bench.py
+
+# The request path under load with perf: inclusive share of the audit commit, Verdict, key lookup,
+# credential reveal, FastCGI params/accept/free and the kernel (needs perf: linux-perf).
+profile-path: deps
+	$(SWIFT) build -c release --product wicket
+	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/profile-path.sh
+
 # One node's request path with the tenant on SQLite, then on PostgreSQL: req/s and CPU per request.
 bench-store: deps venv
 	$(SWIFT) build -c release --product wicket
@@ -104,7 +115,7 @@ fuzz-cedar: deps venv
 	$(PY) FuzzTesting/differential/cedar_diff.py --wicket .build/debug/wicket --cases $${CASES:-100000} --seed $${SEED:-$$RANDOM}
 
 # Release builds, ratios against baselines measured in the same run; numbers go to docs/benchmarks.md.
-bench: bench-cedar bench-audit bench-path bench-store bench-lists
+bench: bench-cedar bench-audit bench-path bench-growth bench-store bench-lists
 
 # The module import table of docs/architecture.md, then swift-format (.swift-format) over the
 # formatted folders in .swift-format-paths.

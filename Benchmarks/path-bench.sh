@@ -15,6 +15,15 @@
 #   DURATION (10s) THREADS (2) CONNECTIONS (32) WARMUP (2s)   wrk settings
 #   NOOP_THREADS (8)    accept threads of the noop responder (Wicket's default)
 #   NGINX (nginx)       nginx binary
+#   BODY_FILE           the POST body (default: the 291-byte tools/call below)
+#   PROTOCOL_VERSION    the Mcp-Protocol-Version header (default: 2025-06-18; batches need 2025-03-26)
+#   KEYS_FILE           lines `SERVER KEY`: each request takes the next line's key and server (sent
+#                       as the X-Bench-Server header, passed on as WICKET_SERVER) instead of
+#                       AUTHORIZATION and WICKET_SERVER_NAME; spreads the load over tenants
+#   SKIP_PLAIN=1        skip the plain proxy (its column then reads `-`)
+#   RESULT_FILE         append one line per setup: `NAME REQ/S P50_MS P99_MS CPU_US_PER_REQ FAILED TOTAL`
+#   WICKET_PROFILE_CMD  run in the background (with WICKET_PID exported) when the measured wrk run
+#                       against Wicket starts; waited for before Wicket stops (Benchmarks/profile-path.sh)
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -24,6 +33,8 @@ WARMUP=${WARMUP:-2s}
 NOOP_THREADS=${NOOP_THREADS:-8}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 WICKET_SERVER_NAME=${WICKET_SERVER_NAME:-database}
+# With KEYS_FILE, each request names its server in a header (an nginx variable, not a fixed name).
+[ -n "${KEYS_FILE:-}" ] && WICKET_SERVER_NAME='$http_x_bench_server'
 AUTHORIZATION=${AUTHORIZATION:-Bearer wk_bench_member_key}
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -160,14 +171,41 @@ if [ -n "${WICKET_CMD:-}" ]; then
 fi
 
 BODY='{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"delete_records","arguments":{"table":"prod.customer_records","where":{"customer_id":"c-0042","status":"inactive"},"reason":"quarterly retention cleanup","dry_run":false,"limit":100},"_meta":{"progressToken":"pt-0007-bench-x"}}}'
+if [ -n "${BODY_FILE:-}" ]; then cp "$BODY_FILE" "$DIR/body.json"; else printf '%s' "$BODY" > "$DIR/body.json"; fi
+BODY_BYTES=$(stat -c %s "$DIR/body.json")
+PROTOCOL_VERSION=${PROTOCOL_VERSION:-2025-06-18}
+# The first key of KEYS_FILE answers the readiness probe.
+PROBE_SERVER=""
+if [ -n "${KEYS_FILE:-}" ]; then
+  read -r PROBE_SERVER probe_key < "$KEYS_FILE"
+  AUTHORIZATION="Bearer $probe_key"
+fi
 cat > "$DIR/post.lua" <<LUA
 wrk.method = "POST"
-wrk.body = '$BODY'
+local f = assert(io.open("$DIR/body.json", "rb"))
+wrk.body = f:read("*a")
+f:close()
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["Authorization"] = "$AUTHORIZATION"
 wrk.headers["Mcp-Session-Id"] = "mcp_sess_bench"
-wrk.headers["Mcp-Protocol-Version"] = "2025-06-18"
+wrk.headers["Mcp-Protocol-Version"] = "$PROTOCOL_VERSION"
+local keys = {}
+if "${KEYS_FILE:-}" ~= "" then
+  for line in io.lines("${KEYS_FILE:-}") do
+    local server, key = line:match("^(%S+)%s+(%S+)$")
+    if server then keys[#keys + 1] = { server, "Bearer " .. key } end
+  end
+end
+if #keys > 0 then
+  local n = 0
+  request = function()
+    n = n % #keys + 1
+    wrk.headers["X-Bench-Server"] = keys[n][1]
+    wrk.headers["Authorization"] = keys[n][2]
+    return wrk.format()
+  end
+end
 done = function(summary, latency, requests)
   local secs = summary.duration / 1e6
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
@@ -178,8 +216,9 @@ LUA
 
 wait_ready() { # $1 = port, $2 = name
   for _ in $(seq 1 300); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "$BODY" \
-      -H "Authorization: $AUTHORIZATION" -H 'Content-Type: application/json' "http://127.0.0.1:$1/mcp" || true)
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "@$DIR/body.json" \
+      -H "Authorization: $AUTHORIZATION" -H 'Content-Type: application/json' -H "Mcp-Protocol-Version: $PROTOCOL_VERSION" \
+      -H 'Mcp-Session-Id: mcp_sess_bench' ${PROBE_SERVER:+-H "X-Bench-Server: $PROBE_SERVER"} "http://127.0.0.1:$1/mcp" || true)
     [ "$code" = 200 ] && return 0
     sleep 0.1
   done
@@ -195,29 +234,39 @@ declare -A RPS P50 P99 CPU
 run() { # $1 = name, $2 = port, $3 = the responder's pid (CPU per request), if any
   wait_ready "$2" "$1" || return 1
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$DIR/post.lua" "http://127.0.0.1:$2/mcp" >/dev/null
-  local line before=0
+  local line before=0 profiler=""
   [ -n "${3:-}" ] && before=$(cpu_seconds "$3")
+  if [ "$1" = wicket ] && [ -n "${WICKET_PROFILE_CMD:-}" ]; then
+    WICKET_PID=$3 bash -c "$WICKET_PROFILE_CMD" &
+    profiler=$!
+  fi
   line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$DIR/post.lua" "http://127.0.0.1:$2/mcp" | grep '^RESULT')
+  [ -z "$profiler" ] || wait "$profiler" || echo "path-bench: the profile command failed" >&2
   read -r _ rps p50 p99 bad total <<<"$line"
   [ "$bad" = 0 ] || echo "path-bench: $1 had $bad failed or non-2xx responses of $total" >&2
   RPS[$1]=$rps; P50[$1]=$p50; P99[$1]=$p99; CPU[$1]=-
   if [ -n "${3:-}" ]; then
     CPU[$1]=$(awk -v a="$(cpu_seconds "$3")" -v b="$before" -v n="$total" 'BEGIN { printf "%.1f", (a - b) / (n > 0 ? n : 1) * 1e6 }')
   fi
+  [ -z "${RESULT_FILE:-}" ] || echo "$1 $rps $p50 $p99 ${CPU[$1]} $bad $total" >> "$RESULT_FILE"
 }
 
-SETUPS=(plain noop)
-run plain "$P_PLAIN"
+SETUPS=(noop)
+if [ "${SKIP_PLAIN:-0}" != 1 ]; then
+  run plain "$P_PLAIN"
+  SETUPS=(plain noop)
+fi
 run noop "$P_NOOP" "$NOOP_PID"
 if [ -n "${WICKET_CMD:-}" ]; then
   run wicket "$P_WICKET" "$WICKET_PID" && SETUPS+=(wicket)
 fi
 
 echo
-echo "request path, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, POST ${#BODY}-byte tools/call, $(nproc) cores"
+echo "request path, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, POST of $BODY_BYTES bytes (protocol $PROTOCOL_VERSION), $(nproc) cores"
 printf '%-8s %10s %10s %10s %12s %16s\n' setup "req/s" "p50 ms" "p99 ms" "vs plain" "µs CPU/req"
 for name in "${SETUPS[@]}"; do
-  ratio=$(awk -v a="${RPS[$name]}" -v b="${RPS[plain]}" 'BEGIN { printf "%.2fx", a / b }')
+  ratio=-
+  [ -n "${RPS[plain]:-}" ] && ratio=$(awk -v a="${RPS[$name]}" -v b="${RPS[plain]}" 'BEGIN { printf "%.2fx", a / b }')
   printf '%-8s %10s %10s %10s %12s %16s\n' "$name" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "$ratio" "${CPU[$name]}"
 done
 if [ -n "${RPS[wicket]:-}" ]; then

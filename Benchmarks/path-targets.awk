@@ -1,0 +1,50 @@
+#!/usr/bin/awk -f
+# Issue 11's targets for `make bench-path`, one line per setting, Wicket against the noop responder
+# measured in the same setting of the same run (Benchmarks/run-path-bench.sh writes the input).
+# Input lines: CONNS AUDIT SETUP REQ/S P50_MS P99_MS CPU_US FSYNC_P50_MS FSYNC_P99_MS
+#   every setting: Wicket's CPU per request ≤ 2× the noop's
+#   many connections: throughput ≥ 0.85× the noop's, p99 ≤ the noop's p99 + 1 ms
+#   one connection: p50 ≤ noop p50 + 0.1 ms, p99 ≤ noop p99 + 1 ms, each plus the disk's own
+#   write + fdatasync time (p50, p99) with audit `full`
+function verdict(ok) { return ok ? "met" : "NOT MET" }
+{
+    key = $1 " " $2
+    if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+    rps[key, $3] = $4; p50[key, $3] = $5; p99[key, $3] = $6; cpu[key, $3] = $7
+    fs50[key] = $8; fs99[key] = $9
+}
+END {
+    print ""
+    print "issue 11 targets: wicket against the noop responder of the same setting (same run)"
+    for (i = 1; i <= n; i++) {
+        key = order[i]
+        split(key, part, " ")
+        conns = part[1]; audit = part[2]
+        if (!((key, "wicket") in rps) || !((key, "noop") in rps)) {
+            printf "%s conn(s), audit %s: no wicket result (see the errors above)\n", conns, audit
+            continue
+        }
+        ratio = cpu[key, "noop"] > 0 ? cpu[key, "wicket"] / cpu[key, "noop"] : 0
+        line = sprintf("%s conn(s), audit %s: CPU %.1f µs vs noop %.1f = %.2fx (≤ 2x: %s)", conns, audit,
+            cpu[key, "wicket"], cpu[key, "noop"], ratio, verdict(ratio > 0 && ratio <= 2))
+        if (conns > 1) {
+            through = rps[key, "wicket"] / rps[key, "noop"]
+            limit99 = p99[key, "noop"] + 1
+            line = line sprintf("; throughput %.2fx (≥ 0.85x: %s); p99 %.2f ms vs noop %.2f + 1 = %.2f (%s)",
+                through, verdict(through >= 0.85), p99[key, "wicket"], p99[key, "noop"], limit99,
+                verdict(p99[key, "wicket"] <= limit99))
+        } else {
+            extra50 = 0.1; extra99 = 1; note50 = ""; note99 = ""
+            if (audit == "full") {
+                extra50 += fs50[key]; extra99 += fs99[key]
+                note50 = sprintf(" + fsync %.2f", fs50[key]); note99 = sprintf(" + fsync %.2f", fs99[key])
+            }
+            limit50 = p50[key, "noop"] + extra50; limit99 = p99[key, "noop"] + extra99
+            line = line sprintf("; p50 %.2f ms vs noop %.2f + 0.1%s = %.2f (%s); p99 %.2f ms vs noop %.2f + 1%s = %.2f (%s)",
+                p50[key, "wicket"], p50[key, "noop"], note50, limit50, verdict(p50[key, "wicket"] <= limit50),
+                p99[key, "wicket"], p99[key, "noop"], note99, limit99, verdict(p99[key, "wicket"] <= limit99))
+        }
+        print line
+        printf "  (disk: write + fdatasync p50 %.2f ms, p99 %.2f ms where the audit lives, just before this setting)\n", fs50[key], fs99[key]
+    }
+}

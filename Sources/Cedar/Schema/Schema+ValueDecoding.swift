@@ -57,7 +57,7 @@ extension Schema {
                 }
                 value = .ext(ext)
             case .object(let pairs):
-                let body = pairs.count == 1 && pairs.first.map({ ExactString($0.key) == "__extn" }) == true ? (pairs.first?.value ?? json) : json
+                let body = pairs.count == 1 && ExactString(pairs[0].key) == "__extn" ? pairs[0].value : json
                 value = try CedarJSON.extensionValue(body, depth: depth + 1)
             default:
                 throw mismatch(path, expected, json)

@@ -57,7 +57,7 @@ func loadRequests(_ path: String) -> [Request] {
                 return try PolicyParser.parseEntityUID(s)
             }
             let action = try uid("action")
-            let ctx = try EntityJSON.context(j["context"] ?? .object([]), action: action)
+            let ctx = try EntityJSON.context(j["context"] ?? .object([:]), action: action)
             out.append(Request(principal: try uid("principal"), action: action, resource: try uid("resource"), context: ctx))
         } catch {
             fail("bad request line: \(error)")

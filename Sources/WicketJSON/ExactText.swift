@@ -8,10 +8,6 @@ public enum ExactText {
     @inlinable
     public static func equal(_ a: String, _ b: String) -> Bool {
         guard a.utf8.count == b.utf8.count else { return false }
-        let fast = a.utf8.withContiguousStorageIfAvailable { pa in
-            b.utf8.withContiguousStorageIfAvailable { pb in pa.elementsEqual(pb) }
-        }
-        if let fast, let equal = fast { return equal }
         return a.utf8.elementsEqual(b.utf8)
     }
 

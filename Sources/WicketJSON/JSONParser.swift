@@ -76,8 +76,10 @@ public struct JSONParser: Sendable {
 
     private func parseResult(_ raw: UnsafeRawBufferPointer) -> Result<JSONValue, JSONParseError> {
         if raw.count > limits.maxBytes {
-            return .failure(JSONParseError(.tooLarge, at: limits.maxBytes,
-                "input is larger than the limit of \(limits.maxBytes) bytes"))
+            return .failure(
+                JSONParseError(
+                    .tooLarge, at: limits.maxBytes,
+                    "input is larger than the limit of \(limits.maxBytes) bytes"))
         }
         var reader = JSONReader(buffer: raw, maxDepth: limits.maxDepth, keepLastRepeatedKey: repeatedKeys == .keepLast)
         do {

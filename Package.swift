@@ -4,8 +4,8 @@ import PackageDescription
 // Module map (see docs/architecture.md):
 //   Cedar          the policy engine; knows nothing of MCP, FastCGI, SQLite or GeoIP
 //   CedarTooling   the CLI side of Cedar: `authorize` (one call or a batch), `format` over files
-//   WicketJSON     the one JSON string escaper (no dependencies)
-//   WicketMCP      strict JSON, JSON-RPC 2.0 and MCP classification
+//   WicketJSON     the one strict JSON reader, value type and writer (no dependencies)
+//   WicketMCP      JSON-RPC 2.0 and MCP classification
 //   WicketFastCGI  the libfcgi responder: accept threads, signals, graceful shutdown
 //   WicketStore    per-tenant stores (SQLite files, or a PostgreSQL database): member keys, sealed credentials, audit
 //   WicketGeo      the libmaxminddb lookup
@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "wicket", targets: ["wicket"]),
         .library(name: "Cedar", targets: ["Cedar"]),
         // For the fuzz targets in FuzzTesting/ and the benchmarks in Benchmarks/ (packages of their own).
+        .library(name: "WicketJSON", targets: ["WicketJSON"]),
         .library(name: "WicketMCP", targets: ["WicketMCP"]),
         .library(name: "WicketStore", targets: ["WicketStore"]),
         .library(name: "WicketGeo", targets: ["WicketGeo"]),
@@ -43,7 +44,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "WicketJSON"),
-        .target(name: "Cedar"),
+        .target(name: "Cedar", dependencies: ["WicketJSON"]),
         // The CLI side of Cedar: the authorize call and batch, the policy file formatter (files, exit codes).
         .target(name: "CedarTooling", dependencies: ["Cedar", "WicketJSON"]),
         .target(name: "WicketMCP", dependencies: ["WicketJSON"]),
@@ -68,20 +69,22 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "wicket", dependencies: [
-            "WicketServer", "WicketCore", "Cedar", "CedarTooling", "WicketStore",
+            "WicketServer", "WicketCore", "Cedar", "CedarTooling", "WicketStore", "WicketJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "CedarTests", dependencies: ["Cedar", "CedarTooling"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "WicketMCPTests", dependencies: ["WicketMCP"]),
+        // Helpers the test targets share (a gate a handler waits at, a wait on a condition).
+        .target(name: "WicketTestSupport", path: "Tests/WicketTestSupport"),
+        .testTarget(name: "CedarTests", dependencies: ["Cedar", "CedarTooling", "WicketJSON"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WicketMCPTests", dependencies: ["WicketMCP", "WicketJSON"]),
         .testTarget(name: "WicketJSONTests", dependencies: ["WicketJSON"]),
-        .testTarget(name: "WicketFastCGITests", dependencies: ["WicketFastCGI"]),
-        .testTarget(name: "WicketStoreTests", dependencies: ["WicketStore"]),
+        .testTarget(name: "WicketFastCGITests", dependencies: ["WicketFastCGI", "WicketTestSupport"]),
+        .testTarget(name: "WicketStoreTests", dependencies: ["WicketStore", "WicketTestSupport"]),
         .testTarget(name: "WicketGeoTests", dependencies: ["WicketGeo"]),
         .testTarget(name: "WicketServerTests", dependencies: ["WicketServer", "WicketCore", "WicketFastCGI"]),
         .testTarget(name: "WicketCoreTests", dependencies: [
-            "WicketCore", "Cedar", "WicketMCP", "WicketFastCGI", "WicketStore", "WicketGeo",
+            "WicketCore", "Cedar", "WicketMCP", "WicketJSON", "WicketFastCGI", "WicketStore", "WicketGeo", "WicketTestSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

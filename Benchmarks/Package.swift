@@ -12,12 +12,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
-        .executableTarget(name: "cedar-bench", dependencies: [.product(name: "Cedar", package: "Wicket")], path: "cedar-bench"),
+        .executableTarget(name: "cedar-bench", dependencies: [
+            .product(name: "Cedar", package: "Wicket"), .product(name: "WicketJSON", package: "Wicket"),
+        ], path: "cedar-bench"),
         .executableTarget(name: "pipeline-bench", dependencies: [
             .product(name: "WicketServer", package: "Wicket"), .product(name: "WicketCore", package: "Wicket"),
             .product(name: "WicketFastCGI", package: "Wicket"), .product(name: "WicketGeo", package: "Wicket"),
             .product(name: "WicketStore", package: "Wicket"), .product(name: "Logging", package: "swift-log"),
         ], path: "pipeline-bench"),
+        .executableTarget(name: "json-bench", dependencies: [.product(name: "WicketJSON", package: "Wicket")], path: "json-bench"),
         .executableTarget(name: "audit-bench", dependencies: [.product(name: "WicketStore", package: "Wicket")], path: "audit-bench"),
     ]
 )

@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// libFuzzer targets for the Cedar parsers. Build (Linux):
+// libFuzzer targets for the Cedar parsers, the strict JSON reader and the MCP classifier. Build (Linux):
 //   swift build -c debug -Xswiftc -sanitize=fuzzer,address
 // (`-parse-as-library` is set per target below, so SwiftPM leaves `main` to libFuzzer.)
 // Run:
@@ -15,6 +15,9 @@ let package = Package(
         .target(name: "FuzzSupport"),
         .executableTarget(name: "FuzzPolicyParser", dependencies: ["FuzzSupport", .product(name: "Cedar", package: "Wicket")], swiftSettings: fuzz),
         .executableTarget(name: "FuzzEntityJSON", dependencies: ["FuzzSupport", .product(name: "Cedar", package: "Wicket")], swiftSettings: fuzz),
-        .executableTarget(name: "FuzzMCP", dependencies: ["FuzzSupport", .product(name: "WicketMCP", package: "Wicket")], swiftSettings: fuzz),
+        .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport", .product(name: "WicketJSON", package: "Wicket")], swiftSettings: fuzz),
+        .executableTarget(name: "FuzzMCP", dependencies: [
+            "FuzzSupport", .product(name: "WicketMCP", package: "Wicket"), .product(name: "WicketJSON", package: "Wicket"),
+        ], swiftSettings: fuzz),
     ]
 )

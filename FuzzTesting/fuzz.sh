@@ -18,7 +18,7 @@ mkdir -p Regressions
 # reports the targets' lazily built globals (a schema, a store) as leaks, failing the run as a "crash"
 # on an empty input and stopping the loop before the next target.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
-for t in PolicyParser EntityJSON MCP; do
+for t in PolicyParser EntityJSON JSON MCP; do
   mkdir -p ".build/fuzz-corpus/$t"
   ".build/debug/Fuzz$t" -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -max_len=4096 -detect_leaks=0 \
     -artifact_prefix="Regressions/$t-" ".build/fuzz-corpus/$t" "Corpus/$t" 2>&1 | tail -6

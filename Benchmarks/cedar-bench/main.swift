@@ -16,6 +16,7 @@
 // Options: --rounds N (default 7), --only SET, --baseline FILE, --python PATH (or CEDARPY_PYTHON).
 import Cedar
 import Foundation
+import WicketJSON
 
 struct Options {
     var dir = "Benchmarks/cedar-workload"
@@ -50,13 +51,13 @@ func loadRequests(_ path: String) -> [Request] {
     var out: [Request] = []
     for line in text.split(separator: "\n") where !line.isEmpty {
         do {
-            let j = try JSONParser.parse(String(line))
+            let j = try CedarJSON.parse(String(line))
             func uid(_ k: String) throws -> EntityUID {
                 guard case .string(let s)? = j[k] else { fail("request without `\(k)`") }
                 return try PolicyParser.parseEntityUID(s)
             }
             let action = try uid("action")
-            let ctx = try EntityJSON.context(j["context"] ?? .object([]), action: action)
+            let ctx = try EntityJSON.context(j["context"] ?? .object([:]), action: action)
             out.append(Request(principal: try uid("principal"), action: action, resource: try uid("resource"), context: ctx))
         } catch {
             fail("bad request line: \(error)")
@@ -152,11 +153,10 @@ func strings(_ v: JSONValue?) -> [String]? {
 func loadBaseline(_ text: String) -> [String: Baseline] {
     var out: [String: Baseline] = [:]
     for line in text.split(separator: "\n") {
-        guard let j = try? JSONParser.parse(String(line)), case .string(let name)? = j["set"] else { continue }
+        guard let j = try? CedarJSON.parse(String(line)), case .string(let name)? = j["set"] else { continue }
         func num(_ k: String) -> Double {
             switch j[k] {
-            case .integer(let i)?: return Double(i)
-            case .number(let s)?: return Double(s) ?? 0
+            case .number(let n)?: return n.doubleValue ?? 0
             default: return 0
             }
         }

@@ -10,7 +10,7 @@ public enum AuthorizationBatch {
     /// Answers one line.
     public static func answer(_ line: String) -> String {
         let json: JSONValue
-        do { json = try JSONParser.parse(line) } catch { return errorLine("invalid batch line: \(error)") }
+        do { json = try CedarJSON.parse(line) } catch { return errorLine("invalid batch line: \(error)") }
         guard case .string(let policies)? = json["policies"], case .string(let entities)? = json["entities"],
             case .string(let request)? = json["request"]
         else {

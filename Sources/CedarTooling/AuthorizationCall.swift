@@ -1,4 +1,5 @@
 import Cedar
+import WicketJSON
 
 /// One authorization from textual inputs, as the `authorize` command line takes them
 /// (policies, entities, optional schema, template links and a request). Holds the logic so the
@@ -99,7 +100,7 @@ public struct AuthorizationCall {
         var p = principal
         var a = action
         var r = resource
-        var ctxJSON: JSONValue = .object([])
+        var ctxJSON: JSONValue = .object([:])
         func uid(_ s: String?, _ what: String) throws(Failure) -> EntityUID {
             guard let s else { throw Failure("the request needs a \(what); pass --\(what) or --request-json") }
             do { return try PolicyParser.parseEntityUID(s, file: "--\(what)") } catch {
@@ -109,7 +110,7 @@ public struct AuthorizationCall {
         var uids: [String: EntityUID] = [:]
         if let rj = requestJSON {
             let json: JSONValue
-            do { json = try JSONParser.parse(rj.text, keepingLastDuplicate: true) } catch {
+            do { json = try CedarJSON.parse(rj.text, keepingLastDuplicate: true) } catch {
                 throw Failure("invalid request JSON in `\(rj.name)`: \(error)")
             }
             for key in ["principal", "action", "resource"] {
@@ -128,7 +129,7 @@ public struct AuthorizationCall {
             if let c = json["context"] { ctxJSON = c }
         } else if let c = context {
             // A repeated key keeps its last value, as serde_json (and so the official CLI) reads it.
-            do { ctxJSON = try JSONParser.parse(c.text, keepingLastDuplicate: true) } catch {
+            do { ctxJSON = try CedarJSON.parse(c.text, keepingLastDuplicate: true) } catch {
                 throw Failure("invalid context JSON in `\(c.name)`: \(error)")
             }
         }

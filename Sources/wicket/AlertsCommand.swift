@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WicketCore
+import WicketJSON
 import WicketStore
 
 struct AlertsCommand: ParsableCommand {
@@ -58,13 +59,16 @@ struct AlertsCommand: ParsableCommand {
             }
             for entry in entries {
                 if json {
-                    var object: [String: Any] = [
-                        "id": entry.id, "record_id": entry.recordID, "alert": entry.alert, "state": entry.state,
-                        "attempts": entry.attempts, "delivered_sinks": entry.deliveredSinks,
+                    var fields: [(String, JSONValue)] = [
+                        ("id", .number(JSONNumber(entry.id))), ("record_id", .number(JSONNumber(entry.recordID))),
+                        ("alert", .string(entry.alert)), ("state", .string(entry.state)),
+                        ("attempts", .number(JSONNumber(Int64(entry.attempts)))),
+                        ("delivered_sinks", .array(entry.deliveredSinks.map(JSONValue.string))),
                     ]
-                    if let error = entry.lastError { object["last_error"] = error }
-                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-                    print(String(decoding: data, as: UTF8.self))
+                    if let error = entry.lastError { fields.append(("last_error", .string(error))) }
+                    // Keys in sorted order, one object per line.
+                    let members = fields.sorted { $0.0 < $1.0 }.map { JSONObject.Member(key: $0.0, value: $0.1) }
+                    print(JSONValue.object(JSONObject(members: members)).text)
                 } else {
                     print("\(entry.id)  record \(entry.recordID)  \(entry.alert)  \(entry.state)  attempts \(entry.attempts)"
                         + (entry.lastError.map { "  \($0)" } ?? ""))

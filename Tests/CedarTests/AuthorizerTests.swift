@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Cedar
 import CedarTooling
+import WicketJSON
 
 @Suite("Authorizer")
 struct AuthorizerTests {
@@ -65,11 +66,11 @@ struct AuthorizerTests {
         let lines = try String(contentsOf: dir.appendingPathComponent("requests.jsonl"), encoding: .utf8).split(separator: "\n").prefix(1500)
         var requests: [Request] = []
         for line in lines {
-            let j = try JSONParser.parse(String(line))
+            let j = try CedarJSON.parse(String(line))
             guard case .string(let p)? = j["principal"], case .string(let a)? = j["action"], case .string(let r)? = j["resource"] else { continue }
             let action = try PolicyParser.parseEntityUID(a)
             requests.append(Request(principal: try PolicyParser.parseEntityUID(p), action: action, resource: try PolicyParser.parseEntityUID(r),
-                                    context: try EntityJSON.context(j["context"] ?? .object([]), action: action)))
+                                    context: try EntityJSON.context(j["context"] ?? .object([:]), action: action)))
         }
         #expect(requests.count == lines.count && requests.count == 1500, "every workload line must become a request")
         for file in ["policies.cedar", "scaling/policies_1000.cedar", "gdrive/policies.cedar"] {

@@ -1,5 +1,6 @@
 import Cedar
 import Foundation
+import WicketJSON
 
 /// Runs tests in the cedar-integration-tests format (see the Fixtures README) in-process.
 struct ConformanceHarness {
@@ -29,7 +30,7 @@ struct ConformanceHarness {
         out.tests = 1
         let name = testFile.lastPathComponent
         do {
-            let testJSON = try JSONParser.parse(try String(contentsOf: testFile, encoding: .utf8))
+            let testJSON = try CedarJSON.parse(try String(contentsOf: testFile, encoding: .utf8))
             guard case .string(let policiesPath)? = testJSON["policies"],
                 case .string(let entitiesPath)? = testJSON["entities"],
                 case .array(let requests)? = testJSON["requests"]
@@ -51,7 +52,7 @@ struct ConformanceHarness {
                     let principal = try CedarJSON.entityUID(r["principal"] ?? .null)
                     let action = try CedarJSON.entityUID(r["action"] ?? .null)
                     let resource = try CedarJSON.entityUID(r["resource"] ?? .null)
-                    let context = try EntityJSON.context(r["context"] ?? .object([]), action: action, typing: schema?.typing)
+                    let context = try EntityJSON.context(r["context"] ?? .object([:]), action: action, typing: schema?.typing)
                     let request = Request(principal: principal, action: action, resource: resource, context: context)
                     if let schema, r["validateRequest"] != .bool(false) { try schema.validate(request) }
                     let response = Authorizer.isAuthorized(request, policies: policies, entities: store)

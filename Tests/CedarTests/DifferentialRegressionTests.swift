@@ -1,6 +1,7 @@
 import Testing
 @testable import Cedar
 @testable import CedarTooling
+import WicketJSON
 
 /// Minimal cases where the engine disagreed with the Rust engine (cedarpy 4.12.2), each checked
 /// against it; the differential tester (FuzzTesting/differential) keeps looking for more.
@@ -52,7 +53,7 @@ struct DifferentialRegressionTests {
         // Context keys from JSON: not duplicates of each other, and each reads back its own value.
         #expect(answer("permit(principal, action, resource) when { context[\"\u{212B}\"] == 2 };",
                        context: #"{"\u00c5": 1, "\u212b": 2}"#) == Self.allow0)
-        let parsed = try JSONParser.parse(#"{"\u00c5": 1, "\u212b": 2}"#)
+        let parsed = try CedarJSON.parse(#"{"\u00c5": 1, "\u212b": 2}"#)
         guard case .object(let pairs) = parsed else { Issue.record("not an object"); return }
         #expect(pairs.count == 2)
     }
@@ -171,7 +172,7 @@ struct DifferentialRegressionTests {
                        entities: #"[{"uid":{"type":"User","id":"alice","x":1},"attrs":{},"parents":[{"type":"Group","id":"g","y":2}]}]"#) == Self.allow0)
         #expect(answer("permit(principal, action, resource);", principal: #"{"type":"User","id":"alice","x":1}"#) == Self.allow0)
         // The strict readers elsewhere still refuse both.
-        #expect(throws: JSONParseError.self) { _ = try JSONParser.parse(#"{"a": 1, "a": 2}"#) }
+        #expect(throws: JSONParseError.self) { _ = try CedarJSON.parse(#"{"a": 1, "a": 2}"#) }
         #expect(throws: CedarJSONError.self) { _ = try EntityJSON.parse(entities) }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Cedar
+import WicketJSON
 
 /// Replays every input in Fixtures/fuzz-regressions through what the fuzz targets do
 /// (FuzzTesting/): `.cedar` files through the policy parser and authorizer, `.json` files
@@ -27,7 +28,7 @@ struct FuzzRegressionTests {
                     #expect(a.decision == b.decision, "\(f.lastPathComponent)")
                 }
                 _ = try? PolicyParser.parseExpression(text)
-            } else if let json = try? JSONParser.parse(Array(data)) {
+            } else if let json = try? CedarJSON.parse(Array(data)) {
                 _ = try? EntityJSON.entities(json)
                 _ = try? EntityJSON.context(json, action: EntityUID("Action", "view"))
                 _ = try? CedarJSON.value(json)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Cedar
+import WicketJSON
 
 @Suite struct ValidationRequestAndEntityTests {
     static let schema: Schema? = try? Schema(cedarText: """
@@ -19,7 +20,7 @@ import Testing
 
     @Test func contextJSONUsesImplicitEntityAndExtensionForms() throws {
         let schema = try #require(Self.schema)
-        let json = try JSONParser.parse(#"{"src": "10.1.2.3", "at": "2024-05-01T10:00:00Z", "by": {"type": "App::User", "id": "b"}}"#)
+        let json = try CedarJSON.parse(#"{"src": "10.1.2.3", "at": "2024-05-01T10:00:00Z", "by": {"type": "App::User", "id": "b"}}"#)
         let context = try EntityJSON.context(json, action: Self.view, typing: schema)
         #expect(context["by"] == .entity(Self.user("b")))
         #expect(context["src"] == .ext(.ipaddr(try #require(IPAddr(parsing: "10.1.2.3")))))
@@ -27,7 +28,7 @@ import Testing
             Issue.record("`at` was not decoded as a datetime")
             return
         }
-        let explicit = try JSONParser.parse(#"{"src": {"__extn": {"fn": "ip", "arg": "::1"}}, "by": {"__entity": {"type": "App::User", "id": "c"}}}"#)
+        let explicit = try CedarJSON.parse(#"{"src": {"__extn": {"fn": "ip", "arg": "::1"}}, "by": {"__entity": {"type": "App::User", "id": "c"}}}"#)
         #expect(try EntityJSON.context(explicit, action: Self.view, typing: schema)["by"] == .entity(Self.user("c")))
     }
 
@@ -41,7 +42,7 @@ import Testing
             #"{"src": {"__extn": {"fn": "decimal", "arg": "1.0"}}, "by": {"type": "App::User", "id": "b"}}"#,
         ] {
             #expect(throws: CedarJSONError.self, "\(text)") {
-                try EntityJSON.context(try JSONParser.parse(text), action: Self.view, typing: schema)
+                try EntityJSON.context(try CedarJSON.parse(text), action: Self.view, typing: schema)
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Cedar
+import WicketJSON
 
 /// Every corpus entity file and request must decode with the schema (implicit entity references and
 /// extension strings included) and conform to it, as the reference harness requires.
@@ -16,7 +17,7 @@ import Testing
         var requestCount = 0
         for file in SchemaCorpus.testFiles(root) {
             let hash = file.deletingPathExtension().lastPathComponent
-            let test = try JSONParser.parse(String(contentsOf: file, encoding: .utf8))
+            let test = try CedarJSON.parse(String(contentsOf: file, encoding: .utf8))
             guard case .string(let schemaPath)? = test["schema"], case .string(let entitiesPath)? = test["entities"],
                   case .array(let requests)? = test["requests"] else {
                 failures.append("\(hash): malformed test file")
@@ -41,7 +42,7 @@ import Testing
                         continue
                     }
                     let action = try CedarJSON.entityUID(a)
-                    let context = try EntityJSON.context(request["context"] ?? .object([]), action: action, typing: schema)
+                    let context = try EntityJSON.context(request["context"] ?? .object([:]), action: action, typing: schema)
                     try schema.validateRequest(Request(
                         principal: try CedarJSON.entityUID(p), action: action, resource: try CedarJSON.entityUID(r), context: context))
                 } catch {

@@ -58,6 +58,27 @@ import Testing
         }
     }
 
+    /// Test files and tools files are read by the one strict reader: a repeated key or a value of the
+    /// wrong type is a failed file with a reason, never a silently dropped field.
+    @Test(arguments: [
+        (#""expect": "deny", "determining""#, #""expect": "allow", "expect": "deny", "determining""#, "duplicate object key"),
+        (#""geo": { "country": "US", "region": "VA""#, #""geo": { "country": "US", "region": 51"#, "`geo` must be an object of strings"),
+        (#""determining": ["release-window block"]"#, #""determining": "release-window block""#, "`determining` must be a list of strings"),
+    ])
+    func policyTestFilesAreReadStrictly(old: String, new: String, reason: String) throws {
+        try withExampleCopy({ dir in try replace(old, with: new, in: dir + "/tests/database.json") }) { dir in
+            let report = PolicyTestRunner.run(PolicySources(folder: dir))
+            #expect(report.failed == 1 && report.passed == 0, "\(report.lines)")
+            #expect(report.lines.contains { $0.hasPrefix("FAIL") && $0.contains(reason) }, "\(report.lines)")
+        }
+    }
+
+    @Test func toolsFilesAreReadStrictly() throws {
+        #expect(throws: (any Error).self) {
+            _ = try SchemaGenerator.toolNames(fromToolsList: Data(#"{"tools":[{"name":"query","name":"drop_table"}]}"#.utf8))
+        }
+    }
+
     @Test func generatedSchemaIsTheExampleSchema() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wicket-schema-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }

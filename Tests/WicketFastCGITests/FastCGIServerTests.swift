@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import WicketFastCGI
+import WicketTestSupport
 
 @Suite("FastCGIServer over the FastCGI wire protocol", .serialized)
 struct FastCGIServerTests {

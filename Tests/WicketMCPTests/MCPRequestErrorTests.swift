@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WicketMCP
+import WicketJSON
 
 @Suite("JSON-RPC error bodies")
 struct MCPRequestErrorTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WicketStore
+import WicketTestSupport
 
 @Suite struct CredentialStoreTests {
     /// A tenant directory with a master key ring holding one key.

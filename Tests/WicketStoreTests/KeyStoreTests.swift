@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import WicketStore
+import WicketTestSupport
 
 @Suite struct KeyStoreTests {
     @Test func issuedKeyAuthenticatesAsItsMemberAndAgent() throws {

@@ -69,15 +69,3 @@ final class Collector<T>: @unchecked Sendable {
         return items
     }
 }
-
-/// Polls `condition` until it holds or `seconds` pass; returns whether it held (a wait on a
-/// condition, never a fixed sleep).
-@discardableResult
-func waitUntil(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while !condition() {
-        if Date() >= deadline { return false }
-        usleep(1_000)
-    }
-    return true
-}

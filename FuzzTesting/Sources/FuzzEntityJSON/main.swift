@@ -1,4 +1,4 @@
-// Fuzzes the JSON parser and the entity/context readers (schema-less and schema-typed).
+// Fuzzes Cedar's reading of JSON (the shared strict reader, `CedarJSON.parse`) and the entity/context readers (schema-less and schema-typed).
 import Cedar
 import FuzzSupport
 
@@ -11,7 +11,7 @@ private let schema = try? Schema(cedarText: """
 
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    guard let json = try? JSONParser.parse(bytes) else { return 0 }
+    guard let json = try? CedarJSON.parse(bytes) else { return 0 }
     if let entities = try? EntityJSON.entities(json) {
         _ = Entities(entities)
     }

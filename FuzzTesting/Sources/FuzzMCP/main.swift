@@ -1,8 +1,9 @@
-// libFuzzer entry for WicketMCP: the strict JSON parser and the MCP classifier.
+// libFuzzer entry for WicketMCP: the strict JSON parser (WicketJSON) as the classifier uses it, and the MCP classifier.
 // Built and run by ./fuzz.sh with the Cedar targets.
 // The first input byte picks the protocol revision and header shape so every path is reached.
-import WicketMCP
 import FuzzSupport
+import WicketJSON
+import WicketMCP
 
 public func fuzzMCP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }

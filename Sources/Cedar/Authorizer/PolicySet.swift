@@ -1,3 +1,5 @@
+import WicketJSON
+
 /// A set of static policies, templates and template-linked policies, with a scope index.
 public struct PolicySet: Sendable {
     /// Static and linked policies, in source/link order. These are what the authorizer evaluates.
@@ -61,7 +63,7 @@ public struct PolicySet: Sendable {
     /// `[{"template_id": "t", "link_id": "l", "args": {"?principal": {"type": "T", "id": "x"}}}]`.
     public mutating func link(json text: String) throws(PolicySetError) {
         let json: JSONValue
-        do { json = try JSONParser.parse(text) } catch { throw PolicySetError(error.description) }
+        do { json = try CedarJSON.parse(text) } catch { throw PolicySetError(error.description) }
         guard case .array(let links) = json else { throw PolicySetError("template links must be a JSON array") }
         for l in links {
             guard case .string(let tid)? = l["template_id"], case .string(let lid)? = l["link_id"] else {

@@ -1,3 +1,5 @@
+import WicketJSON
+
 /// Conversions between Cedar's JSON value format and ``Value``, without a schema.
 public enum CedarJSON {
     /// Maximum nesting of sets and records accepted from JSON.
@@ -42,8 +44,9 @@ public enum CedarJSON {
         switch json {
         case .null: throw CedarJSONError(.shape, "`null` is not a Cedar value")
         case .bool(let b): return .bool(b)
-        case .integer(let i): return .long(i)
-        case .number(let s): throw CedarJSONError(.number, "`\(s)` is not a 64-bit integer")
+        case .number(let n):
+            guard let i = n.cedarLong else { throw CedarJSONError(.number, "`\(n.text)` is not a 64-bit integer") }
+            return .long(i)
         case .string(let s): return .string(s)
         case .array(let items):
             var set = Set<Value>()
@@ -102,12 +105,13 @@ public enum CedarJSON {
     public static func json(_ v: Value) -> JSONValue {
         switch v {
         case .bool(let b): return .bool(b)
-        case .long(let i): return .integer(i)
+        case .long(let i): return .number(JSONNumber(i))
         case .string(let s): return .string(s)
         case .entity(let uid):
-            return .object([("__entity", .object([("type", .string(uid.type.qualified)), ("id", .string(uid.id))]))])
+            return .object(["__entity": .object(["type": .string(uid.type.qualified), "id": .string(uid.id)])])
         case .set(let s): return .array(s.map(json))
-        case .record(let r): return .object(r.sorted { $0.key < $1.key }.map { ($0.key.string, json($0.value)) })
+        case .record(let r):
+            return .object(JSONObject(members: r.sorted { $0.key < $1.key }.map { .init(key: $0.key.string, value: json($0.value)) }))
         case .ext(let e):
             let (fn, arg): (String, String)
             switch e {
@@ -115,14 +119,14 @@ public enum CedarJSON {
             case .decimal(let d): (fn, arg) = ("decimal", d.description)
             case .datetime(let d):
                 guard let iso = d.iso8601 else {
-                    let epoch = JSONValue.object([("__extn", .object([("fn", .string("datetime")), ("arg", .string("1970-01-01"))]))])
-                    let offset = JSONValue.object([("__extn", .object([("fn", .string("duration")), ("arg", .string("\(d.epochMilliseconds)ms"))]))])
-                    return .object([("__extn", .object([("fn", .string("offset")), ("args", .array([epoch, offset]))]))])
+                    let epoch = JSONValue.object(["__extn": .object(["fn": .string("datetime"), "arg": .string("1970-01-01")])])
+                    let offset = JSONValue.object(["__extn": .object(["fn": .string("duration"), "arg": .string("\(d.epochMilliseconds)ms")])])
+                    return .object(["__extn": .object(["fn": .string("offset"), "args": .array([epoch, offset])])])
                 }
                 (fn, arg) = ("datetime", iso)
             case .duration(let d): (fn, arg) = ("duration", d.description)
             }
-            return .object([("__extn", .object([("fn", .string(fn)), ("arg", .string(arg))]))])
+            return .object(["__extn": .object(["fn": .string(fn), "arg": .string(arg)])])
         }
     }
 }

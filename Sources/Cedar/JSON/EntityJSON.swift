@@ -1,3 +1,5 @@
+import WicketJSON
+
 /// Schema knowledge for the entity and context JSON readers (implemented by the schema module).
 ///
 /// Each method returns `nil` when it has no type information, and the reader then falls back to
@@ -21,7 +23,7 @@ public enum EntityJSON {
         _ text: String, typing: (any EntityJSONTyping)? = nil, asOfficialCLI: Bool = false
     ) throws(CedarJSONError) -> [Entity] {
         let json: JSONValue
-        do { json = try JSONParser.parse(text) } catch { throw CedarJSONError(.syntax, error.description) }
+        do { json = try CedarJSON.parse(text) } catch { throw CedarJSONError(.syntax, error.description) }
         return try entities(json, typing: typing, asOfficialCLI: asOfficialCLI)
     }
 
@@ -47,7 +49,7 @@ public enum EntityJSON {
             throw CedarJSONError(.shape, "each entity must be a JSON object with `uid`, `attrs` and `parents`")
         }
         var uidJSON: JSONValue?
-        var attrsJSON: JSONValue = .object([])
+        var attrsJSON: JSONValue = .object([:])
         var parentsJSON: JSONValue = .array([])
         var tagsJSON: JSONValue?
         for (k, v) in pairs {

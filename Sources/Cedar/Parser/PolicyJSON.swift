@@ -1,3 +1,5 @@
+import WicketJSON
+
 /// Reads policies in Cedar's JSON policy format (the "EST"), as `--policy-format json` takes them:
 /// either a policy set `{"staticPolicies": {id: policy}, "templates": {id: policy},
 /// "templateLinks": [{"templateId", "newId", "values": {"?principal": uid}}]}` or one policy object.
@@ -9,7 +11,7 @@ public enum PolicyJSON {
     /// With `idAnnotations`, an `@id` annotation renames the policy, as for Cedar text.
     public static func policySet(_ text: String, idAnnotations: Bool = false) throws(PolicySetError) -> PolicySet {
         let json: JSONValue
-        do { json = try JSONParser.parse(text) } catch { throw PolicySetError(error.description) }
+        do { json = try CedarJSON.parse(text) } catch { throw PolicySetError(error.description) }
         var all: [Policy] = []
         var links: [(template: String, id: String, p: EntityUID?, r: EntityUID?)] = []
         do throws(CedarJSONError) {

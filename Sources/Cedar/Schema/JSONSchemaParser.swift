@@ -1,16 +1,17 @@
 import Foundation
+import WicketJSON
 
 /// Reads Cedar's JSON schema format into unresolved namespaces.
 struct JSONSchemaParser {
     let filename: String
 
     func parse(_ data: Data) throws(SchemaError) -> [RawNamespace] {
-        let root: SchemaJSON
-        switch SchemaJSON.parse(data) {
-        case .success(let json): root = json
-        case .failure(let error):
+        let root: JSONValue
+        do {
+            root = try CedarJSON.parse(Array(data))
+        } catch {
             let (line, column) = Self.position(of: error.offset, in: data)
-            throw SchemaError(.invalidJSON, "the schema is not valid JSON: \(error.message)", file: filename, line: line, column: column)
+            throw SchemaError(.invalidJSON, "the schema is not valid JSON: \(error.reason)", file: filename, line: line, column: column)
         }
         guard let object = root.objectValue else { throw fail("the schema must be a JSON object of namespaces") }
         var namespaces: [RawNamespace] = []
@@ -21,7 +22,7 @@ struct JSONSchemaParser {
         return namespaces
     }
 
-    private func parseNamespace(_ name: String, _ body: [String: SchemaJSON]) throws(SchemaError) -> RawNamespace {
+    private func parseNamespace(_ name: String, _ body: JSONObject) throws(SchemaError) -> RawNamespace {
         var namespace = RawNamespace(name: name)
         for key in body.keys where !["entityTypes", "actions", "commonTypes", "annotations"].contains(key) {
             throw fail("unknown field `\(key)` in namespace `\(name)`")
@@ -51,7 +52,7 @@ struct JSONSchemaParser {
         return namespace
     }
 
-    private func parseEntity(_ name: String, _ decl: [String: SchemaJSON]) throws(SchemaError) -> RawEntityDeclaration {
+    private func parseEntity(_ name: String, _ decl: JSONObject) throws(SchemaError) -> RawEntityDeclaration {
         for key in decl.keys where !["memberOfTypes", "shape", "tags", "enum", "annotations"].contains(key) {
             throw fail("unknown field `\(key)` in entity type `\(name)`")
         }
@@ -80,7 +81,7 @@ struct JSONSchemaParser {
             enumIDs: enumIDs, annotations: try parseAnnotations(decl["annotations"]), position: .unknown)
     }
 
-    private func parseAction(_ id: String, _ decl: [String: SchemaJSON]) throws(SchemaError) -> RawActionDeclaration {
+    private func parseAction(_ id: String, _ decl: JSONObject) throws(SchemaError) -> RawActionDeclaration {
         for key in decl.keys where !["memberOf", "appliesTo", "annotations", "attributes"].contains(key) {
             throw fail("unknown field `\(key)` in action `\(id)`")
         }
@@ -110,7 +111,7 @@ struct JSONSchemaParser {
                                     annotations: try parseAnnotations(decl["annotations"]), position: .unknown)
     }
 
-    private func typeNames(_ json: SchemaJSON?, field: String, action: String) throws(SchemaError) -> [(name: String, position: SchemaPosition)] {
+    private func typeNames(_ json: JSONValue?, field: String, action: String) throws(SchemaError) -> [(name: String, position: SchemaPosition)] {
         guard let json, json != .null else { return [] }
         guard let list = json.arrayValue else { throw fail("`\(field)` of action `\(action)` must be an array") }
         var names: [(name: String, position: SchemaPosition)] = []
@@ -121,7 +122,7 @@ struct JSONSchemaParser {
         return names
     }
 
-    private func parseType(_ json: SchemaJSON) throws(SchemaError) -> RawType {
+    private func parseType(_ json: JSONValue) throws(SchemaError) -> RawType {
         guard let object = json.objectValue, let kind = object["type"]?.stringValue else {
             throw fail("a schema type must be an object with a `type` field")
         }
@@ -166,7 +167,7 @@ struct JSONSchemaParser {
         }
     }
 
-    private func parseAnnotations(_ json: SchemaJSON?) throws(SchemaError) -> [String: String] {
+    private func parseAnnotations(_ json: JSONValue?) throws(SchemaError) -> [String: String] {
         guard let json, json != .null else { return [:] }
         guard let object = json.objectValue else { throw fail("`annotations` must be an object of strings") }
         var result: [String: String] = [:]

@@ -1,3 +1,5 @@
+import WicketJSON
+
 /// Schema-directed decoding of entity and context JSON: with the expected type known, an entity
 /// reference may be written `{"type": …, "id": …}` and an extension value as its plain string
 /// (`"10.0.0.1"` for an `ipaddr`), as Cedar allows.
@@ -24,8 +26,9 @@ extension Schema {
             return .bool(b)
         case .long:
             switch json {
-            case .integer(let i): return .long(i)
-            case .number(let s): throw CedarJSONError(.number, "\(path): `\(s)` is not a 64-bit integer")
+            case .number(let n):
+                guard let i = n.cedarLong else { throw CedarJSONError(.number, "\(path): `\(n.text)` is not a 64-bit integer") }
+                return .long(i)
             default: throw mismatch(path, expected, json)
             }
         case .string:
@@ -54,7 +57,7 @@ extension Schema {
                 }
                 value = .ext(ext)
             case .object(let pairs):
-                let body = pairs.count == 1 && pairs.first?.key == "__extn" ? (pairs.first?.value ?? json) : json
+                let body = pairs.count == 1 && ExactString(pairs[0].key) == "__extn" ? pairs[0].value : json
                 value = try CedarJSON.extensionValue(body, depth: depth + 1)
             default:
                 throw mismatch(path, expected, json)

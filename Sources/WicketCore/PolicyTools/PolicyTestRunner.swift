@@ -1,5 +1,6 @@
 import Cedar
 import Foundation
+import WicketJSON
 
 /// `wicket test`: policy unit tests kept beside the policies (`tests/*.json`). Each test describes an
 /// MCP call the way Wicket sees it — member, agent, method, tool, mapped resource, time, address, geo —
@@ -111,40 +112,87 @@ struct TestSuiteFile {
     var tests: [PolicyTestCase]
 
     static func load(_ path: String) throws -> TestSuiteFile {
-        guard let data = FileManager.default.contents(atPath: path),
-              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw PolicyTestRunner.TestFileError(description: "not a JSON object")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PolicyTestRunner.TestFileError(description: "cannot be read")
         }
-        let server = root["server"] as? String ?? "database"
-        let namespace = root["namespace"] as? String ?? "ServiceMCP"
-        guard let items = root["tests"] as? [[String: Any]] else {
+        let parsed: JSONValue
+        do { parsed = try JSONParser(limits: .documents).parse(Array(data)) } catch {
+            throw PolicyTestRunner.TestFileError(description: "not strict JSON: \(error.message)")
+        }
+        guard let root = parsed.objectValue else { throw PolicyTestRunner.TestFileError(description: "not a JSON object") }
+        let fields = Fields(object: root, owner: nil)
+        let server = try fields.string("server") ?? "database"
+        let namespace = try fields.string("namespace") ?? "ServiceMCP"
+        guard let items = root["tests"]?.arrayValue else {
             throw PolicyTestRunner.TestFileError(description: "`tests` must be a list of test objects")
         }
         let iso = ISO8601DateFormatter()
         var tests: [PolicyTestCase] = []
-        for (index, item) in items.enumerated() {
-            func string(_ key: String) -> String? { item[key] as? String }
-            let name = string("name") ?? "test \(index + 1)"
-            guard let member = string("member") else { throw PolicyTestRunner.TestFileError(description: "\(name): `member` is required") }
-            guard let expect = string("expect"), expect == "allow" || expect == "deny" else {
+        for (index, value) in items.enumerated() {
+            guard let item = value.objectValue else {
+                throw PolicyTestRunner.TestFileError(description: "test \(index + 1): `tests` must be a list of test objects")
+            }
+            let name = try Fields(object: item, owner: "test \(index + 1)").string("name") ?? "test \(index + 1)"
+            let fields = Fields(object: item, owner: name)
+            guard let member = try fields.string("member") else { throw PolicyTestRunner.TestFileError(description: "\(name): `member` is required") }
+            guard let expect = try fields.string("expect"), expect == "allow" || expect == "deny" else {
                 throw PolicyTestRunner.TestFileError(description: "\(name): `expect` must be `allow` or `deny`")
             }
-            let timeText = string("time") ?? "2026-01-05T12:00:00Z"
+            let timeText = try fields.string("time") ?? "2026-01-05T12:00:00Z"
             guard let time = iso.date(from: timeText) else {
                 throw PolicyTestRunner.TestFileError(description: "\(name): `time` `\(timeText)` is not ISO 8601 (2026-04-16T03:04:18Z)")
             }
-            let tool = string("tool")
-            let method = string("method") ?? (tool != nil ? "tools/call" : "tools/list")
+            let tool = try fields.string("tool")
+            let method = try fields.string("method") ?? (tool != nil ? "tools/call" : "tools/list")
             var target = MessageFacts.Target.none
             if let tool { target = .tool(tool) }
-            else if let uri = string("uri") { target = .resource(uri) }
-            else if let prompt = string("prompt") { target = .prompt(prompt) }
+            else if let uri = try fields.string("uri") { target = .resource(uri) }
+            else if let prompt = try fields.string("prompt") { target = .prompt(prompt) }
             tests.append(PolicyTestCase(
-                name: name, member: member, agent: string("agent") ?? "test-agent", method: method, target: target,
-                resource: string("resource"), time: time, sourceIP: string("source_ip") ?? "127.0.0.1",
-                geo: item["geo"] as? [String: String] ?? [:], session: string("session"), expect: expect,
-                determining: item["determining"] as? [String]))
+                name: name, member: member, agent: try fields.string("agent") ?? "test-agent", method: method, target: target,
+                resource: try fields.string("resource"), time: time, sourceIP: try fields.string("source_ip") ?? "127.0.0.1",
+                geo: try fields.strings(in: "geo") ?? [:], session: try fields.string("session"), expect: expect,
+                determining: try fields.stringList("determining")))
         }
         return TestSuiteFile(server: server, namespace: namespace, tests: tests)
+    }
+
+    /// Typed reads of a test file's fields: absent is nil, present with another type is an error
+    /// (a misspelled value must not silently become the default).
+    private struct Fields {
+        let object: JSONObject
+        let owner: String?
+
+        func string(_ key: String) throws -> String? {
+            guard let value = object[key] else { return nil }
+            guard let text = value.stringValue else { throw wrong(key, "a string") }
+            return text
+        }
+
+        func strings(in key: String) throws -> [String: String]? {
+            guard let value = object[key] else { return nil }
+            guard let inner = value.objectValue else { throw wrong(key, "an object of strings") }
+            var out: [String: String] = [:]
+            for (name, field) in inner {
+                guard let text = field.stringValue else { throw wrong(key, "an object of strings") }
+                out[name] = text
+            }
+            return out
+        }
+
+        func stringList(_ key: String) throws -> [String]? {
+            guard let value = object[key] else { return nil }
+            guard let items = value.arrayValue else { throw wrong(key, "a list of strings") }
+            var out: [String] = []
+            for item in items {
+                guard let text = item.stringValue else { throw wrong(key, "a list of strings") }
+                out.append(text)
+            }
+            return out
+        }
+
+        private func wrong(_ key: String, _ type: String) -> PolicyTestRunner.TestFileError {
+            PolicyTestRunner.TestFileError(description: (owner.map { "\($0): " } ?? "") + "`\(key)` must be \(type)")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Cedar
 import Foundation
+import WicketJSON
 import WicketMCP
 
 /// `wicket schema`: the Cedar schema of exactly what Wicket passes to Cedar for a tenant's upstream
@@ -94,16 +95,16 @@ public enum SchemaGenerator {
 
     /// Tool names from a saved `tools/list` answer: the JSON-RPC response, its `result`, or a bare list.
     public static func toolNames(fromToolsList data: Data) throws -> [String] {
-        guard let json = try? JSONSerialization.jsonObject(with: data) else {
-            throw ToolsError(description: "the tools file is not JSON")
+        var node: JSONValue
+        do { node = try JSONParser(limits: .documents).parse(Array(data)) } catch {
+            throw ToolsError(description: "the tools file is not strict JSON: \(error.message)")
         }
-        var node: Any = json
-        if let object = node as? [String: Any], let result = object["result"] { node = result }
-        if let object = node as? [String: Any], let tools = object["tools"] { node = tools }
-        guard let list = node as? [[String: Any]] else {
+        if let result = node["result"] { node = result }
+        if let tools = node["tools"] { node = tools }
+        guard let list = node.arrayValue, list.allSatisfy({ $0.objectValue != nil }) else {
             throw ToolsError(description: "expected a tools/list answer: {\"tools\": [{\"name\": …}, …]}")
         }
-        let names = list.compactMap { $0["name"] as? String }
+        let names = list.compactMap { $0["name"]?.stringValue }
         guard names.count == list.count else { throw ToolsError(description: "every tool needs a string `name`") }
         return names
     }

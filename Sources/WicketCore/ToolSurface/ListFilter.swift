@@ -1,5 +1,5 @@
 import Cedar
-import WicketMCP
+import WicketJSON
 
 /// Decides which entries of a list answer a member sees: an entry is kept unless every call it
 /// offers would be denied now (this time, address, geo and agent).
@@ -26,14 +26,14 @@ struct ListFilter {
     var refusedTools: Set<[UInt8]> = []
 
     struct Outcome {
-        var kept: [WicketMCP.JSONValue] = []
+        var kept: [JSONValue] = []
         var hidden = 0
         /// The policies that hid entries (forbids, erroring policies), plus `(no permit)` and
         /// `(schema)` / `(pinning)` for entries hidden for those reasons.
         var hidingPolicies: Set<String> = []
     }
 
-    func filter(_ entries: [WicketMCP.JSONValue]) -> Outcome {
+    func filter(_ entries: [JSONValue]) -> Outcome {
         var outcome = Outcome()
         for entry in entries {
             if let reason = hidingReason(entry) {
@@ -47,7 +47,7 @@ struct ListFilter {
     }
 
     /// Why the entry is hidden (the policies, or a bracketed cause), or nil to keep it.
-    func hidingReason(_ entry: WicketMCP.JSONValue) -> [String]? {
+    func hidingReason(_ entry: JSONValue) -> [String]? {
         switch method {
         case "tools/list":
             guard let name = entry["name"]?.stringValue else { return ["(malformed entry)"] }

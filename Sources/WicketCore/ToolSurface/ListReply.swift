@@ -1,3 +1,4 @@
+import WicketJSON
 import WicketMCP
 
 /// The upstream's answer to a list request, read strictly: one JSON-RPC response with the request's

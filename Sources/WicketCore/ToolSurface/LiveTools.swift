@@ -1,4 +1,5 @@
 import Foundation
+import WicketJSON
 import WicketMCP
 
 /// `wicket tools diff` / `wicket tools approve`: the live `tools/list` of an upstream, fetched the

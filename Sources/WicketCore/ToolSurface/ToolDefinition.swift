@@ -1,4 +1,4 @@
-import WicketMCP
+import WicketJSON
 
 /// The reviewable part of a tool's definition — name, description, input and output schema,
 /// annotations — in a canonical form: object members sorted by their UTF-8 bytes, compact, so two

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import WicketMCP
+import WicketJSON
 
 /// Each upstream's reviewed tool definitions (the saved `tools/list` answer in the tenant's folder,
 /// `reviewed_tools`) against the live ones Wicket last saw in a list answer. A tool whose live

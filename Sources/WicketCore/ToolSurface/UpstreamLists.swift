@@ -1,4 +1,5 @@
 import Foundation
+import WicketJSON
 import WicketMCP
 import WicketStore
 
@@ -91,7 +92,7 @@ struct UpstreamLists {
     private var idValue: JSONValue {
         switch id {
         case .string(let s): .string(s)
-        case .integer(let i): (try? JSONParser().parse(Array(String(i).utf8))) ?? .null
+        case .integer(let i): .number(JSONNumber(i))
         }
     }
 

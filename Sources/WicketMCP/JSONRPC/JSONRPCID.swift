@@ -1,3 +1,5 @@
+import WicketJSON
+
 /// A JSON-RPC id as MCP allows it: a string or an integer (MCP forbids fractions and, for
 /// requests, `null`).
 public enum JSONRPCID: Sendable, Hashable, CustomStringConvertible {
@@ -24,7 +26,7 @@ public enum JSONRPCID: Sendable, Hashable, CustomStringConvertible {
 
     func append(to out: inout [UInt8]) {
         switch self {
-        case .string(let s): JSONWriter.appendString(s, to: &out)
+        case .string(let s): JSONString.append(s, to: &out)
         case .integer(let i): out.append(contentsOf: String(i).utf8)
         }
     }

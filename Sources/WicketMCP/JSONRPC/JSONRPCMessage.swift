@@ -1,3 +1,5 @@
+import WicketJSON
+
 /// One JSON-RPC 2.0 message checked against the specification's shapes. Internal: other modules
 /// see ``MCPMessage``, which does not expose `params`.
 struct JSONRPCMessage {
@@ -27,7 +29,7 @@ struct JSONRPCMessage {
     /// a request). Unknown members are refused so that no parser can read a different message.
     init(_ value: JSONValue) throws(Invalid) {
         guard case .object(let object) = value else {
-            throw Invalid(message: "a JSON-RPC message must be an object, not \(value.typeName == "object" ? "an" : "a") \(value.typeName)", id: nil)
+            throw Invalid(message: "a JSON-RPC message must be an object, not \(value.kindName == "object" ? "an" : "a") \(value.kindName)", id: nil)
         }
         // The id first, so later errors can name it.
         var id: JSONRPCID?

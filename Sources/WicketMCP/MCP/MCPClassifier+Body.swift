@@ -1,3 +1,5 @@
+import WicketJSON
+
 extension MCPClassifier {
     /// Parses and checks a POST body: JSON, JSON-RPC shape, batch rules, targets, then headers.
     func classifyBody(_ request: MCPHTTPRequest, version: MCPProtocolVersion) throws(MCPRequestError) -> ([MCPMessage], Bool) {

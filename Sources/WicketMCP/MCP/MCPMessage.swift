@@ -1,3 +1,5 @@
+import WicketJSON
+
 /// One classified JSON-RPC message of an MCP request.
 ///
 /// It exposes what authorization and audit need — kind, id, method, target — and reads at most

@@ -1,3 +1,5 @@
+import WicketJSON
+
 /// Why a request to the MCP endpoint is refused before any policy is evaluated: the HTTP status,
 /// the JSON-RPC error code and a sentence. The sentence never carries tool arguments, credentials
 /// or header values beyond short method and target names.
@@ -66,7 +68,7 @@ public struct MCPRequestError: Error, Sendable, Equatable, CustomStringConvertib
         out.append(contentsOf: #","error":{"code":"#.utf8)
         out.append(contentsOf: String(jsonRPCCode).utf8)
         out.append(contentsOf: #","message":"#.utf8)
-        JSONWriter.appendString(message, to: &out)
+        JSONString.append(message, to: &out)
         out.append(contentsOf: "}}".utf8)
         return out
     }

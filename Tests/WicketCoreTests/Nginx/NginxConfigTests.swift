@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WicketCore
+import WicketTestSupport
 
 @Suite("NginxConfig rendering")
 struct NginxConfigTests {

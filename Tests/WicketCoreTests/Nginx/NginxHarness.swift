@@ -2,6 +2,7 @@ import Foundation
 import Logging
 @testable import WicketCore
 import WicketFastCGI
+import WicketTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import WicketCore
 import WicketFastCGI
+import WicketTestSupport
 
 /// The request path of docs/architecture.md end to end: real nginx from ``NginxConfig/standaloneConfig()``, an in-process
 /// ``FastCGIServer`` and an upstream that counts what reaches it.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import WicketCore
-@testable import WicketMCP
+import WicketJSON
 
 /// The per-member list filter on the example tenant, checked against the calls themselves: every
 /// kept tool's call with a permitted resource is allowed, every hidden tool's call is denied.
@@ -21,11 +21,11 @@ import Testing
                           snapshot: tenant.snapshot, resourceArguments: upstream.resourceArguments)
     }
 
-    static func entries(_ names: [String]) -> [WicketMCP.JSONValue] {
+    static func entries(_ names: [String]) -> [JSONValue] {
         names.map { .object(JSONObject(members: [.init(key: "name", value: .string($0))])) }
     }
 
-    static func names(_ kept: [WicketMCP.JSONValue]) -> Set<String> { Set(kept.compactMap { $0["name"]?.stringValue }) }
+    static func names(_ kept: [JSONValue]) -> Set<String> { Set(kept.compactMap { $0["name"]?.stringValue }) }
 
     @Test func eachMemberSeesTheToolsTheyMayCall() throws {
         try withPipeline { h in

@@ -1,5 +1,5 @@
 import Testing
-@testable import WicketMCP
+@testable import WicketJSON
 
 @Suite("JSON numbers")
 struct JSONNumberTests {

@@ -2,12 +2,15 @@ import Foundation
 
 /// A gate a test handler waits at until the test opens it: a request held in flight for as long as
 /// the test needs, instead of a handler that sleeps and hopes the test is quicker.
-final class Gate: @unchecked Sendable {
+public final class Gate: @unchecked Sendable {
+    // @unchecked: every field is read and written only with `condition` locked.
     private let condition = NSCondition()
     private var isOpen = false
     private var waiting = 0
 
-    func wait() {
+    public init() {}
+
+    public func wait() {
         condition.lock()
         waiting += 1
         while !isOpen { condition.wait() }
@@ -15,7 +18,7 @@ final class Gate: @unchecked Sendable {
         condition.unlock()
     }
 
-    func open() {
+    public func open() {
         condition.lock()
         isOpen = true
         condition.broadcast()
@@ -23,16 +26,5 @@ final class Gate: @unchecked Sendable {
     }
 
     /// Handlers waiting at the gate now.
-    var waiters: Int { condition.lock(); defer { condition.unlock() }; return waiting }
-}
-
-/// Polls `condition` until it holds or `seconds` pass; returns whether it held.
-@discardableResult
-func waitUntil(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while !condition() {
-        if Date() >= deadline { return false }
-        usleep(2_000)
-    }
-    return true
+    public var waiters: Int { condition.lock(); defer { condition.unlock() }; return waiting }
 }

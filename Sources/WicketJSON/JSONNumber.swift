@@ -1,13 +1,20 @@
 /// A JSON number kept exactly as written, with accessors that never round silently.
-public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
+public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// The number's source text, valid RFC 8259 grammar (`-12`, `0.5`, `1e400`).
     public let text: String
     /// Whether the text has neither a fraction nor an exponent.
     public let isInteger: Bool
 
-    init(text: String, isInteger: Bool) {
+    /// A number from its text; the caller guarantees the text is RFC 8259 number grammar and
+    /// `isInteger` says whether it has neither fraction nor exponent.
+    public init(text: String, isInteger: Bool) {
         self.text = text
         self.isInteger = isInteger
+    }
+
+    /// An integer, written in its shortest form.
+    public init(_ value: Int64) {
+        self.init(text: String(value), isInteger: true)
     }
 
     /// The value as `Int64` when the text is an integer (no fraction, no exponent) within range.

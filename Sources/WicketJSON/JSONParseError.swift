@@ -20,13 +20,15 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public let code: Code
     /// The byte offset (from 0) at which the problem was found.
     public let offset: Int
+    /// A lowercase sentence naming the problem, without the offset; never quotes input values.
+    public let reason: String
     /// A lowercase sentence naming the problem and the offset; never quotes input values.
-    public let message: String
+    public var message: String { "\(reason) at byte \(offset)" }
 
-    init(_ code: Code, at offset: Int, _ what: String) {
+    init(_ code: Code, at offset: Int, _ reason: String) {
         self.code = code
         self.offset = offset
-        self.message = "\(what) at byte \(offset)"
+        self.reason = reason
     }
 
     public var description: String { message }

@@ -1,0 +1,46 @@
+// What the strict JSON reader costs per body: parses of request-path bodies (a `tools/call`, an
+// `initialize`, a body with escapes and non-ASCII text) and of a 200-tool `tools/list` answer, best
+// of 15 rounds of thread CPU time (the machine may be shared), in ns per parse and MB/s. The request
+// path's share of it is also in pipeline-bench.
+// Release build: `swift build -c release --package-path Benchmarks --product json-bench`.
+import Foundation
+import WicketJSON
+
+let bodies: [(name: String, bytes: [UInt8])] = {
+    let call = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"query","arguments":{"table":"prod.customer_records","sql":"select count(*) from customer_records where region = 'us-east' and created_at > now() - interval '7 days'"}}}"#
+    let initialize = #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{"roots":{"listChanged":true},"sampling":{},"elicitation":{}},"clientInfo":{"name":"claude-code","title":"Claude Code","version":"2.1.4"},"_meta":{"progressToken":12}}}"#
+    let escaped = #"{"jsonrpc":"2.0","id":"req-\u00e9\u4e2d-42","method":"tools/call","params":{"name":"write_note","arguments":{"title":"Caf\u00e9 \"menu\"\n","body":"Zürich — 東京 — \ud83d\ude00 line\tone\nline two \\ end","tags":["a","b","c"],"score":-12.5e-3}}}"#
+    var tools: [String] = []
+    for i in 0..<200 {
+        tools.append(#"{"name":"tool_\#(i)","description":"Runs step \#(i) of the maintenance plan against the named table.","inputSchema":{"type":"object","properties":{"table":{"type":"string"},"limit":{"type":"integer","minimum":1,"maximum":1000}},"required":["table"]}}"#)
+    }
+    let list = #"{"jsonrpc":"2.0","id":3,"result":{"tools":["# + tools.joined(separator: ",") + "]}}"
+    return [("tools/call", Array(call.utf8)), ("initialize", Array(initialize.utf8)),
+            ("escapes+unicode", Array(escaped.utf8)), ("tools/list 200", Array(list.utf8))]
+}()
+
+let parser = JSONParser(limits: .init(maxBytes: 1 << 24, maxDepth: 64))
+/// This thread's CPU time in ns: a descheduled thread does not count.
+func now() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+}
+
+print("body                  bytes    ns/parse      MB/s")
+for (name, bytes) in bodies {
+    let iterations = max(200, 4_000_000 / bytes.count)
+    var best = UInt64.max
+    var sink = 0
+    for _ in 0..<15 {
+        let start = now()
+        for _ in 0..<iterations {
+            if case .object(let o)? = try? parser.parse(bytes) { sink &+= o.count }
+        }
+        best = min(best, now() - start)
+    }
+    precondition(sink > 0, "the body did not parse")
+    let perParse = Double(best) / Double(iterations)
+    let mbps = Double(bytes.count) / perParse * 1000
+    print(name.padding(toLength: 20, withPad: " ", startingAt: 0), String(format: "%7d  %10.0f  %8.1f", bytes.count, perParse, mbps))
+}

@@ -1,0 +1,28 @@
+/// Byte-exact comparison and hashing of text.
+///
+/// Swift's `String ==` and `hashValue` follow Unicode canonical equivalence (U+212A KELVIN SIGN equals
+/// `K`, a precomposed `é` equals `e` + U+0301); JSON keys, Cedar strings and tool names must be the
+/// same bytes to be the same. For valid UTF-8 (all a `String` holds), same bytes is same code points.
+public enum ExactText {
+    /// Whether `a` and `b` are the same UTF-8 bytes.
+    @inlinable
+    public static func equal(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        return a.utf8.elementsEqual(b.utf8)
+    }
+
+    /// Feeds `text`'s UTF-8 bytes (and their count, so concatenations differ) to `hasher`.
+    @inlinable
+    public static func hash(_ text: String, into hasher: inout Hasher) {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if done == nil { for byte in text.utf8 { hasher.combine(byte) } }
+        hasher.combine(text.utf8.count)
+    }
+}
+
+/// A string used as a set or dictionary key by its bytes (see ``ExactText``).
+struct ExactKey: Hashable {
+    let text: String
+    static func == (a: ExactKey, b: ExactKey) -> Bool { ExactText.equal(a.text, b.text) }
+    func hash(into hasher: inout Hasher) { ExactText.hash(text, into: &hasher) }
+}

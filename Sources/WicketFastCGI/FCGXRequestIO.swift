@@ -1,21 +1,42 @@
 import CFastCGI
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads and writes one accepted libfcgi request. The only file that touches FCGX streams.
 enum FCGXRequestIO {
-    /// All params in arrival order; libfcgi keeps duplicates, and the first one wins in lookups.
-    static func params(of request: UnsafeMutablePointer<FCGX_Request>) -> [FastCGIRequest.Param] {
+    /// The params `selection` keeps, in arrival order (libfcgi keeps duplicates; lookups take the
+    /// first), and `CONTENT_LENGTH` as a number. Names are compared as bytes in libfcgi's buffers;
+    /// a `String` is made only of a kept value.
+    static func params(of request: UnsafeMutablePointer<FCGX_Request>, keeping selection: FastCGIParamSelection)
+        -> (params: [FastCGIRequest.Param], contentLength: Int?)
+    {
         var params: [FastCGIRequest.Param] = []
-        guard var entry = request.pointee.envp else { return params }
+        var contentLength: Int?
+        guard var entry = request.pointee.envp else { return (params, nil) }
+        let keepsAll = selection.names == nil
+        if !keepsAll { params.reserveCapacity(16) }
         while let raw = entry.pointee {
-            let pair = String(cString: raw)
-            if let equals = pair.firstIndex(of: "=") {
-                params.append(.init(name: String(pair[..<equals]), value: String(pair[pair.index(after: equals)...])))
-            } else {
-                params.append(.init(name: pair, value: ""))
-            }
             entry += 1
+            guard let equals = strchr(raw, Int32(UInt8(ascii: "="))) else {
+                if keepsAll { params.append(.init(name: String(cString: raw), value: "")) }
+                continue
+            }
+            let nameLength = raw.distance(to: equals)
+            let value = equals + 1
+            if contentLength == nil, nameLength == 14, memcmp(raw, "CONTENT_LENGTH", 14) == 0 {
+                contentLength = Int(String(cString: value))
+            }
+            if keepsAll {
+                let name = String(decoding: UnsafeRawBufferPointer(start: raw, count: nameLength), as: UTF8.self)
+                params.append(.init(name: name, value: String(cString: value)))
+            } else if let name = selection.match(raw, length: nameLength) {
+                params.append(.init(name: name, value: String(cString: value)))
+            }
         }
-        return params
+        return (params, contentLength)
     }
 
     /// Reads stdin to its end. At most `limit` bytes are kept; past that the rest is read and

@@ -19,8 +19,8 @@ public final class DecisionPipeline: Sendable {
     let clock: RequestClock
     let addresses: ClientAddressResolver
     let classifier: MCPClassifier
-    /// A Gregorian calendar in each tenant's time zone, for `context.time`.
-    let calendars: [String: Calendar]
+    /// Each tenant's `context.time` in its time zone, from a cached day (LocalTimeCache.swift).
+    let localTimes: [String: LocalTimeCache]
     let logger: Logger
     let metrics: WicketMetrics
     /// Rung after a commit that queued alerts (the alert dispatcher's `wake`).
@@ -41,13 +41,11 @@ public final class DecisionPipeline: Sendable {
         pins = ToolPins(logger: logger)
         addresses = try ClientAddressResolver(trustedProxies: config.trustedProxies)
         classifier = MCPClassifier(limits: MCPLimits(maxBodyBytes: config.maxBodyBytes))
-        var calendars: [String: Calendar] = [:]
+        var localTimes: [String: LocalTimeCache] = [:]
         for tenant in config.tenants {
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: tenant.timeZone) ?? .gmt
-            calendars[tenant.name] = calendar
+            localTimes[tenant.name] = LocalTimeCache(timeZone: TimeZone(identifier: tenant.timeZone) ?? .gmt)
         }
-        self.calendars = calendars
+        self.localTimes = localTimes
     }
 
     public convenience init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoDatabase?,

@@ -33,7 +33,7 @@ struct Exchange {
 
     mutating func decide() throws -> DecisionPipeline.Outcome {
         let now = pipeline.clock.read()
-        let time = RequestTime(date: now, calendar: pipeline.calendars[tenant.config.name] ?? Calendar(identifier: .gregorian))
+        let time = pipeline.localTimes[tenant.config.name]?.time(at: now) ?? RequestTime(date: now, timeZone: .gmt)
         base.timeMicros = time.microseconds
 
         let client = pipeline.addresses.resolve(remoteAddress: request.remoteAddress,

@@ -59,7 +59,10 @@ public struct FastCGIParamSelection: Sendable, Equatable {
     func match(_ name: UnsafePointer<CChar>, length: Int) -> String? {
         guard length < byLength.count else { return nil }
         for candidate in byLength[length] {
-            let same = candidate.bytes.withUnsafeBytes { memcmp($0.baseAddress, name, length) == 0 }
+            let same = candidate.bytes.withUnsafeBytes { bytes in
+                guard let base = bytes.baseAddress else { return false }
+                return memcmp(base, name, length) == 0
+            }
             if same { return candidate.name }
         }
         return nil

@@ -21,6 +21,8 @@ public final class DecisionPipeline: Sendable {
     let classifier: MCPClassifier
     /// Each tenant's `context.time` in its time zone, from a cached day (LocalTimeCache.swift).
     let localTimes: [String: LocalTimeCache]
+    /// Each upstream's Cedar mapping, its fixed entities and actions built once (CedarMapping.swift).
+    let mappings: [String: CedarMapping]
     let logger: Logger
     let metrics: WicketMetrics
     /// Rung after a commit that queued alerts (the alert dispatcher's `wake`).
@@ -46,6 +48,11 @@ public final class DecisionPipeline: Sendable {
             localTimes[tenant.name] = LocalTimeCache(timeZone: TimeZone(identifier: tenant.timeZone) ?? .gmt)
         }
         self.localTimes = localTimes
+        var mappings: [String: CedarMapping] = [:]
+        for upstream in config.upstreams {
+            mappings[upstream.name] = CedarMapping(namespace: upstream.namespace, serverName: upstream.name)
+        }
+        self.mappings = mappings
     }
 
     public convenience init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoDatabase?,

@@ -78,7 +78,7 @@ struct Exchange {
             throw Refusal.forbidden("nginx sent no client address, so no policy can be evaluated")
         }
         let snapshot = tenant.snapshot
-        let mapping = CedarMapping(namespace: upstream.namespace, serverName: upstream.name)
+        let mapping = pipeline.mapping(for: upstream)
         let messages = try MessageFacts.of(classification, resourceArguments: upstream.resourceArguments)
 
         var records: [AuditRecord] = []

@@ -40,26 +40,39 @@ enum FCGXRequestIO {
     }
 
     /// Reads stdin to its end. At most `limit` bytes are kept; past that the rest is read and
-    /// dropped (nginx must be able to finish sending, or it reports a broken pipe as 502).
+    /// dropped (nginx must be able to finish sending, or it reports a broken pipe as 502). With a
+    /// declared length within the limit, the body is read straight into an array of that size (no
+    /// zeroed scratch buffer, no copy); anything else arrives through a stack buffer.
     static func body(of request: UnsafeMutablePointer<FCGX_Request>, limit: Int, declaredLength: Int?) -> FastCGIRequest.Body {
         guard let stream = request.pointee.`in` else { return .complete([]) }
-        var kept: [UInt8] = []
         var overLimit = (declaredLength ?? 0) > limit
-        if !overLimit, let declaredLength, declaredLength > 0 { kept.reserveCapacity(declaredLength) }
-        let chunkSize = 64 * 1024
-        var chunk = [UInt8](repeating: 0, count: chunkSize)
-        while true {
-            let count = chunk.withUnsafeMutableBufferPointer { buffer -> Int32 in
-                buffer.withMemoryRebound(to: CChar.self) { FCGX_GetStr($0.baseAddress, Int32(chunkSize), stream) }
+        var kept: [UInt8] = []
+        if !overLimit, let declared = declaredLength, declared > 0 {
+            kept = [UInt8](unsafeUninitializedCapacity: declared) { buffer, count in
+                guard let base = buffer.baseAddress else { return }
+                while count < declared {
+                    let read = (base + count).withMemoryRebound(to: CChar.self, capacity: declared - count) {
+                        FCGX_GetStr($0, Int32(declared - count), stream)
+                    }
+                    guard read > 0 else { break }
+                    count += Int(read)
+                }
             }
-            guard count > 0 else { break }
-            if overLimit { continue }
-            if kept.count + Int(count) > limit {
-                overLimit = true
-                kept = []
-                continue
+        }
+        // Whatever is left: a body without a declared length, or more than was declared.
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 16 * 1024) { chunk in
+            guard let base = chunk.baseAddress else { return }
+            while true {
+                let count = FCGX_GetStr(base, Int32(chunk.count), stream)
+                guard count > 0 else { break }
+                if overLimit { continue }
+                if kept.count + Int(count) > limit {
+                    overLimit = true
+                    kept = []
+                    continue
+                }
+                kept.append(contentsOf: UnsafeRawBufferPointer(start: base, count: Int(count)))
             }
-            kept.append(contentsOf: chunk[0..<Int(count)])
         }
         return overLimit ? .tooLarge(limit: limit) : .complete(kept)
     }

@@ -79,6 +79,37 @@ struct ParamSelectionTests {
     @Test("`all` keeps every param as before")
     func allKeepsEverything() throws {
         let request = try #require(try received([("A", "1"), ("B", ""), ("A", "2")], selection: .all))
-        #expect(request.params == [.init(name: "A", value: "1"), .init(name: "B", value: ""), .init(name: "A", value: "2")])
+        // libfcgi puts the role first.
+        #expect(request.params == [
+            .init(name: "FCGI_ROLE", value: "RESPONDER"), .init(name: "A", value: "1"), .init(name: "B", value: ""),
+            .init(name: "A", value: "2"),
+        ])
+    }
+}
+
+/// The body reader against a CONTENT_LENGTH that does not match the bytes sent.
+@Suite("FastCGI body against its declared length", .serialized)
+struct DeclaredLengthTests {
+    func body(declared: String?, sent: [UInt8], limit: Int) throws -> FastCGIRequest.Body? {
+        try ParamSelectionTests().received(declared.map { [("CONTENT_LENGTH", $0)] } ?? [], body: sent, maxBodyBytes: limit)?.body
+    }
+
+    @Test("more bytes than declared are all kept, within the limit, and refused past it")
+    func moreThanDeclared() throws {
+        let sent = (0..<5000).map { UInt8($0 % 251) }
+        #expect(try body(declared: "10", sent: sent, limit: 10_000) == .complete(sent))
+        #expect(try body(declared: "10", sent: sent, limit: 4000) == .tooLarge(limit: 4000))
+    }
+
+    @Test("fewer bytes than declared: what arrived, nothing invented")
+    func fewerThanDeclared() throws {
+        #expect(try body(declared: "900", sent: [1, 2, 3], limit: 1000) == .complete([1, 2, 3]))
+        #expect(try body(declared: "0", sent: [], limit: 1000) == .complete([]))
+    }
+
+    @Test("an unreadable or negative length is ignored and the bytes decide", arguments: ["abc", "-5", "", " 3"])
+    func badLength(declared: String) throws {
+        #expect(try body(declared: declared, sent: [9, 8, 7], limit: 1000) == .complete([9, 8, 7]))
+        #expect(try body(declared: declared, sent: [UInt8](repeating: 1, count: 20_000), limit: 1000) == .tooLarge(limit: 1000))
     }
 }

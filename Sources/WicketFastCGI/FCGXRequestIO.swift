@@ -77,6 +77,21 @@ enum FCGXRequestIO {
         return overLimit ? .tooLarge(limit: limit) : .complete(kept)
     }
 
+    /// Ends the request: flushes the answer and END_REQUEST, frees libfcgi's streams and params, and
+    /// closes the connection unless nginx asked to keep it (FCGI_KEEP_CONN).
+    ///
+    /// `FCGX_Detach` first makes that close a plain `close(2)`. Otherwise libfcgi's `OS_Close`
+    /// `shutdown`s the write side and then `select`s and `read`s until nginx closes its end (up to 2 s),
+    /// holding this accept thread for a round trip of nginx's event loop on every request. That drain
+    /// guards a TCP peer against a reset discarding unread response bytes; Wicket listens only on a
+    /// Unix socket, where the kernel hands the peer every queued byte before any error, and the request
+    /// has been read to its end (the body reader drains stdin), so nothing is left unread to reset on.
+    /// libfcgi clears the flag again when it closes, so it never outlives the request.
+    static func finish(_ request: UnsafeMutablePointer<FCGX_Request>) {
+        _ = FCGX_Detach(request)
+        FCGX_Finish_r(request)
+    }
+
     /// Writes the encoded response with `FCGX_PutStr` (never `FCGX_FPrintF`, which mangles `%zu`).
     /// Returns false when nginx went away mid-write.
     static func write(_ bytes: [UInt8], to request: UnsafeMutablePointer<FCGX_Request>) -> Bool {

@@ -176,7 +176,7 @@ public final class FastCGIServer: @unchecked Sendable {
             inFlight += 1
             condition.unlock()
             serve(request)
-            FCGX_Finish_r(request)
+            FCGXRequestIO.finish(request)
             condition.lock()
             inFlight -= 1
             condition.broadcast()

@@ -10,8 +10,10 @@ extension FastCGIResponse {
     /// empty 200). `Content-Length` is added for a body.
     func encoded() -> [UInt8]? {
         guard (100...599).contains(status) else { return nil }
-        let redirects = header("X-Accel-Redirect") != nil
-        if redirects, headers.contains(where: { Self.leakingOnRedirect.contains($0.name.lowercased()) }) { return nil }
+        let redirects = headers.contains { Self.sameToken($0.name, "x-accel-redirect") }
+        if redirects, headers.contains(where: { header in Self.leakingOnRedirect.contains { Self.sameToken(header.name, $0) } }) {
+            return nil
+        }
         if status == 200, !redirects, body.isEmpty { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(128 + body.count)
@@ -24,8 +26,8 @@ extension FastCGIResponse {
         var hasLength = false
         for header in headers {
             guard Self.isToken(header.name), Self.isSafeValue(header.value) else { return nil }
-            if header.name.lowercased() == "status" { return nil }
-            if header.name.lowercased() == "content-length" { hasLength = true }
+            if Self.sameToken(header.name, "status") { return nil }
+            if Self.sameToken(header.name, "content-length") { hasLength = true }
             out.append(contentsOf: header.name.utf8)
             out.append(contentsOf: ": ".utf8)
             out.append(contentsOf: header.value.utf8)
@@ -43,6 +45,14 @@ extension FastCGIResponse {
     static let unencodable = FastCGIResponse.json(
         status: 500,
         body: #"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"wicket produced an invalid response; the request was not forwarded"}}"#)
+
+    /// Whether header name `name` is `lowercase` (ASCII, lowercase) ignoring ASCII case, byte by
+    /// byte: no lowercased copy per header, and no Unicode case mapping of a name nginx reads as bytes.
+    static func sameToken(_ name: String, _ lowercase: String) -> Bool {
+        name.utf8.elementsEqual(lowercase.utf8) { byte, wanted in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == wanted
+        }
+    }
 
     private static func isToken(_ name: String) -> Bool {
         guard !name.isEmpty else { return false }

@@ -176,7 +176,7 @@ public final class FastCGIServer: @unchecked Sendable {
             inFlight += 1
             condition.unlock()
             serve(request)
-            FCGX_Finish_r(request)
+            FCGXRequestIO.finish(request)
             condition.lock()
             inFlight -= 1
             condition.broadcast()
@@ -185,9 +185,7 @@ public final class FastCGIServer: @unchecked Sendable {
     }
 
     private func serve(_ request: UnsafeMutablePointer<FCGX_Request>) {
-        let params = FCGXRequestIO.params(of: request)
-        let incomplete = FastCGIRequest(params: params, body: .complete([]))
-        let declared = incomplete[param: "CONTENT_LENGTH"].flatMap { Int($0) }
+        let (params, declared) = FCGXRequestIO.params(of: request, keeping: configuration.params)
         let body = FCGXRequestIO.body(of: request, limit: configuration.maxBodyBytes, declaredLength: declared)
         let response = handler(FastCGIRequest(params: params, body: body))
         let bytes: [UInt8]

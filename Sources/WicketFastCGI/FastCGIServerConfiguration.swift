@@ -20,6 +20,9 @@ extension FastCGIServer {
         /// How long ``FastCGIServer/wait()`` lets in-flight requests finish after shutdown before
         /// returning anyway. Default 10 seconds.
         public var shutdownGracePeriod: Duration
+        /// The params handed to the handler (``FastCGIParamSelection``); the others are never turned
+        /// into strings. Default ``FastCGIParamSelection/all``.
+        public var params: FastCGIParamSelection
 
         public init(
             socketPath: String = "/run/wicket/wicket.sock",
@@ -28,7 +31,8 @@ extension FastCGIServer {
             threadCount: Int = 8,
             maxBodyBytes: Int = 1 << 20,
             backlog: Int32 = 128,
-            shutdownGracePeriod: Duration = .seconds(10)
+            shutdownGracePeriod: Duration = .seconds(10),
+            params: FastCGIParamSelection = .all
         ) {
             self.socketPath = socketPath
             self.socketMode = socketMode
@@ -37,6 +41,7 @@ extension FastCGIServer {
             self.maxBodyBytes = maxBodyBytes
             self.backlog = backlog
             self.shutdownGracePeriod = shutdownGracePeriod
+            self.params = params
         }
 
         func validate() throws {

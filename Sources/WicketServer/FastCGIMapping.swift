@@ -10,6 +10,14 @@ public enum FastCGIMapping {
         request[param: MetricsEndpoint.param] == "1"
     }
 
+    /// Every param ``input(_:)`` and ``isScrape(_:)`` read: the FastCGI reader keeps only these (as
+    /// bytes compared with nginx's names) and never makes strings of the other 20-odd nginx sends.
+    public static let params = FastCGIParamSelection.only([
+        "WICKET_SERVER", "WICKET_REQUEST_ID", "REQUEST_METHOD", "REMOTE_ADDR", "HTTP_AUTHORIZATION",
+        "HTTP_X_FORWARDED_FOR", "HTTP_TRACEPARENT", "CONTENT_TYPE", "HTTP_ACCEPT", "HTTP_MCP_SESSION_ID",
+        "HTTP_MCP_PROTOCOL_VERSION", "HTTP_MCP_METHOD", "HTTP_MCP_NAME", MetricsEndpoint.param,
+    ])
+
     /// Lookups take the first value of a repeated param, as libfcgi's `FCGX_GetParam` does.
     public static func input(_ request: FastCGIRequest) -> DecisionInput {
         var headers = DecisionInput.Headers()

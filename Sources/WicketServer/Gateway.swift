@@ -32,7 +32,7 @@ public final class Gateway: @unchecked Sendable {
             configuration: .init(
                 socketPath: socketPath ?? config.socketPath, socketMode: config.socketMode,
                 socketGroup: config.socketGroup, threadCount: config.threads,
-                maxBodyBytes: config.maxBodyBytes),
+                maxBodyBytes: config.maxBodyBytes, params: FastCGIMapping.params),
             logger: logger,
             handler: { request in
                 // Only nginx's metrics location sets this param; a client's headers arrive as HTTP_*.

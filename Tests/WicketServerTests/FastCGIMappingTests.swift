@@ -46,6 +46,19 @@ import WicketFastCGI
         #expect(input.body == .tooLarge(limit: 1024))
     }
 
+    /// The reader keeps only `FastCGIMapping.params`: a name the mapping reads but the selection
+    /// forgets would silently arrive as missing (no key, no server) in `wicket serve`.
+    @Test func theReaderKeepsEveryParamTheMappingReads() {
+        let read = [
+            "REQUEST_METHOD", "REMOTE_ADDR", "WICKET_SERVER", "WICKET_REQUEST_ID", "HTTP_AUTHORIZATION", "HTTP_X_FORWARDED_FOR",
+            "HTTP_TRACEPARENT", "CONTENT_TYPE", "HTTP_ACCEPT", "HTTP_MCP_SESSION_ID", "HTTP_MCP_PROTOCOL_VERSION", "HTTP_MCP_METHOD",
+            "HTTP_MCP_NAME", "WICKET_METRICS",
+        ]
+        for name in read { #expect(FastCGIMapping.params.keeps(name), "\(name) is read but not kept") }
+        #expect(FastCGIMapping.params.names?.count == read.count, "a kept param nothing reads")
+        #expect(!FastCGIMapping.params.keeps("HTTP_X_OTHER") && !FastCGIMapping.params.keeps("HTTP_WICKET_METRICS"))
+    }
+
     @Test func onlyTheMetricsParamMakesAScrape() {
         #expect(FastCGIMapping.isScrape(Self.request([("WICKET_METRICS", "1")])))
         #expect(!FastCGIMapping.isScrape(Self.request([("HTTP_WICKET_METRICS", "1")])))

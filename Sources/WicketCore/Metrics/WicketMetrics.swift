@@ -12,6 +12,8 @@ import WicketStore
 /// is bounded by what the operator wrote.
 public struct WicketMetrics: Sendable {
     let factory: any MetricsFactory
+    /// The per-request handles, made once per label set (MetricHandles.swift).
+    let handles = MetricHandles()
 
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory
@@ -49,23 +51,25 @@ public struct WicketMetrics: Sendable {
     /// One request's records: decisions, determining policies, latency, commit time, queued alerts.
     func requestCommitted(_ records: [AuditRecord], tenant: String, decisionNanoseconds: Int64, commitNanoseconds: Int64) {
         for record in records {
-            Counter(label: "wicket_decisions_total", dimensions: [
-                ("tenant", tenant), ("server", record.server ?? ""), ("method", Self.methodLabel(record.method)),
-                ("decision", record.decision.rawValue),
-            ], factory: factory).increment()
+            handles.counter(
+                LabelValues("wicket_decisions_total", tenant, record.server ?? "", Self.methodLabel(record.method),
+                            record.decision.rawValue, count: 4),
+                ["tenant", "server", "method", "decision"], factory: factory
+            ).increment()
             for policy in record.policies {
-                Counter(label: "wicket_policy_determinations_total", dimensions: [
-                    ("tenant", tenant), ("policy", policy.id), ("decision", record.decision.rawValue),
-                ], factory: factory).increment()
+                handles.counter(
+                    LabelValues("wicket_policy_determinations_total", tenant, policy.id, record.decision.rawValue, count: 3),
+                    ["tenant", "policy", "decision"], factory: factory
+                ).increment()
             }
             for alert in record.alertNames {
-                Counter(label: "wicket_alerts_queued_total", dimensions: [("tenant", tenant), ("alert", alert)],
-                        factory: factory).increment()
+                handles.counter(LabelValues("wicket_alerts_queued_total", tenant, alert, count: 2), ["tenant", "alert"],
+                                factory: factory).increment()
             }
         }
-        Timer(label: "wicket_decision_duration_seconds", dimensions: [("tenant", tenant)], factory: factory)
+        handles.timer(LabelValues("wicket_decision_duration_seconds", tenant, count: 1), ["tenant"], factory: factory)
             .recordNanoseconds(decisionNanoseconds)
-        Timer(label: "wicket_audit_commit_duration_seconds", dimensions: [("tenant", tenant)], factory: factory)
+        handles.timer(LabelValues("wicket_audit_commit_duration_seconds", tenant, count: 1), ["tenant"], factory: factory)
             .recordNanoseconds(commitNanoseconds)
     }
 
@@ -116,8 +120,14 @@ public struct WicketMetrics: Sendable {
     static let knownMethods: Set<[UInt8]> = Set(
         CedarMapping.reservedActionIDs.subtracting(["session", "discovery"]).map { Array($0.utf8) })
 
+    /// The same methods by `String`, for a lookup that needs no byte array; a hit is confirmed by bytes.
+    static let knownMethodLabels: [String: String] = Dictionary(
+        knownMethods.map { (String(decoding: $0, as: UTF8.self), String(decoding: $0, as: UTF8.self)) }, uniquingKeysWith: { a, _ in a })
+
     static func methodLabel(_ method: String?) -> String {
         guard let method, !method.isEmpty else { return "none" }
-        return knownMethods.contains(Array(method.utf8)) ? method : "other"
+        // Swift's `String ==` would let a canonically equivalent spelling hit; the byte check does not.
+        if let known = knownMethodLabels[method], known.utf8.elementsEqual(method.utf8) { return known }
+        return "other"
     }
 }

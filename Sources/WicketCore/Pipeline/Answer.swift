@@ -84,10 +84,13 @@ enum HeaderText {
 
     /// Header values must not carry control characters (no header injection through a policy id).
     static func sanitize(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+        guard !isSafe(text) else { return text }  // the usual case: no copy
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
     }
 
+    /// Control characters are single bytes below 0x80 in UTF-8 and never part of a longer sequence, so
+    /// a byte scan is exact.
     static func isSafe(_ text: String) -> Bool {
-        !text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+        !text.utf8.contains { $0 < 0x20 || $0 == 0x7F }
     }
 }

@@ -21,9 +21,44 @@ struct MessageFacts: Sendable, Equatable {
 /// Turns a message into Cedar's principal, action and resource in the upstream's namespace
 /// (docs/policies.md, "The request Wicket evaluates"): a tool is an action whose parent is `Action::"tools/call"`; other methods are their own
 /// action under `session` or `discovery`; the resource is the mapped argument, else the server.
+///
+/// Everything that does not depend on the message — the type names, the server entity, the action
+/// groups, the action of every MCP method Wicket knows — is built once per upstream (the pipeline keeps
+/// one mapping per upstream), so a request builds only its tool's action and its resource.
 struct CedarMapping: Sendable {
     let namespace: String
     let serverName: String
+    let userType: Name
+    let groupType: Name
+    let actionType: Name
+    let resourceType: Name
+    let promptType: Name
+    let serverUID: EntityUID
+    private let server: Entity
+    private let toolsCall: (uid: EntityUID, entity: Entity)
+    /// Method → its action and that action's entities (itself with its group, and the group), for
+    /// every reserved method; confirmed by bytes on lookup.
+    private let methodActions: [String: (method: String, action: EntityUID, entities: [Entity])]
+
+    init(namespace: String, serverName: String) {
+        self.namespace = namespace
+        self.serverName = serverName
+        userType = Name("\(namespace)::User")
+        groupType = Name("\(namespace)::Group")
+        actionType = Name("\(namespace)::Action")
+        resourceType = Name("\(namespace)::Resource")
+        promptType = Name("\(namespace)::Prompt")
+        serverUID = EntityUID(type: Name("\(namespace)::Server"), id: serverName)
+        server = Entity(uid: serverUID, attributes: ["name": .string(serverName)])
+        let toolsCallUID = EntityUID(type: actionType, id: "tools/call")
+        toolsCall = (toolsCallUID, Entity(uid: toolsCallUID))
+        var actions: [String: (method: String, action: EntityUID, entities: [Entity])] = [:]
+        for method in Self.reservedActionIDs {
+            let (action, entities) = Self.methodAction(method, actionType: actionType)
+            actions[method] = (method, action, entities)
+        }
+        methodActions = actions
+    }
 
     /// Methods that only keep a session alive; policies grant them with `action in Action::"session"`.
     static let sessionMethods: Set<String> = [
@@ -55,61 +90,73 @@ struct CedarMapping: Sendable {
         return nil
     }
 
-    var userType: Name { Name("\(namespace)::User") }
-    var groupType: Name { Name("\(namespace)::Group") }
-    var actionType: Name { Name("\(namespace)::Action") }
-    var serverUID: EntityUID { EntityUID(type: Name("\(namespace)::Server"), id: serverName) }
-
     func principal(member: String) -> EntityUID { EntityUID(type: userType, id: member) }
+
+    /// A method's action and the entities it needs: the action in its group (`session`, `discovery`)
+    /// and the group, or the action alone.
+    private static func methodAction(_ method: String, actionType: Name) -> (EntityUID, [Entity]) {
+        let action = EntityUID(type: actionType, id: method)
+        let groupName = sessionMethods.contains(method) ? "session" : discoveryMethods.contains(method) ? "discovery" : nil
+        guard let groupName else { return (action, [Entity(uid: action)]) }
+        let group = EntityUID(type: actionType, id: groupName)
+        return (action, [Entity(uid: action, parents: [group]), Entity(uid: group)])
+    }
 
     /// The action, the resource, and the entities that exist only for this request (the action with
     /// its group, the resource with the server as parent, the server).
     func resolve(_ facts: MessageFacts) -> (action: EntityUID, resource: EntityUID, entities: [Entity]) {
         var entities: [Entity] = []
-        let server = Entity(uid: serverUID, attributes: ["name": .string(serverName)])
+        entities.reserveCapacity(4)
         entities.append(server)
 
         let action: EntityUID
         if case .tool(let tool) = facts.target, facts.method == "tools/call" {
             action = EntityUID(type: actionType, id: tool)
-            let group = EntityUID(type: actionType, id: "tools/call")
-            entities.append(Entity(uid: action, parents: [group]))
-            entities.append(Entity(uid: group))
+            entities.append(Entity(uid: action, parents: [toolsCall.uid]))
+            entities.append(toolsCall.entity)
+        } else if let known = methodActions[facts.method], known.method.utf8.elementsEqual(facts.method.utf8) {
+            // Swift's `String ==` (the dictionary's) would admit a canonically equivalent spelling; the bytes must match.
+            action = known.action
+            entities.append(contentsOf: known.entities)
         } else {
-            action = EntityUID(type: actionType, id: facts.method)
-            let groupName = Self.sessionMethods.contains(facts.method) ? "session"
-                : Self.discoveryMethods.contains(facts.method) ? "discovery" : nil
-            if let groupName {
-                let group = EntityUID(type: actionType, id: groupName)
-                entities.append(Entity(uid: action, parents: [group]))
-                entities.append(Entity(uid: group))
-            } else {
-                entities.append(Entity(uid: action))
-            }
+            let made = Self.methodAction(facts.method, actionType: actionType)
+            action = made.0
+            entities.append(contentsOf: made.1)
         }
 
         let resource: EntityUID
         switch facts.target {
         case .tool:
             if let name = facts.mappedResource {
-                resource = EntityUID(type: Name("\(namespace)::Resource"), id: name)
+                resource = EntityUID(type: resourceType, id: name)
                 entities.append(Entity(uid: resource, attributes: ["name": .string(name), "server": .string(serverName)],
                                        parents: [serverUID]))
             } else {
                 resource = serverUID
             }
         case .resource(let uri):
-            resource = EntityUID(type: Name("\(namespace)::Resource"), id: uri)
+            resource = EntityUID(type: resourceType, id: uri)
             entities.append(Entity(uid: resource, attributes: ["name": .string(uri), "server": .string(serverName)],
                                    parents: [serverUID]))
         case .prompt(let name):
-            resource = EntityUID(type: Name("\(namespace)::Prompt"), id: name)
+            resource = EntityUID(type: promptType, id: name)
             entities.append(Entity(uid: resource, attributes: ["name": .string(name), "server": .string(serverName)],
                                    parents: [serverUID]))
         case .none:
             resource = serverUID
         }
         return (action, resource, entities)
+    }
+}
+
+extension DecisionPipeline {
+    /// The upstream's mapping built at start, or (an upstream the configuration does not list) a fresh one.
+    func mapping(for upstream: UpstreamConfig) -> CedarMapping {
+        if let mapping = mappings[upstream.name], mapping.serverName.utf8.elementsEqual(upstream.name.utf8),
+           mapping.namespace.utf8.elementsEqual(upstream.namespace.utf8) {
+            return mapping
+        }
+        return CedarMapping(namespace: upstream.namespace, serverName: upstream.name)
     }
 }
 

@@ -84,6 +84,10 @@ struct ClientAddressResolver: Sendable {
     /// An IPv4-mapped IPv6 address (`::ffff:203.0.113.42`, what a dual-stack nginx listener reports
     /// for IPv4 clients) as the IPv4 address it is, so Cedar can parse it and IPv4 ranges match.
     static func canonical(_ address: String) -> String {
+        // Dotted-quad text that inet_pton reads as IPv4 is already canonical (it refuses leading zeros
+        // and short forms): keep it, rather than rebuilding the same string on every request.
+        var v4 = in_addr()
+        if inet_pton(AF_INET, address, &v4) == 1 { return address }
         guard let bytes = IPNetwork.parseAddress(address), bytes.count == 4 else { return address }
         return bytes.map(String.init).joined(separator: ".")
     }

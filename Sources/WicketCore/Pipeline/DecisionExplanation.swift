@@ -7,15 +7,21 @@ struct DecisionExplanation: Sendable {
     let policies: [AuditRecord.DeterminingPolicy]
     let contextValues: [AuditRecord.ContextValue]
 
-    init(policyIDs: [String], in set: PolicySet, context: [ExactString: Value]) {
+    /// `explained`: the set's entries worked out at load (PolicyExplanations.swift); nil works them out here.
+    init(policyIDs: [String], in set: PolicySet, explained: PolicyExplanations? = nil, context: [ExactString: Value]) {
         var policies: [AuditRecord.DeterminingPolicy] = []
         var paths: [[String]] = []
         for id in policyIDs.sorted() {
-            guard let policy = set.policy(id: id) else { continue }
-            var annotations: [String: String] = [:]
-            for annotation in policy.annotations { annotations[annotation.key] = annotation.value }
-            policies.append(.init(id: id, annotations: annotations))
-            paths += policy.contextPaths.filter { !$0.isEmpty }
+            let entry: PolicyExplanations.Entry
+            if let explained {
+                guard let found = explained.entry(id: id) else { continue }
+                entry = found
+            } else {
+                guard let policy = set.policy(id: id) else { continue }
+                entry = PolicyExplanations.entry(policy, id: id)
+            }
+            policies.append(entry.policy)
+            paths += entry.paths
         }
         self.policies = policies
         var seen = Set<[String]>()

@@ -19,8 +19,10 @@ public final class DecisionPipeline: Sendable {
     let clock: RequestClock
     let addresses: ClientAddressResolver
     let classifier: MCPClassifier
-    /// A Gregorian calendar in each tenant's time zone, for `context.time`.
-    let calendars: [String: Calendar]
+    /// Each tenant's `context.time` in its time zone, from a cached day (LocalTimeCache.swift).
+    let localTimes: [String: LocalTimeCache]
+    /// Each upstream's Cedar mapping, its fixed entities and actions built once (CedarMapping.swift).
+    let mappings: [String: CedarMapping]
     let logger: Logger
     let metrics: WicketMetrics
     /// Rung after a commit that queued alerts (the alert dispatcher's `wake`).
@@ -41,13 +43,16 @@ public final class DecisionPipeline: Sendable {
         pins = ToolPins(logger: logger)
         addresses = try ClientAddressResolver(trustedProxies: config.trustedProxies)
         classifier = MCPClassifier(limits: MCPLimits(maxBodyBytes: config.maxBodyBytes))
-        var calendars: [String: Calendar] = [:]
+        var localTimes: [String: LocalTimeCache] = [:]
         for tenant in config.tenants {
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: tenant.timeZone) ?? .gmt
-            calendars[tenant.name] = calendar
+            localTimes[tenant.name] = LocalTimeCache(timeZone: TimeZone(identifier: tenant.timeZone) ?? .gmt)
         }
-        self.calendars = calendars
+        self.localTimes = localTimes
+        var mappings: [String: CedarMapping] = [:]
+        for upstream in config.upstreams {
+            mappings[upstream.name] = CedarMapping(namespace: upstream.namespace, serverName: upstream.name)
+        }
+        self.mappings = mappings
     }
 
     public convenience init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoDatabase?,

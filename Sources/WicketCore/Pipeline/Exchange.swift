@@ -33,7 +33,7 @@ struct Exchange {
 
     mutating func decide() throws -> DecisionPipeline.Outcome {
         let now = pipeline.clock.read()
-        let time = RequestTime(date: now, calendar: pipeline.calendars[tenant.config.name] ?? Calendar(identifier: .gregorian))
+        let time = pipeline.localTimes[tenant.config.name]?.time(at: now) ?? RequestTime(date: now, timeZone: .gmt)
         base.timeMicros = time.microseconds
 
         let client = pipeline.addresses.resolve(remoteAddress: request.remoteAddress,
@@ -78,7 +78,7 @@ struct Exchange {
             throw Refusal.forbidden("nginx sent no client address, so no policy can be evaluated")
         }
         let snapshot = tenant.snapshot
-        let mapping = CedarMapping(namespace: upstream.namespace, serverName: upstream.name)
+        let mapping = pipeline.mapping(for: upstream)
         let messages = try MessageFacts.of(classification, resourceArguments: upstream.resourceArguments)
 
         var records: [AuditRecord] = []
@@ -184,6 +184,21 @@ struct Exchange {
         return Identity(keyID: key.keyID, member: key.member, agent: key.agent)
     }
 
+    /// Authorization schemes a stored credential may already carry (lowercase, with the space).
+    static let schemes = ["bearer ", "basic ", "token "]
+
+    /// Whether `text` starts with `lowercasePrefix`, ASCII letters compared without case, byte by byte
+    /// (no lowercased copy of the credential).
+    static func hasPrefixIgnoringASCIICase(_ text: String, _ lowercasePrefix: String) -> Bool {
+        var bytes = text.utf8.makeIterator()
+        for wanted in lowercasePrefix.utf8 {
+            guard let byte = bytes.next() else { return false }
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            if folded != wanted { return false }
+        }
+        return true
+    }
+
     /// The value nginx puts in the upstream's `Authorization`: the member's own credential for this
     /// server, decrypted for this request only.
     private func upstreamToken(member: String) throws -> String {
@@ -199,8 +214,7 @@ struct Exchange {
         guard let text = secret.utf8String(), HeaderText.isSafe(text) else {
             throw Refusal.unavailable("the stored upstream credential cannot be sent as a header")
         }
-        let schemes = ["bearer ", "basic ", "token "]
-        return schemes.contains(where: { text.lowercased().hasPrefix($0) }) ? text : "Bearer " + text
+        return Self.schemes.contains(where: { Self.hasPrefixIgnoringASCIICase(text, $0) }) ? text : "Bearer " + text
     }
 }
 

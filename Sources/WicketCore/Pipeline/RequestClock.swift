@@ -19,7 +19,17 @@ public struct RequestTime: Sendable, Equatable {
         self.init(date: instant, calendar: calendar)
     }
 
-    /// With a calendar already set to the tenant's zone (the pipeline keeps one per tenant).
+    /// The facts as a ``LocalTimeCache`` computed them.
+    init(microseconds: Int64, hour: Int, minute: Int, weekday: Int, date: String) {
+        self.microseconds = microseconds
+        self.hour = hour
+        self.minute = minute
+        self.weekday = weekday
+        self.date = date
+    }
+
+    /// With a calendar already set to the tenant's zone: Foundation's answer, the reference the
+    /// request path's ``LocalTimeCache`` is tested against.
     init(date instant: Date, calendar: Calendar) {
         microseconds = Int64((instant.timeIntervalSince1970 * 1_000_000).rounded(.down))
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: instant)

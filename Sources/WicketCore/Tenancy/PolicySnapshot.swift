@@ -13,6 +13,8 @@ public struct PolicySnapshot: Sendable {
     let fingerprint: SourceFingerprint
     /// The tenant's schema, enforced on live traffic (declared tools, request validation); nil without one.
     var toolSurface: ToolSurface? = nil
+    /// The enforced set's policies as the audit explains them, worked out once (PolicyExplanations.swift).
+    var explained: PolicyExplanations? = nil
 
     func entities(namespace: String) -> Entities { entitiesByNamespace[namespace] ?? Entities() }
 }
@@ -93,7 +95,7 @@ public enum PolicyLoader {
             }
         }
         return PolicySnapshot(enforced: enforced, shadow: shadow, entitiesByNamespace: byNamespace, fingerprint: fingerprint,
-                              toolSurface: surface)
+                              toolSurface: surface, explained: PolicyExplanations(enforced))
     }
 
     /// The tenant's schema, in Cedar syntax or (`.json`) JSON syntax.

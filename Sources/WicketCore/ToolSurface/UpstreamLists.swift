@@ -158,7 +158,7 @@ extension UpstreamLists {
                      token: String, member: String, context: ContextFacts, snapshot: PolicySnapshot) -> Answered {
         let upstream = exchange.upstream
         let filter = ListFilter(method: list.method, member: member, context: context,
-                                mapping: CedarMapping(namespace: upstream.namespace, serverName: upstream.name),
+                                mapping: exchange.pipeline.mapping(for: upstream),
                                 snapshot: snapshot, resourceArguments: upstream.resourceArguments)
         let answered = UpstreamLists(upstream: upstream, request: exchange.request, body: body, id: list.id, method: list.method,
                                      protocolVersion: classification.protocolVersion, token: token, filter: filter,

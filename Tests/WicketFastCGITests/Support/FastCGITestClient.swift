@@ -61,8 +61,15 @@ enum FastCGITestClient {
     static func send(to path: String, params: [(String, String)], body: [UInt8]) throws -> Answer {
         let fd = try connect(path)
         defer { close(fd) }
+        return try request(on: fd, params: params, body: body, keepConnection: false)
+    }
+
+    /// One request on an open connection; with `keepConnection` the BEGIN_REQUEST carries
+    /// FCGI_KEEP_CONN (what `fastcgi_keep_conn on` makes nginx send), so the responder must leave the
+    /// connection open for the next request.
+    static func request(on fd: Int32, params: [(String, String)], body: [UInt8], keepConnection: Bool) throws -> Answer {
         var out: [UInt8] = []
-        out += record(type: 1, content: [0, 1, 0, 0, 0, 0, 0, 0])
+        out += record(type: 1, content: [0, 1, keepConnection ? 1 : 0, 0, 0, 0, 0, 0])
         var encoded: [UInt8] = []
         for (name, value) in params {
             encoded += length(name.utf8.count) + length(value.utf8.count) + Array(name.utf8) + Array(value.utf8)

@@ -1,0 +1,38 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import Testing
+@testable import WicketFastCGI
+
+/// After answering, the responder closes its end at once instead of draining until nginx closes
+/// (libfcgi's shutdown-select-read, which held the accept thread for nginx's round trip).
+@Suite("The connection closes right after the answer", .serialized)
+struct CloseAfterAnswerTests {
+    @Test("the answer arrives whole, then the responder's end is closed, not merely shut for writing")
+    func closedNotDrained() throws {
+        try withTemporaryDirectory { dir in
+            let socket = dir + "/wicket.sock"
+            let server = FastCGIServer(
+                configuration: .init(socketPath: socket, threadCount: 1),
+                logger: Logger(label: "wicket.fastcgi.test"),
+                handler: { _ in .internalRedirect(to: "@wicket_mcp", headers: [.init("X-Wicket-Token", "Bearer up-1")]) })
+            try server.start()
+            defer {
+                server.shutdown()
+                server.wait()
+            }
+            let fd = try FastCGITestClient.connect(socket)
+            defer { close(fd) }
+            let answer = try FastCGITestClient.request(on: fd, params: [("REQUEST_METHOD", "POST")], body: [1, 2, 3], keepConnection: false)
+            #expect(answer.header("X-Accel-Redirect") == "@wicket_mcp" && answer.header("X-Wicket-Token") == "Bearer up-1")
+            // End of stream: the responder's end is shut or closed.
+            var byte: UInt8 = 0
+            #expect(read(fd, &byte, 1) == 0)
+            // A drain would still be reading (the write succeeds); a closed end refuses it.
+            let sent = send(fd, &byte, 1, Int32(MSG_NOSIGNAL))
+            #expect(sent == -1 && (errno == EPIPE || errno == ECONNRESET), "sent \(sent), errno \(errno)")
+        }
+    }
+}

@@ -34,6 +34,8 @@ static void *serve(void *unused) {
         while (FCGX_GetStr(buffer, sizeof buffer, request.in) > 0) {
         }
         FCGX_PutStr(allow, (int)(sizeof allow - 1), request.out);
+        /* Close without libfcgi's lingering shutdown, as Wicket does (FCGXRequestIO.finish). */
+        FCGX_Detach(&request);
         FCGX_Finish_r(&request);
     }
     return NULL;

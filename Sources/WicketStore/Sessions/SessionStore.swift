@@ -13,9 +13,9 @@ import Logging
 /// Hot path: a request carrying a session id is answered from memory (`ReadCache`: bound rows kept
 /// while nothing has committed to `sessions.sqlite`; a claim, an end or a touch by any process is a
 /// commit), else one primary-key read on a pooled connection. Unbound ids are never kept. The last
-/// use is rewritten at most once a minute per session, in the background (`UseRecorder`). Several `wicket serve` processes may
-/// share the file: `claim` is `INSERT … ON CONFLICT DO NOTHING`, atomic under SQLite's write lock,
-/// so the first presenter wins and the loser reads the winner.
+/// use is rewritten at most once a minute per session, in the background (`UseRecorder`). Several
+/// `wicket serve` processes may share the file: `claim` is `INSERT … ON CONFLICT DO NOTHING`, atomic
+/// under SQLite's write lock, so the first presenter wins and the loser reads the winner.
 public final class SessionStore: SessionBindings {
     public let tenant: String
     public let rules: SessionBindingRules

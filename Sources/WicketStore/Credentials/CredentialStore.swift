@@ -8,10 +8,18 @@ import Foundation
 /// The current master key id lives in the database (`meta`), so a rotation that re-seals every row
 /// and switches the current id commits atomically; readers in WAL mode keep seeing the old
 /// snapshot until then, and a reader that meets an unknown key id re-reads the ring's directory.
+///
+/// `reveal` answers from memory while nothing has committed to `credentials.sqlite` (`ReadCache`):
+/// the opened secret (zeroed when dropped; memory only, never disk or logs) or the fact that none is
+/// stored. `creds set`, `creds remove` and a master key rotation, by any process, are commits, so
+/// the next request reads and opens the row again. A row that fails to open is never kept.
 public final class CredentialStore: Sendable {
     public let tenant: String
     public let ring: MasterKeyRing
     private let pool: ConnectionPool
+    private let cache: ReadCache<Secret?>
+    /// Credentials kept in memory at most; past it the cache starts over.
+    static let cachedCredentials = 100_000
 
     /// The largest secret accepted (bytes).
     public static let maxSecretLength = 16 * 1024
@@ -45,6 +53,7 @@ public final class CredentialStore: Sendable {
             return connection
         }
         try pool.withConnection { connection throws(StoreError) in try Self.migrations.apply(to: connection) }
+        cache = try ReadCache(path: path, maxEntries: Self.cachedCredentials)
     }
 
     /// Associated data binding a row to tenant, member and server (see `CredentialSealing`).
@@ -77,6 +86,18 @@ public final class CredentialStore: Sendable {
     /// `member`'s secret for `server`, decrypted in memory, or nil when none is stored.
     /// Throws `sealedCredential` when the row does not open (tampered, copied, or unknown key).
     public func reveal(member: String, server: String) throws(StoreError) -> Secret? {
+        let cacheKey = ExactKey(member, server)
+        switch try cache.find(cacheKey) {
+        case .hit(let kept):
+            return kept
+        case .miss(let ticket):
+            let secret = try read(member: member, server: server)
+            cache.keep(secret, for: cacheKey, ticket: ticket)
+            return secret
+        }
+    }
+
+    private func read(member: String, server: String) throws(StoreError) -> Secret? {
         let row = try pool.withConnection { connection throws(StoreError) -> (String, [UInt8])? in
             let select = try connection.statement("SELECT key_id, sealed FROM credentials WHERE member = ? AND server = ?")
             try select.bind(.text(member), .text(server))
@@ -194,5 +215,8 @@ public final class CredentialStore: Sendable {
     }
 
     /// Closes idle connections; later calls throw `closed`.
-    public func close() { pool.close() }
+    public func close() {
+        cache.removeAll()
+        pool.close()
+    }
 }

@@ -8,17 +8,31 @@ import Logging
 /// so a stolen hash cannot be brute-forced and a slow password KDF (argon2, scrypt) would add
 /// milliseconds per request for no gain: those protect low-entropy, human-chosen passwords.
 ///
-/// `authenticate` reads the database on every call (one indexed primary-key read on a pooled
-/// connection, microseconds in WAL mode), so `revoke` by any process takes effect on the very next
-/// request of a running server without reloading anything.
+/// `lookup` answers from memory (`ReadCache`: each key's row, kept only while nothing has committed
+/// to `keys.sqlite`) and reads the row on a pooled connection otherwise, so `revoke` by any process
+/// takes effect on the very next request of a running server without reloading anything. Unknown
+/// key ids are never kept: a key issued later is found on its first use.
 public final class KeyStore: Sendable {
     /// The tenant this store belongs to; keys naming another tenant never authenticate here.
     public let tenant: String
     private let pool: ConnectionPool
+    private let cache: ReadCache<KeyRow>
+    private let uses: UseRecorder
     private let logger: Logger
     private let clock: @Sendable () -> Int64
     /// `last used` is written at most this often per key, so authentication stays read-mostly.
     static let lastUsedIntervalMicros: Int64 = 60_000_000
+    /// Rows kept in memory at most (each a few hundred bytes); past it the cache starts over.
+    static let cachedKeys = 100_000
+
+    /// A key's row as `lookup` needs it.
+    struct KeyRow {
+        let member: String
+        let agent: String
+        let secretSHA256: [UInt8]
+        let revoked: Bool
+        let lastUsed: Int64?
+    }
 
     static let migrations = Migrations(steps: [
         """
@@ -52,6 +66,8 @@ public final class KeyStore: Sendable {
             try SQLiteConnection.openStore(path: path, synchronous: "FULL", busyTimeoutMilliseconds: 2000)
         }
         try pool.withConnection { connection throws(StoreError) in try Self.migrations.apply(to: connection) }
+        cache = try ReadCache(path: path, maxEntries: Self.cachedKeys)
+        uses = UseRecorder(label: "wicket.store.keys.last-used")
     }
 
     /// Issues a new key for `member` using `agent`. The returned key string is shown once.
@@ -97,39 +113,55 @@ public final class KeyStore: Sendable {
     /// ever named. Throws only when the database cannot be read.
     public func lookup(_ key: PresentedKey) throws(StoreError) -> KeyLookup {
         guard key.tenant == tenant else { return .unknown }
-        return try pool.withConnection { connection throws(StoreError) -> KeyLookup in
+        let cacheKey = ExactKey(key.keyID)
+        let row: KeyRow
+        switch try cache.find(cacheKey) {
+        case .hit(let kept):
+            row = kept
+        case .miss(let ticket):
+            guard let read = try readRow(keyID: key.keyID) else { return .unknown }
+            cache.keep(read, for: cacheKey, ticket: ticket)
+            row = read
+        }
+        // Hash always, compare in constant time, then look at revocation.
+        let presentedHash = Array(SHA256.hash(data: key.secret))
+        guard Self.constantTimeEqual(presentedHash, row.secretSHA256) else { return .unknown }
+        let identity = AuthenticatedKey(keyID: key.keyID, tenant: tenant, member: row.member, agent: row.agent)
+        guard !row.revoked else { return .revoked(identity) }
+        touch(cacheKey, keyID: key.keyID, lastUsed: row.lastUsed)
+        return .valid(identity)
+    }
+
+    private func readRow(keyID: String) throws(StoreError) -> KeyRow? {
+        try pool.withConnection { connection throws(StoreError) -> KeyRow? in
             let select = try connection.statement(
                 "SELECT member, agent, secret_sha256, revoked_us, last_used_us FROM member_keys WHERE key_id = ?")
-            try select.bind(.text(key.keyID))
+            try select.bind(.text(keyID))
             defer { select.reset() }
             guard try select.step(),
                   let member = select.text(0), let agent = select.text(1), let stored = select.blob(2)
-            else { return .unknown }
-            let revoked = !select.isNull(3)
-            let lastUsed = select.optionalInt64(4)
-            select.reset()
-            // Hash always, compare in constant time, then look at revocation.
-            let presentedHash = Array(SHA256.hash(data: key.secret))
-            guard Self.constantTimeEqual(presentedHash, stored) else { return .unknown }
-            let identity = AuthenticatedKey(keyID: key.keyID, tenant: tenant, member: member, agent: agent)
-            guard !revoked else { return .revoked(identity) }
-            touch(connection, keyID: key.keyID, lastUsed: lastUsed)
-            return .valid(identity)
+            else { return nil }
+            return KeyRow(member: member, agent: agent, secretSHA256: stored, revoked: !select.isNull(3),
+                          lastUsed: select.optionalInt64(4))
         }
     }
 
-    /// Updates `last used` when the stored value is over a minute old. Best effort: a busy database
-    /// must not turn a valid key into a denial.
-    private func touch(_ connection: SQLiteConnection, keyID: String, lastUsed: Int64?) {
+    /// Updates `last used` when the stored value is over a minute old, in the background (see
+    /// `UseRecorder`). Best effort: a busy database must not turn a valid key into a denial.
+    private func touch(_ row: ExactKey, keyID: String, lastUsed: Int64?) {
         let now = clock()
         if let lastUsed, now - lastUsed < Self.lastUsedIntervalMicros { return }
-        do {
-            let update = try connection.statement(
-                "UPDATE member_keys SET last_used_us = ? WHERE key_id = ? AND (last_used_us IS NULL OR last_used_us <= ?)")
-            try update.bind(.integer(now), .text(keyID), .integer(now - Self.lastUsedIntervalMicros))
-            try update.run()
-        } catch {
-            logger.warning("cannot record key use", metadata: ["wicket.key.id": "\(keyID)", "wicket.error": "\(error)"])
+        uses.record(row, at: now) { [pool, logger] in
+            do {
+                try pool.withConnection { connection throws(StoreError) in
+                    let update = try connection.statement(
+                        "UPDATE member_keys SET last_used_us = ? WHERE key_id = ? AND (last_used_us IS NULL OR last_used_us <= ?)")
+                    try update.bind(.integer(now), .text(keyID), .integer(now - Self.lastUsedIntervalMicros))
+                    try update.run()
+                }
+            } catch {
+                logger.warning("cannot record key use", metadata: ["wicket.key.id": "\(keyID)", "wicket.error": "\(error)"])
+            }
         }
     }
 
@@ -142,7 +174,8 @@ public final class KeyStore: Sendable {
 
     /// Every key of the tenant, newest first: ids and dates, never a secret or a hash.
     public func list() throws(StoreError) -> [KeyInfo] {
-        try pool.withConnection { connection throws(StoreError) in
+        uses.flush()  // this process's pending `last used` writes first
+        return try pool.withConnection { connection throws(StoreError) in
             let select = try connection.statement(
                 "SELECT key_id, member, agent, created_us, last_used_us, revoked_us FROM member_keys ORDER BY created_us DESC, key_id")
             defer { select.reset() }
@@ -214,5 +247,9 @@ public final class KeyStore: Sendable {
     }
 
     /// Closes idle connections; later calls throw `closed`.
-    public func close() { pool.close() }
+    public func close() {
+        uses.flush()
+        cache.removeAll()
+        pool.close()
+    }
 }

@@ -6,10 +6,13 @@ import Foundation
 /// meanwhile wait and form the next batch, whose first caller leads it. Each `append` returns only
 /// after the transaction holding its record has committed (or failed: then every caller of that batch
 /// gets the error). The leader writes on its own thread, so a commit costs no hand-off to another
-/// thread and back, and under load one fsync serves many requests.
+/// thread and back, and under load one fsync serves many requests. The WAL is checkpointed by
+/// `AuditCheckpointer`'s thread, which takes the writer's turn (`exclusively`) only for the last
+/// few frames of a pass.
 final class AuditWriter: @unchecked Sendable {
-    // @unchecked Sendable: `pending`, `writing`, `closing`, `transactions` and every `Pending`'s
-    // `result`/`leads` are only touched with `lock` held; `connection` only by the current leader.
+    // @unchecked Sendable: `pending`, `writing`, `closing`, `transactions`, `exclusiveWaiting`,
+    // `exclusiveTurn` and every `Pending`'s `result`/`leads` are only touched with `lock` held;
+    // `connection` and `walFrames` only by whoever holds the turn (`writing`).
     enum Work {
         /// Audit rows, each with the alert names its record raises (one outbox row each).
         case records([[SQLiteValue?]], alerts: [[String]])
@@ -33,7 +36,14 @@ final class AuditWriter: @unchecked Sendable {
     private var writing = false
     private var closing = false
     private var transactions = 0
+    /// A checkpoint pass waits for the turn; the leader hands it over (`exclusiveTurn`) before the next batch.
+    private var exclusiveWaiting = false
+    private var exclusiveTurn = false
+    private var inlineCheckpoints = 0
     private let connection: SQLiteConnection?
+    private let checkpointer: AuditCheckpointer?
+    /// The WAL's frames after the last commit (SQLite's WAL hook writes it).
+    private let walFrames = WALFrames()
     private let insertSQL: String
     /// Commits one batch (each caller's work) in one transaction elsewhere (PostgreSQL); the
     /// protocol above is the same whichever engine holds the audit.
@@ -42,15 +52,22 @@ final class AuditWriter: @unchecked Sendable {
     /// Records per transaction (`wicket_audit_records_per_commit`), through the bootstrapped metrics.
     private let recordsPerCommit: Recorder
 
-    init(connection: SQLiteConnection, insertSQL: String, tenant: String = "") {
+    /// With a `checkpointer`, the connection's own automatic checkpoint is off and that thread checkpoints.
+    init(connection: SQLiteConnection, insertSQL: String, tenant: String = "", checkpointer: AuditCheckpointer? = nil) {
         self.connection = connection
         self.insertSQL = insertSQL
+        self.checkpointer = checkpointer
         batchCommit = nil
         recordsPerCommit = Recorder(label: "wicket_audit_records_per_commit", dimensions: [("tenant", tenant)], aggregate: true)
+        if let checkpointer {
+            connection.reportWALFrames(into: walFrames)
+            checkpointer.attach { [weak self] body in self?.exclusively(body) }
+        }
     }
 
     init(tenant: String, commit: @escaping BatchCommit) {
         connection = nil
+        checkpointer = nil
         insertSQL = ""
         batchCommit = commit
         recordsPerCommit = Recorder(label: "wicket_audit_records_per_commit", dimensions: [("tenant", tenant)], aggregate: true)
@@ -91,13 +108,7 @@ final class AuditWriter: @unchecked Sendable {
                 for entry in batch { entry.result = .failure(error) }
             }
             for entry in batch where entry !== item { entry.wake.signal() }
-            if let next = pending.first {
-                next.leads = true
-                next.wake.signal()
-            } else {
-                writing = false
-                lock.broadcast()   // a closer may be waiting for the last commit
-            }
+            handOff()
         }
         let result = item.result
         lock.unlock()
@@ -106,6 +117,44 @@ final class AuditWriter: @unchecked Sendable {
         case .failure(let error): throw error
         case nil: throw StoreError(.closed, "the audit store has been closed")
         }
+    }
+
+    /// Passes the turn on, with `lock` held: to a waiting checkpoint pass, else to the next batch's
+    /// first caller, else to nobody.
+    private func handOff() {
+        if exclusiveWaiting {
+            exclusiveWaiting = false
+            exclusiveTurn = true
+            lock.broadcast()
+        } else if let next = pending.first {
+            next.leads = true
+            next.wake.signal()
+        } else {
+            writing = false
+            lock.broadcast()   // a closer may be waiting for the last commit
+        }
+    }
+
+    /// Runs `body` holding the turn no batch commits without: after the commit under way, before the
+    /// next (whose callers wait meanwhile). For a checkpoint's last few frames.
+    func exclusively(_ body: () -> Void) {
+        lock.lock()
+        guard !closing else {
+            lock.unlock()
+            return
+        }
+        if writing {
+            exclusiveWaiting = true
+            while !exclusiveTurn { lock.wait() }
+            exclusiveTurn = false
+        } else {
+            writing = true
+        }
+        lock.unlock()
+        body()
+        lock.lock()
+        handOff()
+        lock.unlock()
     }
 
     private func write(_ batch: [Pending]) -> Result<[[Int64]], StoreError> {
@@ -117,7 +166,7 @@ final class AuditWriter: @unchecked Sendable {
         guard let connection else { return .failure(StoreError(.closed, "the audit store has no connection")) }
         var recordCount = 0
         do throws(StoreError) {
-            let ids = try connection.transaction { () throws(StoreError) -> [[Int64]] in
+            let ids = try transaction(on: connection) { () throws(StoreError) -> [[Int64]] in
                 let insert = try connection.statement(insertSQL)
                 var ids: [[Int64]] = []
                 ids.reserveCapacity(batch.count)
@@ -156,10 +205,59 @@ final class AuditWriter: @unchecked Sendable {
                 return ids
             }
             if recordCount > 0 { recordsPerCommit.record(recordCount) }
+            checkpointIfDue(connection)
             return .success(ids)
         } catch {
             return .failure(error)
         }
+    }
+
+    /// `BEGIN IMMEDIATE … COMMIT` with statements prepared once (`SQLiteConnection.transaction`
+    /// parses each again), rolling back on error.
+    private func transaction<R>(on connection: SQLiteConnection, _ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        try connection.statement("BEGIN IMMEDIATE").run()
+        do throws(StoreError) {
+            let result = try body()
+            try connection.statement("COMMIT").run()
+            return result
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// After a commit: past the threshold, asks the checkpoint thread for a pass; past the limit
+    /// (that thread fell behind or fails), checkpoints here so the WAL stays bounded.
+    private func checkpointIfDue(_ connection: SQLiteConnection) {
+        guard let checkpointer, walFrames.frames >= checkpointer.threshold else { return }
+        if walFrames.frames >= checkpointer.limit, (try? connection.checkpointPassive()) != nil {
+            lock.lock()
+            inlineCheckpoints += 1
+            lock.unlock()
+        } else {
+            checkpointer.request()
+        }
+    }
+
+    /// Whether a commit (or a checkpoint pass) holds the turn (for tests).
+    var isWriting: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return writing
+    }
+
+    /// Whether a checkpoint pass waits for the turn (for tests).
+    var isExclusiveWaiting: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return exclusiveWaiting
+    }
+
+    /// Checkpoints the writer ran itself because the checkpoint thread fell behind (for tests).
+    var inlineCheckpointCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return inlineCheckpoints
     }
 
     /// How many transactions have been attempted (for tests and the benchmark).
@@ -182,5 +280,6 @@ final class AuditWriter: @unchecked Sendable {
         closing = true
         while writing { lock.wait() }
         lock.unlock()
+        checkpointer?.stop()
     }
 }

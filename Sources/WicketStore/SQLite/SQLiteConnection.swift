@@ -88,7 +88,7 @@ final class SQLiteConnection: @unchecked Sendable {
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     var changes: Int { Int(sqlite3_changes(handle)) }
 
-    fileprivate var rawHandle: OpaquePointer? { handle }
+    var rawHandle: OpaquePointer? { handle }
 }
 
 /// A prepared statement owned by its connection's cache.

@@ -119,7 +119,8 @@ final class AuditCheckpointer: @unchecked Sendable {
 
     private func pass(_ exclusive: Exclusive?) -> Bool {
         do throws(StoreError) {
-            let connection = try self.connection ?? open()
+            let connection: SQLiteConnection
+            if let existing = self.connection { connection = existing } else { connection = try open() }
             self.connection = connection
             try connection.checkpointPassive()   // the bulk, beside the writer
             var outcome: Result<Void, StoreError> = .success(())
@@ -129,7 +130,7 @@ final class AuditCheckpointer: @unchecked Sendable {
                     do throws(StoreError) { try connection.checkpointPassive() } catch { outcome = .failure(error) }
                 }
             }
-            try outcome.get()
+            if case .failure(let error) = outcome { throw error }
             return true
         } catch {
             connection = nil

@@ -45,6 +45,7 @@ final class AuditWriter: @unchecked Sendable {
     /// The WAL's frames after the last commit (SQLite's WAL hook writes it).
     private let walFrames = WALFrames()
     private let insertSQL: String
+    private let insert: AuditRowInsert
     /// Commits one batch (each caller's work) in one transaction elsewhere (PostgreSQL); the
     /// protocol above is the same whichever engine holds the audit.
     typealias BatchCommit = ([Work]) -> Result<[[Int64]], StoreError>
@@ -56,6 +57,7 @@ final class AuditWriter: @unchecked Sendable {
     init(connection: SQLiteConnection, insertSQL: String, tenant: String = "", checkpointer: AuditCheckpointer? = nil) {
         self.connection = connection
         self.insertSQL = insertSQL
+        insert = AuditRowInsert(insertSQL: insertSQL)
         self.checkpointer = checkpointer
         batchCommit = nil
         recordsPerCommit = Recorder(label: "wicket_audit_records_per_commit", dimensions: [("tenant", tenant)], aggregate: true)
@@ -69,6 +71,7 @@ final class AuditWriter: @unchecked Sendable {
         connection = nil
         checkpointer = nil
         insertSQL = ""
+        insert = AuditRowInsert(insertSQL: "")
         batchCommit = commit
         recordsPerCommit = Recorder(label: "wicket_audit_records_per_commit", dimensions: [("tenant", tenant)], aggregate: true)
     }
@@ -167,24 +170,25 @@ final class AuditWriter: @unchecked Sendable {
         var recordCount = 0
         do throws(StoreError) {
             let ids = try transaction(on: connection) { () throws(StoreError) -> [[Int64]] in
-                let insert = try connection.statement(insertSQL)
+                // Every caller's records in one multi-row insert, then each record's alerts.
+                var rows: [[SQLiteValue?]] = []
+                for item in batch {
+                    if case .records(let itemRows, _) = item.work { rows += itemRows }
+                }
+                let rowIDs = try rows.isEmpty ? [] : insert.insert(rows, on: connection)
+                recordCount = rows.count
+                var next = 0
                 var ids: [[Int64]] = []
                 ids.reserveCapacity(batch.count)
                 for item in batch {
                     var itemIDs: [Int64] = []
                     switch item.work {
-                    case .records(let rows, let alerts):
-                        for (index, row) in rows.enumerated() {
-                            insert.reset()
-                            try insert.bind(row)
-                            try insert.run()
-                            let id = connection.lastInsertRowID
-                            itemIDs.append(id)
-                            if index < alerts.count, !alerts[index].isEmpty {
-                                try AlertOutboxSQL.enqueue(recordID: id, alerts: alerts[index], on: connection)
-                            }
+                    case .records(let itemRows, let alerts):
+                        itemIDs = Array(rowIDs[next..<next + itemRows.count])
+                        next += itemRows.count
+                        for (index, id) in itemIDs.enumerated() where index < alerts.count && !alerts[index].isEmpty {
+                            try AlertOutboxSQL.enqueue(recordID: id, alerts: alerts[index], on: connection)
                         }
-                        recordCount += rows.count
                     case .statements(let statements):
                         // Bookkeeping never fails the records: a failed statement rolls back alone.
                         for (sql, values) in statements {

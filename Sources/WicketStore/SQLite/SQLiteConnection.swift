@@ -113,9 +113,10 @@ final class SQLiteStatement {
         try bind(values)
     }
 
-    func bind(_ values: [SQLiteValue?]) throws(StoreError) {
+    /// Binds `values` to the parameters numbered from `first` on (a multi-row insert binds each row in turn).
+    func bind(_ values: [SQLiteValue?], from first: Int32 = 1) throws(StoreError) {
         for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
+            let index = Int32(offset) + first
             let rc: Int32
             switch value {
             case nil: rc = sqlite3_bind_null(stmt, index)

@@ -29,6 +29,8 @@ final class AuditCheckpointer: @unchecked Sendable {
     private var requested = false
     private var stopping = false
     private var running = false
+    /// The pass copies beside the writer (not in its turn): a writer past `limit` waits for it.
+    private var copying = false
     private var passes = 0
     private var failures = 0
     private let open: () throws(StoreError) -> SQLiteConnection
@@ -87,6 +89,21 @@ final class AuditCheckpointer: @unchecked Sendable {
         return true
     }
 
+    /// Returns once no pass is copying beside the writer (the writer, past `limit`, then checkpoints
+    /// itself: it would only be refused while this thread holds the checkpoint).
+    func waitWhileCopying() {
+        lock.lock()
+        while copying { lock.wait() }
+        lock.unlock()
+    }
+
+    private func setCopying(_ value: Bool) {
+        lock.lock()
+        copying = value
+        if !value { lock.broadcast() }
+        lock.unlock()
+    }
+
     /// Stops the thread after the pass under way, and waits for it.
     func stop() {
         lock.lock()
@@ -122,7 +139,14 @@ final class AuditCheckpointer: @unchecked Sendable {
             let connection: SQLiteConnection
             if let existing = self.connection { connection = existing } else { connection = try open() }
             self.connection = connection
-            try connection.checkpointPassive()   // the bulk, beside the writer
+            // The bulk, beside the writer (a writer past the limit waits for this part only: the
+            // next needs the writer's turn).
+            setCopying(true)
+            do throws(StoreError) { try connection.checkpointPassive() } catch {
+                setCopying(false)
+                throw error
+            }
+            setCopying(false)
             var outcome: Result<Void, StoreError> = .success(())
             if let exclusive {
                 // The frames committed meanwhile (few), so that the next commit restarts the WAL.

@@ -230,16 +230,17 @@ final class AuditWriter: @unchecked Sendable {
         }
     }
 
-    /// After a commit: past the threshold, asks the checkpoint thread for a pass; past the limit
-    /// (that thread fell behind or fails), checkpoints here so the WAL stays bounded.
+    /// After a commit: past the threshold, asks the checkpoint thread for a pass. Past the limit (that
+    /// thread is outrun: its disk is slow, or it fails), waits for the copy under way and checkpoints
+    /// here, so the WAL stays bounded: the writer slows down rather than the WAL growing without end.
     private func checkpointIfDue(_ connection: SQLiteConnection) {
         guard let checkpointer, walFrames.frames >= checkpointer.threshold else { return }
-        if walFrames.frames >= checkpointer.limit, (try? connection.checkpointPassive()) != nil {
+        guard walFrames.frames >= checkpointer.limit else { return checkpointer.request() }
+        checkpointer.waitWhileCopying()
+        if (try? connection.checkpointPassive()) != nil {
             lock.lock()
             inlineCheckpoints += 1
             lock.unlock()
-        } else {
-            checkpointer.request()
         }
     }
 

@@ -60,7 +60,9 @@ final class AuditCheckpointer: @unchecked Sendable {
             lock.signal()
         } else {
             running = true
-            Thread { [self] in loop() }.start()
+            let thread = Thread { [self] in loop() }
+            thread.name = "wicket-audit-ckpt"
+            thread.start()
         }
     }
 

@@ -11,8 +11,9 @@ import Foundation
 /// few frames of a pass.
 final class AuditWriter: @unchecked Sendable {
     // @unchecked Sendable: `pending`, `writing`, `closing`, `transactions`, `exclusiveWaiting`,
-    // `exclusiveTurn` and every `Pending`'s `result`/`leads` are only touched with `lock` held;
-    // `connection` and `walFrames` only by whoever holds the turn (`writing`).
+    // `exclusiveTurn` are only touched with `lock` held; a `Pending`'s `result`/`leads` are written
+    // with `lock` held before its semaphore is signalled, and read by its caller after the wait (the
+    // semaphore orders them); `connection` and `walFrames` only by whoever holds the turn (`writing`).
     enum Work {
         /// Audit rows, each with the alert names its record raises (one outbox row each).
         case records([[SQLiteValue?]], alerts: [[String]])
@@ -23,8 +24,10 @@ final class AuditWriter: @unchecked Sendable {
     final class Pending {
         /// One caller's work: committed together, in the same transaction.
         let work: Work
+        /// Set (with `lock` held) before `wake` is signalled; the caller reads it after its wait.
         var result: Result<[Int64], StoreError>?
-        /// Set when this caller is woken to lead the next batch instead of to read its result.
+        /// Set when this caller is woken to lead the next batch instead of to read its result
+        /// (with `lock` held, before `wake` is signalled).
         var leads = false
         /// Signalled once: when `result` is set, or when the caller is to lead.
         let wake = DispatchSemaphore(value: 0)
@@ -93,28 +96,32 @@ final class AuditWriter: @unchecked Sendable {
         if writing {
             lock.unlock()
             item.wake.wait()
+            // Woken with its result (set before the signal, which orders it): no lock to take.
+            guard item.leads else { return try Self.outcome(item.result) }
             lock.lock()
         }
-        if item.result == nil {
-            // No commit under way, or the previous leader handed this batch over: lead it.
-            writing = true
-            let batch = pending
-            pending.removeAll(keepingCapacity: true)
-            lock.unlock()
-            let outcome = write(batch)
-            lock.lock()
-            transactions += 1
-            switch outcome {
-            case .success(let ids):
-                for (entry, entryIDs) in zip(batch, ids) { entry.result = .success(entryIDs) }
-            case .failure(let error):
-                for entry in batch { entry.result = .failure(error) }
-            }
-            for entry in batch where entry !== item { entry.wake.signal() }
-            handOff()
-        }
-        let result = item.result
+        // No commit under way, or the previous leader handed this batch over: lead it.
+        writing = true
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
         lock.unlock()
+        let outcome = write(batch)
+        lock.lock()
+        transactions += 1
+        switch outcome {
+        case .success(let ids):
+            for (entry, entryIDs) in zip(batch, ids) { entry.result = .success(entryIDs) }
+        case .failure(let error):
+            for entry in batch { entry.result = .failure(error) }
+        }
+        handOff()
+        lock.unlock()
+        // Wake the batch outside the lock: new callers can queue meanwhile.
+        for entry in batch where entry !== item { entry.wake.signal() }
+        return try Self.outcome(item.result)
+    }
+
+    private static func outcome(_ result: Result<[Int64], StoreError>?) throws(StoreError) -> [Int64] {
         switch result {
         case .success(let ids): return ids
         case .failure(let error): throw error

@@ -11,11 +11,15 @@ import Foundation
 /// the start: the WAL stays near `threshold` frames. Should this thread fall behind, the writer
 /// checkpoints itself at `limit` frames, so the WAL is bounded either way.
 ///
+/// What still reaches a request: the catch-up's own syncs (a checkpoint must sync the database
+/// before the WAL may restart), once per `threshold` frames, and on a disk whose fsyncs queue behind
+/// each other the pass's fsyncs delay the commits' own. The copy of the whole WAL no longer does.
+///
 /// Safe for readers and kill -9: a checkpoint only copies committed pages into the database file,
 /// never removes a frame a reader still needs, and SQLite recovers an interrupted one from the WAL.
 ///
-/// `@unchecked Sendable`: `requested`, `stopping`, `running`, `passes` and `failures` are only
-/// touched with `lock` held; `connection` only by the checkpoint thread.
+/// `@unchecked Sendable`: `requested`, `stopping`, `running`, `copying`, `passes`, `failures` and
+/// `exclusive` are only touched with `lock` held; `connection` only by the checkpoint thread.
 final class AuditCheckpointer: @unchecked Sendable {
     /// WAL frames (pages) after which a pass starts: SQLite's own automatic-checkpoint default.
     static let defaultThreshold = 1000

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 
-/// A tenant's audit trail (`audit.sqlite`, WAL, `synchronous = FULL`).
+/// A tenant's audit trail (`audit.sqlite`, WAL, `synchronous = FULL`, checkpointed off the request
+/// path by `AuditCheckpointer`).
 ///
 /// `append` returns only after the record is durably committed, with group commit sharing one
 /// transaction (and one fsync) among concurrent callers. If it throws, the caller must deny.
@@ -10,6 +11,7 @@ public final class AuditStore: Sendable {
     /// The database file.
     public let path: String
     let writer: AuditWriter
+    let checkpointer: AuditCheckpointer
     let readers: ConnectionPool
     /// Longest stored text value, in UTF-8 bytes; longer values are cut (marked with `…`).
     static let maxFieldBytes = 4096
@@ -80,16 +82,23 @@ public final class AuditStore: Sendable {
         try self.init(directory: directory, tenant: tenant, busyTimeoutMilliseconds: 5000, durability: durability)
     }
 
-    init(directory: String, tenant: String, busyTimeoutMilliseconds: Int32, durability: Durability = .full) throws(StoreError) {
+    /// `checkpointFrames`: the WAL's size, in pages, at which the checkpoint thread copies it (tests make it small).
+    init(directory: String, tenant: String, busyTimeoutMilliseconds: Int32, durability: Durability = .full,
+         checkpointFrames: Int = AuditCheckpointer.defaultThreshold) throws(StoreError) {
         try Names.validateTenant(tenant)
         try StoreFiles.ensureDirectory(directory)
         let path = StoreFiles.join(directory, "audit.sqlite")
         try StoreFiles.ensurePrivateFile(path)
         self.tenant = tenant
         self.path = path
-        let connection = try SQLiteConnection.openStore(path: path, synchronous: durability == .full ? "FULL" : "NORMAL", busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        let synchronous = durability == .full ? "FULL" : "NORMAL"
+        let connection = try SQLiteConnection.openStore(path: path, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         try Self.migrations.apply(to: connection)
-        writer = AuditWriter(connection: connection, insertSQL: Self.insertSQL, tenant: tenant)
+        let checkpointer = AuditCheckpointer(threshold: checkpointFrames) { () throws(StoreError) in
+            try SQLiteConnection.openStore(path: path, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        }
+        self.checkpointer = checkpointer
+        writer = AuditWriter(connection: connection, insertSQL: Self.insertSQL, tenant: tenant, checkpointer: checkpointer)
         readers = ConnectionPool(maxIdle: 4) { () throws(StoreError) in
             let reader = try SQLiteConnection(path: path, readOnly: true)
             try reader.execute("PRAGMA query_only = ON")

@@ -3,6 +3,10 @@ import CSQLite
 /// The destructor sentinel telling SQLite to copy bound text/blobs (the C macro is not importable).
 private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
+/// SQLite's process-wide settings, applied once before the first connection opens (a global's
+/// initializer runs once, thread-safely): no memory statistics (a global mutex per allocation).
+private let sqliteConfigured: Int32 = wicket_sqlite3_disable_memstatus()
+
 /// One SQLite connection: the only owner of its `sqlite3*` handle and of the statements prepared on it.
 ///
 /// `@unchecked Sendable`: a connection is moved between threads (pool, whichever caller leads a group commit) but used by one
@@ -17,6 +21,7 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Opens (or creates) a database file.
     init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000) throws(StoreError) {
         self.path = path
+        _ = sqliteConfigured
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW
@@ -113,9 +118,10 @@ final class SQLiteStatement {
         try bind(values)
     }
 
-    func bind(_ values: [SQLiteValue?]) throws(StoreError) {
+    /// Binds `values` to the parameters numbered from `first` on (a multi-row insert binds each row in turn).
+    func bind(_ values: [SQLiteValue?], from first: Int32 = 1) throws(StoreError) {
         for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
+            let index = Int32(offset) + first
             let rc: Int32
             switch value {
             case nil: rc = sqlite3_bind_null(stmt, index)

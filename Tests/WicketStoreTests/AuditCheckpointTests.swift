@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import WicketStore
+
+/// The audit's WAL is checkpointed by a thread of its own, bounded, and never at a reader's expense.
+@Suite struct AuditCheckpointTests {
+    static let pageFrame = 4096 + 24   // a WAL frame: one page and its header
+
+    static func walBytes(_ dir: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: dir + "/audit.sqlite-wal"))?[.size] as? Int) ?? 0
+    }
+
+    @Test func theWALStaysBoundedAndIsCheckpointedByTheCheckpointThread() throws {
+        try withTemporaryDirectory { dir in
+            let store = try AuditStore(directory: dir, tenant: "acme", busyTimeoutMilliseconds: 5000, durability: .normal,
+                                       checkpointFrames: 32)
+            // Without checkpoints, 1,500 commits (each a few pages) would grow the WAL to thousands of frames.
+            for i in 0..<1500 {
+                try store.append(AuditStoreTests.exampleRecord(requestID: "r\(i)"))
+                #expect(Self.walBytes(dir) <= (store.checkpointer.limit + 16) * Self.pageFrame, "the WAL outgrew its limit at commit \(i)")
+            }
+            #expect(store.checkpointer.waitForPasses(1), "the checkpoint thread never completed a pass")
+            #expect(store.checkpointer.failureCount == 0)
+            #expect(try store.query(AuditQuery(limit: 10_000)).count == 1500)
+            store.close()
+        }
+    }
+
+    @Test func aCheckpointPassWaitsForTheCommitUnderWayAndHoldsOffTheNextBatch() throws {
+        try withTemporaryDirectory { dir in
+            let store = try AuditStore(directory: dir, tenant: "acme", busyTimeoutMilliseconds: 5000)
+            let blocker = try SQLiteConnection(path: dir + "/audit.sqlite")
+            try blocker.execute("BEGIN IMMEDIATE")   // the first caller leads and waits on this lock
+            let failures = Collector<String>()
+            let group = DispatchGroup()
+            group.enter()
+            Thread {
+                do { try store.append(AuditStoreTests.exampleRecord(requestID: "leader")) } catch { failures.append("\(error)") }
+                group.leave()
+            }.start()
+            let deadline = Date().addingTimeInterval(4)
+            while store.writer.isWriting == false && Date() < deadline { usleep(1_000) }
+            #expect(store.writer.isWriting, "the first caller never started its commit")
+            // Followers queue behind the leader's commit, then the pass asks for the turn.
+            for i in 0..<4 {
+                group.enter()
+                Thread {
+                    do { try store.append(AuditStoreTests.exampleRecord(requestID: "f\(i)")) } catch { failures.append("\(error)") }
+                    group.leave()
+                }.start()
+            }
+            while store.pendingAppends < 4 && Date() < deadline { usleep(1_000) }
+            #expect(store.pendingAppends == 4)
+            let seen = Collector<Int>()
+            group.enter()
+            Thread {
+                store.writer.exclusively {
+                    let count = (try? store.query(AuditQuery(limit: 100)).count) ?? -1
+                    seen.append(count)
+                }
+                group.leave()
+            }.start()
+            while !store.writer.isExclusiveWaiting && Date() < deadline { usleep(1_000) }
+            #expect(store.writer.isExclusiveWaiting)
+            try blocker.execute("COMMIT")
+            group.wait()
+            #expect(failures.all.isEmpty)
+            // The pass ran after the leader's commit and before the followers' batch.
+            #expect(seen.all == [1])
+            #expect(try store.query(AuditQuery(limit: 100)).count == 5)
+        }
+    }
+
+    @Test func aReaderKeepsItsSnapshotAcrossCheckpointsAndThenSeesEveryCommittedRow() throws {
+        try withTemporaryDirectory { dir in
+            let store = try AuditStore(directory: dir, tenant: "acme", busyTimeoutMilliseconds: 5000, durability: .normal,
+                                       checkpointFrames: 16)
+            try store.append(AuditStoreTests.exampleRecord(requestID: "first"))
+            let reader = try SQLiteConnection(path: dir + "/audit.sqlite", readOnly: true)
+            try reader.execute("BEGIN")
+            #expect(try reader.scalarInt("SELECT count(*) FROM audit") == 1)
+            for i in 0..<300 { try store.append(AuditStoreTests.exampleRecord(requestID: "r\(i)")) }
+            #expect(store.checkpointer.waitForPasses(1))
+            // The open snapshot still reads what it read: a checkpoint never takes a frame it needs.
+            #expect(try reader.scalarInt("SELECT count(*) FROM audit") == 1)
+            try reader.execute("COMMIT")
+            #expect(try reader.scalarInt("SELECT count(*) FROM audit") == 301)
+            // Once the reader is gone the WAL restarts and stays small again.
+            let passes = store.checkpointer.passCount
+            for i in 0..<300 { try store.append(AuditStoreTests.exampleRecord(requestID: "s\(i)")) }
+            #expect(store.checkpointer.waitForPasses(passes + 1))
+            #expect(try store.query(AuditQuery(limit: 10_000)).count == 601)
+        }
+    }
+}

@@ -13,7 +13,7 @@
 #   WICKET_SERVER_NAME  value of the WICKET_SERVER param (default: database)
 #   AUTHORIZATION       client Authorization header (default: a dummy bearer key)
 #   DURATION (10s) THREADS (2) CONNECTIONS (32) WARMUP (2s)   wrk settings
-#   NOOP_THREADS (8)    accept threads of the noop responder (Wicket's default)
+#   NOOP_THREADS (32)   accept threads of the noop responder (Wicket's default)
 #   NGINX (nginx)       nginx binary
 #   BODY_FILE           the POST body (default: the 291-byte tools/call below)
 #   PROTOCOL_VERSION    the Mcp-Protocol-Version header (default: 2025-06-18; batches need 2025-03-26)
@@ -30,7 +30,7 @@ DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 WARMUP=${WARMUP:-2s}
-NOOP_THREADS=${NOOP_THREADS:-8}
+NOOP_THREADS=${NOOP_THREADS:-32}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 WICKET_SERVER_NAME=${WICKET_SERVER_NAME:-database}
 # With KEYS_FILE, each request names its server in a header (an nginx variable, not a fixed name).

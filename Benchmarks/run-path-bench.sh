@@ -19,7 +19,7 @@ sed -i 's/^log_level = .*/log_level = "warning"/' "$C"
 RW=$(grep -rl 'context\.time\.hour < [0-9]* || context\.time\.hour > [0-9]*' "$DIR/setup" --include='*.cedar' | head -n1)
 [ -n "$RW" ] || { echo "run-path-bench: no release-window rule (\`context.time.hour < A || context.time.hour > B\`) under $DIR/setup" >&2; exit 1; }
 sed -i -E 's/context\.time\.hour < [0-9]+ \|\| context\.time\.hour > [0-9]+/context.time.hour < 0 || context.time.hour > 23/' "$RW"
-# WICKET_THREADS overrides `server.threads` (8) to see whether more accept threads help.
+# WICKET_THREADS overrides `server.threads` (32) to see whether more accept threads help.
 [ -n "${WICKET_THREADS:-}" ] && sed -i "s/^threads = .*/threads = $WICKET_THREADS/" "$C"
 KEY=$("$W" keys issue --config "$C" --tenant acme --member alex@company.com --agent bench-agent 2>/dev/null | head -n1)
 printf 'bench-upstream-token' | "$W" creds set --config "$C" --tenant acme --member alex@company.com --server database >/dev/null

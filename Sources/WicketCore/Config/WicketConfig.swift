@@ -13,7 +13,8 @@ public struct WicketConfig: Sendable {
     public var socketMode: UInt32
     /// The group the socket is given (nginx's group, `www-data` on Debian); nil keeps the process's group.
     public var socketGroup: String?
-    /// Accept threads. Each blocks on its request's audit commit, so more threads than cores. Default 8.
+    /// Accept threads. Each blocks on its request's audit commit, so more threads than cores; more threads
+    /// also make larger group commits under load (docs/benchmarks.md). Default 32.
     public var threads: Int
     /// Largest request body accepted; larger bodies are refused with 413. Default 1 MiB.
     public var maxBodyBytes: Int
@@ -154,7 +155,7 @@ extension WicketConfig {
             socketPath: resolve(try server.string("socket") ?? "run/wicket.sock"),
             socketMode: mode,
             socketGroup: try server.string("socket_group"),
-            threads: try server.integer("threads") ?? 8,
+            threads: try server.integer("threads") ?? 32,
             maxBodyBytes: try server.integer("max_body_bytes") ?? 1 << 20,
             dataDirectory: resolve(try server.string("data_dir") ?? "data"),
             geoDatabase: try server.string("geoip_database").map(resolve),

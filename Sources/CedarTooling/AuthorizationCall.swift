@@ -122,7 +122,9 @@ public struct AuthorizationCall {
                     default: r = s
                     }
                 case let v?:
-                    do { uids[key] = try CedarJSON.entityUID(v, ignoringUnknownFields: true) } catch { throw Failure("invalid \(key) in `\(rj.name)`: \(error)") }
+                    do { uids[key] = try CedarJSON.entityUID(v, ignoringUnknownFields: true) } catch {
+                        throw Failure("invalid \(key) in `\(rj.name)`: \(error)")
+                    }
                 case nil: break
                 }
             }

@@ -37,7 +37,8 @@ public enum PolicyFileFormatter {
         var rewrites: [(path: String, text: String)] = []
         for path in paths {
             guard let data = FileManager.default.contents(atPath: path) else {
-                outcome.errors.append(Failure(code: .unreadable, path: path, message: "cannot read `\(path)`; check the path and its permissions"))
+                outcome.errors.append(
+                    Failure(code: .unreadable, path: path, message: "cannot read `\(path)`; check the path and its permissions"))
                 continue
             }
             guard let text = String(data: data, encoding: .utf8) else {

@@ -1,8 +1,9 @@
 import CFastCGI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads and writes one accepted libfcgi request. The only file that touches FCGX streams.

@@ -44,7 +44,9 @@ extension FastCGIResponse {
     /// The fallback when a handler's response cannot be encoded: fail closed with a 500.
     static let unencodable = FastCGIResponse.json(
         status: 500,
-        body: #"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"wicket produced an invalid response; the request was not forwarded"}}"#)
+        body:
+            #"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"wicket produced an invalid response; the request was not forwarded"}}"#
+    )
 
     /// Whether header name `name` is `lowercase` (ASCII, lowercase) ignoring ASCII case, byte by
     /// byte: no lowercased copy per header, and no Unicode case mapping of a name nginx reads as bytes.

@@ -71,10 +71,12 @@ public final class FastCGIServer: @unchecked Sendable {
                 throw error
             }
         }
-        logger.info("fastcgi responder listening", metadata: [
-            "wicket.fastcgi.socket": "\(configuration.socketPath)",
-            "wicket.fastcgi.threads": "\(configuration.threadCount)",
-        ])
+        logger.info(
+            "fastcgi responder listening",
+            metadata: [
+                "wicket.fastcgi.socket": "\(configuration.socketPath)",
+                "wicket.fastcgi.threads": "\(configuration.threadCount)",
+            ])
     }
 
     /// ``start()``, then blocks until ``shutdown()`` has completed.
@@ -108,9 +110,11 @@ public final class FastCGIServer: @unchecked Sendable {
                 let deadline = since + configuration.shutdownGracePeriod
                 let remaining = ContinuousClock.now.duration(to: deadline)
                 if remaining <= .zero {
-                    logger.error("fastcgi responder stopped with requests still in flight", metadata: [
-                        "wicket.fastcgi.in_flight": "\(inFlight)",
-                    ])
+                    logger.error(
+                        "fastcgi responder stopped with requests still in flight",
+                        metadata: [
+                            "wicket.fastcgi.in_flight": "\(inFlight)"
+                        ])
                     phase = .stopped
                     return
                 }
@@ -192,9 +196,11 @@ public final class FastCGIServer: @unchecked Sendable {
         if let encoded = response.encoded() {
             bytes = encoded
         } else {
-            logger.error("handler returned a response that cannot be written safely; answering 500", metadata: [
-                "wicket.fastcgi.status": "\(response.status)",
-            ])
+            logger.error(
+                "handler returned a response that cannot be written safely; answering 500",
+                metadata: [
+                    "wicket.fastcgi.status": "\(response.status)"
+                ])
             bytes = FastCGIResponse.unencodable.encoded() ?? []
         }
         if !FCGXRequestIO.write(bytes, to: request) {

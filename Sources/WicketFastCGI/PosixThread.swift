@@ -1,16 +1,16 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A joinable thread of its own, outside the Swift concurrency pool, for blocking C calls
 /// (`FCGX_Accept_r`, a handler that waits on an audit commit).
 struct PosixThread: Sendable {
     #if canImport(Glibc)
-    fileprivate typealias Handle = pthread_t
+        fileprivate typealias Handle = pthread_t
     #else
-    fileprivate typealias Handle = pthread_t?
+        fileprivate typealias Handle = pthread_t?
     #endif
     private let handle: UInt
 
@@ -35,31 +35,33 @@ struct PosixThread: Sendable {
         }
         let context = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = Handle()
-        let rc = pthread_create(&thread, nil, { raw in
-            #if canImport(Glibc)
-            guard let raw else { return nil }
-            #endif
-            let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
-            box.body()
-            return nil
-        }, context)
+        let rc = pthread_create(
+            &thread, nil,
+            { raw in
+                #if canImport(Glibc)
+                    guard let raw else { return nil }
+                #endif
+                let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+                box.body()
+                return nil
+            }, context)
         guard rc == 0 else {
             Unmanaged<Box>.fromOpaque(context).release()
             throw FastCGIError(.initialisationFailed, "could not start a thread (error \(rc)); check the process thread limit")
         }
         #if canImport(Glibc)
-        return PosixThread(handle: UInt(thread))
+            return PosixThread(handle: UInt(thread))
         #else
-        return PosixThread(handle: UInt(bitPattern: thread))
+            return PosixThread(handle: UInt(bitPattern: thread))
         #endif
     }
 
     /// Waits for the thread to return.
     func join() {
         #if canImport(Glibc)
-        pthread_join(pthread_t(handle), nil)
+            pthread_join(pthread_t(handle), nil)
         #else
-        if let thread = pthread_t(bitPattern: handle) { pthread_join(thread, nil) }
+            if let thread = pthread_t(bitPattern: handle) { pthread_join(thread, nil) }
         #endif
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Owns the listening Unix socket: creation with the right owner group and mode, refusal to
@@ -25,9 +25,9 @@ final class UnixListener: @unchecked Sendable {
         try Self.removeStaleSocket(at: path)
 
         #if canImport(Glibc)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
-        let fd = socket(AF_UNIX, SOCK_STREAM, 0)
+            let fd = socket(AF_UNIX, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw Self.setupError("create a socket", path) }
         address.sun_family = sa_family_t(AF_UNIX)
@@ -47,9 +47,9 @@ final class UnixListener: @unchecked Sendable {
         }
         var info = stat()
         guard chmod(path, mode_t(mode)) == 0,
-              gid.map({ chown(path, uid_t.max, $0) == 0 }) ?? true,
-              lstat(path, &info) == 0,
-              listen(fd, backlog) == 0
+            gid.map({ chown(path, uid_t.max, $0) == 0 }) ?? true,
+            lstat(path, &info) == 0,
+            listen(fd, backlog) == 0
         else {
             let error = Self.setupError("set the owner group, mode or listen on", path)
             close(fd)
@@ -97,9 +97,9 @@ final class UnixListener: @unchecked Sendable {
 
     private static func someoneListens(at path: String) -> Bool {
         #if canImport(Glibc)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
-        let fd = socket(AF_UNIX, SOCK_STREAM, 0)
+            let fd = socket(AF_UNIX, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { return false }
         defer { _ = close(fd) }

@@ -102,8 +102,10 @@ public final class GeoDatabase: @unchecked Sendable {
 
     /// User input in an error message: bounded and without control characters.
     private static func printable(_ value: String) -> String {
-        String(String.UnicodeScalarView(value.unicodeScalars.prefix(64).map {
-            $0.properties.generalCategory == .control ? "?" : $0
-        }))
+        String(
+            String.UnicodeScalarView(
+                value.unicodeScalars.prefix(64).map {
+                    $0.properties.generalCategory == .control ? "?" : $0
+                }))
     }
 }

@@ -23,7 +23,7 @@ enum Names {
     static func validateName(_ value: String, _ what: String) throws(StoreError) {
         let count = value.utf8.count
         guard count >= 1, count <= 256,
-              !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
             throw StoreError(.invalidName, "\(what) `\(printable(value))` must be 1 to 256 bytes without control characters")
         }
@@ -31,9 +31,11 @@ enum Names {
 
     /// A bounded, control-free rendering of user input for error messages.
     static func printable(_ value: String) -> String {
-        let cleaned = String(String.UnicodeScalarView(value.unicodeScalars.prefix(64).map {
-            $0.properties.generalCategory == .control ? "?" : $0
-        }))
+        let cleaned = String(
+            String.UnicodeScalarView(
+                value.unicodeScalars.prefix(64).map {
+                    $0.properties.generalCategory == .control ? "?" : $0
+                }))
         return value.unicodeScalars.count > 64 ? cleaned + "…" : cleaned
     }
 }

@@ -70,8 +70,9 @@ struct AlertsCommand: ParsableCommand {
                     let members = fields.sorted { $0.0 < $1.0 }.map { JSONObject.Member(key: $0.0, value: $0.1) }
                     print(JSONValue.object(JSONObject(members: members)).text)
                 } else {
-                    print("\(entry.id)  record \(entry.recordID)  \(entry.alert)  \(entry.state)  attempts \(entry.attempts)"
-                        + (entry.lastError.map { "  \($0)" } ?? ""))
+                    print(
+                        "\(entry.id)  record \(entry.recordID)  \(entry.alert)  \(entry.state)  attempts \(entry.attempts)"
+                            + (entry.lastError.map { "  \($0)" } ?? ""))
                 }
             }
         }

@@ -14,7 +14,8 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List records, newest first: a table (the newest 50 unless --limit), or every match as JSON lines with --json.")
         @OptionGroup var options: TenantOptions
-        @Option(help: "Only records at or after this: a duration back from now (30m, 1h, 7d) or an instant (2026-11-25T21:00:00Z, 2026-11-25).")
+        @Option(
+            help: "Only records at or after this: a duration back from now (30m, 1h, 7d) or an instant (2026-11-25T21:00:00Z, 2026-11-25).")
         var since: String?
         @Option(help: "Only records before this: a duration back from now (30m, 1h, 7d) or an instant (2026-11-25T22:00:00Z, 2026-11-26).")
         var until: String?
@@ -47,8 +48,9 @@ struct AuditCommand: ParsableCommand {
             let truncated = records.count > shown
             print(AuditPresentation.tableRows(Array(records.prefix(shown))))
             if truncated {
-                FileHandle.standardError.write(Data(
-                    "showing the newest \(shown) matching records; more match (--limit N for more, --json for every one)\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "showing the newest \(shown) matching records; more match (--limit N for more, --json for every one)\n".utf8))
             }
         }
 

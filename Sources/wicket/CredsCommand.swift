@@ -80,7 +80,10 @@ struct CredsCommand: ParsableCommand {
             let stores = try options.open()
             let key = try stores.ring.generate()
             print(key.id)
-            FileHandle.standardError.write(Data("new master key \(key.id) in \(stores.ring.directory)/master-\(key.id).key; copy it (mode 0600) to every node, then run `wicket creds rotate-master-key --to \(key.id)`\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "new master key \(key.id) in \(stores.ring.directory)/master-\(key.id).key; copy it (mode 0600) to every node, then run `wicket creds rotate-master-key --to \(key.id)`\n"
+                        .utf8))
         }
     }
 }

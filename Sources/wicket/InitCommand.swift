@@ -56,7 +56,9 @@ struct InitCommand: ParsableCommand {
     static func invokedAs() -> String {
         let argv0 = CommandLine.arguments.first ?? "wicket"
         guard argv0.contains("/") else { return "wicket" }
-        let absolute = argv0.hasPrefix("/") ? argv0
+        let absolute =
+            argv0.hasPrefix("/")
+            ? argv0
             : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(argv0)
         return shellQuoted((absolute as NSString).standardizingPath)
     }

@@ -9,7 +9,8 @@ struct KeysCommand: ParsableCommand {
         subcommands: [Issue.self, List.self, Revoke.self, Rotate.self])
 
     struct Issue: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Issue a key for a member and agent; it is printed once, alone on the first line.")
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a key for a member and agent; it is printed once, alone on the first line.")
         @OptionGroup var options: TenantOptions
         @Option(help: "The member's e-mail, as in the tenant's entities file.") var member: String
         @Option(help: "The agent that will use the key (e.g. maintenance-agent).") var agent: String
@@ -18,12 +19,14 @@ struct KeysCommand: ParsableCommand {
             let stores = try options.open()
             let issued = try stores.keys.issue(member: member, agent: agent)
             print(issued.key)
-            FileHandle.standardError.write(Data("key id \(issued.keyID) for \(member) via \(agent); store it now, it is not shown again\n".utf8))
+            FileHandle.standardError.write(
+                Data("key id \(issued.keyID) for \(member) via \(agent); store it now, it is not shown again\n".utf8))
         }
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List keys: id, member, agent, created, last used, revoked (never the key).")
+        static let configuration = CommandConfiguration(
+            abstract: "List keys: id, member, agent, created, last used, revoked (never the key).")
         @OptionGroup var options: TenantOptions
 
         func run() throws {
@@ -31,14 +34,18 @@ struct KeysCommand: ParsableCommand {
             let formatter = ISO8601DateFormatter()
             print(["KEY ID", "MEMBER", "AGENT", "CREATED", "LAST USED", "REVOKED"].joined(separator: "\t"))
             for key in try stores.keys.list() {
-                print([key.keyID, key.member, key.agent, formatter.string(from: key.created),
-                       key.lastUsed.map(formatter.string) ?? "-", key.revoked.map(formatter.string) ?? "-"].joined(separator: "\t"))
+                print(
+                    [
+                        key.keyID, key.member, key.agent, formatter.string(from: key.created),
+                        key.lastUsed.map(formatter.string) ?? "-", key.revoked.map(formatter.string) ?? "-",
+                    ].joined(separator: "\t"))
             }
         }
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke one key, or every key of a member; the running server refuses it on the next request.")
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke one key, or every key of a member; the running server refuses it on the next request.")
         @OptionGroup var options: TenantOptions
         @Option(help: "The key id to revoke.") var keyID: String?
         @Option(help: "Revoke every key of this member.") var member: String?

@@ -52,7 +52,9 @@ struct NginxCommand: ParsableCommand {
         }
         let upstreamURL = upstream ?? entry.url
         guard !upstreamURL.isEmpty else { throw CLIError("give --upstream URL or set `url` for upstream `\(server)`") }
-        let prefixDir = prefix ?? ((config.socketPath as NSString).deletingLastPathComponent as NSString)
+        let prefixDir =
+            prefix
+            ?? ((config.socketPath as NSString).deletingLastPathComponent as NSString)
             .appendingPathComponent("nginx")
         var nginx = NginxConfig(listen: listen, upstreamURL: upstreamURL, serverName: server, socketPath: config.socketPath)
         nginx.prefix = (prefixDir as NSString).standardizingPath

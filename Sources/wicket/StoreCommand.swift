@@ -20,7 +20,8 @@ struct StoreCommand: ParsableCommand {
                 throw CLIError("the configuration names no tenant `\(options.tenant)`")
             }
             guard case .postgres(let settings) = tenant.store else {
-                throw CLIError("tenant `\(options.tenant)` uses `store = \"sqlite\"`; set `store = \"postgres\"` and `postgres = \"…\"` for it first")
+                throw CLIError(
+                    "tenant `\(options.tenant)` uses `store = \"sqlite\"`; set `store = \"postgres\"` and `postgres = \"…\"` for it first")
             }
             let report: StoreMigration.Report
             do {

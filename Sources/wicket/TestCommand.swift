@@ -16,7 +16,8 @@ struct TestCommand: ParsableCommand {
     func run() throws {
         let sources: [PolicySources]
         do { sources = try PolicySources.resolve(path) } catch { throw CLIError("\(error)") }
-        var passed = 0, failed = 0
+        var passed = 0
+        var failed = 0
         for source in sources {
             let name = timeZone ?? source.timeZone ?? "UTC"
             guard let zone = TimeZone(identifier: name) else { throw CLIError("unknown time zone `\(name)`") }

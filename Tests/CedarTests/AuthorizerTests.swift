@@ -1,8 +1,9 @@
+import CedarTooling
 import Foundation
 import Testing
-@testable import Cedar
-import CedarTooling
 import WicketJSON
+
+@testable import Cedar
 
 @Suite("Authorizer")
 struct AuthorizerTests {
@@ -19,7 +20,8 @@ struct AuthorizerTests {
     }
 
     @Test func forbidOverridesPermit() throws {
-        let r = try decide("""
+        let r = try decide(
+            """
             permit(principal, action, resource);
             forbid(principal in Group::"staff", action, resource);
             permit(principal, action == Action::"view", resource);
@@ -29,7 +31,8 @@ struct AuthorizerTests {
     }
 
     @Test func erroringPolicyIsSkippedAndReported() throws {
-        let r = try decide("""
+        let r = try decide(
+            """
             forbid(principal, action, resource) when { principal.nope };
             permit(principal, action, resource) when { resource.owner == principal };
             """)
@@ -63,14 +66,19 @@ struct AuthorizerTests {
     @Test func scopeIndexMatchesFullEvaluationOnTheWorkload() throws {
         let dir = ConformanceHarness.packageRoot.appendingPathComponent("Benchmarks/cedar-workload")
         let entities = Entities(try EntityJSON.parse(try String(contentsOf: dir.appendingPathComponent("entities.json"), encoding: .utf8)))
-        let lines = try String(contentsOf: dir.appendingPathComponent("requests.jsonl"), encoding: .utf8).split(separator: "\n").prefix(1500)
+        let lines = try String(contentsOf: dir.appendingPathComponent("requests.jsonl"), encoding: .utf8).split(separator: "\n").prefix(
+            1500)
         var requests: [Request] = []
         for line in lines {
             let j = try CedarJSON.parse(String(line))
-            guard case .string(let p)? = j["principal"], case .string(let a)? = j["action"], case .string(let r)? = j["resource"] else { continue }
+            guard case .string(let p)? = j["principal"], case .string(let a)? = j["action"], case .string(let r)? = j["resource"] else {
+                continue
+            }
             let action = try PolicyParser.parseEntityUID(a)
-            requests.append(Request(principal: try PolicyParser.parseEntityUID(p), action: action, resource: try PolicyParser.parseEntityUID(r),
-                                    context: try EntityJSON.context(j["context"] ?? .object([:]), action: action)))
+            requests.append(
+                Request(
+                    principal: try PolicyParser.parseEntityUID(p), action: action, resource: try PolicyParser.parseEntityUID(r),
+                    context: try EntityJSON.context(j["context"] ?? .object([:]), action: action)))
         }
         #expect(requests.count == lines.count && requests.count == 1500, "every workload line must become a request")
         for file in ["policies.cedar", "scaling/policies_1000.cedar", "gdrive/policies.cedar"] {
@@ -79,7 +87,9 @@ struct AuthorizerTests {
             for req in requests {
                 let a = set.authorize(req, entities: entities)
                 let b = Authorizer.isAuthorizedWithoutIndex(req, policies: set, entities: entities)
-                #expect(a.decision == b.decision && Set(a.reasons) == Set(b.reasons) && Set(a.errors.map(\.policyID)) == Set(b.errors.map(\.policyID)))
+                #expect(
+                    a.decision == b.decision && Set(a.reasons) == Set(b.reasons)
+                        && Set(a.errors.map(\.policyID)) == Set(b.errors.map(\.policyID)))
                 if a.decision == .allow { allows += 1 }
             }
             if file == "policies.cedar" { #expect(allows > 0 && allows < requests.count) }
@@ -88,9 +98,19 @@ struct AuthorizerTests {
 
     @Test func authorizationCallBuildsTheRequestLikeTheCLI() throws {
         var call = AuthorizationCall(
-            policies: .init(name: "p", text: "@id(\"owner\") permit(principal, action, resource) when { resource.owner == principal && context.n == 1 };"),
-            entities: .init(name: "e", text: "[{\"uid\": {\"type\": \"Photo\", \"id\": \"p1\"}, \"attrs\": {\"owner\": {\"__entity\": {\"type\": \"User\", \"id\": \"alice\"}}}, \"parents\": []}]"))
-        call.requestJSON = .init(name: "r", text: "{\"principal\": \"User::\\\"alice\\\"\", \"action\": {\"type\": \"Action\", \"id\": \"view\"}, \"resource\": \"Photo::\\\"p1\\\"\", \"context\": {\"n\": 1}}")
+            policies: .init(
+                name: "p",
+                text: "@id(\"owner\") permit(principal, action, resource) when { resource.owner == principal && context.n == 1 };"),
+            entities: .init(
+                name: "e",
+                text:
+                    "[{\"uid\": {\"type\": \"Photo\", \"id\": \"p1\"}, \"attrs\": {\"owner\": {\"__entity\": {\"type\": \"User\", \"id\": \"alice\"}}}, \"parents\": []}]"
+            ))
+        call.requestJSON = .init(
+            name: "r",
+            text:
+                "{\"principal\": \"User::\\\"alice\\\"\", \"action\": {\"type\": \"Action\", \"id\": \"view\"}, \"resource\": \"Photo::\\\"p1\\\"\", \"context\": {\"n\": 1}}"
+        )
         let r = try call.run()
         #expect(r.decision == .allow && r.reasons == ["owner"])
         call.requestJSON = nil

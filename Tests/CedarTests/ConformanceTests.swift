@@ -31,8 +31,9 @@ struct ConformanceTests {
         #expect(total.failures.isEmpty, "\(total.failures.count) mismatches")
     }
 
-    @Test("corpus tests from ../shared/conformance/cedar",
-          .enabled(if: SchemaCorpus.root != nil, "skipped: ../shared/conformance/cedar is absent"))
+    @Test(
+        "corpus tests from ../shared/conformance/cedar",
+        .enabled(if: SchemaCorpus.root != nil, "skipped: ../shared/conformance/cedar is absent"))
     func corpus() throws {
         let root = try #require(SchemaCorpus.root)
         let files = Self.testFiles(in: root.appendingPathComponent("corpus-tests"))

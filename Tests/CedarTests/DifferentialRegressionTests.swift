@@ -1,16 +1,18 @@
 import Testing
+import WicketJSON
+
 @testable import Cedar
 @testable import CedarTooling
-import WicketJSON
 
 /// Minimal cases where the engine disagreed with the Rust engine (cedarpy 4.12.2), each checked
 /// against it; the differential tester (FuzzTesting/differential) keeps looking for more.
 @Suite("Differential regressions")
 struct DifferentialRegressionTests {
     /// One authorization through the batch path the differential tester uses.
-    func answer(_ policies: String, entities: String = "[]", principal: String = #"{"type":"User","id":"alice"}"#,
-                resource: String = #"{"type":"Doc","id":"d"}"#, context: String = "{}") -> String
-    {
+    func answer(
+        _ policies: String, entities: String = "[]", principal: String = #"{"type":"User","id":"alice"}"#,
+        resource: String = #"{"type":"Doc","id":"d"}"#, context: String = "{}"
+    ) -> String {
         let request = #"{"principal":\#(principal),"action":{"type":"Action","id":"read"},"resource":\#(resource),"context":\#(context)}"#
         func q(_ s: String) -> String { AuthorizationBatch.quoted(s) }
         return AuthorizationBatch.answer(#"{"policies":\#(q(policies)),"entities":\#(q(entities)),"request":\#(q(request))}"#)
@@ -42,7 +44,9 @@ struct DifferentialRegressionTests {
         let policy = #"permit(principal in Group::"admins", action, resource);"#
         #expect(answer(policy, entities: entities, principal: #"{"type":"User","id":"\u00c5"}"#) == Self.allow0)
         #expect(answer(policy, entities: entities, principal: #"{"type":"User","id":"\u212b"}"#) == Self.deny)
-        #expect(answer("permit(principal == User::\"\u{00C5}\", action, resource);", principal: #"{"type":"User","id":"A\u030a"}"#) == Self.deny)
+        #expect(
+            answer("permit(principal == User::\"\u{00C5}\", action, resource);", principal: #"{"type":"User","id":"A\u030a"}"#) == Self.deny
+        )
         #expect(EntityUID("User", "\u{00C5}") != EntityUID("User", "\u{212B}"))
         #expect(Set([EntityUID("User", "\u{00C5}"), EntityUID("User", "\u{212B}")]).count == 2)
     }
@@ -51,8 +55,10 @@ struct DifferentialRegressionTests {
         #expect(try evaluate("{\"\u{00C5}\": 1, \"\u{212B}\": 2}[\"\u{212B}\"]") == .long(2))
         #expect(try evaluate("{\"\u{00C5}\": 1} has \"\u{212B}\"") == .bool(false))
         // Context keys from JSON: not duplicates of each other, and each reads back its own value.
-        #expect(answer("permit(principal, action, resource) when { context[\"\u{212B}\"] == 2 };",
-                       context: #"{"\u00c5": 1, "\u212b": 2}"#) == Self.allow0)
+        #expect(
+            answer(
+                "permit(principal, action, resource) when { context[\"\u{212B}\"] == 2 };",
+                context: #"{"\u00c5": 1, "\u212b": 2}"#) == Self.allow0)
         let parsed = try CedarJSON.parse(#"{"\u00c5": 1, "\u212b": 2}"#)
         guard case .object(let pairs) = parsed else { Issue.record("not an object"); return }
         #expect(pairs.count == 2)
@@ -92,7 +98,10 @@ struct DifferentialRegressionTests {
         #expect(try evaluate(#""\x41" == "A""#) == .bool(true))
         #expect(try evaluate(#""\x7f" == "\u{7f}""#) == .bool(true))
         #expect(try evaluate(#""\u{1_F600}" == "\u{1F600}""#) == .bool(true))
-        for bad in [#""\x80""#, #""\x4""#, #""\x4g""#, #""\X41""#, #""\u{_41}""#, #""\u{}""#, #""\u{0000041}""#, #""\u{D800}""#, "\"a\rb\"", "\"a\\\nb\""] {
+        for bad in [
+            #""\x80""#, #""\x4""#, #""\x4g""#, #""\X41""#, #""\u{_41}""#, #""\u{}""#, #""\u{0000041}""#, #""\u{D800}""#, "\"a\rb\"",
+            "\"a\\\nb\"",
+        ] {
             #expect(throws: ParseError.self, "\(bad)") { _ = try PolicyParser.parseExpression(bad) }
         }
     }
@@ -108,8 +117,10 @@ struct DifferentialRegressionTests {
     // MARK: bad input the Rust engine refuses
 
     @Test func reservedWordsAreNotIdentifiers() throws {
-        for bad in ["context has then", "context.if == 1", "{else: 1} == {}", "User::\"a\" is in", "context has __cedar",
-                    "{__cedar: 1} == {}", "1.if()", "if::x::\"a\" == 1"] {
+        for bad in [
+            "context has then", "context.if == 1", "{else: 1} == {}", "User::\"a\" is in", "context has __cedar",
+            "{__cedar: 1} == {}", "1.if()", "if::x::\"a\" == 1",
+        ] {
             #expect(throws: ParseError.self, "\(bad)") { _ = try PolicyParser.parseExpression(bad) }
         }
         // As strings they are ordinary keys; `__cedarx` and annotation names are fine.
@@ -122,25 +133,33 @@ struct DifferentialRegressionTests {
         let a2 = Entity(uid: EntityUID("User", "a"), attributes: ["n": .long(2)])
         #expect(throws: EntityGraphError.self) { _ = try Entities(checking: [a1, a2]) }
         #expect(try Entities(checking: [a1, a1]).count == 1)
-        let g = EntityUID("Group", "g"), h = EntityUID("Group", "h")
+        let g = EntityUID("Group", "g")
+        let h = EntityUID("Group", "h")
         #expect(throws: EntityGraphError.self) { _ = try Entities(checking: [Entity(uid: g, parents: [g])]) }
         #expect(throws: EntityGraphError.self) {
             _ = try Entities(checking: [Entity(uid: g, parents: [h]), Entity(uid: h, parents: [g]), a1])
         }
-        #expect(try Entities(checking: [Entity(uid: g, parents: [h]), Entity(uid: h), Entity(uid: EntityUID("User", "a"), parents: [g, h])]).count == 3)
+        #expect(
+            try Entities(checking: [Entity(uid: g, parents: [h]), Entity(uid: h), Entity(uid: EntityUID("User", "a"), parents: [g, h])])
+                .count == 3)
         // Ids that differ only in normalisation are not duplicates.
-        #expect(try Entities(checking: [Entity(uid: EntityUID("User", "\u{00C5}")), Entity(uid: EntityUID("User", "\u{212B}"))]).count == 2)
+        #expect(
+            try Entities(checking: [Entity(uid: EntityUID("User", "\u{00C5}")), Entity(uid: EntityUID("User", "\u{212B}"))]).count == 2)
     }
 
     @Test func anEscapeWithoutItsShapeIsARecord() {
         // `{"__entity": 5}` or `{"__extn": "x"}` are records with one odd key in the Rust engine.
         for body in [#"{"__entity": 5}"#, #"{"__entity": {"type": "User"}}"#, #"{"__extn": {"fn": "ip"}}"#, #"{"__expr": 5}"#] {
-            #expect(answer("permit(principal, action, resource) when { context.x == context.x && !(context.x has type) };",
-                           context: #"{"x": \#(body)}"#) == Self.allow0, "\(body)")
+            #expect(
+                answer(
+                    "permit(principal, action, resource) when { context.x == context.x && !(context.x has type) };",
+                    context: #"{"x": \#(body)}"#) == Self.allow0, "\(body)")
         }
         // Extra fields beside the shape are ignored; a string `__expr` is still refused.
-        #expect(answer("permit(principal, action, resource) when { context.x is User };",
-                       context: #"{"x": {"__entity": {"type": "User", "id": "a", "extra": 1}}}"#) == Self.allow0)
+        #expect(
+            answer(
+                "permit(principal, action, resource) when { context.x is User };",
+                context: #"{"x": {"__entity": {"type": "User", "id": "a", "extra": 1}}}"#) == Self.allow0)
         #expect(answer("permit(principal, action, resource);", context: #"{"x": {"__expr": "1"}}"#).contains("error"))
     }
 
@@ -164,12 +183,21 @@ struct DifferentialRegressionTests {
         let entities = #"[{"uid":{"type":"User","id":"alice"},"attrs":{},"parents":[],"note":"ignored"}]"#
         #expect(answer("permit(principal, action, resource);", entities: entities) == Self.allow0)
         // As the CLI: `attrs` and `parents` are required, and extra fields in an entity reference are skipped.
-        #expect(answer("permit(principal, action, resource);",
-                       entities: #"[{"uid":{"type":"User","id":"alice"},"attrs":{}}]"#).contains("error"))
-        #expect(answer("permit(principal, action, resource);",
-                       entities: #"[{"uid":{"type":"User","id":"alice"},"parents":[]}]"#).contains("error"))
-        #expect(answer("permit(principal in Group::\"g\", action, resource);",
-                       entities: #"[{"uid":{"type":"User","id":"alice","x":1},"attrs":{},"parents":[{"type":"Group","id":"g","y":2}]}]"#) == Self.allow0)
+        #expect(
+            answer(
+                "permit(principal, action, resource);",
+                entities: #"[{"uid":{"type":"User","id":"alice"},"attrs":{}}]"#
+            ).contains("error"))
+        #expect(
+            answer(
+                "permit(principal, action, resource);",
+                entities: #"[{"uid":{"type":"User","id":"alice"},"parents":[]}]"#
+            ).contains("error"))
+        #expect(
+            answer(
+                "permit(principal in Group::\"g\", action, resource);",
+                entities: #"[{"uid":{"type":"User","id":"alice","x":1},"attrs":{},"parents":[{"type":"Group","id":"g","y":2}]}]"#)
+                == Self.allow0)
         #expect(answer("permit(principal, action, resource);", principal: #"{"type":"User","id":"alice","x":1}"#) == Self.allow0)
         // The strict readers elsewhere still refuse both.
         #expect(throws: JSONParseError.self) { _ = try CedarJSON.parse(#"{"a": 1, "a": 2}"#) }

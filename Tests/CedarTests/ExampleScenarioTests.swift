@@ -24,17 +24,21 @@ struct ExampleScenarioTests {
                 guard fm.fileExists(atPath: u.path) else { return nil }
                 return .init(name: u.path, text: try String(contentsOf: u, encoding: .utf8))
             }
-            var call = AuthorizationCall(policies: try #require(try input("policies.cedar")), entities: try #require(try input("entities.json")))
+            var call = AuthorizationCall(
+                policies: try #require(try input("policies.cedar")), entities: try #require(try input("entities.json")))
             let noSchema = ["document_cloud", "github_example"].contains(dir.lastPathComponent)
             if !noSchema { call.schema = try input("policies.cedarschema") }
             call.templateLinks = try input("linked")
             for decision in ["ALLOW", "DENY"] {
-                let requests = (try? fm.contentsOfDirectory(at: dir.appendingPathComponent(decision), includingPropertiesForKeys: nil)) ?? []
+                let requests =
+                    (try? fm.contentsOfDirectory(at: dir.appendingPathComponent(decision), includingPropertiesForKeys: nil)) ?? []
                 for r in requests where r.pathExtension == "json" {
                     call.requestJSON = .init(name: r.path, text: try String(contentsOf: r, encoding: .utf8))
                     do {
                         let response = try call.run()
-                        #expect(response.decision.rawValue.uppercased() == decision, "\(r.path): got \(response.decision) \(response.reasons) \(response.errors)")
+                        #expect(
+                            response.decision.rawValue.uppercased() == decision,
+                            "\(r.path): got \(response.decision) \(response.reasons) \(response.errors)")
                     } catch {
                         Issue.record("\(r.path): \(error)")
                     }

@@ -1,8 +1,8 @@
+import CedarTooling
 import Foundation
 import Testing
 
 @testable import Cedar
-import CedarTooling
 
 @Suite("wicket format: check and rewrite")
 struct FormatCheckTests {

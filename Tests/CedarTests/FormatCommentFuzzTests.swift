@@ -57,8 +57,9 @@ struct FormatCommentFuzzTests {
         }
     }
 
-    @Test("comments after random tokens of corpus policies are kept",
-          .enabled(if: FormatTestSupport.sharedConformance != nil, "skipped: ../shared/conformance is absent"))
+    @Test(
+        "comments after random tokens of corpus policies are kept",
+        .enabled(if: FormatTestSupport.sharedConformance != nil, "skipped: ../shared/conformance is absent"))
     func corpus() throws {
         let shared = try #require(FormatTestSupport.sharedConformance)
         let files = FormatTestSupport.cedarFiles(under: shared.appendingPathComponent("cedar/corpus-tests"))

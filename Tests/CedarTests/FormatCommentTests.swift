@@ -36,7 +36,8 @@ struct FormatCommentTests {
 
     @Test("a comment in a dropped parenthesis or trailing comma is kept")
     func droppedTokens() throws {
-        let out = try formatKeepingComments("""
+        let out = try formatKeepingComments(
+            """
             permit(principal, action in [Action::"a", // after comma
             ], resource) when { ( // open
             ( context.x ) // inner close
@@ -61,7 +62,8 @@ struct FormatCommentTests {
 
     @Test("comments inside a uid, a record, a call and an `if` survive")
     func oddSpots() throws {
-        _ = try formatKeepingComments("""
+        _ = try formatKeepingComments(
+            """
             permit(principal == User:: // uid
             "a", action, resource) when { if // if
             context.a // cond

@@ -35,11 +35,13 @@ struct FormatCorpusTests {
         }
     }
 
-    @Test("every policy file of ../shared/conformance formats to the same policies, idempotently",
-          .enabled(if: FormatTestSupport.sharedConformance != nil, "skipped: ../shared/conformance is absent"))
+    @Test(
+        "every policy file of ../shared/conformance formats to the same policies, idempotently",
+        .enabled(if: FormatTestSupport.sharedConformance != nil, "skipped: ../shared/conformance is absent"))
     func sharedCorpus() throws {
         let shared = try #require(FormatTestSupport.sharedConformance)
-        let files = FormatTestSupport.cedarFiles(under: shared.appendingPathComponent("cedar"))
+        let files =
+            FormatTestSupport.cedarFiles(under: shared.appendingPathComponent("cedar"))
             + FormatTestSupport.cedarFiles(under: shared.appendingPathComponent("cedar-examples"))
         var passed = 0
         var failures: [String] = []
@@ -67,7 +69,9 @@ struct FormatCorpusTests {
             }
             passed += 1
         }
-        print("formatter corpus: \(passed) of \(files.count) files round-tripped, \(unparsed) not parsed, \(commentsSeen) comments kept, \(failures.count) failures")
+        print(
+            "formatter corpus: \(passed) of \(files.count) files round-tripped, \(unparsed) not parsed, \(commentsSeen) comments kept, \(failures.count) failures"
+        )
         #expect(files.count > 7000)
         // Every file was either checked or is one the parser rejects; none today.
         #expect(unparsed == 0)

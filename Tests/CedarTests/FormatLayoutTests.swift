@@ -9,14 +9,15 @@ struct FormatLayoutTests {
         #expect(try PolicyFormatter.format("permit(principal,action,resource);") == "permit (principal, action, resource);\n")
         let long = try PolicyFormatter.format(
             #"forbid(principal == User::"a-rather-long-name", action == Action::"delete", resource in Folder::"x");"#)
-        #expect(long == """
-            forbid (
-                principal == User::"a-rather-long-name",
-                action == Action::"delete",
-                resource in Folder::"x"
-            );
+        #expect(
+            long == """
+                forbid (
+                    principal == User::"a-rather-long-name",
+                    action == Action::"delete",
+                    resource in Folder::"x"
+                );
 
-            """)
+                """)
     }
 
     @Test("only the parentheses the meaning needs are kept")
@@ -32,7 +33,9 @@ struct FormatLayoutTests {
         #expect(try body("!(!(context.x))") == "!!context.x")
         #expect(try body("(-5).abs == !(-5 == 1)") == "(-5).abs == !(-5 == 1)")
         #expect(try body("(if context.a then 1 else 2) + 3 == 4") == "(if context.a then 1 else 2) + 3 == 4")
-        #expect(try body("((context has a.b)) && (principal is User in Group::\"g\")") == "context has a.b && principal is User in Group::\"g\"")
+        #expect(
+            try body("((context has a.b)) && (principal is User in Group::\"g\")") == "context has a.b && principal is User in Group::\"g\""
+        )
     }
 
     @Test("string escapes are written one canonical way")
@@ -58,7 +61,7 @@ struct FormatLayoutTests {
         #expect(FormatTestSupport.roundTripProblem("permit(principal,action,resource) when { \(chain) };", file: "chain") == nil)
         let leftNested = String(repeating: "(", count: depth) + "true" + String(repeating: " && true)", count: depth)
         let flat = try PolicyFormatter.format("permit(principal,action,resource) when { \(leftNested) };")
-        #expect(!flat.contains("("+"true"))
+        #expect(!flat.contains("(" + "true"))
         #expect(FormatTestSupport.roundTripProblem("permit(principal,action,resource) when { \(leftNested) };", file: "left") == nil)
     }
 }

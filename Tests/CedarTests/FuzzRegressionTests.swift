@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Cedar
 import WicketJSON
+
+@testable import Cedar
 
 /// Replays every input in Fixtures/fuzz-regressions through what the fuzz targets do
 /// (FuzzTesting/): `.cedar` files through the policy parser and authorizer, `.json` files
@@ -9,7 +10,9 @@ import WicketJSON
 @Suite("Fuzz regressions")
 struct FuzzRegressionTests {
     static var inputs: [URL] {
-        guard let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil)?.appendingPathComponent("fuzz-regressions") else { return [] }
+        guard let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil)?.appendingPathComponent("fuzz-regressions") else {
+            return []
+        }
         return ((try? FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)) ?? []).sorted { $0.path < $1.path }
     }
 

@@ -1,6 +1,7 @@
 import Testing
-@testable import Cedar
 import WicketJSON
+
+@testable import Cedar
 
 @Suite("JSON and entity JSON")
 struct JSONTests {
@@ -23,7 +24,8 @@ struct JSONTests {
     }
 
     @Test func readsEntitiesWithEscapesAndTags() throws {
-        let es = try EntityJSON.parse("""
+        let es = try EntityJSON.parse(
+            """
             [{"uid": {"__entity": {"type": "NS::User", "id": "a"}},
               "attrs": {"ip": {"__extn": {"fn": "ip", "arg": "10.0.0.1"}}, "mgr": {"__entity": {"type": "NS::User", "id": "b"}},
                         "rec": {"type": "x", "id": "y"}, "when": {"__extn": {"fn": "offset", "args": [{"__extn": {"fn": "datetime", "arg": "1970-01-01"}}, {"__extn": {"fn": "duration", "arg": "1s"}}]}}},

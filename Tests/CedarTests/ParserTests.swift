@@ -1,10 +1,12 @@
 import Testing
+
 @testable import Cedar
 
 @Suite("Policy parser")
 struct ParserTests {
     @Test func idsFollowSourceOrderAndAnnotationsAreKept() throws {
-        let ps = try PolicyParser.parsePolicies("""
+        let ps = try PolicyParser.parsePolicies(
+            """
             @id("first") @advice("be nice") permit(principal, action, resource);
             forbid(principal == User::"a", action in [Action::"x", Action::"y"], resource is Photo in Album::"z")
             when { true } unless { false };
@@ -18,7 +20,8 @@ struct ParserTests {
     }
 
     @Test func idAnnotationRenamesPoliciesWhenAsked() throws {
-        let set = try PolicySet(text: "@id(\"x\") permit(principal, action, resource); permit(principal, action, resource);", idAnnotations: true)
+        let set = try PolicySet(
+            text: "@id(\"x\") permit(principal, action, resource); permit(principal, action, resource);", idAnnotations: true)
         #expect(set.policies.map(\.id) == ["x", "policy1"])
     }
 
@@ -73,16 +76,18 @@ struct ParserTests {
         var set = try PolicySet(text: "permit(principal == ?principal, action, resource in ?resource);")
         #expect(set.policies.isEmpty)
         #expect(set.templates["policy0"] != nil)
-        try set.link(json: """
-            [{"template_id": "policy0", "link_id": "l1", "args": {"?principal": "User::\\"alice\\"", "?resource": {"type": "Album", "id": "a"}}}]
-            """)
+        try set.link(
+            json: """
+                [{"template_id": "policy0", "link_id": "l1", "args": {"?principal": "User::\\"alice\\"", "?resource": {"type": "Album", "id": "a"}}}]
+                """)
         #expect(set.policies.map(\.id) == ["l1"])
         #expect(set.policies[0].principal == .eq(.uid(EntityUID("User", "alice"))))
         #expect(throws: PolicySetError.self) { try set.link(template: "policy0", newID: "l2", principal: nil, resource: nil) }
     }
 
     @Test func contextPathsListWhatAConditionReads() throws {
-        let p = try PolicyParser.parsePolicies("""
+        let p = try PolicyParser.parsePolicies(
+            """
             permit(principal, action, resource) when { context.time.hour < 9 || context["geo"].country == "US" }
             unless { context has client.name && principal.x == context.mfa };
             """)[0]

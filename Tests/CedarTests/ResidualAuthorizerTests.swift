@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Cedar
 
 /// Authorization with the resource unknown: deny only when every resource is denied.
@@ -16,24 +17,27 @@ import Testing
         """
 
     static func entities() throws -> Entities {
-        Entities(try EntityJSON.parse("""
-            [
-              {"uid": {"type": "User", "id": "alex"}, "attrs": {}, "parents": [{"type": "Group", "id": "eng"}]},
-              {"uid": {"type": "User", "id": "sam"}, "attrs": {}, "parents": [{"type": "Group", "id": "support"}]},
-              {"uid": {"type": "Action", "id": "delete"}, "attrs": {}, "parents": [{"type": "Action", "id": "call"}]},
-              {"uid": {"type": "Action", "id": "read"}, "attrs": {}, "parents": [{"type": "Action", "id": "call"}]},
-              {"uid": {"type": "Action", "id": "call"}, "attrs": {}, "parents": []},
-              {"uid": {"type": "Group", "id": "eng"}, "attrs": {}, "parents": []},
-              {"uid": {"type": "Group", "id": "support"}, "attrs": {}, "parents": []}
-            ]
-            """))
+        Entities(
+            try EntityJSON.parse(
+                """
+                [
+                  {"uid": {"type": "User", "id": "alex"}, "attrs": {}, "parents": [{"type": "Group", "id": "eng"}]},
+                  {"uid": {"type": "User", "id": "sam"}, "attrs": {}, "parents": [{"type": "Group", "id": "support"}]},
+                  {"uid": {"type": "Action", "id": "delete"}, "attrs": {}, "parents": [{"type": "Action", "id": "call"}]},
+                  {"uid": {"type": "Action", "id": "read"}, "attrs": {}, "parents": [{"type": "Action", "id": "call"}]},
+                  {"uid": {"type": "Action", "id": "call"}, "attrs": {}, "parents": []},
+                  {"uid": {"type": "Group", "id": "eng"}, "attrs": {}, "parents": []},
+                  {"uid": {"type": "Group", "id": "support"}, "attrs": {}, "parents": []}
+                ]
+                """))
     }
 
     func decide(_ member: String, _ action: String, hour: Int64) throws -> ResidualResponse {
         let set = try PolicySet(text: Self.policies, idAnnotations: true)
-        return ResidualAuthorizer.decide(principal: EntityUID("User", member), action: EntityUID("Action", action),
-                                         context: ["hour": .long(hour)], placeholder: EntityUID("Server", "s"),
-                                         policies: set, entities: try Self.entities())
+        return ResidualAuthorizer.decide(
+            principal: EntityUID("User", member), action: EntityUID("Action", action),
+            context: ["hour": .long(hour)], placeholder: EntityUID("Server", "s"),
+            policies: set, entities: try Self.entities())
     }
 
     @Test func noPermitThatCouldApplyDenies() throws {
@@ -62,12 +66,14 @@ import Testing
         // `late check`'s second condition reads no resource and is false at noon; `owner late`'s
         // single condition mixes both, so it stays a maybe.
         #expect(try decide("sam", "late", hour: 12).decision == .maybe)
-        let set = try PolicySet(text: """
-            @id("late check") permit (principal, action == Action::"late", resource) when { resource.owner == principal } when { context.hour > 20 };
-            """, idAnnotations: true)
-        let response = ResidualAuthorizer.decide(principal: EntityUID("User", "sam"), action: EntityUID("Action", "late"),
-                                                 context: ["hour": .long(12)], placeholder: EntityUID("Server", "s"),
-                                                 policies: set, entities: try Self.entities())
+        let set = try PolicySet(
+            text: """
+                @id("late check") permit (principal, action == Action::"late", resource) when { resource.owner == principal } when { context.hour > 20 };
+                """, idAnnotations: true)
+        let response = ResidualAuthorizer.decide(
+            principal: EntityUID("User", "sam"), action: EntityUID("Action", "late"),
+            context: ["hour": .long(12)], placeholder: EntityUID("Server", "s"),
+            policies: set, entities: try Self.entities())
         #expect(response.decision == .deny)
     }
 
@@ -88,12 +94,15 @@ import Testing
             entities = entities.adding([Entity(uid: uid, attributes: ["name": .string(name), "owner": .entity(EntityUID("User", member))])])
         }
         for hour in [3, 12, 22] as [Int64] {
-            let residual = ResidualAuthorizer.decide(principal: EntityUID("User", member), action: EntityUID("Action", action),
-                                                     context: ["hour": .long(hour)], placeholder: EntityUID("Server", "s"),
-                                                     policies: set, entities: entities)
+            let residual = ResidualAuthorizer.decide(
+                principal: EntityUID("User", member), action: EntityUID("Action", action),
+                context: ["hour": .long(hour)], placeholder: EntityUID("Server", "s"),
+                policies: set, entities: entities)
             for resource in resources + [EntityUID("Server", "s")] {
-                let exact = Authorizer.isAuthorized(Request(principal: EntityUID("User", member), action: EntityUID("Action", action),
-                                                            resource: resource, context: ["hour": .long(hour)]), policies: set, entities: entities)
+                let exact = Authorizer.isAuthorized(
+                    Request(
+                        principal: EntityUID("User", member), action: EntityUID("Action", action),
+                        resource: resource, context: ["hour": .long(hour)]), policies: set, entities: entities)
                 if exact.decision == .allow && exact.errors.isEmpty {
                     #expect(residual.decision != .deny, "\(member) \(action) at \(hour) on \(resource)")
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Cedar
 
 @Suite struct SchemaParsingTests {
@@ -81,8 +82,11 @@ import Testing
     @Test func deepNestingIsAnErrorNotACrash() {
         let deep = String(repeating: "Set<", count: 10_000) + "Long" + String(repeating: ">", count: 10_000)
         #expect(throws: SchemaError.self) { try Schema(cedarText: "entity A = { x: \(deep) };") }
-        let json = String(repeating: #"{"type": "Set", "element": "#, count: 300) + #"{"type": "Long"}"# + String(repeating: "}", count: 300)
-        #expect(throws: SchemaError.self) { try Schema(json: #"{"": {"entityTypes": {"A": {"shape": {"type": "Record", "attributes": {"x": "# + json + "}}}}}}") }
+        let json =
+            String(repeating: #"{"type": "Set", "element": "#, count: 300) + #"{"type": "Long"}"# + String(repeating: "}", count: 300)
+        #expect(throws: SchemaError.self) {
+            try Schema(json: #"{"": {"entityTypes": {"A": {"shape": {"type": "Record", "attributes": {"x": "# + json + "}}}}}}")
+        }
     }
 
     @Test func invalidJSONReportsLineAndColumn() {

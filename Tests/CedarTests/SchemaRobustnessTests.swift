@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Cedar
 
 /// Mutated schemas (seeded, deterministic) must give a schema or an error, never a crash.

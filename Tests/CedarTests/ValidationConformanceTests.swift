@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Cedar
 
 /// Replays the `shouldValidate` verdicts of the Cedar corpus (cedar-integration-tests) against the
@@ -47,7 +48,8 @@ import Testing
             tally.matched += 1
         } else {
             let detail = result.errors.map(\.message).joined(separator: "; ")
-            tally.mismatches.append("\(name): expected \(expected ? "valid" : "invalid"), got \(result.passed ? "valid" : "invalid") \(detail)")
+            tally.mismatches.append(
+                "\(name): expected \(expected ? "valid" : "invalid"), got \(result.passed ? "valid" : "invalid") \(detail)")
         }
     }
 
@@ -64,12 +66,14 @@ import Testing
             let hash = file.deletingPathExtension().lastPathComponent
             let policyText = try String(contentsOf: root.appendingPathComponent(test.policies), encoding: .utf8)
             let schemaText = try String(contentsOf: root.appendingPathComponent(test.schema), encoding: .utf8)
-            Self.check(policyText: policyText, schema: { try Schema(cedarText: schemaText, filename: hash) },
-                       expected: test.shouldValidate, name: hash, tally: &cedar)
+            Self.check(
+                policyText: policyText, schema: { try Schema(cedarText: schemaText, filename: hash) },
+                expected: test.shouldValidate, name: hash, tally: &cedar)
             let jsonURL = root.appendingPathComponent("cedar-go-extras/corpus-tests-json-schemas/\(hash).cedarschema.json")
             if let data = try? Data(contentsOf: jsonURL) {
-                Self.check(policyText: policyText, schema: { try Schema(json: data, filename: hash) },
-                           expected: test.shouldValidate, name: hash, tally: &json)
+                Self.check(
+                    policyText: policyText, schema: { try Schema(json: data, filename: hash) },
+                    expected: test.shouldValidate, name: hash, tally: &json)
             }
         }
         print("validation corpus, Cedar schema syntax: \(cedar)")
@@ -96,8 +100,9 @@ import Testing
                 let test = try JSONDecoder().decode(TestFile.self, from: Data(contentsOf: dir.appendingPathComponent(name)))
                 let policyText = try String(contentsOf: root.appendingPathComponent(test.policies), encoding: .utf8)
                 let schemaText = try String(contentsOf: root.appendingPathComponent(test.schema), encoding: .utf8)
-                Self.check(policyText: policyText, schema: { try Schema(cedarText: schemaText, filename: test.schema) },
-                           expected: test.shouldValidate, name: "\(group)/\(name)", tally: &tally)
+                Self.check(
+                    policyText: policyText, schema: { try Schema(cedarText: schemaText, filename: test.schema) },
+                    expected: test.shouldValidate, name: "\(group)/\(name)", tally: &tally)
             }
         }
         print("hand-written validation tests: \(tally)")

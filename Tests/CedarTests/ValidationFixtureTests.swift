@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Cedar
 
 /// A small copy of the Cedar corpus (Fixtures/validation, Apache-2.0) so that validation against
@@ -31,7 +32,8 @@ import Testing
             let dir = Self.directory
             let policies = try PolicyParser.parsePolicies(
                 String(contentsOf: dir.appendingPathComponent("\(hash).cedar"), encoding: .utf8), file: "\(hash).cedar")
-            let schema = format == "cedar"
+            let schema =
+                format == "cedar"
                 ? try Schema(cedarText: String(contentsOf: dir.appendingPathComponent("\(hash).cedarschema"), encoding: .utf8))
                 : try Schema(json: Data(contentsOf: dir.appendingPathComponent("\(hash).cedarschema.json")))
             let result = Validator(schema: schema).validate(policies)

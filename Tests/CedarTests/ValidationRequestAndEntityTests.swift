@@ -1,19 +1,21 @@
 import Foundation
 import Testing
-@testable import Cedar
 import WicketJSON
 
+@testable import Cedar
+
 @Suite struct ValidationRequestAndEntityTests {
-    static let schema: Schema? = try? Schema(cedarText: """
-        namespace App {
-          entity Group;
-          entity User in [Group] = { name: String, age?: Long, ip: ipaddr, boss?: User, roles: Set<String> } tags Long;
-          entity Color enum ["red"];
-          action "tools/call";
-          action view in ["tools/call"] appliesTo { principal: [User], resource: [Group, Color],
-                                                    context: { src: ipaddr, at?: datetime, by: User } };
-        }
-        """, filename: "app.cedarschema")
+    static let schema: Schema? = try? Schema(
+        cedarText: """
+            namespace App {
+              entity Group;
+              entity User in [Group] = { name: String, age?: Long, ip: ipaddr, boss?: User, roles: Set<String> } tags Long;
+              entity Color enum ["red"];
+              action "tools/call";
+              action view in ["tools/call"] appliesTo { principal: [User], resource: [Group, Color],
+                                                        context: { src: ipaddr, at?: datetime, by: User } };
+            }
+            """, filename: "app.cedarschema")
 
     static func user(_ id: String) -> EntityUID { EntityUID("App::User", id) }
     static let view = EntityUID("App::Action", "view")
@@ -28,7 +30,8 @@ import WicketJSON
             Issue.record("`at` was not decoded as a datetime")
             return
         }
-        let explicit = try CedarJSON.parse(#"{"src": {"__extn": {"fn": "ip", "arg": "::1"}}, "by": {"__entity": {"type": "App::User", "id": "c"}}}"#)
+        let explicit = try CedarJSON.parse(
+            #"{"src": {"__extn": {"fn": "ip", "arg": "::1"}}, "by": {"__entity": {"type": "App::User", "id": "c"}}}"#)
         #expect(try EntityJSON.context(explicit, action: Self.view, typing: schema)["by"] == .entity(Self.user("c")))
     }
 
@@ -60,7 +63,9 @@ import WicketJSON
         #expect(alice.tags["level"] == .long(3))
         #expect(schema.validateEntity(alice).isEmpty)
         #expect(throws: CedarJSONError.self) {
-            try EntityJSON.parse(#"[{"uid": {"type": "App::User", "id": "a"}, "parents": [], "attrs": {"name": "A", "ip": "::1", "roles": [], "age": "old"}}]"#, typing: schema)
+            try EntityJSON.parse(
+                #"[{"uid": {"type": "App::User", "id": "a"}, "parents": [], "attrs": {"name": "A", "ip": "::1", "roles": [], "age": "old"}}]"#,
+                typing: schema)
         }
         #expect(throws: CedarJSONError.self) {
             try EntityJSON.parse(#"[{"uid": {"type": "App::Nope", "id": "a"}, "parents": [], "attrs": {}}]"#, typing: schema)
@@ -72,22 +77,38 @@ import WicketJSON
         let context: [ExactString: Value] = [
             "src": .ext(.ipaddr(try #require(IPAddr(parsing: "::1")))), "by": .entity(Self.user("b")),
         ]
-        try schema.validateRequest(Request(principal: Self.user("a"), action: Self.view, resource: EntityUID("App::Group", "g"), context: context))
+        try schema.validateRequest(
+            Request(principal: Self.user("a"), action: Self.view, resource: EntityUID("App::Group", "g"), context: context))
         func code(_ request: Request) -> SchemaConformanceError.Code? {
             do { try schema.validateRequest(request) } catch { return error.code }
             return nil
         }
-        #expect(code(Request(principal: EntityUID("App::Group", "g"), action: Self.view, resource: EntityUID("App::Group", "g"), context: context)) == .invalidPrincipalType)
-        #expect(code(Request(principal: Self.user("a"), action: Self.view, resource: Self.user("b"), context: context)) == .invalidResourceType)
-        #expect(code(Request(principal: Self.user("a"), action: EntityUID("App::Action", "nope"), resource: EntityUID("App::Group", "g"), context: context)) == .undeclaredAction)
-        #expect(code(Request(principal: Self.user("a"), action: Self.view, resource: EntityUID("App::Color", "blue"), context: context)) == .invalidEnumEntity)
-        #expect(code(Request(principal: Self.user("a"), action: Self.view, resource: EntityUID("App::Group", "g"), context: ["src": .long(1)])) == .contextMismatch)
+        #expect(
+            code(
+                Request(
+                    principal: EntityUID("App::Group", "g"), action: Self.view, resource: EntityUID("App::Group", "g"), context: context))
+                == .invalidPrincipalType)
+        #expect(
+            code(Request(principal: Self.user("a"), action: Self.view, resource: Self.user("b"), context: context)) == .invalidResourceType)
+        #expect(
+            code(
+                Request(
+                    principal: Self.user("a"), action: EntityUID("App::Action", "nope"), resource: EntityUID("App::Group", "g"),
+                    context: context)) == .undeclaredAction)
+        #expect(
+            code(Request(principal: Self.user("a"), action: Self.view, resource: EntityUID("App::Color", "blue"), context: context))
+                == .invalidEnumEntity)
+        #expect(
+            code(Request(principal: Self.user("a"), action: Self.view, resource: EntityUID("App::Group", "g"), context: ["src": .long(1)]))
+                == .contextMismatch)
     }
 
     @Test func entityValidation() throws {
         let schema = try #require(Self.schema)
-        let valid = Entity(uid: Self.user("a"), attributes: ["name": .string("A"), "ip": .ext(.ipaddr(try #require(IPAddr(parsing: "::1")))), "roles": .set([])],
-                           parents: [EntityUID("App::Group", "g")], tags: ["t": .long(1)])
+        let valid = Entity(
+            uid: Self.user("a"),
+            attributes: ["name": .string("A"), "ip": .ext(.ipaddr(try #require(IPAddr(parsing: "::1")))), "roles": .set([])],
+            parents: [EntityUID("App::Group", "g")], tags: ["t": .long(1)])
         #expect(schema.validateEntity(valid).isEmpty)
         var bad = valid
         bad.parents = [EntityUID("App::Color", "red")]
@@ -95,7 +116,10 @@ import WicketJSON
         bad.attributes["unknown"] = .bool(true)
         bad.attributes["ip"] = nil
         bad.tags = ["t": .string("x")]
-        #expect(Set(schema.validateEntity(bad).map(\.code)) == [.invalidParent, .attributeMismatch, .undeclaredAttribute, .missingAttribute, .tagMismatch])
+        #expect(
+            Set(schema.validateEntity(bad).map(\.code)) == [
+                .invalidParent, .attributeMismatch, .undeclaredAttribute, .missingAttribute, .tagMismatch,
+            ])
         #expect(schema.validateEntity(Entity(uid: EntityUID("App::Color", "blue"))).map(\.code) == [.invalidEnumEntity])
         #expect(schema.validateEntity(Entity(uid: EntityUID("App::Nope", "x"))).map(\.code) == [.undeclaredEntityType])
         let group = EntityUID("App::Action", "tools/call")

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Cedar
 import WicketJSON
+
+@testable import Cedar
 
 /// Every corpus entity file and request must decode with the schema (implicit entity references and
 /// extension strings included) and conform to it, as the reference harness requires.
@@ -19,13 +20,15 @@ import WicketJSON
             let hash = file.deletingPathExtension().lastPathComponent
             let test = try CedarJSON.parse(String(contentsOf: file, encoding: .utf8))
             guard case .string(let schemaPath)? = test["schema"], case .string(let entitiesPath)? = test["entities"],
-                  case .array(let requests)? = test["requests"] else {
+                case .array(let requests)? = test["requests"]
+            else {
                 failures.append("\(hash): malformed test file")
                 continue
             }
             let schema = try Schema(cedarText: String(contentsOf: root.appendingPathComponent(schemaPath), encoding: .utf8))
             do {
-                let entities = try EntityJSON.parse(String(contentsOf: root.appendingPathComponent(entitiesPath), encoding: .utf8), typing: schema)
+                let entities = try EntityJSON.parse(
+                    String(contentsOf: root.appendingPathComponent(entitiesPath), encoding: .utf8), typing: schema)
                 for entity in entities {
                     entityCount += 1
                     let errors = schema.validateEntity(entity)
@@ -43,8 +46,9 @@ import WicketJSON
                     }
                     let action = try CedarJSON.entityUID(a)
                     let context = try EntityJSON.context(request["context"] ?? .object([:]), action: action, typing: schema)
-                    try schema.validateRequest(Request(
-                        principal: try CedarJSON.entityUID(p), action: action, resource: try CedarJSON.entityUID(r), context: context))
+                    try schema.validateRequest(
+                        Request(
+                            principal: try CedarJSON.entityUID(p), action: action, resource: try CedarJSON.entityUID(r), context: context))
                 } catch {
                     failures.append("\(hash): request: \(error)")
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Cedar
 
 @Suite struct ValidationTypecheckerTests {
@@ -21,7 +22,9 @@ import Testing
         try validate("permit(\(scope)) when { \(condition) };").passed
     }
 
-    static func codes(_ condition: String, scope: String = "principal, action == Action::\"read\", resource") throws -> [ValidationError.Code] {
+    static func codes(_ condition: String, scope: String = "principal, action == Action::\"read\", resource") throws -> [ValidationError
+        .Code]
+    {
         try validate("permit(\(scope)) when { \(condition) };").errors.map(\.code)
     }
 
@@ -79,7 +82,8 @@ import Testing
         #expect(try Self.codes("principal is Team") == [.unrecognizedEntityType])
         #expect(try Self.passes("principal in Group::\"g\""))
         #expect(try Self.passes("true", scope: "principal, action == Action::\"paint\", resource == Color::\"red\""))
-        #expect(try Self.codes("true", scope: "principal, action == Action::\"paint\", resource == Color::\"blue\"") == [.invalidEnumEntity])
+        #expect(
+            try Self.codes("true", scope: "principal, action == Action::\"paint\", resource == Color::\"blue\"") == [.invalidEnumEntity])
         #expect(try Self.codes("true", scope: "principal, action == Action::\"fly\", resource").contains(.unrecognizedActionID))
     }
 
@@ -131,8 +135,13 @@ import Testing
             permit(principal, action, resource) when { [].isEmpty() && context.now > datetime("nope") };
             """
         let result = try Self.validate(source)
-        let locations = result.errors.map { "\($0.code.rawValue)@\($0.refinedLocation(in: source).map { "\($0.line):\($0.column)" } ?? "-")" }
+        let locations = result.errors.map {
+            "\($0.code.rawValue)@\($0.refinedLocation(in: source).map { "\($0.line):\($0.column)" } ?? "-")"
+        }
         // `Doc` and `Color` resources (no tags on `Color`), and `paint` has no `now` in its context.
-        #expect(locations == ["unsafeTagAccess@4:36", "unsafeTagAccess@4:36", "emptySetForbidden@6:44", "extensionError@6:74", "attributeNotFound@6:67"])
+        #expect(
+            locations == [
+                "unsafeTagAccess@4:36", "unsafeTagAccess@4:36", "emptySetForbidden@6:44", "extensionError@6:74", "attributeNotFound@6:67",
+            ])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Cedar
 
 /// The release-window example of the design notes, checked end to end against a Wicket-style schema.
@@ -26,7 +27,8 @@ import Testing
     }
 
     @Test func releaseWindowPolicyValidates() throws {
-        let result = try Self.validate("""
+        let result = try Self.validate(
+            """
             @id("release-window block")
             forbid (principal,
                     action in [ServiceMCP::Action::"delete_records", ServiceMCP::Action::"drop_table"],
@@ -42,16 +44,26 @@ import Testing
 
     @Test func commonMistakesAreCaught() throws {
         // Unguarded optional attribute.
-        #expect(try Self.validate("permit(principal, action, resource) when { context.geo.city == \"Ashburn\" };").errors.map(\.code)
-            == [.unsafeOptionalAttributeAccess])
+        #expect(
+            try Self.validate("permit(principal, action, resource) when { context.geo.city == \"Ashburn\" };").errors.map(\.code)
+                == [.unsafeOptionalAttributeAccess])
         // Unqualified entity type in a namespaced schema.
-        #expect(try Self.validate("permit(principal in Group::\"dba\", action, resource);").errors.map(\.code).contains(.unrecognizedEntityType))
+        #expect(
+            try Self.validate("permit(principal in Group::\"dba\", action, resource);").errors.map(\.code).contains(.unrecognizedEntityType)
+        )
         // Comparing the hour with a string.
-        #expect(try Self.validate("permit(principal, action, resource) when { context.time.hour < \"9\" };").errors.map(\.code) == [.unexpectedType])
+        #expect(
+            try Self.validate("permit(principal, action, resource) when { context.time.hour < \"9\" };").errors.map(\.code) == [
+                .unexpectedType
+            ])
         // An attribute only tables have, read on any resource.
-        #expect(try Self.validate("permit(principal, action, resource) when { resource.env == \"prod\" };").errors.map(\.code) == [.attributeNotFound])
+        #expect(
+            try Self.validate("permit(principal, action, resource) when { resource.env == \"prod\" };").errors.map(\.code) == [
+                .attributeNotFound
+            ])
         // An action group has no appliesTo, so a scope naming only it matches no request.
-        #expect(try Self.validate("permit(principal, action == ServiceMCP::Action::\"tools/call\", resource);").errors.map(\.code)
-            == [.invalidActionApplication])
+        #expect(
+            try Self.validate("permit(principal, action == ServiceMCP::Action::\"tools/call\", resource);").errors.map(\.code)
+                == [.invalidActionApplication])
     }
 }

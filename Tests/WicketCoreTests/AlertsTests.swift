@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WicketStore
+
 @testable import WicketCore
 
 /// `@alert` through the pipeline into the outbox, the alert's card and signature, and the
@@ -26,8 +27,11 @@ import WicketStore
             let snapshot = try #require(h.tenants["acme"]?.snapshot)
             #expect(h.config.alerts.unconfiguredNames(in: snapshot) == ["oncall"])
             var alerts = AlertsConfig()
-            alerts.sinks = [AlertSinkConfig(alert: "oncall", kind: .syslog, url: nil, urlFile: nil, secretFile: nil,
-                                            socket: "/dev/log", facility: "auth", id: "syslog#0")]
+            alerts.sinks = [
+                AlertSinkConfig(
+                    alert: "oncall", kind: .syslog, url: nil, urlFile: nil, secretFile: nil,
+                    socket: "/dev/log", facility: "auth", id: "syslog#0")
+            ]
             #expect(alerts.unconfiguredNames(in: snapshot).isEmpty)
         }
     }
@@ -55,13 +59,15 @@ import WicketStore
 
     @Test func theWebhookSignatureIsHMACSHA256OfTimestampDotBody() {
         // Python: hmac.new(b"0123456789abcdef-secret", b'1700000000.{"a":1}', hashlib.sha256).hexdigest()
-        let signature = WebhookSignature.sign(body: Array(#"{"a":1}"#.utf8), timestamp: 1_700_000_000,
-                                              secret: Array("0123456789abcdef-secret".utf8))
+        let signature = WebhookSignature.sign(
+            body: Array(#"{"a":1}"#.utf8), timestamp: 1_700_000_000,
+            secret: Array("0123456789abcdef-secret".utf8))
         #expect(signature == "sha256=6948a2dc6985c92d09b9edade5c97dce2ba201452d91a72e4a20d35abe4d3420")
     }
 
     static func parse(_ alerts: String) throws -> WicketConfig {
-        try WicketConfig.parse("""
+        try WicketConfig.parse(
+            """
             [[tenant]]
             name = "acme"
             policies = "p"
@@ -71,7 +77,8 @@ import WicketStore
     }
 
     @Test func alertSinksParseWithDefaultsAndStableIDs() throws {
-        let config = try Self.parse("""
+        let config = try Self.parse(
+            """
             [alerts]
             retry_initial_ms = 100
             retry_max_ms = 1000
@@ -121,8 +128,9 @@ import WicketStore
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/hook.secret"
         try "0123456789abcdef-secret\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let sink = AlertSinkConfig(alert: "oncall", kind: .webhook, url: "http://127.0.0.1:9/", urlFile: nil, secretFile: path,
-                                   socket: "/dev/log", facility: "auth", id: "webhook#0")
+        let sink = AlertSinkConfig(
+            alert: "oncall", kind: .webhook, url: "http://127.0.0.1:9/", urlFile: nil, secretFile: path,
+            socket: "/dev/log", facility: "auth", id: "webhook#0")
         chmod(path, 0o644)
         #expect(throws: ConfigError.self) { _ = try AlertSink(sink) }
         chmod(path, 0o600)

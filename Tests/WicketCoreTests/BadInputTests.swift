@@ -2,29 +2,53 @@ import Foundation
 import Testing
 import WicketGeo
 import WicketStore
+
 @testable import WicketCore
 
 /// Every bad-input row (docs/threat-model.md) through `DecisionPipeline.decide`: the answer, its JSON-RPC error, and the
 /// audit record the refusal left.
 @Suite struct BadInputTests {
     /// Refusals of the body: checked as alex (a valid key), so the record names the member.
-    @Test(arguments: [
-        ("not JSON", Array("this is not json".utf8), 400, -32700, "not valid JSON"),
-        ("not UTF-8", Array(#"{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":""#.utf8) + [0xC3, 0x28] + Array(#""}}"#.utf8),
-         400, -32700, "not valid JSON"),
-        ("JSON-RPC 1.0", Array(#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#.utf8), 400, -32600, "jsonrpc"),
-        ("not an object", Array("42".utf8), 400, -32600, ""),
-        ("duplicate keys", Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","name":"delete_records","arguments":{}}}"#.utf8),
-         400, -32700, "duplicate"),
-        ("nested duplicate keys", Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":{"table":"a","table":"prod.x"}}}"#.utf8),
-         400, -32700, "duplicate"),
-        ("too deep", Array((#"{"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":"# + String(repeating: "[", count: 200)
-                            + String(repeating: "]", count: 200) + "}}").utf8), 400, -32700, "deep"),
-        ("arguments not an object", Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":[]}}"#.utf8),
-         400, -32602, "arguments"),
-        ("mapped argument not a string", Array(Body.toolCall("delete_records", arguments: #"{"table":["prod.customer_records"]}"#).utf8),
-         400, -32602, "`table`"),
-    ] as [(String, [UInt8], Int, Int, String)])
+    @Test(
+        arguments: [
+            ("not JSON", Array("this is not json".utf8), 400, -32700, "not valid JSON"),
+            (
+                "not UTF-8", Array(#"{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":""#.utf8) + [0xC3, 0x28] + Array(#""}}"#.utf8),
+                400, -32700, "not valid JSON"
+            ),
+            ("JSON-RPC 1.0", Array(#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#.utf8), 400, -32600, "jsonrpc"),
+            ("not an object", Array("42".utf8), 400, -32600, ""),
+            (
+                "duplicate keys",
+                Array(
+                    #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","name":"delete_records","arguments":{}}}"#.utf8
+                ),
+                400, -32700, "duplicate"
+            ),
+            (
+                "nested duplicate keys",
+                Array(
+                    #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":{"table":"a","table":"prod.x"}}}"#
+                        .utf8),
+                400, -32700, "duplicate"
+            ),
+            (
+                "too deep",
+                Array(
+                    (#"{"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":"# + String(repeating: "[", count: 200)
+                        + String(repeating: "]", count: 200) + "}}").utf8), 400, -32700, "deep"
+            ),
+            (
+                "arguments not an object",
+                Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":[]}}"#.utf8),
+                400, -32602, "arguments"
+            ),
+            (
+                "mapped argument not a string",
+                Array(Body.toolCall("delete_records", arguments: #"{"table":["prod.customer_records"]}"#).utf8),
+                400, -32602, "`table`"
+            ),
+        ] as [(String, [UInt8], Int, Int, String)])
     func badBodiesAreRefusedAndAudited(label: String, bytes: [UInt8], status: Int, code: Int, word: String) throws {
         try withPipeline { h in
             let out = try h.send(h.request(bytes: bytes, key: h.key(PipelineHarness.alex)))
@@ -67,11 +91,14 @@ import WicketStore
 
     @Test func aBatchWithOneDeniedElementIsDeniedWholeAndEveryElementIsAudited() throws {
         try withPipeline { h in
-            let batch = "[" + Body.toolCall("query", arguments: #"{"table":"prod.orders"}"#, id: 1) + ","
+            let batch =
+                "[" + Body.toolCall("query", arguments: #"{"table":"prod.orders"}"#, id: 1) + ","
                 + #"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":1}}"# + ","
                 + Body.deleteProd + "]"
-            let out = try h.send(h.request(batch, key: h.key(PipelineHarness.alex), protocolVersion: "2025-03-26",
-                                           session: "mcp_sess_7k91"))
+            let out = try h.send(
+                h.request(
+                    batch, key: h.key(PipelineHarness.alex), protocolVersion: "2025-03-26",
+                    session: "mcp_sess_7k91"))
             out.expectDenied(status: 403, code: -32003, words: ["release-window block"])
             #expect(out.error?.id == nil || out.error?.id is NSNull, "a whole-batch refusal carries no single id")
             #expect(out.records.map(\.batchIndex) == [0, 1, 2])
@@ -81,13 +108,16 @@ import WicketStore
             // Nothing of the batch reached the upstream: no record may read as an allow.
             #expect(out.records.allSatisfy { $0.decision == .deny }, "\(out.records.map(\.decision))")
             #expect(out.records[2].policies.map(\.id) == ["release-window block"])
-            #expect(out.records[0].errors
+            #expect(
+                out.records[0].errors
                     == ["policy allowed this element; the batch was refused because batch element 2 was denied"])
             #expect(AuditPresentation.card(out.records[0])[3].detail.contains("Refused: policy allowed this element"))
-            #expect(AuditPresentation.card(out.records[2])[3].detail
+            #expect(
+                AuditPresentation.card(out.records[2])[3].detail
                     == "Matched: release-window block · context.time.hour = 3 (allowed: 9–17)")
             #expect(out.records.allSatisfy { $0.sessionID == "mcp_sess_7k91" && $0.member == PipelineHarness.alex })
-            #expect(AuditPresentation.card(out.records[2])[1].detail
+            #expect(
+                AuditPresentation.card(out.records[2])[1].detail
                     == "database.delete_records on prod.customer_records (batch element 2)")
         }
     }
@@ -112,19 +142,22 @@ import WicketStore
         }
     }
 
-    @Test(arguments: [
-        ("2025-06-18", "tools/list", nil as String?, "Mcp-Method"),
-        ("2025-06-18", "tools/call", "query", "Mcp-Name"),
-        ("2026-07-28", "tools/call", "query", "Mcp-Name"),
-        ("2026-07-28", "tools/list", "delete_records", "Mcp-Method"),
-        ("2026-07-28", nil, nil, "Mcp-Method"),
-        ("2026-07-28", "tools/call", nil, "Mcp-Name"),
-    ] as [(String, String?, String?, String)])
+    @Test(
+        arguments: [
+            ("2025-06-18", "tools/list", nil as String?, "Mcp-Method"),
+            ("2025-06-18", "tools/call", "query", "Mcp-Name"),
+            ("2026-07-28", "tools/call", "query", "Mcp-Name"),
+            ("2026-07-28", "tools/list", "delete_records", "Mcp-Method"),
+            ("2026-07-28", nil, nil, "Mcp-Method"),
+            ("2026-07-28", "tools/call", nil, "Mcp-Name"),
+        ] as [(String, String?, String?, String)])
     func mcpMethodAndNameMustAgreeWithTheBody(version: String, method: String?, name: String?, word: String) throws {
         try withPipeline { h in
             try h.setNow("2026-04-16T11:00:00Z")
-            let out = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex), protocolVersion: version,
-                                           mcpMethod: method, mcpName: name))
+            let out = try h.send(
+                h.request(
+                    Body.deleteProd, key: h.key(PipelineHarness.alex), protocolVersion: version,
+                    mcpMethod: method, mcpName: name))
             out.expectDenied(status: 400, code: -32020, words: [word])
             #expect(out.error?.id as? Int == 7)
             let record = try #require(out.record)
@@ -195,8 +228,9 @@ import WicketStore
             #expect(try h.allRecords(tenant: "beta").isEmpty)
 
             // The other way round: alex's key at beta's server.
-            let atBeta = try h.send(h.request(Body.toolCall("anything"), key: h.key(PipelineHarness.alex), server: "helpdesk"),
-                                    tenant: "beta")
+            let atBeta = try h.send(
+                h.request(Body.toolCall("anything"), key: h.key(PipelineHarness.alex), server: "helpdesk"),
+                tenant: "beta")
             atBeta.expectDenied(status: 401, code: -32001, words: ["does not belong"])
             #expect(try h.allRecords(tenant: "acme").count == 1, "alex's refused call at beta is recorded by beta only")
         }
@@ -213,8 +247,10 @@ import WicketStore
             """
         try withPipeline(PipelineOptions(extraPolicies: ["erroring.cedar": erroring])) { h in
             try h.setNow("2026-04-16T11:00:00Z")
-            let out = try h.send(h.request(Body.toolCall("query", arguments: #"{"table":"prod.orders"}"#),
-                                           key: h.key(PipelineHarness.alex)))
+            let out = try h.send(
+                h.request(
+                    Body.toolCall("query", arguments: #"{"table":"prod.orders"}"#),
+                    key: h.key(PipelineHarness.alex)))
             out.expectDenied(status: 403, code: -32003, words: ["erroring forbid", "could not be evaluated"])
             #expect(out.response.header("X-Wicket-Rule") == "erroring forbid")
             let record = try #require(out.record)
@@ -245,8 +281,10 @@ import WicketStore
             #expect(response.header("X-Wicket-Token") == nil)
 
             // Another tenant's audit is a separate store and keeps working.
-            let beta = try h.send(h.request(#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#, key: h.key(PipelineHarness.pat),
-                                            server: "helpdesk"), tenant: "beta")
+            let beta = try h.send(
+                h.request(
+                    #"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#, key: h.key(PipelineHarness.pat),
+                    server: "helpdesk"), tenant: "beta")
             #expect(beta.record != nil)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 /// The Cedar request as docs/policies.md describes it, observed through policies that read each part.
@@ -20,8 +21,10 @@ import Testing
             """
         try withPipeline(PipelineOptions(extraPolicies: ["probe.cedar": probe])) { h in
             try h.setNow("2026-04-16T11:30:05.250Z")
-            let out = try h.send(h.request(Body.toolCall("query", arguments: #"{"table":"prod.orders"}"#),
-                                           key: h.key(PipelineHarness.alex), session: "mcp_sess_7k91"))
+            let out = try h.send(
+                h.request(
+                    Body.toolCall("query", arguments: #"{"table":"prod.orders"}"#),
+                    key: h.key(PipelineHarness.alex), session: "mcp_sess_7k91"))
             out.expectDenied(status: 403, code: -32003, words: ["context probe"])
             let record = try #require(out.record)
             #expect(record.timeMicros == 1_776_339_005_250_000)
@@ -38,8 +41,10 @@ import Testing
             #expect(values["context.method"] == #""tools/call""#)
 
             // Without the session the probe no longer matches.
-            let stateless = try h.send(h.request(Body.toolCall("query", arguments: #"{"table":"prod.orders"}"#),
-                                                 key: h.key(PipelineHarness.alex)))
+            let stateless = try h.send(
+                h.request(
+                    Body.toolCall("query", arguments: #"{"table":"prod.orders"}"#),
+                    key: h.key(PipelineHarness.alex)))
             #expect(stateless.status == 200)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 /// The client address Cedar and the audit see: IPv4-mapped IPv6 as IPv4, dotted quads as they are.

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 @Suite struct TOMLParserTests {
     @Test func parsesTablesArraysAndInlineTables() throws {
-        let doc = try TOMLParser.parse("""
+        let doc = try TOMLParser.parse(
+            """
             # comment
             [server]
             socket = "run/w.sock" # trailing comment
@@ -25,7 +27,8 @@ import Testing
         guard case .array(let tenants)? = doc["tenant"] else { Issue.record("no tenants"); return }
         #expect(tenants == [.table(["name": .string("acme")]), .table(["name": .string("beta")])])
         guard case .array(let upstreams)? = doc["upstream"], case .table(let first)? = upstreams.first,
-              case .table(let resources)? = first["resources"] else { Issue.record("no resources"); return }
+            case .table(let resources)? = first["resources"]
+        else { Issue.record("no resources"); return }
         #expect(resources["odd key"] == .string("x"))
     }
 
@@ -65,8 +68,9 @@ import Testing
         #expect(config.upstream(named: "database")?.resourceArguments["delete_records"] == "table")
         #expect(config.trustedProxies == ["127.0.0.1/32"])
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        #expect(try String(contentsOfFile: dir + "/tenants/acme/schema.cedarschema", encoding: .utf8)
-            == String(contentsOf: repo.appendingPathComponent("policies/acme/schema.cedarschema"), encoding: .utf8))
+        #expect(
+            try String(contentsOfFile: dir + "/tenants/acme/schema.cedarschema", encoding: .utf8)
+                == String(contentsOf: repo.appendingPathComponent("policies/acme/schema.cedarschema"), encoding: .utf8))
         #expect(throws: (any Error).self) { try SetupInitializer.create(options) }
     }
 
@@ -81,7 +85,9 @@ import Testing
         #expect(throws: (any Error).self) {
             _ = try WicketConfig.parse(base + "\n[[upstream]]\nname = \"db\"\ntenant = \"other\"", baseDirectory: "/")
         }
-        #expect(throws: (any Error).self) { _ = try WicketConfig.parse(base.replacingOccurrences(of: "acme", with: "Acme!"), baseDirectory: "/") }
+        #expect(throws: (any Error).self) {
+            _ = try WicketConfig.parse(base.replacingOccurrences(of: "acme", with: "Acme!"), baseDirectory: "/")
+        }
         #expect(throws: (any Error).self) { _ = try WicketConfig.parse(base + "\n[server]\nsocket_mode = \"999\"", baseDirectory: "/") }
         #expect(throws: Never.self) { _ = try WicketConfig.parse(base, baseDirectory: "/") }
     }

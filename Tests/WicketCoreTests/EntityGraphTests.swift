@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 /// A tenant's entities file is held to Cedar's rules: a cycle in the groups, or one uid listed twice
@@ -9,12 +10,16 @@ import Testing
     let tools = PolicyToolsTests()
 
     @Test(arguments: [
-        (#"{ "uid": { "type": "Group", "id": "members" }, "attrs": {}, "parents": [] }"#,
-         #"{ "uid": { "type": "Group", "id": "members" }, "attrs": {}, "parents": [ { "type": "User", "id": "alex@company.com" } ] }"#,
-         "cycle"),
-        (#"{ "uid": { "type": "Group", "id": "support" }, "attrs": {}, "parents": [] },"#,
-         #"{ "uid": { "type": "Group", "id": "support" }, "attrs": {}, "parents": [] }, { "uid": { "type": "Group", "id": "support" }, "attrs": {}, "parents": [ { "type": "Group", "id": "engineering" } ] },"#,
-         "duplicate"),
+        (
+            #"{ "uid": { "type": "Group", "id": "members" }, "attrs": {}, "parents": [] }"#,
+            #"{ "uid": { "type": "Group", "id": "members" }, "attrs": {}, "parents": [ { "type": "User", "id": "alex@company.com" } ] }"#,
+            "cycle"
+        ),
+        (
+            #"{ "uid": { "type": "Group", "id": "support" }, "attrs": {}, "parents": [] },"#,
+            #"{ "uid": { "type": "Group", "id": "support" }, "attrs": {}, "parents": [] }, { "uid": { "type": "Group", "id": "support" }, "attrs": {}, "parents": [ { "type": "Group", "id": "engineering" } ] },"#,
+            "duplicate"
+        ),
     ])
     func brokenGraphsAreRefused(old: String, new: String, mentions: String) throws {
         try tools.withExampleCopy({ dir in try tools.replace(old, with: new, in: dir + "/entities.json") }) { dir in

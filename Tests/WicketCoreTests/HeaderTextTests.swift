@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 /// Header text on the allow path, checked byte by byte without copies.

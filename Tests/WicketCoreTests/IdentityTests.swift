@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WicketStore
+
 @testable import WicketCore
 
 /// Members, keys and upstream credentials through the pipeline (issue 4).
@@ -13,9 +14,9 @@ import WicketStore
             #expect(secretPart.count == 43)
             var answers: [ReplyText] = []
             for request in [
-                h.request(Body.deleteProd, key: key),                                   // allow
-                h.request(Body.toolCall("drop_table"), key: key, forwardedFor: "198.51.100.7"), // deny 403
-                h.request("not json", key: key),                                        // deny 400
+                h.request(Body.deleteProd, key: key),  // allow
+                h.request(Body.toolCall("drop_table"), key: key, forwardedFor: "198.51.100.7"),  // deny 403
+                h.request("not json", key: key),  // deny 400
             ] {
                 answers.append(ReplyText(h.pipeline.handle(request)))
             }
@@ -165,7 +166,8 @@ struct ReplyText {
 
     init(_ response: Reply) {
         status = response.status
-        text = response.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n") + "\n\n"
+        text =
+            response.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n") + "\n\n"
             + String(decoding: response.body, as: UTF8.self)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 /// `wicket init --socket --data-dir`: the Debian package's layout (socket in systemd's

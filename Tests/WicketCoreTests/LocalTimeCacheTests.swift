@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 /// `context.time` from the cached day must equal Foundation's calendar at every instant: around every
@@ -83,9 +84,10 @@ import Testing
         var last: Int64 = 0
         for index in 0..<4000 {
             // Mostly near the previous instant (what a server sees), sometimes anywhere.
-            let micros: Int64 = index % 10 == 0 || index == 0
-                ? Int64.random(in: -2_208_988_800_000_000 ... 4_102_444_800_000_000, using: &generator)
-                : last + Int64.random(in: -90_000_000 ... 3_600_000_000, using: &generator)
+            let micros: Int64 =
+                index % 10 == 0 || index == 0
+                ? Int64.random(in: -2_208_988_800_000_000...4_102_444_800_000_000, using: &generator)
+                : last + Int64.random(in: -90_000_000...3_600_000_000, using: &generator)
             last = micros
             Self.expectSame(cache, calendar, microseconds: micros, zone: zoneName)
         }

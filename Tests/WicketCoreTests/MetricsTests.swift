@@ -2,6 +2,7 @@ import Foundation
 import Prometheus
 import Testing
 import WicketStore
+
 @testable import WicketCore
 
 /// The pipeline's metrics, rendered by the Prometheus backend the way `wicket serve` bootstraps it.
@@ -20,10 +21,10 @@ import WicketStore
         var options = PipelineOptions()
         options.metrics = WicketMetrics(factory: WicketMetrics.prometheusFactory(registry: registry))
         try withPipeline(options) { h in
-            _ = try h.send(SeedScenarioTests.seedRequest(h))   // 03:04: denied by the release window
+            _ = try h.send(SeedScenarioTests.seedRequest(h))  // 03:04: denied by the release window
             _ = try h.send(SeedScenarioTests.seedRequest(h))
             try h.setNow("2026-04-16T11:00:00Z")
-            _ = try h.send(SeedScenarioTests.seedRequest(h))   // 11:00: allowed
+            _ = try h.send(SeedScenarioTests.seedRequest(h))  // 11:00: allowed
             _ = try h.send(h.request(Body.toolCall("query"), key: "wk_acme_nope", remote: "127.0.0.1"))
             let text = registry.emitToString()
             let deny = [#"tenant="acme""#, #"server="database""#, #"method="tools/call""#, #"decision="deny""#]

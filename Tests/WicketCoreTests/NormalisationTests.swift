@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 /// Resource ids come from MCP messages, so a look-alike in another Unicode normalisation form must be

@@ -1,6 +1,7 @@
 import Cedar
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 /// The explanations worked out at load must say exactly what working them out per decision said.
@@ -29,10 +30,12 @@ import Testing
 
     @Test("ids that differ only in Unicode normalisation stay two policies")
     func codePointsNotCanonicalEquivalence() throws {
-        let set = try PolicySet(PolicyLoader.policies(in: """
-            @id("caf\u{E9}") @reason("composed") permit(principal, action, resource) when { context.a == 1 };
-            @id("cafe\u{301}") @reason("decomposed") forbid(principal, action, resource) when { context.b == 2 };
-            """, file: "t.cedar"))
+        let set = try PolicySet(
+            PolicyLoader.policies(
+                in: """
+                    @id("caf\u{E9}") @reason("composed") permit(principal, action, resource) when { context.a == 1 };
+                    @id("cafe\u{301}") @reason("decomposed") forbid(principal, action, resource) when { context.b == 2 };
+                    """, file: "t.cedar"))
         let explained = PolicyExplanations(set)
         #expect(explained.entry(id: "caf\u{E9}")?.policy.annotations["reason"] == "composed")
         #expect(explained.entry(id: "caf\u{E9}")?.paths == [["a"]])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 /// `wicket check`, `wicket test` and `wicket schema` over copies of the example tenant.
@@ -32,7 +33,10 @@ import Testing
     @Test(arguments: [
         ("release-window.cedar", "context.time.hour < 9", "context.time.hr < 9", Int32(3), "`hr`"),
         ("release-window.cedar", "context.time.hour > 17", "context.time.hour > \"17\"", Int32(3), "Long"),
-        ("network.cedar", "context.geo has country && context.geo.country == \"US\"", "context.geo.country == \"US\"", Int32(3), "optional attribute `country`"),
+        (
+            "network.cedar", "context.geo has country && context.geo.country == \"US\"", "context.geo.country == \"US\"", Int32(3),
+            "optional attribute `country`"
+        ),
         ("release-window.cedar", "forbid (", "forbid ((", Int32(1), "release-window.cedar:"),
     ])
     func brokenCopiesFailWithTheRightCode(file: String, old: String, new: String, code: Int32, mentions: String) throws {
@@ -54,7 +58,9 @@ import Testing
         }) { dir in
             let report = PolicyTestRunner.run(PolicySources(folder: dir))
             #expect(report.failed == 1, "\(report.lines)")
-            #expect(report.lines.contains { $0.hasPrefix("FAIL") && $0.contains("18:00 is outside") && $0.contains("expected deny, got allow") })
+            #expect(
+                report.lines.contains { $0.hasPrefix("FAIL") && $0.contains("18:00 is outside") && $0.contains("expected deny, got allow") }
+            )
         }
     }
 
@@ -83,7 +89,10 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wicket-schema-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let config = try WicketConfig.load(path: try SetupInitializer.create(.init(directory: dir)))
-        let tools = try SchemaGenerator.toolNames(fromToolsList: Data(#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"delete_records"},{"name":"drop_table"},{"name":"query"},{"name":"post_message"},{"name":"slow_report"}]}}"#.utf8))
+        let tools = try SchemaGenerator.toolNames(
+            fromToolsList: Data(
+                #"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"delete_records"},{"name":"drop_table"},{"name":"query"},{"name":"post_message"},{"name":"slow_report"}]}}"#
+                    .utf8))
         let generated = SchemaGenerator.schema(for: "acme", config: config, tools: tools)
         let example = try String(contentsOf: Self.repo.appendingPathComponent("policies/acme/schema.cedarschema"), encoding: .utf8)
         #expect(generated == example)

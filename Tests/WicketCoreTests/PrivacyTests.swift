@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 /// docs/threat-model.md, "Assets": tool arguments (beyond the one mapped value), bodies and secrets are never stored.
@@ -19,8 +20,10 @@ import Testing
                 for call in calls { _ = try h.send(h.request(call, key: key)) }
                 _ = try h.send(h.request("[" + calls.joined(separator: ",") + "]", key: key, protocolVersion: "2025-03-26"))
                 // refused bodies too: a duplicate key and a header mismatch
-                _ = try h.send(h.request(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":{"x":"\#(sentinel)","x":"y"}}}"#,
-                                         key: key))
+                _ = try h.send(
+                    h.request(
+                        #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":{"x":"\#(sentinel)","x":"y"}}}"#,
+                        key: key))
                 _ = try h.send(h.request(calls[1], key: key, mcpMethod: "tools/list"))
             }
             let records = try h.allRecords(tenant: "acme")

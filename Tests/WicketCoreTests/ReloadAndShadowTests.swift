@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 /// Policy reloads keep serving on a broken file and swap on a good one; shadow policies are recorded
@@ -39,10 +40,10 @@ import Testing
             // Parses, but compares a Long with a String: with the schema it is a type error, and
             // unvalidated it would error at run time on every delete.
             try """
-                @id("typo")
-                forbid (principal, action == ServiceMCP::Action::"delete_records", resource)
-                when { context.time.hour == "eleven" };
-                """.write(toFile: policies + "/typo.cedar", atomically: true, encoding: .utf8)
+            @id("typo")
+            forbid (principal, action == ServiceMCP::Action::"delete_records", resource)
+            when { context.time.hour == "eleven" };
+            """.write(toFile: policies + "/typo.cedar", atomically: true, encoding: .utf8)
             #expect(tenant.reload(onlyIfChanged: true, logger: PipelineHarness.logger) == false)
             let out = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex)))
             out.expectAllowed(token: "Bearer " + PipelineHarness.alexCredential)
@@ -64,11 +65,11 @@ import Testing
 
             // The window now opens at 03:00.
             try """
-                @id("release-window block")
-                @reason("allowed: 3–17")
-                forbid (principal, action in [ServiceMCP::Action::"delete_records", ServiceMCP::Action::"drop_table"], resource)
-                when { context.time.hour < 3 || context.time.hour > 17 };
-                """.write(toFile: policies + "/" + Self.releaseWindow, atomically: true, encoding: .utf8)
+            @id("release-window block")
+            @reason("allowed: 3–17")
+            forbid (principal, action in [ServiceMCP::Action::"delete_records", ServiceMCP::Action::"drop_table"], resource)
+            when { context.time.hour < 3 || context.time.hour > 17 };
+            """.write(toFile: policies + "/" + Self.releaseWindow, atomically: true, encoding: .utf8)
             #expect(tenant.reload(onlyIfChanged: true, logger: PipelineHarness.logger))
 
             let out = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex)))
@@ -87,8 +88,9 @@ import Testing
             #expect(try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.sam))).status == 403)
             // sam moves to engineering.
             var text = try String(contentsOfFile: entities, encoding: .utf8)
-            text = text.replacingOccurrences(of: #"{ "type": "Group", "id": "support" }, { "type": "Group", "id": "members" }"#,
-                                             with: #"{ "type": "Group", "id": "engineering" }, { "type": "Group", "id": "members" }"#)
+            text = text.replacingOccurrences(
+                of: #"{ "type": "Group", "id": "support" }, { "type": "Group", "id": "members" }"#,
+                with: #"{ "type": "Group", "id": "engineering" }, { "type": "Group", "id": "members" }"#)
             try text.write(toFile: entities, atomically: true, encoding: .utf8)
             #expect(tenant.reload(onlyIfChanged: false, logger: PipelineHarness.logger))
             #expect(try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.sam))).status == 200)
@@ -97,9 +99,9 @@ import Testing
 
     static let shadowWithoutWindow: [String: String] = [
         "access.cedar": """
-            @id("shadow permits members everything")
-            permit (principal in ServiceMCP::Group::"members", action, resource);
-            """,
+        @id("shadow permits members everything")
+        permit (principal in ServiceMCP::Group::"members", action, resource);
+        """
     ]
 
     @Test func theShadowDecisionIsRecordedAndTheEnforcedOneStands() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WicketStore
+
 @testable import WicketCore
 
 /// Hostile or odd input that must still give a well-formed answer and an honest record.
@@ -25,8 +26,9 @@ import WicketStore
         try withPipeline { h in
             try h.setNow("2026-04-16T11:00:00Z")
             let admin = try #require(h.admin["acme"])
-            try admin.credentials.set(member: PipelineHarness.alex, server: "database",
-                                      secret: Array("tok\r\nSet-Cookie: a=b".utf8))
+            try admin.credentials.set(
+                member: PipelineHarness.alex, server: "database",
+                secret: Array("tok\r\nSet-Cookie: a=b".utf8))
             let out = try h.send(h.request(Body.toolCall("query"), key: h.key(PipelineHarness.alex)))
             out.expectDenied(status: 503, code: -32004, words: ["cannot be sent as a header"])
             #expect(out.record?.decision == .deny)
@@ -43,7 +45,8 @@ import WicketStore
     ])
     func theDenyBodyEchoesAnyIDAsValidJSON(idJSON: String) throws {
         try withPipeline { h in
-            let body = #"{"jsonrpc":"2.0","id":\#(idJSON),"method":"tools/call","params":{"name":"delete_records","arguments":{"table":"prod.x"}}}"#
+            let body =
+                #"{"jsonrpc":"2.0","id":\#(idJSON),"method":"tools/call","params":{"name":"delete_records","arguments":{"table":"prod.x"}}}"#
             let out = try h.send(h.request(body, key: h.key(PipelineHarness.alex)))
             out.expectDenied(status: 403, code: -32003, words: ["release-window block"])
             let expected = try JSONSerialization.jsonObject(with: Data("[\(idJSON)]".utf8), options: []) as? [Any]
@@ -68,8 +71,10 @@ import WicketStore
         try withPipeline { h in
             try h.setNow("2026-04-16T11:00:00Z")
             // The client in Frankfurt claims 10.0.0.1; the proxy appends the real address.
-            let out = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex),
-                                           forwardedFor: "10.0.0.1, 198.51.100.7"))
+            let out = try h.send(
+                h.request(
+                    Body.deleteProd, key: h.key(PipelineHarness.alex),
+                    forwardedFor: "10.0.0.1, 198.51.100.7"))
             out.expectDenied(status: 403, code: -32003, words: ["prod from known places"])
             #expect(out.record?.sourceIP == "198.51.100.7")
 
@@ -82,19 +87,25 @@ import WicketStore
 
     /// A dual-stack nginx listener (`listen [::]:80 ipv6only=off`) reports IPv4 clients as
     /// IPv4-mapped IPv6 addresses; they are the same client.
-    @Test(arguments: [("::ffff:203.0.113.42", nil as String?), ("127.0.0.1", "::ffff:203.0.113.42"),
-                      ("::ffff:127.0.0.1", "203.0.113.42")])
+    @Test(arguments: [
+        ("::ffff:203.0.113.42", nil as String?), ("127.0.0.1", "::ffff:203.0.113.42"),
+        ("::ffff:127.0.0.1", "203.0.113.42"),
+    ])
     func anIPv4MappedAddressIsTheIPv4Client(remote: String, forwardedFor: String?) throws {
         try withPipeline { h in
-            let out = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex), remote: remote,
-                                           forwardedFor: forwardedFor, session: "mcp_sess_7k91"))
+            let out = try h.send(
+                h.request(
+                    Body.deleteProd, key: h.key(PipelineHarness.alex), remote: remote,
+                    forwardedFor: forwardedFor, session: "mcp_sess_7k91"))
             out.expectDenied(status: 403, code: -32003, words: ["release-window block"])
             let record = try #require(out.record)
             #expect(record.sourceIP == "203.0.113.42")
             #expect(AuditPresentation.card(record)[0].detail == "alex@company.com via maintenance-agent · 203.0.113.42 · Ashburn, VA")
             try h.setNow("2026-04-16T11:00:00Z")
-            let allowed = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex), remote: remote,
-                                               forwardedFor: forwardedFor))
+            let allowed = try h.send(
+                h.request(
+                    Body.deleteProd, key: h.key(PipelineHarness.alex), remote: remote,
+                    forwardedFor: forwardedFor))
             allowed.expectAllowed(token: "Bearer " + PipelineHarness.alexCredential)
         }
     }
@@ -102,8 +113,10 @@ import WicketStore
     @Test func anIPv6ClientIsDecided() throws {
         try withPipeline { h in
             try h.setNow("2026-04-16T11:00:00Z")
-            let out = try h.send(h.request(Body.toolCall("query"), key: h.key(PipelineHarness.alex), remote: "2001:db8::1",
-                                           forwardedFor: nil))
+            let out = try h.send(
+                h.request(
+                    Body.toolCall("query"), key: h.key(PipelineHarness.alex), remote: "2001:db8::1",
+                    forwardedFor: nil))
             out.expectAllowed(token: "Bearer " + PipelineHarness.alexCredential)
             #expect(out.record?.sourceIP == "2001:db8::1")
         }

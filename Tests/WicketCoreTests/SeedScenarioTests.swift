@@ -2,14 +2,16 @@ import Foundation
 import Testing
 import WicketGeo
 import WicketStore
+
 @testable import WicketCore
 
 /// README's example end to end through `DecisionPipeline.decide`: the 03:04 deny with its exact card,
 /// and the 11:00 allow that names the permitting policy.
 @Suite struct SeedScenarioTests {
     static func seedRequest(_ h: PipelineHarness) -> DecisionInput {
-        h.request(Body.deleteProd, key: h.key(PipelineHarness.alex), remote: "127.0.0.1", forwardedFor: "203.0.113.42",
-                  protocolVersion: "2025-06-18", session: "mcp_sess_7k91")
+        h.request(
+            Body.deleteProd, key: h.key(PipelineHarness.alex), remote: "127.0.0.1", forwardedFor: "203.0.113.42",
+            protocolVersion: "2025-06-18", session: "mcp_sess_7k91")
     }
 
     @Test func deleteAtThreeInTheMorningIsDeniedWithTheDesignCard() throws {
@@ -48,12 +50,13 @@ import WicketStore
 
             let card = AuditPresentation.card(record)
             #expect(card.map(\.field) == ["Who", "What", "When", "Why"])
-            #expect(card.map(\.detail) == [
-                "alex@company.com via maintenance-agent · 203.0.113.42 · Ashburn, VA",
-                "database.delete_records on prod.customer_records",
-                "03:04:18 UTC · Apr 16, 2026 · session mcp_sess_7k91",
-                "Matched: release-window block · context.time.hour = 3 (allowed: 9–17)",
-            ])
+            #expect(
+                card.map(\.detail) == [
+                    "alex@company.com via maintenance-agent · 203.0.113.42 · Ashburn, VA",
+                    "database.delete_records on prod.customer_records",
+                    "03:04:18 UTC · Apr 16, 2026 · session mcp_sess_7k91",
+                    "Matched: release-window block · context.time.hour = 3 (allowed: 9–17)",
+                ])
         }
     }
 
@@ -89,8 +92,11 @@ import WicketStore
                 let out = try h.send(request)
                 out.expectAllowed(token: "Bearer " + PipelineHarness.alexCredential)
                 let names = Set(out.response.headers.map { $0.name.lowercased() })
-                #expect(names.isSubset(of: ["x-accel-redirect", "x-wicket-token", "x-wicket-decision", "x-wicket-rule",
-                                            "x-wicket-request-id"]), "unexpected headers \(names)")
+                #expect(
+                    names.isSubset(of: [
+                        "x-accel-redirect", "x-wicket-token", "x-wicket-decision", "x-wicket-rule",
+                        "x-wicket-request-id",
+                    ]), "unexpected headers \(names)")
                 #expect(out.records.allSatisfy { $0.decision == .allow && $0.httpStatus == 200 })
             }
         }
@@ -103,8 +109,9 @@ import WicketStore
             text = text.replacingOccurrences(of: #"time_zone = "UTC""#, with: #"time_zone = "Asia/Tokyo""#)
             let config = try WicketConfig.parse(text, baseDirectory: h.root)
             let geo = try GeoDatabase(path: PipelineHarness.repoFile("geo/wicket-city-test.mmdb"))
-            let pipeline = try DecisionPipeline(config: config, tenants: h.tenants, geo: geo,
-                                                clock: RequestClock { h.clock.read() }, logger: PipelineHarness.logger)
+            let pipeline = try DecisionPipeline(
+                config: config, tenants: h.tenants, geo: geo,
+                clock: RequestClock { h.clock.read() }, logger: PipelineHarness.logger)
             let request = Self.seedRequest(h)
             let response = pipeline.handle(request)
             #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self)) \(config.tenants.map(\.timeZone))")
@@ -128,8 +135,10 @@ import WicketStore
 
     @Test func xForwardedForIsIgnoredUnlessThePeerIsATrustedProxy() throws {
         try withPipeline { h in
-            let out = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex),
-                                           remote: "192.0.2.1", forwardedFor: "203.0.113.42"))
+            let out = try h.send(
+                h.request(
+                    Body.deleteProd, key: h.key(PipelineHarness.alex),
+                    remote: "192.0.2.1", forwardedFor: "203.0.113.42"))
             out.expectDenied(status: 403, code: -32003, words: [])
             let record = try #require(out.record)
             #expect(record.sourceIP == "192.0.2.1")

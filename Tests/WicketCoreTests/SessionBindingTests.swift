@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WicketStore
+
 @testable import WicketCore
 
 /// A session belongs to the member who first presented its id (docs/threat-model.md, "Session binding").
@@ -51,9 +52,9 @@ import WicketStore
         try withPipeline { h in
             try h.setNow("2026-04-16T11:00:00Z")
             try h.send(h.request(Body.toolCall("query"), key: h.key(Self.alex), session: "s3")).expectAllowed(token: Self.alexToken)
-            try h.setNow("2026-04-17T10:59:00Z")   // 23 h 59 min later: within the default day
+            try h.setNow("2026-04-17T10:59:00Z")  // 23 h 59 min later: within the default day
             try h.send(h.request(Body.toolCall("query"), key: h.key(Self.alex), session: "s3")).expectAllowed(token: Self.alexToken)
-            try h.setNow("2026-04-18T11:00:00Z")   // a day and a minute after the last use
+            try h.setNow("2026-04-18T11:00:00Z")  // a day and a minute after the last use
             try h.send(h.request(Body.toolCall("query"), key: h.key(Self.alex), session: "s3"))
                 .expectDenied(status: 404, code: -32600, words: ["idle"])
         }
@@ -63,8 +64,10 @@ import WicketStore
         try withPipeline { h in
             try h.setNow("2026-04-16T11:00:00Z")
             for member in [Self.alex, Self.sam] {
-                let answer = try h.send(h.request(Body.toolCall("query"), key: h.key(member), protocolVersion: "2026-07-28",
-                                                  session: "ignored", mcpMethod: "tools/call", mcpName: "query"))
+                let answer = try h.send(
+                    h.request(
+                        Body.toolCall("query"), key: h.key(member), protocolVersion: "2026-07-28",
+                        session: "ignored", mcpMethod: "tools/call", mcpName: "query"))
                 #expect(answer.status == 200, "\(String(decoding: answer.response.body, as: UTF8.self))")
             }
             #expect(try h.admin["acme"]?.sessions.count() == 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 @Suite struct SessionsAndPathsConfigTests {
@@ -48,7 +49,13 @@ import Testing
         // A relative path is taken from the working directory, then made real and absolute.
         let cwd = FileManager.default.currentDirectoryPath
         let relative = ConfigLocation.realDirectory(ofFile: "wicket.toml")
-        #expect(relative.hasPrefix("/") && relative == (realpath(cwd, nil).map { p in defer { free(p) }; return String(cString: p) } ?? cwd))
+        #expect(
+            relative.hasPrefix("/")
+                && relative
+                    == (realpath(cwd, nil).map { p in
+                        defer { free(p) }; return String(cString: p)
+                    } ?? cwd)
+        )
     }
 
     @Test func auditTimeBoundsAreDurationsOrInstants() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WicketStore
+
 @testable import WicketCore
 
 /// Keys, credentials and session bindings are answered from memory once read (issue 11); a change
@@ -15,7 +16,8 @@ import WicketStore
             try h.setNow("2026-04-16T11:00:00Z")
             let admin = try #require(h.admin["acme"])
             for _ in 0..<2 {
-                try h.send(h.request(Body.toolCall("query"), key: h.key(Self.alex))).expectAllowed(token: "Bearer " + PipelineHarness.alexCredential)
+                try h.send(h.request(Body.toolCall("query"), key: h.key(Self.alex))).expectAllowed(
+                    token: "Bearer " + PipelineHarness.alexCredential)
             }
             try admin.credentials.set(member: Self.alex, server: "database", secret: Array("rotated-1".utf8))
             try h.send(h.request(Body.toolCall("query"), key: h.key(Self.alex))).expectAllowed(token: "Bearer rotated-1")

@@ -1,11 +1,13 @@
 import Foundation
 import Testing
-@testable import WicketCore
 import WicketStore
+
+@testable import WicketCore
 
 @Suite struct StoreConfigTests {
     static func config(_ tenantExtra: String, server: String = "") throws -> WicketConfig {
-        try WicketConfig.parse("""
+        try WicketConfig.parse(
+            """
             [server]
             \(server)
             [[tenant]]
@@ -23,7 +25,8 @@ import WicketStore
     }
 
     @Test func postgresTenantReadsItsConnectionAndPool() throws {
-        let config = try Self.config("""
+        let config = try Self.config(
+            """
             store = "postgres"
             postgres = "host=db1 dbname=wicket_acme user=wicket_acme"
             postgres_sslmode = "verify-full"

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketCore
 
 /// The Streamable HTTP shapes of every protocol revision: GET/DELETE on session revisions,
@@ -85,13 +86,15 @@ import Testing
             """
         try withPipeline(PipelineOptions(extraPolicies: ["read.cedar": readRule])) { h in
             let key = h.key(PipelineHarness.sam)
-            let read = try h.send(h.request(#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"docs://handbook"}}"#, key: key))
+            let read = try h.send(
+                h.request(#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"docs://handbook"}}"#, key: key))
             read.expectAllowed(token: PipelineHarness.samCredential)
             #expect(read.record?.targetKind == .resource)
             #expect(read.record?.targetName == "docs://handbook")
             #expect(read.record.map { AuditPresentation.card($0)[1].detail } == "database resources/read docs://handbook")
 
-            let secret = try h.send(h.request(#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"file:///etc/shadow"}}"#, key: key))
+            let secret = try h.send(
+                h.request(#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"file:///etc/shadow"}}"#, key: key))
             secret.expectDenied(status: 403, code: -32003, words: ["no policy permits"])
             #expect(secret.record?.targetName == "file:///etc/shadow")
 
@@ -112,9 +115,11 @@ import Testing
         try withPipeline { h in
             let key = h.key(PipelineHarness.alex)
             let trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-            let denied = try h.send(h.request(Body.deleteProd, key: key, protocolVersion: "2026-07-28",
-                                              session: "ignored-session", mcpMethod: "tools/call", mcpName: "delete_records",
-                                              traceparent: trace))
+            let denied = try h.send(
+                h.request(
+                    Body.deleteProd, key: key, protocolVersion: "2026-07-28",
+                    session: "ignored-session", mcpMethod: "tools/call", mcpName: "delete_records",
+                    traceparent: trace))
             denied.expectDenied(status: 403, code: -32003, words: ["release-window block"])
             let record = try #require(denied.record)
             #expect(record.sessionID == nil, "2026-07-28 has no sessions")
@@ -123,12 +128,16 @@ import Testing
             #expect(AuditPresentation.card(record)[2].detail == "03:04:18 UTC · Apr 16, 2026 · id 7 · trace \(trace)")
 
             try h.setNow("2026-04-16T11:00:00Z")
-            let allowed = try h.send(h.request(Body.deleteProd, key: key, protocolVersion: "2026-07-28",
-                                               mcpMethod: "tools/call", mcpName: "delete_records"))
+            let allowed = try h.send(
+                h.request(
+                    Body.deleteProd, key: key, protocolVersion: "2026-07-28",
+                    mcpMethod: "tools/call", mcpName: "delete_records"))
             allowed.expectAllowed(token: "Bearer " + PipelineHarness.alexCredential)
 
-            let list = try h.send(h.request(#"{"jsonrpc":"2.0","id":9,"method":"tools/list"}"#, key: key,
-                                            protocolVersion: "2026-07-28", mcpMethod: "tools/list"))
+            let list = try h.send(
+                h.request(
+                    #"{"jsonrpc":"2.0","id":9,"method":"tools/list"}"#, key: key,
+                    protocolVersion: "2026-07-28", mcpMethod: "tools/list"))
             #expect(list.status == 502)
 
             let get = try h.send(h.request(method: "GET", key: key, protocolVersion: "2026-07-28"))
@@ -142,7 +151,8 @@ import Testing
 
     @Test func aBodyThatNamesAnotherProtocolVersionIsRefused() throws {
         try withPipeline { h in
-            let body = #"{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2025-06-18"}}}"#
+            let body =
+                #"{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2025-06-18"}}}"#
             let out = try h.send(h.request(body, key: h.key(PipelineHarness.alex), protocolVersion: "2026-07-28", mcpMethod: "tools/list"))
             out.expectDenied(status: 400, code: -32020, words: ["protocol version"])
             #expect(out.record?.decision == .deny)
@@ -151,9 +161,11 @@ import Testing
 
     @Test func aMalformedTraceparentIsNotStored() throws {
         try withPipeline { h in
-            let out = try h.send(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex), protocolVersion: "2026-07-28",
-                                           mcpMethod: "tools/call", mcpName: "delete_records",
-                                           traceparent: String(repeating: "a", count: 300)))
+            let out = try h.send(
+                h.request(
+                    Body.deleteProd, key: h.key(PipelineHarness.alex), protocolVersion: "2026-07-28",
+                    mcpMethod: "tools/call", mcpName: "delete_records",
+                    traceparent: String(repeating: "a", count: 300)))
             #expect(out.record?.traceparent == nil)
         }
     }

@@ -1,10 +1,12 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import Testing
+
 @testable import WicketFastCGI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// After answering, the responder closes its end at once instead of draining until nginx closes
 /// (libfcgi's shutdown-select-read, which held the accept thread for nginx's round trip).
@@ -25,7 +27,8 @@ struct CloseAfterAnswerTests {
             }
             let fd = try FastCGITestClient.connect(socket)
             defer { close(fd) }
-            let answer = try FastCGITestClient.request(on: fd, params: [("REQUEST_METHOD", "POST")], body: [1, 2, 3], keepConnection: false)
+            let answer = try FastCGITestClient.request(
+                on: fd, params: [("REQUEST_METHOD", "POST")], body: [1, 2, 3], keepConnection: false)
             #expect(answer.header("X-Accel-Redirect") == "@wicket_mcp" && answer.header("X-Wicket-Token") == "Bearer up-1")
             // End of stream: the responder's end is shut or closed.
             var byte: UInt8 = 0

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 import Testing
-@testable import WicketFastCGI
 import WicketTestSupport
+
+@testable import WicketFastCGI
 
 @Suite("FastCGIServer over the FastCGI wire protocol", .serialized)
 struct FastCGIServerTests {
@@ -67,13 +68,16 @@ struct FastCGIServerTests {
     func bodyOverLimit() throws {
         let seen = Recorder<FastCGIRequest.Body>()
         let big = [UInt8](repeating: 0x41, count: 300_000)
-        let answer = try withServer(maxBodyBytes: 1000, handler: { request in
-            seen.append(request.body)
-            if case .tooLarge = request.body {
-                return .json(status: 413, body: #"{"error":"too large"}"#)
+        let answer = try withServer(
+            maxBodyBytes: 1000,
+            handler: { request in
+                seen.append(request.body)
+                if case .tooLarge = request.body {
+                    return .json(status: 413, body: #"{"error":"too large"}"#)
+                }
+                return .internalRedirect(to: "@wicket_mcp")
             }
-            return .internalRedirect(to: "@wicket_mcp")
-        }) { _, socket in
+        ) { _, socket in
             // No CONTENT_LENGTH: the limit must hold on the bytes actually read too.
             try FastCGITestClient.send(to: socket, params: [("REQUEST_METHOD", "POST")], body: big)
         }
@@ -86,10 +90,13 @@ struct FastCGIServerTests {
     @Test("a body exactly at the limit is complete")
     func bodyAtLimit() throws {
         let seen = Recorder<Int>()
-        try withServer(maxBodyBytes: 1000, handler: { request in
-            seen.append(request.bodyBytes?.count ?? -1)
-            return .internalRedirect(to: "@wicket_mcp")
-        }) { _, socket in
+        try withServer(
+            maxBodyBytes: 1000,
+            handler: { request in
+                seen.append(request.bodyBytes?.count ?? -1)
+                return .internalRedirect(to: "@wicket_mcp")
+            }
+        ) { _, socket in
             _ = try FastCGITestClient.send(to: socket, params: [("CONTENT_LENGTH", "1000")], body: [UInt8](repeating: 1, count: 1000))
         }
         #expect(seen.all == [1000])
@@ -107,14 +114,15 @@ struct FastCGIServerTests {
         #expect(answer.header("X-Accel-Redirect") == nil)
     }
 
-    @Test("answers nginx would mishandle are replaced by a 500",
-          arguments: [
+    @Test(
+        "answers nginx would mishandle are replaced by a 500",
+        arguments: [
             FastCGIResponse.internalRedirect(to: "@wicket_mcp", headers: [.init("Set-Cookie", "a=1")]),
             FastCGIResponse.internalRedirect(to: "@wicket_mcp", headers: [.init("cache-control", "no-store")]),
             FastCGIResponse(status: 200),
             FastCGIResponse(status: 99),
             FastCGIResponse(status: 403, headers: [.init("Bad Name", "x")]),
-          ])
+        ])
     func unsafeAnswersFailClosed(response: FastCGIResponse) throws {
         let answer = try withServer(handler: { _ in response }) { _, socket in
             try FastCGITestClient.send(to: socket, params: [], body: [])

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import WicketFastCGI
 
 /// nginx may keep a FastCGI connection open (`fastcgi_keep_conn on`; Wicket's include leaves it off,
@@ -14,8 +15,9 @@ struct KeptConnectionTests {
         try withTemporaryDirectory { dir in
             let socket = dir + "/wicket.sock"
             let server = FastCGIServer(
-                configuration: .init(socketPath: socket, threadCount: 1, maxBodyBytes: 64,
-                                     params: .only(["REMOTE_ADDR", "HTTP_AUTHORIZATION", "WICKET_SERVER"])),
+                configuration: .init(
+                    socketPath: socket, threadCount: 1, maxBodyBytes: 64,
+                    params: .only(["REMOTE_ADDR", "HTTP_AUTHORIZATION", "WICKET_SERVER"])),
                 logger: Logger(label: "wicket.fastcgi.test"),
                 handler: { request in
                     seen.append(request)

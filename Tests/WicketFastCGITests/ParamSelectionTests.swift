@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import WicketFastCGI
 
 /// The reader keeps only the selected params, matched by bytes in libfcgi's buffers, over the real
@@ -10,8 +11,10 @@ struct ParamSelectionTests {
     static let selection = FastCGIParamSelection.only(["REMOTE_ADDR", "HTTP_ACCEPT", "WICKET_SERVER", "HTTP_MCP_NAME", "E"])
 
     /// Sends `params` to a server keeping `selection` and returns the request the handler saw.
-    func received(_ params: [(String, String)], body: [UInt8] = [], selection: FastCGIParamSelection = Self.selection,
-                  maxBodyBytes: Int = 1 << 20) throws -> FastCGIRequest? {
+    func received(
+        _ params: [(String, String)], body: [UInt8] = [], selection: FastCGIParamSelection = Self.selection,
+        maxBodyBytes: Int = 1 << 20
+    ) throws -> FastCGIRequest? {
         let seen = Recorder<FastCGIRequest>()
         try withTemporaryDirectory { dir in
             let socket = dir + "/wicket.sock"
@@ -34,16 +37,18 @@ struct ParamSelectionTests {
 
     @Test("only selected names are kept, every occurrence in arrival order, with empty values as empty strings")
     func keepsOnlySelected() throws {
-        let request = try #require(try received([
-            ("HTTP_ACCEPT_ENCODING", "gzip"), ("REMOTE_ADDR", "203.0.113.42"), ("HTTP_USER_AGENT", "x"),
-            ("HTTP_ACCEPT", ""), ("REMOTE_ADDR", "10.0.0.1"), ("REMOTE_AD", "short"), ("EE", "long"), ("E", "one"),
-            ("WICKET_SERVER", "database"),
-        ]))
-        #expect(request.params == [
-            .init(name: "REMOTE_ADDR", value: "203.0.113.42"), .init(name: "HTTP_ACCEPT", value: ""),
-            .init(name: "REMOTE_ADDR", value: "10.0.0.1"), .init(name: "E", value: "one"),
-            .init(name: "WICKET_SERVER", value: "database"),
-        ])
+        let request = try #require(
+            try received([
+                ("HTTP_ACCEPT_ENCODING", "gzip"), ("REMOTE_ADDR", "203.0.113.42"), ("HTTP_USER_AGENT", "x"),
+                ("HTTP_ACCEPT", ""), ("REMOTE_ADDR", "10.0.0.1"), ("REMOTE_AD", "short"), ("EE", "long"), ("E", "one"),
+                ("WICKET_SERVER", "database"),
+            ]))
+        #expect(
+            request.params == [
+                .init(name: "REMOTE_ADDR", value: "203.0.113.42"), .init(name: "HTTP_ACCEPT", value: ""),
+                .init(name: "REMOTE_ADDR", value: "10.0.0.1"), .init(name: "E", value: "one"),
+                .init(name: "WICKET_SERVER", value: "database"),
+            ])
         #expect(request[param: "REMOTE_ADDR"] == "203.0.113.42", "the first of a repeated param wins")
         #expect(request[param: "HTTP_ACCEPT"] == "", "an empty value is present, not missing")
         #expect(request[param: "HTTP_MCP_NAME"] == nil, "a selected param nginx did not send is missing")
@@ -53,9 +58,11 @@ struct ParamSelectionTests {
     @Test("a name is matched by its bytes: case, a canonically equivalent spelling and a trailing byte do not match")
     func bytesNotStrings() throws {
         let selection = FastCGIParamSelection.only(["HTTP_MCP_NAME", "caf\u{E9}"])
-        let request = try #require(try received([
-            ("http_mcp_name", "lower"), ("HTTP_MCP_NAME\u{0}", "nul"), ("cafe\u{301}", "decomposed"), ("caf\u{E9}", "composed"),
-        ], selection: selection))
+        let request = try #require(
+            try received(
+                [
+                    ("http_mcp_name", "lower"), ("HTTP_MCP_NAME\u{0}", "nul"), ("cafe\u{301}", "decomposed"), ("caf\u{E9}", "composed"),
+                ], selection: selection))
         #expect(request.params == [.init(name: "caf\u{E9}", value: "composed")])
         #expect(selection.keeps("caf\u{E9}") && !selection.keeps("cafe\u{301}") && !selection.keeps("HTTP_MCP_NAM"))
     }
@@ -80,10 +87,11 @@ struct ParamSelectionTests {
     func allKeepsEverything() throws {
         let request = try #require(try received([("A", "1"), ("B", ""), ("A", "2")], selection: .all))
         // libfcgi puts the role first.
-        #expect(request.params == [
-            .init(name: "FCGI_ROLE", value: "RESPONDER"), .init(name: "A", value: "1"), .init(name: "B", value: ""),
-            .init(name: "A", value: "2"),
-        ])
+        #expect(
+            request.params == [
+                .init(name: "FCGI_ROLE", value: "RESPONDER"), .init(name: "A", value: "1"), .init(name: "B", value: ""),
+                .init(name: "A", value: "2"),
+            ])
     }
 }
 

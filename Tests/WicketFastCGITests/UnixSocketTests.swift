@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import WicketFastCGI
 
 @Suite("The responder's Unix socket", .serialized)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketGeo
 
 /// The repository's `geo/` folder, found from this file's path (works without ../shared).
@@ -26,7 +27,8 @@ struct ExpectedFile: Decodable {
 
 func expectedLookups() -> [ExpectedLookup] {
     guard let data = FileManager.default.contents(atPath: geoFile("wicket-city-test.expected.json")),
-          let file = try? JSONDecoder().decode(ExpectedFile.self, from: data) else { return [] }
+        let file = try? JSONDecoder().decode(ExpectedFile.self, from: data)
+    else { return [] }
     return file.lookups
 }
 
@@ -62,9 +64,11 @@ func expectedLookups() -> [ExpectedLookup] {
         #expect(db.buildEpoch == 1_735_689_600)
     }
 
-    @Test(arguments: ["", "not-an-ip", "example.com", "localhost", "203.0.113.42 ", " 203.0.113.42", "1.2.3.4.5",
-                      "256.1.1.1", "2001:db8::g", "203.0.113.42\0", "::ffff:", String(repeating: "1", count: 65),
-                      "203.0.113.42/24", "١٢٣.0.113.42"])
+    @Test(arguments: [
+        "", "not-an-ip", "example.com", "localhost", "203.0.113.42 ", " 203.0.113.42", "1.2.3.4.5",
+        "256.1.1.1", "2001:db8::g", "203.0.113.42\0", "::ffff:", String(repeating: "1", count: 65),
+        "203.0.113.42/24", "١٢٣.0.113.42",
+    ])
     func nonAddressesAreInvalidAddressErrors(text: String) throws {
         let db = try GeoDatabase(path: geoFile("wicket-city-test.mmdb"))
         let error = #expect(throws: GeoError.self) { try db.lookup(text) }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WicketJSON
 
 @Suite("JSON numbers")

@@ -38,8 +38,9 @@ struct RepeatedKeyTests {
         #expect(value[Self.decomposed]?.numberValue?.text == "2")
     }
 
-    @Test("the same key twice is refused at depth 1 and depth 30, with few and many members",
-          arguments: [(1, 0), (1, 20), (30, 0), (30, 20)])
+    @Test(
+        "the same key twice is refused at depth 1 and depth 30, with few and many members",
+        arguments: [(1, 0), (1, 20), (30, 0), (30, 20)])
     func exactRepeatRefused(depth: Int, filler: Int) {
         let text = Self.nested(Self.object(filler: filler, #""\u212A":1,"x":2,"\u212A":3"#), depth: depth)
         let parser = JSONParser(limits: .init(maxDepth: 64))
@@ -91,8 +92,10 @@ struct RepeatedKeyTests {
 
 @Suite("Number text and the writer")
 struct JSONNumberTextTests {
-    static let numbers = ["0", "-0", "1.0", "1.50", "-0.0e-0", "1E+2", "1e400", "12345678901234567890123",
-                          "9223372036854775807", "-9223372036854775808", "5e-324"]
+    static let numbers = [
+        "0", "-0", "1.0", "1.50", "-0.0e-0", "1E+2", "1e400", "12345678901234567890123",
+        "9223372036854775807", "-9223372036854775808", "5e-324",
+    ]
 
     @Test("a number keeps its text through reading and writing", arguments: numbers)
     func numberTextKept(_ text: String) throws {
@@ -108,8 +111,9 @@ struct JSONNumberTextTests {
         let written = value.encoded
         #expect(try JSONParser().parse(written) == value)
         // Non-ASCII is written as UTF-8 and DEL as an escape; the rest is what came in.
-        #expect(String(decoding: written, as: UTF8.self)
-            == "{\"z\":[1,2.50,-0,{\"\u{212A}\":\"\u{E9}e\u{301}\u{1F600}\"}],\"a\":null,\"q\":\"\\\"\\\\\\n\\t\\u007f\"}")
+        #expect(
+            String(decoding: written, as: UTF8.self)
+                == "{\"z\":[1,2.50,-0,{\"\u{212A}\":\"\u{E9}e\u{301}\u{1F600}\"}],\"a\":null,\"q\":\"\\\"\\\\\\n\\t\\u007f\"}")
     }
 }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WicketMCP
 
 /// The bad-input rows (docs/threat-model.md, "Fail closed"), one test each. Rows about keys, policies,
@@ -16,10 +17,13 @@ struct DesignBadInputTests {
 
     @Test("body not UTF-8 → 400 -32700")
     func notUTF8() throws {
-        let latin1: [UInt8] = Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"caf"#.utf8) + [0xE9] + Array(#""}}"#.utf8)
+        let latin1: [UInt8] =
+            Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"caf"#.utf8) + [0xE9] + Array(#""}}"#.utf8)
         let utf16: [UInt8] = [0xFF, 0xFE] + Array(#"{}"#.utf8).flatMap { [$0, 0] }
-        let surrogate: [UInt8] = Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}}"#.utf8)
-        let overlongQuote: [UInt8] = Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a"#.utf8) + [0xC0, 0xA2] + Array(#""}}"#.utf8)
+        let surrogate: [UInt8] =
+            Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}}"#.utf8)
+        let overlongQuote: [UInt8] =
+            Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a"#.utf8) + [0xC0, 0xA2] + Array(#""}}"#.utf8)
         let bom: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(toolCall.utf8)
         let loneEscape = Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"\ud800"}}"#.utf8)
         for body in [latin1, utf16, surrogate, overlongQuote, bom, loneEscape] {
@@ -58,8 +62,9 @@ struct DesignBadInputTests {
     @Test("nesting deeper than the bound → 400, no crash")
     func tooDeep() throws {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
-        let inArguments = #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"a":"# +
-            String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}}}"
+        let inArguments =
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"a":"# + String(repeating: "[", count: 100)
+            + String(repeating: "]", count: 100) + "}}}"
         for body in [deep, inArguments] {
             let error = try #require(refusal(post(body)))
             #expect(error.httpStatus == 400)
@@ -69,8 +74,9 @@ struct DesignBadInputTests {
 
     @Test("body over the size bound → 413, no crash")
     func tooLarge() throws {
-        let big = #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"a":""# +
-            String(repeating: "x", count: 2 << 20) + #""}}}"#
+        let big =
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"a":""#
+            + String(repeating: "x", count: 2 << 20) + #""}}}"#
         let error = try #require(refusal(post(big)))
         #expect(error.httpStatus == 413)
     }
@@ -85,7 +91,9 @@ struct DesignBadInputTests {
 
     @Test("batch: every element is classified so each can be decided and audited")
     func batchElements() throws {
-        let body = "[" + (0..<5).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"tools/call","params":{"name":"t\#($0)"}}"# }
+        let body =
+            "["
+            + (0..<5).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"tools/call","params":{"name":"t\#($0)"}}"# }
             .joined(separator: ",") + "]"
         let c = try classify(post(body))
         #expect(c.messages.map(\.target) == (0..<5).map { .tool("t\($0)") })

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WicketMCP
 
 /// JSON-RPC 2.0 shape checks, seen through the classifier (the JSON-RPC layer is internal).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketMCP
 
 @Suite("MCP classification")
@@ -27,14 +28,22 @@ struct MCPClassifierTests {
         #expect(m.toolArgument(named: "missing") == .absent)
     }
 
-    @Test("other methods' targets", arguments: [
-        (#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"file:///a"}}"#, MCPTarget.resource("file:///a")),
-        (#"{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"db://x"}}"#, .resource("db://x")),
-        (#"{"jsonrpc":"2.0","id":1,"method":"resources/unsubscribe","params":{"uri":"db://x"}}"#, .resource("db://x")),
-        (#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"summarize"}}"#, .prompt("summarize")),
-        (#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"p"},"argument":{"name":"a","value":"v"}}}"#, .prompt("p")),
-        (#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"file:///{path}"}}}"#, .resource("file:///{path}")),
-    ])
+    @Test(
+        "other methods' targets",
+        arguments: [
+            (#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"file:///a"}}"#, MCPTarget.resource("file:///a")),
+            (#"{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"db://x"}}"#, .resource("db://x")),
+            (#"{"jsonrpc":"2.0","id":1,"method":"resources/unsubscribe","params":{"uri":"db://x"}}"#, .resource("db://x")),
+            (#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"summarize"}}"#, .prompt("summarize")),
+            (
+                #"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"p"},"argument":{"name":"a","value":"v"}}}"#,
+                .prompt("p")
+            ),
+            (
+                #"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"file:///{path}"}}}"#,
+                .resource("file:///{path}")
+            ),
+        ])
     func targets(_ body: String, _ target: MCPTarget) throws {
         let m = try #require(try classify(post(body)).messages.first)
         #expect(m.target == target)
@@ -43,30 +52,34 @@ struct MCPClassifierTests {
 
     @Test("methods without a target have none")
     func noTarget() throws {
-        for body in [#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
-                     #"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}"#,
-                     #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}}"#] {
+        for body in [
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+            #"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}}"#,
+        ] {
             #expect(try classify(post(body)).messages.first?.target == nil)
         }
     }
 
-    @Test("missing or mistyped targets are -32602 with 400", arguments: [
-        #"{"jsonrpc":"2.0","id":1,"method":"tools/call"}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":1}}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":null}}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":""}}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":["delete_records"]}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":[1]}}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":"table=x"}}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":{"x":1}}}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{}}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":["p"]}}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{}}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/other","name":"p"}}}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","uri":"p"}}}"#,
-        #"{"jsonrpc":"2.0","method":"tools/call","params":{"name":7}}"#,
-    ])
+    @Test(
+        "missing or mistyped targets are -32602 with 400",
+        arguments: [
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call"}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":1}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":null}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":""}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":["delete_records"]}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":[1]}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":"table=x"}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":{"x":1}}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":["p"]}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/other","name":"p"}}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","uri":"p"}}}"#,
+            #"{"jsonrpc":"2.0","method":"tools/call","params":{"name":7}}"#,
+        ])
     func invalidTargets(_ body: String) throws {
         let error = try #require(refusal(post(body)), "accepted")
         #expect(error.jsonRPCCode == -32602)
@@ -76,7 +89,8 @@ struct MCPClassifierTests {
 
     @Test("duplicate keys nested inside params.arguments are refused")
     func duplicateArgumentKeys() throws {
-        let body = #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_records","arguments":{"table":"staging.x","opts":{"a":1},"table":"prod.customer_records"}}}"#
+        let body =
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_records","arguments":{"table":"staging.x","opts":{"a":1},"table":"prod.customer_records"}}}"#
         let error = try #require(refusal(post(body)))
         #expect(error.jsonRPCCode == -32700)
         #expect(error.httpStatus == 400)
@@ -127,7 +141,8 @@ struct MCPClassifierTests {
 
     // MARK: Batches
 
-    static let batch = #"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":{"sql":"select 1"}}},{"jsonrpc":"2.0","method":"notifications/progress","params":{}},{"jsonrpc":"2.0","id":"b","method":"resources/read","params":{"uri":"db://t"}}]"#
+    static let batch =
+        #"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":{"sql":"select 1"}}},{"jsonrpc":"2.0","method":"notifications/progress","params":{}},{"jsonrpc":"2.0","id":"b","method":"resources/read","params":{"uri":"db://t"}}]"#
 
     @Test("batches are classified element by element on 2025-03-26")
     func batchOn20250326() throws {
@@ -175,7 +190,8 @@ struct MCPClassifierTests {
 
     @Test("one bad element refuses the whole batch without an id")
     func badElement() throws {
-        let body = #"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{}},{"jsonrpc":"2.0","id":3}]"#
+        let body =
+            #"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{}},{"jsonrpc":"2.0","id":3}]"#
         let error = try #require(refusal(post(body)))
         #expect(error.jsonRPCCode == -32602)
         #expect(error.requestID == nil)
@@ -198,8 +214,9 @@ struct MCPClassifierTests {
             ("tools/call", nil), ("tools/call", "query"), ("tools/call", "DELETE_RECORDS"), ("tools/call", ""),
         ]
         for (method, name) in cases {
-            let error = try #require(refusal(post(toolCall, version: v, mcpMethod: method, mcpName: name)),
-                                     "\(String(describing: method)) \(String(describing: name)) accepted")
+            let error = try #require(
+                refusal(post(toolCall, version: v, mcpMethod: method, mcpName: name)),
+                "\(String(describing: method)) \(String(describing: name)) accepted")
             #expect(error.httpStatus == 400)
             #expect(error.jsonRPCCode == -32020)
             #expect(error.code == .headerMismatch)
@@ -250,7 +267,8 @@ struct MCPClassifierTests {
 
     @Test("2026-07-28 is stateless: no session, no GET, no DELETE, no client responses")
     func stateless() throws {
-        let c = try classify(post(toolCall, version: "2026-07-28", session: "old-session", mcpMethod: "tools/call", mcpName: "delete_records"))
+        let c = try classify(
+            post(toolCall, version: "2026-07-28", session: "old-session", mcpMethod: "tools/call", mcpName: "delete_records"))
         #expect(c.sessionID == nil)
         for method in ["GET", "DELETE"] {
             let error = try #require(refusal(MCPHTTPRequest(method: method, sessionID: "s", protocolVersion: "2026-07-28")))

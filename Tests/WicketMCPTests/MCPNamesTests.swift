@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketMCP
 
 @Suite("MCP methods per revision and the name grammar")
@@ -23,8 +24,10 @@ struct MCPNamesTests {
     }
 
     @Test func comparisonIsByteForByte() {
-        for variant in ["Tools/call", "tools/call ", " tools/call", "tools/call\u{200B}", "tools\u{2215}call", "ｔools/call",
-                        "tools/cal\u{006C}\u{0301}", "TOOLS/CALL"] {
+        for variant in [
+            "Tools/call", "tools/call ", " tools/call", "tools/call\u{200B}", "tools\u{2215}call", "ｔools/call",
+            "tools/cal\u{006C}\u{0301}", "TOOLS/CALL",
+        ] {
             #expect(!MCPMethods.isDefined(variant, in: .v2025_11_25), "\(variant.unicodeScalars.map { $0.value })")
         }
         // U+212A KELVIN SIGN is canonically equivalent to `K`: Swift's `==` calls them equal, bytes do not.
@@ -44,12 +47,16 @@ struct MCPNamesTests {
     }
 
     @Test func resourceURIs() {
-        for good in ["db://prod/customer_records/schema", "file:///a%20b", "urn:isbn:0451450523", "https://x.example/a?b=c#d",
-                     "custom+x.y-z:opaque"] {
+        for good in [
+            "db://prod/customer_records/schema", "file:///a%20b", "urn:isbn:0451450523", "https://x.example/a?b=c#d",
+            "custom+x.y-z:opaque",
+        ] {
             #expect(MCPNameGrammar.isValidURI(good), "\(good)")
         }
-        for bad in ["", "no scheme", "/path", ":x", "1a:x", "a b:x", "db://x y", "db://x%2", "db://x%g0", "db://ü", "db://x\u{200B}",
-                    "db://{id}"] {
+        for bad in [
+            "", "no scheme", "/path", ":x", "1a:x", "a b:x", "db://x y", "db://x%2", "db://x%g0", "db://ü", "db://x\u{200B}",
+            "db://{id}",
+        ] {
             #expect(!MCPNameGrammar.isValidURI(bad), "\(bad)")
         }
         #expect(MCPNameGrammar.isValidURI("db://tables/{name}", allowTemplate: true))

@@ -1,14 +1,16 @@
 import Foundation
 import Testing
-@testable import WicketMCP
 import WicketJSON
+
+@testable import WicketMCP
 
 @Suite("JSON-RPC error bodies")
 struct MCPRequestErrorTests {
     @Test("the body is valid strict JSON with id, code and message")
     func body() throws {
-        let error = MCPRequestError(code: .invalidParams, httpStatus: 400, jsonRPCCode: -32602,
-                                    message: "`tools/call` needs \"x\"\n\u{1}é", requestID: .string("a\"b"))
+        let error = MCPRequestError(
+            code: .invalidParams, httpStatus: 400, jsonRPCCode: -32602,
+            message: "`tools/call` needs \"x\"\n\u{1}é", requestID: .string("a\"b"))
         let value = try JSONParser().parse(error.jsonRPCErrorBody())
         #expect(value["jsonrpc"] == .string("2.0"))
         #expect(value["id"] == .string("a\"b"))
@@ -20,7 +22,8 @@ struct MCPRequestErrorTests {
     @Test("a null id when unknown, an integer id as a number")
     func ids() throws {
         let none = MCPRequestError(code: .parseError, httpStatus: 400, jsonRPCCode: -32700, message: "m")
-        #expect(String(decoding: none.jsonRPCErrorBody(), as: UTF8.self)
+        #expect(
+            String(decoding: none.jsonRPCErrorBody(), as: UTF8.self)
                 == #"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"m"}}"#)
         let int = MCPRequestError(code: .invalidRequest, httpStatus: 400, jsonRPCCode: -32600, message: "m", requestID: .integer(-9))
         #expect(try JSONParser().parse(int.jsonRPCErrorBody())["id"]?.numberValue?.text == "-9")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketStore
 
 /// The alert outbox: a row per `@alert` name of a committed record, in the record's transaction,

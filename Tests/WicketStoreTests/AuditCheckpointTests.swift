@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WicketStore
 
 /// The audit's WAL is checkpointed by a thread of its own, bounded, and never at a reader's expense.
 @Suite struct AuditCheckpointTests {
-    static let pageFrame = 4096 + 24   // a WAL frame: one page and its header
+    static let pageFrame = 4096 + 24  // a WAL frame: one page and its header
 
     static func walBytes(_ dir: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: dir + "/audit.sqlite-wal"))?[.size] as? Int) ?? 0
@@ -12,8 +13,9 @@ import Testing
 
     @Test func theWALStaysBoundedAndIsCheckpointedByTheCheckpointThread() throws {
         try withTemporaryDirectory { dir in
-            let store = try AuditStore(directory: dir, tenant: "acme", busyTimeoutMilliseconds: 5000, durability: .normal,
-                                       checkpointFrames: 32)
+            let store = try AuditStore(
+                directory: dir, tenant: "acme", busyTimeoutMilliseconds: 5000, durability: .normal,
+                checkpointFrames: 32)
             // Without checkpoints, 1,500 commits (each a few pages) would grow the WAL to thousands of frames.
             for i in 0..<1500 {
                 try store.append(AuditStoreTests.exampleRecord(requestID: "r\(i)"))
@@ -30,7 +32,7 @@ import Testing
         try withTemporaryDirectory { dir in
             let store = try AuditStore(directory: dir, tenant: "acme", busyTimeoutMilliseconds: 5000)
             let blocker = try SQLiteConnection(path: dir + "/audit.sqlite")
-            try blocker.execute("BEGIN IMMEDIATE")   // the first caller leads and waits on this lock
+            try blocker.execute("BEGIN IMMEDIATE")  // the first caller leads and waits on this lock
             let failures = Collector<String>()
             let group = DispatchGroup()
             group.enter()
@@ -73,8 +75,9 @@ import Testing
 
     @Test func aReaderKeepsItsSnapshotAcrossCheckpointsAndThenSeesEveryCommittedRow() throws {
         try withTemporaryDirectory { dir in
-            let store = try AuditStore(directory: dir, tenant: "acme", busyTimeoutMilliseconds: 5000, durability: .normal,
-                                       checkpointFrames: 16)
+            let store = try AuditStore(
+                directory: dir, tenant: "acme", busyTimeoutMilliseconds: 5000, durability: .normal,
+                checkpointFrames: 16)
             try store.append(AuditStoreTests.exampleRecord(requestID: "first"))
             let reader = try SQLiteConnection(path: dir + "/audit.sqlite", readOnly: true)
             try reader.execute("BEGIN")

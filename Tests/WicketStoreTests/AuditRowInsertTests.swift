@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketStore
 
 /// A group commit writes every caller's records with multi-row inserts: each caller gets its own
@@ -65,7 +66,9 @@ import Testing
                 #expect(ids.count == 1 + caller * 3)
                 for (index, id) in ids.enumerated() {
                     let record = try #require(try store.record(id: id))
-                    #expect(record.requestID == "c\(caller)" && record.batchIndex == index, "caller \(caller) got row \(id) of \(record.requestID)")
+                    #expect(
+                        record.requestID == "c\(caller)" && record.batchIndex == index,
+                        "caller \(caller) got row \(id) of \(record.requestID)")
                     let alert = try reader.statement("SELECT alert FROM alert_outbox WHERE record_id = ?")
                     try alert.bind(.integer(id))
                     let expected = index % 7 == 3 ? "page-\(caller)-\(index)" : nil
@@ -81,7 +84,8 @@ import Testing
         try withTemporaryDirectory { dir in
             let store = try AuditStore(directory: dir, tenant: "acme")
             let setup = try SQLiteConnection(path: dir + "/audit.sqlite")
-            try setup.execute("""
+            try setup.execute(
+                """
                 CREATE TRIGGER poison BEFORE INSERT ON audit WHEN NEW.request_id = 'poison'
                 BEGIN SELECT RAISE(ABORT, 'poisoned row'); END
                 """)

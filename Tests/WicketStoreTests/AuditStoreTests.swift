@@ -1,17 +1,21 @@
 import Foundation
 import Testing
+
 @testable import WicketStore
 
 @Suite struct AuditStoreTests {
     /// The record of README's example: the 03:04:18 denial.
-    static func exampleRecord(time: Int64 = 1_776_308_658_123_456, member: String = "alex@company.com",
-                              decision: AuditRecord.Decision = .deny, tool: String = "delete_records",
-                              agent: String = "maintenance-agent", requestID: String = "req-1") -> AuditRecord {
+    static func exampleRecord(
+        time: Int64 = 1_776_308_658_123_456, member: String = "alex@company.com",
+        decision: AuditRecord.Decision = .deny, tool: String = "delete_records",
+        agent: String = "maintenance-agent", requestID: String = "req-1"
+    ) -> AuditRecord {
         AuditRecord(
             tenant: "acme", member: member, agent: agent, keyID: "0123456789abcdef", sourceIP: "203.0.113.42",
             geoCountry: "US", geoRegion: "VA", geoCity: "Ashburn",
             server: "database", method: "tools/call", targetKind: .tool, targetName: tool, resource: "prod.customer_records",
-            timeMicros: time, sessionID: "mcp_sess_7k91", jsonrpcID: "7", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            timeMicros: time, sessionID: "mcp_sess_7k91", jsonrpcID: "7",
+            traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
             requestID: requestID, batchIndex: nil,
             decision: decision, httpStatus: decision == .deny ? 403 : 200,
             policies: [.init(id: "policy0", annotations: ["id": "release-window block", "reason": "allowed: 9–17"])],
@@ -162,9 +166,13 @@ import Testing
         try withTemporaryDirectory { dir in
             let store = try AuditStore(directory: dir, tenant: "acme")
             let t0: Int64 = 1_776_300_000_000_000
-            try store.append(Self.exampleRecord(time: t0, member: "alex@company.com", decision: .deny, tool: "delete_records", requestID: "a"))
-            try store.append(Self.exampleRecord(time: t0 + 1_000_000, member: "alex@company.com", decision: .allow, tool: "query", requestID: "b"))
-            try store.append(Self.exampleRecord(time: t0 + 2_000_000, member: "sam@company.com", decision: .allow, tool: "query", agent: "ci", requestID: "c"))
+            try store.append(
+                Self.exampleRecord(time: t0, member: "alex@company.com", decision: .deny, tool: "delete_records", requestID: "a"))
+            try store.append(
+                Self.exampleRecord(time: t0 + 1_000_000, member: "alex@company.com", decision: .allow, tool: "query", requestID: "b"))
+            try store.append(
+                Self.exampleRecord(
+                    time: t0 + 2_000_000, member: "sam@company.com", decision: .allow, tool: "query", agent: "ci", requestID: "c"))
             var resource = Self.exampleRecord(time: t0 + 3_000_000, member: "sam@company.com", decision: .deny, requestID: "d")
             resource.targetKind = .resource
             resource.targetName = "query"

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WicketStore
 import WicketTestSupport
+
+@testable import WicketStore
 
 @Suite struct CredentialStoreTests {
     /// A tenant directory with a master key ring holding one key.
@@ -73,14 +74,17 @@ import WicketTestSupport
             try acme.set(member: "alex@company.com", server: "github", secret: Array("alex-token".utf8))
             let raw = try SQLiteConnection(path: dir + "/acme/credentials.sqlite")
             try raw.execute("INSERT INTO credentials SELECT 'mallory@company.com', server, key_id, sealed, updated_us FROM credentials")
-            try raw.execute("INSERT INTO credentials SELECT member, 'jira', key_id, sealed, updated_us FROM credentials WHERE member = 'alex@company.com'")
+            try raw.execute(
+                "INSERT INTO credentials SELECT member, 'jira', key_id, sealed, updated_us FROM credentials WHERE member = 'alex@company.com'"
+            )
             #expect(throws: StoreError.self) { try acme.reveal(member: "mallory@company.com", server: "github") }
             #expect(throws: StoreError.self) { try acme.reveal(member: "alex@company.com", server: "jira") }
             #expect(try acme.reveal(member: "alex@company.com", server: "github")?.utf8String() == "alex-token")
             // Copy to the other tenant's file.
             _ = try other.list()
             try raw.execute("ATTACH DATABASE '\(dir)/other/credentials.sqlite' AS o")
-            try raw.execute("INSERT INTO o.credentials SELECT * FROM main.credentials WHERE member = 'alex@company.com' AND server = 'github'")
+            try raw.execute(
+                "INSERT INTO o.credentials SELECT * FROM main.credentials WHERE member = 'alex@company.com' AND server = 'github'")
             try raw.execute("INSERT INTO o.meta SELECT * FROM main.meta")
             #expect(throws: StoreError.self) { try other.reveal(member: "alex@company.com", server: "github") }
         }
@@ -90,7 +94,9 @@ import WicketTestSupport
         try withTemporaryDirectory { dir in
             let store = try makeStore(dir)
             #expect(throws: StoreError.self) { try store.set(member: "a@x", server: "s", secret: []) }
-            #expect(throws: StoreError.self) { try store.set(member: "a@x", server: "s", secret: [UInt8](repeating: 65, count: 16 * 1024 + 1)) }
+            #expect(throws: StoreError.self) {
+                try store.set(member: "a@x", server: "s", secret: [UInt8](repeating: 65, count: 16 * 1024 + 1))
+            }
             #expect(throws: StoreError.self) { try store.set(member: "", server: "s", secret: [1]) }
             #expect(throws: StoreError.self) { try store.set(member: "a@x", server: "bad\u{1}", secret: [1]) }
             #expect(try store.list().isEmpty)

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 import Testing
-@testable import WicketStore
 import WicketTestSupport
+
+@testable import WicketStore
 
 @Suite struct KeyStoreTests {
     @Test func issuedKeyAuthenticatesAsItsMemberAndAgent() throws {
@@ -11,7 +12,8 @@ import WicketTestSupport
             let issued = try store.issue(member: "alex@company.com", agent: "maintenance-agent")
             #expect(issued.key.hasPrefix("wk_acme_\(issued.keyID)_"))
             let identity = try #require(try store.authenticate(issued.key))
-            #expect(identity == AuthenticatedKey(keyID: issued.keyID, tenant: "acme", member: "alex@company.com", agent: "maintenance-agent"))
+            #expect(
+                identity == AuthenticatedKey(keyID: issued.keyID, tenant: "acme", member: "alex@company.com", agent: "maintenance-agent"))
             #expect(!"\(issued)".contains(issued.key))
             var dumped = ""
             dump(issued, to: &dumped)
@@ -33,8 +35,8 @@ import WicketTestSupport
 
     @Test func revocationIsSeenByARunningStoreOnItsNextCall() throws {
         try withTemporaryDirectory { dir in
-            let server = try KeyStore(directory: dir, tenant: "acme")   // the running server
-            let cli = try KeyStore(directory: dir, tenant: "acme")      // `wicket keys revoke`, its own connections
+            let server = try KeyStore(directory: dir, tenant: "acme")  // the running server
+            let cli = try KeyStore(directory: dir, tenant: "acme")  // `wicket keys revoke`, its own connections
             let issued = try cli.issue(member: "alex@company.com", agent: "agent")
             let other = try cli.issue(member: "sam@company.com", agent: "agent")
             #expect(try server.authenticate(issued.key) != nil)  // warms the server's pooled connection
@@ -88,7 +90,9 @@ import WicketTestSupport
             #expect(try store.authenticate(old.key) == nil)
             #expect(try store.authenticate(new.key)?.member == "alex@company.com")
             #expect(try store.authenticate(new.key)?.agent == "agent")
-            #expect(throws: StoreError(.keyRevoked, "key `\(old.keyID)` is revoked; issue a new key instead")) { try store.rotate(keyID: old.keyID) }
+            #expect(throws: StoreError(.keyRevoked, "key `\(old.keyID)` is revoked; issue a new key instead")) {
+                try store.rotate(keyID: old.keyID)
+            }
             let unknown = #expect(throws: StoreError.self) { try store.rotate(keyID: "ffffffffffffffff") }
             #expect(unknown?.code == .unknownKey)
             #expect(try store.list().count == 2)  // nothing half-done by the failed rotations

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketStore
 
 @Suite struct MasterKeyTests {
@@ -40,7 +41,9 @@ import Testing
         try withTemporaryDirectory { dir in
             for (name, size) in [("short", 31), ("long", 33), ("empty", 0)] {
                 let path = "\(dir)/\(name).key"
-                #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 7, count: size), attributes: [.posixPermissions: 0o600]))
+                #expect(
+                    FileManager.default.createFile(
+                        atPath: path, contents: Data(repeating: 7, count: size), attributes: [.posixPermissions: 0o600]))
                 #expect(throws: StoreError.self) { try MasterKey.load(from: path) }
             }
             _ = try MasterKey.create(at: dir + "/real.key")

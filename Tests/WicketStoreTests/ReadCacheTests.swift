@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketStore
 
 /// The per-request reads answered from memory (`ReadCache`, `CommitWatch`): every change committed
@@ -82,8 +83,10 @@ import Testing
             #expect(try server.authenticate(two.key) == nil)
             #expect(try server.authenticate(rotated.key) != nil)
             #expect(try cli.revokeAll(member: "sam@company.com") == 1)
-            #expect(try server.lookup(PresentedKey.parse(three.key)) == .revoked(
-                AuthenticatedKey(keyID: three.keyID, tenant: "acme", member: "sam@company.com", agent: "agent")))
+            #expect(
+                try server.lookup(PresentedKey.parse(three.key))
+                    == .revoked(
+                        AuthenticatedKey(keyID: three.keyID, tenant: "acme", member: "sam@company.com", agent: "agent")))
         }
     }
 
@@ -172,12 +175,15 @@ import Testing
             // An id nobody has bound is not kept: another server's claim is seen next.
             #expect(try server.lookup(server: "database", sessionID: "s2", member: Self.alex, now: t0 + 5) == .unbound)
             #expect(try other.claim(server: "database", sessionID: "s2", member: "sam@company.com", now: t0 + 6) == .owned)
-            #expect(try server.lookup(server: "database", sessionID: "s2", member: Self.alex, now: t0 + 7)
-                == .boundToOther(member: "sam@company.com"))
+            #expect(
+                try server.lookup(server: "database", sessionID: "s2", member: Self.alex, now: t0 + 7)
+                    == .boundToOther(member: "sam@company.com"))
             // Idle expiry is computed at each lookup, from memory too.
             #expect(try server.lookup(server: "database", sessionID: "s2", member: "sam@company.com", now: t0 + 8) == .owned)
-            #expect(try server.lookup(server: "database", sessionID: "s2", member: "sam@company.com",
-                                      now: t0 + 6 + rules.idleTimeoutMicros + 1) == .expired)
+            #expect(
+                try server.lookup(
+                    server: "database", sessionID: "s2", member: "sam@company.com",
+                    now: t0 + 6 + rules.idleTimeoutMicros + 1) == .expired)
         }
     }
 }

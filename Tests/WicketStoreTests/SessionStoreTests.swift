@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WicketStore
 
 @Suite struct SessionStoreTests {
@@ -18,8 +19,10 @@ import Testing
             #expect(try store.lookup(server: "database", sessionID: "s1", member: Self.alex, now: Self.t0) == .unbound)
             #expect(try store.claim(server: "database", sessionID: "s1", member: Self.alex, now: Self.t0) == .owned)
             #expect(try store.lookup(server: "database", sessionID: "s1", member: Self.alex, now: Self.t0) == .owned)
-            #expect(try store.lookup(server: "database", sessionID: "s1", member: Self.sam, now: Self.t0) == .boundToOther(member: Self.alex))
-            #expect(try store.claim(server: "database", sessionID: "s1", member: Self.sam, now: Self.t0) == .boundToOther(member: Self.alex))
+            #expect(
+                try store.lookup(server: "database", sessionID: "s1", member: Self.sam, now: Self.t0) == .boundToOther(member: Self.alex))
+            #expect(
+                try store.claim(server: "database", sessionID: "s1", member: Self.sam, now: Self.t0) == .boundToOther(member: Self.alex))
             // The same id on another server is another session.
             #expect(try store.claim(server: "helpdesk", sessionID: "s1", member: Self.sam, now: Self.t0) == .owned)
         }
@@ -28,11 +31,13 @@ import Testing
     @Test func membersAreComparedByteForByteNotByUnicodeEquivalence() throws {
         try withTemporaryDirectory { dir in
             let store = try open(dir)
-            let composed = "jos\u{E9}@company.com", decomposed = "jose\u{301}@company.com"
+            let composed = "jos\u{E9}@company.com"
+            let decomposed = "jose\u{301}@company.com"
             #expect(composed == decomposed)  // Swift's String == says equal…
             #expect(try store.claim(server: "database", sessionID: "s", member: composed, now: Self.t0) == .owned)
             // …but they are two different members.
-            #expect(try store.lookup(server: "database", sessionID: "s", member: decomposed, now: Self.t0) == .boundToOther(member: composed))
+            #expect(
+                try store.lookup(server: "database", sessionID: "s", member: decomposed, now: Self.t0) == .boundToOther(member: composed))
         }
     }
 
@@ -74,7 +79,9 @@ import Testing
             #expect(try store.lookup(server: "database", sessionID: "b", member: Self.alex, now: Self.t0 + idle + Self.minute) == .owned)
             #expect(try store.lookup(server: "database", sessionID: "b", member: Self.alex, now: Self.t0 + 3 * idle) == .expired)
             // Expired is not free: another member still cannot take it.
-            #expect(try store.claim(server: "database", sessionID: "b", member: Self.sam, now: Self.t0 + 3 * idle) == .boundToOther(member: Self.alex))
+            #expect(
+                try store.claim(server: "database", sessionID: "b", member: Self.sam, now: Self.t0 + 3 * idle)
+                    == .boundToOther(member: Self.alex))
         }
     }
 
@@ -84,7 +91,8 @@ import Testing
             #expect(try store.claim(server: "database", sessionID: "s", member: Self.alex, now: Self.t0) == .owned)
             try store.end(server: "database", sessionID: "s", now: Self.t0 + 1)
             #expect(try store.lookup(server: "database", sessionID: "s", member: Self.alex, now: Self.t0 + 2) == .expired)
-            #expect(try store.claim(server: "database", sessionID: "s", member: Self.sam, now: Self.t0 + 2) == .boundToOther(member: Self.alex))
+            #expect(
+                try store.claim(server: "database", sessionID: "s", member: Self.sam, now: Self.t0 + 2) == .boundToOther(member: Self.alex))
             #expect(try store.purge(now: Self.t0 + 2) == 0)
             let later = Self.t0 + store.rules.idleTimeoutMicros + store.rules.tombstoneMicros + 2
             #expect(try store.purge(now: later) == 1)
@@ -98,8 +106,11 @@ import Testing
             _ = try store.claim(server: "database", sessionID: "s", member: Self.alex, now: Self.t0)
             #expect(mode(dir + "/sessions.sqlite") == 0o600)
             let reopened = try open(dir)
-            #expect(try reopened.lookup(server: "database", sessionID: "s", member: Self.sam, now: Self.t0) == .boundToOther(member: Self.alex))
-            #expect(throws: StoreError.self) { try SessionStore(directory: dir, tenant: "Not A Tenant", rules: SessionBindingRules(idleTimeoutSeconds: 600)) }
+            #expect(
+                try reopened.lookup(server: "database", sessionID: "s", member: Self.sam, now: Self.t0) == .boundToOther(member: Self.alex))
+            #expect(throws: StoreError.self) {
+                try SessionStore(directory: dir, tenant: "Not A Tenant", rules: SessionBindingRules(idleTimeoutSeconds: 600))
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import WicketStore
 
 /// Runs `body` with a fresh temporary directory, removed afterwards.

@@ -11,8 +11,15 @@ public enum SlotID: String, Sendable, Hashable {
 
 /// Binary operators evaluated strictly (both operands always evaluated).
 public enum BinaryOp: String, Sendable, Hashable {
-    case eq = "==", neq = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
-    case add = "+", sub = "-", mul = "*"
+    case eq = "=="
+    case neq = "!="
+    case lt = "<"
+    case le = "<="
+    case gt = ">"
+    case ge = ">="
+    case add = "+"
+    case sub = "-"
+    case mul = "*"
     case `in` = "in"
     case contains, containsAll, containsAny, getTag, hasTag
 }

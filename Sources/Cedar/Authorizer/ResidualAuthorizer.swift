@@ -7,8 +7,10 @@
 /// `forbid` applies, a resource-independent policy errors, or no `permit` can apply at all.
 public enum ResidualAuthorizer {
     /// `placeholder` stands for the resource in the evaluator; no policy that reads it is evaluated.
-    public static func decide<S: EntityStore>(principal: EntityUID, action: EntityUID, context: [ExactString: Value],
-                                              placeholder: EntityUID, policies: PolicySet, entities store: S) -> ResidualResponse {
+    public static func decide<S: EntityStore>(
+        principal: EntityUID, action: EntityUID, context: [ExactString: Value],
+        placeholder: EntityUID, policies: PolicySet, entities store: S
+    ) -> ResidualResponse {
         let request = Request(principal: principal, action: action, resource: placeholder, context: context)
         let ev = Evaluator(request: request, store: store)
         var forbids: [String] = []
@@ -77,7 +79,7 @@ extension Expr {
         case .variable(let v): return v == variable
         case .literal, .slot: return false
         case .not(let x), .negate(let x), .isEmpty(let x), .like(let x, _), .isType(let x, _),
-             .getAttr(let x, _), .hasAttr(let x, _):
+            .getAttr(let x, _), .hasAttr(let x, _):
             return x.mentions(variable)
         case .binary(_, let l, let r), .and(let l, let r), .or(let l, let r):
             return l.mentions(variable) || r.mentions(variable)

@@ -45,7 +45,8 @@ struct DocPrinter {
             case .group(let inner):
                 // After a trailing comment, or at the start of a line, the group starts a fresh line.
                 let room = lineHasContent && !needNewline ? width - column : width - cmd.indent
-                let flat = cmd.flat
+                let flat =
+                    cmd.flat
                     || (!inner.forced && fits(room, Command(indent: cmd.indent, flat: true, doc: inner), rest: stack))
                 stack.append(Command(indent: cmd.indent, flat: flat, doc: inner))
             case .trailingComment(let s):

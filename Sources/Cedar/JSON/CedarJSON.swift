@@ -120,7 +120,9 @@ public enum CedarJSON {
             case .datetime(let d):
                 guard let iso = d.iso8601 else {
                     let epoch = JSONValue.object(["__extn": .object(["fn": .string("datetime"), "arg": .string("1970-01-01")])])
-                    let offset = JSONValue.object(["__extn": .object(["fn": .string("duration"), "arg": .string("\(d.epochMilliseconds)ms")])])
+                    let offset = JSONValue.object([
+                        "__extn": .object(["fn": .string("duration"), "arg": .string("\(d.epochMilliseconds)ms")])
+                    ])
                     return .object(["__extn": .object(["fn": .string("offset"), "args": .array([epoch, offset])])])
                 }
                 (fn, arg) = ("datetime", iso)

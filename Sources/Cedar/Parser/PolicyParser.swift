@@ -256,7 +256,9 @@ public struct PolicyParser {
             _ = try expect(.doubleColon, "`::`")
             if peek.kind == .string {
                 let s = advance()
-                guard let id = Unescape.string(s.text) else { throw error(.invalidEscape, "invalid escape in string literal", at: s.offset) }
+                guard let id = Unescape.string(s.text) else {
+                    throw error(.invalidEscape, "invalid escape in string literal", at: s.offset)
+                }
                 return EntityUID(type: Name(parts.joined(separator: "::")), id: id)
             }
             let t = try expect(.ident, "an identifier or a string literal")
@@ -554,7 +556,9 @@ public struct PolicyParser {
                 let k = advance()
                 let key: String
                 if k.kind == .string {
-                    guard let v = Unescape.string(k.text) else { throw error(.invalidEscape, "invalid escape in string literal", at: k.offset) }
+                    guard let v = Unescape.string(k.text) else {
+                        throw error(.invalidEscape, "invalid escape in string literal", at: k.offset)
+                    }
                     key = v
                 } else if k.kind == .ident {
                     try checkPathIdent(k)
@@ -590,7 +594,9 @@ public struct PolicyParser {
                     _ = advance()
                     if peek.kind == .string {
                         let s = advance()
-                        guard let id = Unescape.string(s.text) else { throw error(.invalidEscape, "invalid escape in string literal", at: s.offset) }
+                        guard let id = Unescape.string(s.text) else {
+                            throw error(.invalidEscape, "invalid escape in string literal", at: s.offset)
+                        }
                         return .literal(.entity(EntityUID(type: Name(parts.joined(separator: "::")), id: id)))
                     }
                 }
@@ -604,13 +610,16 @@ public struct PolicyParser {
                 if Extensions.constructors.contains(t.text) {
                     return .call(t.text, args)
                 }
-                if Extensions.methods[t.text] != nil || ["contains", "containsAll", "containsAny", "isEmpty", "getTag", "hasTag"].contains(t.text) {
+                if Extensions.methods[t.text] != nil
+                    || ["contains", "containsAll", "containsAny", "isEmpty", "getTag", "hasTag"].contains(t.text)
+                {
                     throw error(.unknownFunction, "`\(t.text)` must be called as a method, e.g. `x.\(t.text)(...)`", at: t.offset)
                 }
                 throw error(.unknownFunction, "`\(t.text)` is not a known function", at: t.offset)
             }
             if let v = Var(rawValue: t.text) { return .variable(v) }
-            throw error(.unexpectedToken, "unknown variable `\(t.text)`; expected `principal`, `action`, `resource` or `context`", at: t.offset)
+            throw error(
+                .unexpectedToken, "unknown variable `\(t.text)`; expected `principal`, `action`, `resource` or `context`", at: t.offset)
         default:
             throw error(.unexpectedToken, "expected an expression, found \(describe(t))")
         }

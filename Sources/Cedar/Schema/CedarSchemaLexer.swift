@@ -78,7 +78,8 @@ struct CedarSchemaLexer {
                     throw SchemaError(.syntax, "unterminated string literal", file: filename, line: start.line, column: start.column)
                 }
                 guard let value = CedarStringEscapes.unescape(String(raw)) else {
-                    throw SchemaError(.syntax, "invalid escape sequence in string literal", file: filename, line: start.line, column: start.column)
+                    throw SchemaError(
+                        .syntax, "invalid escape sequence in string literal", file: filename, line: start.line, column: start.column)
                 }
                 tokens.append(SchemaToken(kind: .string(value), position: start))
                 continue

@@ -75,9 +75,10 @@ struct CedarSchemaParser {
             }
             try expect(";")
             for name in names {
-                namespace.entityTypes.append(RawEntityDeclaration(
-                    name: name, parents: parents, shape: shape, tags: tags, enumIDs: enumIDs,
-                    annotations: annotations, position: start))
+                namespace.entityTypes.append(
+                    RawEntityDeclaration(
+                        name: name, parents: parents, shape: shape, tags: tags, enumIDs: enumIDs,
+                        annotations: annotations, position: start))
             }
         } else if isKeyword("action") {
             advance()
@@ -106,8 +107,9 @@ struct CedarSchemaParser {
             }
             try expect(";")
             for id in ids {
-                namespace.actions.append(RawActionDeclaration(
-                    id: id, parents: parents, appliesTo: appliesTo, annotations: annotations, position: start))
+                namespace.actions.append(
+                    RawActionDeclaration(
+                        id: id, parents: parents, appliesTo: appliesTo, annotations: annotations, position: start))
             }
         } else if isKeyword("type") {
             advance()
@@ -221,7 +223,8 @@ struct CedarSchemaParser {
             try expect(":")
             let type = try parseType()
             guard attributes[name] == nil else {
-                throw SchemaError(.duplicateDeclaration, "attribute `\(name)` is declared twice", file: filename, line: at.line, column: at.column)
+                throw SchemaError(
+                    .duplicateDeclaration, "attribute `\(name)` is declared twice", file: filename, line: at.line, column: at.column)
             }
             attributes[name] = RawAttribute(type: type, isRequired: !optional)
             if !consume(",") { break }

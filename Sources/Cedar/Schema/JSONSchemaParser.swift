@@ -107,11 +107,14 @@ struct JSONSchemaParser {
             if let context = object["context"] { result.context = try parseType(context) }
             appliesTo = result
         }
-        return RawActionDeclaration(id: id, parents: parents, appliesTo: appliesTo,
-                                    annotations: try parseAnnotations(decl["annotations"]), position: .unknown)
+        return RawActionDeclaration(
+            id: id, parents: parents, appliesTo: appliesTo,
+            annotations: try parseAnnotations(decl["annotations"]), position: .unknown)
     }
 
-    private func typeNames(_ json: JSONValue?, field: String, action: String) throws(SchemaError) -> [(name: String, position: SchemaPosition)] {
+    private func typeNames(_ json: JSONValue?, field: String, action: String) throws(SchemaError) -> [(
+        name: String, position: SchemaPosition
+    )] {
         guard let json, json != .null else { return [] }
         guard let list = json.arrayValue else { throw fail("`\(field)` of action `\(action)` must be an array") }
         var names: [(name: String, position: SchemaPosition)] = []

@@ -14,7 +14,9 @@ extension Schema {
 
     /// Converts a JSON object into record fields of type `record` (undeclared fields and missing
     /// required fields are errors).
-    public func decodeRecord(_ json: JSONValue, expected record: RecordSchemaType, path: String) throws(CedarJSONError) -> [ExactString: Value] {
+    public func decodeRecord(_ json: JSONValue, expected record: RecordSchemaType, path: String) throws(CedarJSONError) -> [ExactString:
+        Value]
+    {
         try decodeFields(json, record, path, depth: 0)
     }
 
@@ -69,7 +71,9 @@ extension Schema {
         }
     }
 
-    private func decodeFields(_ json: JSONValue, _ record: RecordSchemaType, _ path: String, depth: Int) throws(CedarJSONError) -> [ExactString: Value] {
+    private func decodeFields(_ json: JSONValue, _ record: RecordSchemaType, _ path: String, depth: Int) throws(CedarJSONError)
+        -> [ExactString: Value]
+    {
         guard case .object(let pairs) = json else {
             throw CedarJSONError(.schemaType, "\(path) must be a record, found a JSON \(json.kindName)")
         }

@@ -60,12 +60,16 @@ struct SchemaResolver {
             guard let separator = name.range(of: "::", options: .backwards) else { continue }
             let basename = String(name[separator.upperBound...])
             if typeNames.contains(basename) {
-                throw fail(.duplicateDeclaration, "`\(name)` shadows `\(basename)` declared in the empty namespace; rename one of them", .unknown)
+                throw fail(
+                    .duplicateDeclaration, "`\(name)` shadows `\(basename)` declared in the empty namespace; rename one of them", .unknown)
             }
         }
         for action in defs.actions.sorted(by: { $0.description < $1.description }) where action.type != "Action" {
             if defs.actions.contains(Schema.ActionID(type: "Action", id: action.id)) {
-                throw fail(.duplicateDeclaration, "action `\(action)` shadows `Action::\(CedarStringEscapes.quote(action.id))` declared in the empty namespace; rename one of them", .unknown)
+                throw fail(
+                    .duplicateDeclaration,
+                    "action `\(action)` shadows `Action::\(CedarStringEscapes.quote(action.id))` declared in the empty namespace; rename one of them",
+                    .unknown)
             }
         }
 
@@ -100,7 +104,9 @@ struct SchemaResolver {
                     } else {
                         candidates = [actionType]
                     }
-                    guard let found = candidates.map({ Schema.ActionID(type: $0, id: parent.id) }).first(where: { defs.actions.contains($0) }) else {
+                    guard
+                        let found = candidates.map({ Schema.ActionID(type: $0, id: parent.id) }).first(where: { defs.actions.contains($0) })
+                    else {
                         let shown = Schema.ActionID(type: candidates.first ?? actionType, id: parent.id)
                         throw fail(.undeclaredAction, "action `\(uid)` is declared in undeclared action `\(shown)`", parent.position)
                     }
@@ -156,7 +162,9 @@ struct SchemaResolver {
         name.contains("::") ? [name] : unique([qualify(name, in: namespace), name])
     }
 
-    private func resolveEntityType(_ name: String, in namespace: String, _ defs: Definitions, _ position: SchemaPosition) throws(SchemaError) -> String {
+    private func resolveEntityType(_ name: String, in namespace: String, _ defs: Definitions, _ position: SchemaPosition)
+        throws(SchemaError) -> String
+    {
         for candidate in candidates(name, in: namespace) where defs.entityTypes.contains(candidate) {
             return candidate
         }

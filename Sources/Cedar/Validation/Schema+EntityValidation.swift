@@ -9,7 +9,9 @@ extension Schema {
         let type = uid.type.qualified
         guard let declared = entityTypes[type] else {
             guard isActionEntityType(type) else {
-                return [SchemaConformanceError(.undeclaredEntityType, "entity `\(uid)` has type `\(type)`, which the schema does not declare")]
+                return [
+                    SchemaConformanceError(.undeclaredEntityType, "entity `\(uid)` has type `\(type)`, which the schema does not declare")
+                ]
             }
             guard let action = actions[ActionID(uid)] else {
                 return [SchemaConformanceError(.undeclaredAction, "action `\(uid)` is not declared in the schema")]
@@ -39,16 +41,20 @@ extension Schema {
                 continue
             }
             if !self.value(value, conformsTo: attribute.type) {
-                errors.append(SchemaConformanceError(.attributeMismatch, "attribute `\(key)` of `\(uid)` should have type \(attribute.type)"))
+                errors.append(
+                    SchemaConformanceError(.attributeMismatch, "attribute `\(key)` of `\(uid)` should have type \(attribute.type)"))
             }
         }
-        for key in declared.attributes.attributes.keys.sorted() where declared.attributes.attributes[key]?.isRequired == true && entity.attributes[ExactString(key)] == nil {
+        for key in declared.attributes.attributes.keys.sorted()
+        where declared.attributes.attributes[key]?.isRequired == true && entity.attributes[ExactString(key)] == nil {
             errors.append(SchemaConformanceError(.missingAttribute, "`\(uid)` is missing the required attribute `\(key)`"))
         }
         for parent in entity.parents.sorted() {
             let parentType = parent.type.qualified
             if !declared.memberOfTypes.contains(parentType) {
-                errors.append(SchemaConformanceError(.invalidParent, "`\(uid)` may not have a parent of type `\(parentType)` according to the schema"))
+                errors.append(
+                    SchemaConformanceError(.invalidParent, "`\(uid)` may not have a parent of type `\(parentType)` according to the schema")
+                )
             }
         }
         if !entity.tags.isEmpty {

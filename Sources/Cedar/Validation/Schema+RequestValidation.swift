@@ -6,18 +6,23 @@ extension Schema {
         guard let action = actions[actionID] else {
             throw SchemaConformanceError(.undeclaredAction, "request's action `\(request.action)` is not declared in the schema")
         }
-        try checkRequestEntity(request.principal, role: "principal", allowed: action.principalTypes, action: request.action,
-                               code: .invalidPrincipalType)
-        try checkRequestEntity(request.resource, role: "resource", allowed: action.resourceTypes, action: request.action,
-                               code: .invalidResourceType)
+        try checkRequestEntity(
+            request.principal, role: "principal", allowed: action.principalTypes, action: request.action,
+            code: .invalidPrincipalType)
+        try checkRequestEntity(
+            request.resource, role: "resource", allowed: action.resourceTypes, action: request.action,
+            code: .invalidResourceType)
         guard recordConforms(request.context, action.context) else {
             throw SchemaConformanceError(
-                .contextMismatch, "the context of the request does not match the context type \(action.context) declared for `\(request.action)`")
+                .contextMismatch,
+                "the context of the request does not match the context type \(action.context) declared for `\(request.action)`")
         }
     }
 
-    private func checkRequestEntity(_ uid: EntityUID, role: String, allowed: [String], action: EntityUID,
-                                    code: SchemaConformanceError.Code) throws(SchemaConformanceError) {
+    private func checkRequestEntity(
+        _ uid: EntityUID, role: String, allowed: [String], action: EntityUID,
+        code: SchemaConformanceError.Code
+    ) throws(SchemaConformanceError) {
         let type = uid.type.qualified
         guard entityTypes[type] != nil else {
             throw SchemaConformanceError(.undeclaredEntityType, "\(role) type `\(type)` is not declared in the schema")

@@ -220,8 +220,10 @@ struct TypeChecker {
 
     // MARK: Operators
 
-    private func typeOfBinary(_ op: BinaryOp, _ t1: ValidatorType, _ t2: ValidatorType, _ x1: Expr, _ x2: Expr,
-                              _ c: Capabilities) throws(Failure) -> Typed {
+    private func typeOfBinary(
+        _ op: BinaryOp, _ t1: ValidatorType, _ t2: ValidatorType, _ x1: Expr, _ x2: Expr,
+        _ c: Capabilities
+    ) throws(Failure) -> Typed {
         switch op {
         case .eq, .neq:
             let result = try typeOfEquality(t1, t2, x1, x2)
@@ -257,12 +259,16 @@ struct TypeChecker {
             guard t2 == .string else { throw unexpected(t2, expected: "String") }
             guard let declared = env.schema.entityTypes[type] else {
                 if env.isActionType(type) {
-                    throw Failure(code: .unsafeTagAccess, message: "unable to guarantee safety of access to tag `\(Self.render(x2))` on entity type `\(type)`")
+                    throw Failure(
+                        code: .unsafeTagAccess,
+                        message: "unable to guarantee safety of access to tag `\(Self.render(x2))` on entity type `\(type)`")
                 }
                 throw unknownEntityType(type)
             }
             guard let tagType = declared.tags, c.contains(.tag(x1, x2)) else {
-                throw Failure(code: .unsafeTagAccess, message: "unable to guarantee safety of access to tag `\(Self.render(x2))` on entity type `\(type)`")
+                throw Failure(
+                    code: .unsafeTagAccess,
+                    message: "unable to guarantee safety of access to tag `\(Self.render(x2))` on entity type `\(type)`")
             }
             return (ValidatorType(tagType), [])
         case .lt, .le, .gt, .ge:
@@ -299,8 +305,10 @@ struct TypeChecker {
         throw incompatible([t1, t2])
     }
 
-    private func hasAttribute(_ attributes: [String: ValidatorType.QualifiedType], _ x: Expr, _ attribute: String,
-                              _ c: Capabilities, knownToExist: Bool) -> Typed {
+    private func hasAttribute(
+        _ attributes: [String: ValidatorType.QualifiedType], _ x: Expr, _ attribute: String,
+        _ c: Capabilities, knownToExist: Bool
+    ) -> Typed {
         guard let qualified = attributes[attribute] else { return (.bool(.ff), []) }
         if c.contains(.attribute(x, attribute)) || (qualified.isRequired && knownToExist) {
             return (.bool(.tt), [])
@@ -308,15 +316,18 @@ struct TypeChecker {
         return (.bool(.anyBool), [.attribute(x, attribute)])
     }
 
-    private func getAttribute(_ type: ValidatorType, _ attributes: [String: ValidatorType.QualifiedType], _ x: Expr,
-                              _ attribute: String, _ c: Capabilities, entityType: String?) throws(Failure) -> ValidatorType {
+    private func getAttribute(
+        _ type: ValidatorType, _ attributes: [String: ValidatorType.QualifiedType], _ x: Expr,
+        _ attribute: String, _ c: Capabilities, entityType: String?
+    ) throws(Failure) -> ValidatorType {
         let owner = entityType.map { "entity type `\($0)`" } ?? "record type `\(type)`"
         guard let qualified = attributes[attribute] else {
             throw Failure(code: .attributeNotFound, message: "attribute `\(attribute)` on \(owner) not found")
         }
         guard qualified.isRequired || c.contains(.attribute(x, attribute)) else {
-            throw Failure(code: .unsafeOptionalAttributeAccess,
-                          message: "unable to guarantee safety of access to optional attribute `\(attribute)` on \(owner)")
+            throw Failure(
+                code: .unsafeOptionalAttributeAccess,
+                message: "unable to guarantee safety of access to optional attribute `\(attribute)` on \(owner)")
         }
         return qualified.type
     }
@@ -349,15 +360,19 @@ struct TypeChecker {
     private func typeOfCall(_ function: String, _ types: [ValidatorType], _ arguments: [Expr]) throws(Failure) -> ValidatorType {
         if let result = Self.constructorTypes[function] {
             guard arguments.count == 1, let argument = arguments.first else {
-                throw Failure(code: .extensionError,
-                              message: "wrong number of arguments in extension function application. Expected 1, got \(arguments.count)")
+                throw Failure(
+                    code: .extensionError,
+                    message: "wrong number of arguments in extension function application. Expected 1, got \(arguments.count)")
             }
             guard case .literal(.string(let text)) = argument else {
                 throw Failure(code: .extensionError, message: "extension constructors may not be called with non-literal expressions")
             }
             guard Extensions.construct(function, text) != nil else {
-                throw Failure(code: .extensionError,
-                              message: "error during extension function argument validation: `\(function)(\"\(CedarString.escape(text))\")` is not a valid \(result) value")
+                throw Failure(
+                    code: .extensionError,
+                    message:
+                        "error during extension function argument validation: `\(function)(\"\(CedarString.escape(text))\")` is not a valid \(result) value"
+                )
             }
             return .ext(result)
         }
@@ -365,8 +380,11 @@ struct TypeChecker {
             throw Failure(code: .extensionError, message: "`\(function)` is not a known extension function")
         }
         guard types.count == signature.arguments.count else {
-            throw Failure(code: .extensionError,
-                          message: "wrong number of arguments in extension function application. Expected \(signature.arguments.count), got \(types.count)")
+            throw Failure(
+                code: .extensionError,
+                message:
+                    "wrong number of arguments in extension function application. Expected \(signature.arguments.count), got \(types.count)"
+            )
         }
         for (actual, expected) in zip(types, signature.arguments) where actual != expected {
             throw unexpected(actual, expected: "\(expected)")
@@ -429,7 +447,8 @@ struct TypeChecker {
 
     private func incompatible(_ types: [ValidatorType]) -> Failure {
         let names = types.map(\.description)
-        let list = names.count <= 2
+        let list =
+            names.count <= 2
             ? names.joined(separator: " and ")
             : names.dropLast().joined(separator: ", ") + ", and " + (names.last ?? "")
         return Failure(code: .incompatibleTypes, message: "the types \(list) are not compatible")

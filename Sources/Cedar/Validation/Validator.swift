@@ -57,10 +57,11 @@ public struct Validator: Sendable {
         var result = ValidationResult(errors: [], warnings: [])
         result.errors = messages.map { ValidationError($0.0, policyID: policy.id, message: $0.1, location: policy.location) }
         if allFalse && result.errors.isEmpty {
-            result.warnings.append(ValidationWarning(
-                code: .impossiblePolicy, policyID: policy.id,
-                message: "policy is impossible: the policy expression evaluates to false for all valid requests",
-                location: policy.location))
+            result.warnings.append(
+                ValidationWarning(
+                    code: .impossiblePolicy, policyID: policy.id,
+                    message: "policy is impossible: the policy expression evaluates to false for all valid requests",
+                    location: policy.location))
         }
         return result
     }
@@ -113,7 +114,8 @@ public struct Validator: Sendable {
                 for resource in action.resourceTypes {
                     for principalSlot in slotTypes(policy.principal, principal) {
                         for resourceSlot in slotTypes(policy.resource, resource) {
-                            var env = TypeEnvironment(schema: schema, principal: principal, action: id, resource: resource, context: context)
+                            var env = TypeEnvironment(
+                                schema: schema, principal: principal, action: id, resource: resource, context: context)
                             env.principalSlot = principalSlot
                             env.resourceSlot = resourceSlot
                             result.append(env)

@@ -30,8 +30,12 @@ struct AlertCard: Codable, Equatable {
     let why: String
 
     enum CodingKeys: String, CodingKey {
-        case id, alert, tenant, recordID = "record_id", requestID = "request_id", time, decision, status, member, agent
-        case sourceIP = "source_ip", server, method, target, resource, policies, reason, who, what, when, why
+        case id, alert, tenant
+        case recordID = "record_id"
+        case requestID = "request_id"
+        case time, decision, status, member, agent
+        case sourceIP = "source_ip"
+        case server, method, target, resource, policies, reason, who, what, when, why
     }
 
     init(alert: String, record: AuditRecord) {
@@ -74,7 +78,8 @@ struct AlertCard: Codable, Equatable {
             text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;")
         }
-        let text = ":rotating_light: *Wicket alert `\(escape(alert))`* — \(decision.uppercased()) (record \(escape(id)))\n"
+        let text =
+            ":rotating_light: *Wicket alert `\(escape(alert))`* — \(decision.uppercased()) (record \(escape(id)))\n"
             + "*Who* \(escape(who))\n*What* \(escape(what))\n*When* \(escape(when))\n*Why* \(escape(why))"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -86,7 +91,8 @@ struct AlertCard: Codable, Equatable {
         func clean(_ text: String) -> String {
             String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
         }
-        return clean("alert \(alert) \(decision) record \(id) request \(requestID) · who: \(who) · what: \(what) · when: \(when) · why: \(why)")
+        return clean(
+            "alert \(alert) \(decision) record \(id) request \(requestID) · who: \(who) · what: \(what) · when: \(when) · why: \(why)")
     }
 }
 

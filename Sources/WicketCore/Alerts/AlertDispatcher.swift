@@ -27,8 +27,10 @@ public final class AlertDispatcher: @unchecked Sendable {
     private let idlePoll: TimeInterval = 1
 
     /// Reads every sink's secret files now, so a bad sink fails `wicket serve` at start.
-    public init(config: AlertsConfig, stores: [(tenant: String, store: any AuditLog)], metrics: WicketMetrics = WicketMetrics(),
-                logger: Logger) throws {
+    public init(
+        config: AlertsConfig, stores: [(tenant: String, store: any AuditLog)], metrics: WicketMetrics = WicketMetrics(),
+        logger: Logger
+    ) throws {
         self.config = config
         var sinks: [String: [AlertSink]] = [:]
         for sink in config.sinks { sinks[sink.alert, default: []].append(try AlertSink(sink)) }
@@ -80,21 +82,23 @@ public final class AlertDispatcher: @unchecked Sendable {
                     while !due.isEmpty, !isStopping {
                         var marks: [AlertMark] = []
                         for alert in due {
-                            if isStopping { break }   // the rest stays due for the next start
+                            if isStopping { break }  // the rest stays due for the next start
                             marks.append(deliver(alert, tenant: tenant, client: client))
                         }
                         // One commit records the whole round (a crash before it resends the round).
                         do { try store.record(marks) } catch {
-                            logger.error("alert bookkeeping failed; retrying in a second",
-                                         metadata: ["wicket.tenant": "\(tenant)", "wicket.error": "\(error)"])
-                            pause = 1   // never resend in a tight loop
+                            logger.error(
+                                "alert bookkeeping failed; retrying in a second",
+                                metadata: ["wicket.tenant": "\(tenant)", "wicket.error": "\(error)"])
+                            pause = 1  // never resend in a tight loop
                             break
                         }
                         due = try store.dueAlerts(now: Date())
                     }
                     if let when = try store.nextAlertDue() { next = min(next, when) }
                 } catch {
-                    logger.error("the alert outbox could not be read", metadata: ["wicket.tenant": "\(tenant)", "wicket.error": "\(error)"])
+                    logger.error(
+                        "the alert outbox could not be read", metadata: ["wicket.tenant": "\(tenant)", "wicket.error": "\(error)"])
                     pause = 1
                 }
             }

@@ -68,7 +68,7 @@ extension AlertsConfig {
         config.retryMaxMilliseconds = try table.integer("retry_max_ms") ?? config.retryMaxMilliseconds
         config.timeoutMilliseconds = try table.integer("timeout_ms") ?? config.timeoutMilliseconds
         guard (10...3_600_000).contains(config.retryInitialMilliseconds),
-              (config.retryInitialMilliseconds...86_400_000).contains(config.retryMaxMilliseconds)
+            (config.retryInitialMilliseconds...86_400_000).contains(config.retryMaxMilliseconds)
         else {
             throw ConfigError("`alerts.retry_initial_ms` must be 10–3600000 and `alerts.retry_max_ms` at least as large, at most a day")
         }
@@ -106,15 +106,17 @@ extension AlertsConfig {
             }
             let facility = try sink.string("facility") ?? "auth"
             guard facilities[facility] != nil else {
-                throw ConfigError("alert `\(alert)`: syslog facility `\(facility)` must be one of \(facilities.keys.sorted().joined(separator: ", "))")
+                throw ConfigError(
+                    "alert `\(alert)`: syslog facility `\(facility)` must be one of \(facilities.keys.sorted().joined(separator: ", "))")
             }
             let key = "\(alert)/\(kind.rawValue)"
             let index = counts[key, default: 0]
             counts[key] = index + 1
-            config.sinks.append(AlertSinkConfig(
-                alert: alert, kind: kind, url: url, urlFile: urlFile, secretFile: secretFile,
-                socket: try sink.string("socket").map(resolve) ?? "/dev/log", facility: facility,
-                id: "\(kind.rawValue)#\(index)"))
+            config.sinks.append(
+                AlertSinkConfig(
+                    alert: alert, kind: kind, url: url, urlFile: urlFile, secretFile: secretFile,
+                    socket: try sink.string("socket").map(resolve) ?? "/dev/log", facility: facility,
+                    id: "\(kind.rawValue)#\(index)"))
         }
         return config
     }
@@ -123,7 +125,7 @@ extension AlertsConfig {
 extension AlertSinkConfig {
     static func checkURL(_ url: String, alert: String) throws(ConfigError) {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", components.host?.isEmpty == false
+            scheme == "http" || scheme == "https", components.host?.isEmpty == false
         else {
             throw ConfigError("alert `\(alert)`: the sink URL must be an http:// or https:// URL")
         }

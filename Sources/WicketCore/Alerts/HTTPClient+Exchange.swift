@@ -15,8 +15,10 @@ extension HTTPClient {
 
     /// POSTs `body` and reads the whole answer, at most `maxBytes` of it (more is a failure, not a
     /// truncated answer). Throws when no complete answer came within the timeout.
-    func exchange(url: String, headers: [(String, String)], body: [UInt8], timeoutMilliseconds: Int,
-                  maxBytes: Int) throws(Failure) -> Reply {
+    func exchange(
+        url: String, headers: [(String, String)], body: [UInt8], timeoutMilliseconds: Int,
+        maxBytes: Int
+    ) throws(Failure) -> Reply {
         let sink = ReplySink(limit: maxBytes)
         let status = try withRetainedSink(sink) { context throws(Failure) in
             try post(url: url, headers: headers, body: body, timeoutMilliseconds: timeoutMilliseconds, sink: context)
@@ -54,7 +56,9 @@ final class ReplySink {
             sink.overflowed = true
             return 0
         }
-        data.withMemoryRebound(to: UInt8.self, capacity: length) { sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
+        data.withMemoryRebound(to: UInt8.self, capacity: length) {
+            sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+        }
         return length
     }
 
@@ -64,7 +68,9 @@ final class ReplySink {
         let sink = Unmanaged<ReplySink>.fromOpaque(context).takeUnretainedValue()
         let length = size * count
         guard length <= 8192, sink.headers.count < 64 else { return length }
-        let line = data.withMemoryRebound(to: UInt8.self, capacity: length) { String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self) }
+        let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+        }
         if let colon = line.firstIndex(of: ":") {
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)

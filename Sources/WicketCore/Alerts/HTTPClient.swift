@@ -27,13 +27,15 @@ final class HTTPClient {
     /// POSTs `body` and returns the HTTP status; throws when no answer came (refused, timed out, TLS).
     /// Redirects are not followed, and only http and https are spoken.
     /// `sink`: a retained ``ReplySink`` to collect the answer into; nil discards it.
-    func post(url: String, headers: [(String, String)], body: [UInt8], timeoutMilliseconds: Int,
-              sink: UnsafeMutableRawPointer? = nil) throws(Failure) -> Int {
+    func post(
+        url: String, headers: [(String, String)], body: [UInt8], timeoutMilliseconds: Int,
+        sink: UnsafeMutableRawPointer? = nil
+    ) throws(Failure) -> Int {
         curl_easy_reset(handle)
         var list: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(list) }
         for (name, value) in headers { list = curl_slist_append(list, "\(name): \(value)") }
-        list = curl_slist_append(list, "Expect:")   // no 100-continue round trip
+        list = curl_slist_append(list, "Expect:")  // no 100-continue round trip
 
         var code: CURLcode = CURLE_OK
         func set(_ rc: CURLcode) { if code == CURLE_OK { code = rc } }
@@ -51,7 +53,7 @@ final class HTTPClient {
             set(wicket_curl_setopt_header_function(handle, ReplySink.header))
             set(wicket_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sink))
         } else {
-            set(wicket_curl_setopt_write_function(handle) { _, size, count, _ in size * count })   // answer body is ignored
+            set(wicket_curl_setopt_write_function(handle) { _, size, count, _ in size * count })  // answer body is ignored
         }
         let result: CURLcode = body.withUnsafeBytes { bytes in
             set(wicket_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, bytes.count))

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Sends one RFC 3164 line to a local syslog datagram socket (`/dev/log` by default), the way

@@ -14,11 +14,15 @@ public enum AuditPresentation {
     }
 
     public static func cardText(_ record: AuditRecord) -> String {
-        var lines = ["Record \(record.id.map(String.init) ?? "-") · \(record.decision.rawValue.uppercased()) · HTTP \(record.httpStatus) · request \(record.requestID)"]
+        var lines = [
+            "Record \(record.id.map(String.init) ?? "-") · \(record.decision.rawValue.uppercased()) · HTTP \(record.httpStatus) · request \(record.requestID)"
+        ]
         for row in card(record) { lines.append(row.field.padding(toLength: 6, withPad: " ", startingAt: 0) + row.detail) }
         if !record.errors.isEmpty { lines.append("Errors " + record.errors.joined(separator: "; ")) }
         if let hidden = record.listHidden {
-            lines.append("List  \(hidden) entries hidden" + (record.listHiddenBy.isEmpty ? "" : " by " + record.listHiddenBy.joined(separator: ", ")))
+            lines.append(
+                "List  \(hidden) entries hidden" + (record.listHiddenBy.isEmpty ? "" : " by " + record.listHiddenBy.joined(separator: ", "))
+            )
         }
         if let shadow = record.shadowDecision, shadow != record.decision {
             lines.append("Shadow the candidate policies would \(shadow.rawValue)")
@@ -52,8 +56,9 @@ public enum AuditPresentation {
     static func when(_ r: AuditRecord) -> String {
         let date = Date(timeIntervalSince1970: TimeInterval(r.timeMicros / 1_000_000))
         var parts = [format(date, "HH:mm:ss") + " UTC", format(date, "MMM d, yyyy")]
-        if let session = r.sessionID { parts.append("session \(session)") }
-        else {
+        if let session = r.sessionID {
+            parts.append("session \(session)")
+        } else {
             if let id = r.jsonrpcID { parts.append("id \(id)") }
             if let trace = r.traceparent { parts.append("trace \(trace)") }
         }
@@ -81,9 +86,11 @@ public enum AuditPresentation {
         var rows = [["ID", "TIME (UTC)", "DECISION", "MEMBER", "AGENT", "WHAT", "RULE"]]
         for r in records {
             let date = Date(timeIntervalSince1970: TimeInterval(r.timeMicros / 1_000_000))
-            rows.append([r.id.map(String.init) ?? "-", format(date, "yyyy-MM-dd HH:mm:ss"),
-                         "\(r.decision.rawValue) \(r.httpStatus)", r.member ?? "-", r.agent ?? "-", what(r),
-                         r.policies.map(\.id).joined(separator: ",")])
+            rows.append([
+                r.id.map(String.init) ?? "-", format(date, "yyyy-MM-dd HH:mm:ss"),
+                "\(r.decision.rawValue) \(r.httpStatus)", r.member ?? "-", r.agent ?? "-", what(r),
+                r.policies.map(\.id).joined(separator: ","),
+            ])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

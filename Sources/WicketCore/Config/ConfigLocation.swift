@@ -6,7 +6,9 @@ enum ConfigLocation {
     /// The real path (symlinks resolved, absolute) of the folder holding `path`; the folder as
     /// written, made absolute, when it cannot be resolved.
     static func realDirectory(ofFile path: String) -> String {
-        let absolute = path.hasPrefix("/") ? path
+        let absolute =
+            path.hasPrefix("/")
+            ? path
             : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
         let directory = ((absolute as NSString).standardizingPath as NSString).deletingLastPathComponent
         let folder = directory.isEmpty ? "/" : directory

@@ -35,7 +35,7 @@ public struct TOMLParser {
 
     private mutating func document() throws(TOMLError) -> [String: TOMLValue] {
         var root: [String: TOMLValue] = [:]
-        var current: [String] = []      // path of the table being filled
+        var current: [String] = []  // path of the table being filled
         var definedTables: Set<String> = []
         while true {
             skipBlankAndComments()
@@ -127,21 +127,29 @@ public struct TOMLParser {
 
     private mutating func integer() throws(TOMLError) -> Int {
         var text = ""
-        while let byte = peek(), byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "_")
-            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-            || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f")) || byte == UInt8(ascii: "x") || byte == UInt8(ascii: "o")
-            || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")  // so floats and times fail as a whole
+        while let byte = peek(),
+            byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "_")
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f")) || byte == UInt8(ascii: "x") || byte == UInt8(ascii: "o")
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")  // so floats and times fail as a whole
         {
             text.append(Character(UnicodeScalar(byte)))
             advance()
         }
         let digits = text.replacingOccurrences(of: "_", with: "")
         let parsed: Int?
-        if digits.hasPrefix("0x") { parsed = Int(digits.dropFirst(2), radix: 16) }
-        else if digits.hasPrefix("0o") { parsed = Int(digits.dropFirst(2), radix: 8) }
-        else { parsed = Int(digits) }
+        if digits.hasPrefix("0x") {
+            parsed = Int(digits.dropFirst(2), radix: 16)
+        } else if digits.hasPrefix("0o") {
+            parsed = Int(digits.dropFirst(2), radix: 8)
+        } else {
+            parsed = Int(digits)
+        }
         guard let number = parsed, !digits.isEmpty else {
-            throw fail(text.isEmpty ? "expected a value (string, integer, boolean, array or table)" : "`\(text)` is not an integer (floats and dates are not used here)")
+            throw fail(
+                text.isEmpty
+                    ? "expected a value (string, integer, boolean, array or table)"
+                    : "`\(text)` is not an integer (floats and dates are not used here)")
         }
         return number
     }
@@ -170,8 +178,8 @@ public struct TOMLParser {
                 case UInt8(ascii: "u"), UInt8(ascii: "U"):
                     let count = escape == UInt8(ascii: "u") ? 4 : 8
                     guard index + count <= bytes.count,
-                          let hex = String(bytes: bytes[index..<index + count], encoding: .ascii),
-                          let code = UInt32(hex, radix: 16), let scalar = UnicodeScalar(code)
+                        let hex = String(bytes: bytes[index..<index + count], encoding: .ascii),
+                        let code = UInt32(hex, radix: 16), let scalar = UnicodeScalar(code)
                     else { throw fail("invalid unicode escape") }
                     index += count
                     out.append(contentsOf: Array(String(Character(scalar)).utf8))
@@ -319,9 +327,13 @@ public struct TOMLParser {
 
     private mutating func skipBlankAndComments() {
         while let byte = peek() {
-            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { advance() }
-            else if byte == UInt8(ascii: "#") { while let b = peek(), b != 0x0A { _ = b; advance() } }
-            else { return }
+            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+                advance()
+            } else if byte == UInt8(ascii: "#") {
+                while let b = peek(), b != 0x0A { _ = b; advance() }
+            } else {
+                return
+            }
         }
     }
 

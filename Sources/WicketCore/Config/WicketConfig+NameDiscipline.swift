@@ -21,8 +21,9 @@ extension TenantConfig {
             throw ConfigError("tenant `\(name)`: `unknown_tools` must be `deny` or `policy`, not `\(text)`")
         }
         if mode == .deny && schema == nil {
-            throw ConfigError("tenant `\(name)`: `unknown_tools = \"deny\"` needs a `schema` that declares the tools; "
-                + "write one with `wicket schema`")
+            throw ConfigError(
+                "tenant `\(name)`: `unknown_tools = \"deny\"` needs a `schema` that declares the tools; "
+                    + "write one with `wicket schema`")
         }
         unknownTools = mode
     }
@@ -41,7 +42,8 @@ extension UpstreamConfig {
                 throw ConfigError("upstream `\(name)`: extension method `\(method)` must be 1 to 128 visible ASCII characters")
             }
             guard !MCPMethods.all.contains(where: { Array($0.utf8) == bytes }),
-                  !Self.wicketActionIDs.contains(where: { Array($0.utf8) == bytes }) else {
+                !Self.wicketActionIDs.contains(where: { Array($0.utf8) == bytes })
+            else {
                 throw ConfigError("upstream `\(name)`: `\(method)` is an MCP method or a Wicket action, not an extension method")
             }
             guard seen.insert(bytes).inserted else {
@@ -52,8 +54,9 @@ extension UpstreamConfig {
         extensionMethodBytes = seen
         if let extra = try table.string("extra_name_characters") {
             guard let grammar = MCPNameGrammar(extra: extra) else {
-                throw ConfigError("upstream `\(name)`: `extra_name_characters` may hold only ASCII punctuation and space "
-                    + "(no letters beyond A-Z, a-z, no quotes or backslashes); `\(extra)` does not")
+                throw ConfigError(
+                    "upstream `\(name)`: `extra_name_characters` may hold only ASCII punctuation and space "
+                        + "(no letters beyond A-Z, a-z, no quotes or backslashes); `\(extra)` does not")
             }
             extraNameCharacters = extra
             nameGrammar = grammar
@@ -66,20 +69,25 @@ enum NameDisciplineNotice {
     static func log(_ config: WicketConfig, logger: Logger) {
         for upstream in config.upstreams {
             if !upstream.extraNameCharacters.isEmpty {
-                logger.warning("tool and prompt names of this upstream are widened beyond the MCP grammar", metadata: [
-                    "wicket.server": "\(upstream.name)", "wicket.extra_name_characters": "\(upstream.extraNameCharacters)",
-                ])
+                logger.warning(
+                    "tool and prompt names of this upstream are widened beyond the MCP grammar",
+                    metadata: [
+                        "wicket.server": "\(upstream.name)", "wicket.extra_name_characters": "\(upstream.extraNameCharacters)",
+                    ])
             }
             if !upstream.extensionMethods.isEmpty {
-                logger.notice("extension methods admitted for this upstream, each its own Cedar action", metadata: [
-                    "wicket.server": "\(upstream.name)",
-                    "wicket.extension_methods": "\(upstream.extensionMethods.joined(separator: ", "))",
-                ])
+                logger.notice(
+                    "extension methods admitted for this upstream, each its own Cedar action",
+                    metadata: [
+                        "wicket.server": "\(upstream.name)",
+                        "wicket.extension_methods": "\(upstream.extensionMethods.joined(separator: ", "))",
+                    ])
             }
         }
         for tenant in config.tenants where tenant.schema != nil && tenant.unknownTools == .policy {
-            logger.warning("tools the schema does not declare are left to the policies (unknown_tools = \"policy\")",
-                           metadata: ["wicket.tenant": "\(tenant.name)"])
+            logger.warning(
+                "tools the schema does not declare are left to the policies (unknown_tools = \"policy\")",
+                metadata: ["wicket.tenant": "\(tenant.name)"])
         }
     }
 }

@@ -13,8 +13,10 @@ extension WicketConfig {
     /// The `[server]` keys of the store layer.
     static let storeServerKeys: Set<String> = ["node_name"]
     /// The `[[tenant]]` keys of the store layer.
-    static let storeTenantKeys: Set<String> = ["store", "postgres", "postgres_password_file", "postgres_sslmode",
-                                               "postgres_sslrootcert", "postgres_pool"]
+    static let storeTenantKeys: Set<String> = [
+        "store", "postgres", "postgres_password_file", "postgres_sslmode",
+        "postgres_sslrootcert", "postgres_pool",
+    ]
 
     /// Reads `node_name` (default: the host name), the name every audit record of this node carries.
     mutating func readStoreSettings(_ server: TableReader) throws(ConfigError) {
@@ -38,7 +40,9 @@ extension TenantConfig {
             store = .sqlite
         case "postgres":
             guard let conninfo = try table.string("postgres"), !conninfo.isEmpty else {
-                throw ConfigError("tenant `\(name)`: `store = \"postgres\"` needs `postgres`, a libpq connection string such as `host=db1 dbname=wicket_\(name) user=wicket_\(name)`")
+                throw ConfigError(
+                    "tenant `\(name)`: `store = \"postgres\"` needs `postgres`, a libpq connection string such as `host=db1 dbname=wicket_\(name) user=wicket_\(name)`"
+                )
             }
             var settings = PGSettings(conninfo: conninfo)
             if let file = try table.string("postgres_password_file") {

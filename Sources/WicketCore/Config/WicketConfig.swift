@@ -141,9 +141,12 @@ extension WicketConfig {
         let reader = TableReader(root, where: "")
         try reader.allowOnly(["server", "tenant", "upstream", "alerts"])
         let server = try reader.table("server") ?? TableReader([:], where: "server")
-        try server.allowOnly((["socket", "socket_mode", "socket_group", "threads", "max_body_bytes", "data_dir",
-                               "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync",
-                               "session_idle_timeout"] as Set<String>).union(storeServerKeys))
+        try server.allowOnly(
+            ([
+                "socket", "socket_mode", "socket_group", "threads", "max_body_bytes", "data_dir",
+                "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync",
+                "session_idle_timeout",
+            ] as Set<String>).union(storeServerKeys))
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") ? path : ((baseDirectory as NSString).appendingPathComponent(path) as NSString).standardizingPath
         }
@@ -173,8 +176,11 @@ extension WicketConfig {
         guard config.maxBodyBytes >= 1024 else { throw ConfigError("`server.max_body_bytes` must be at least 1024") }
 
         for (position, tenant) in try reader.tables("tenant").enumerated() {
-            try tenant.allowOnly((["name", "time_zone", "policies", "entities", "schema", "shadow_policies", "tests", "missing_credential",
-                                  "unknown_tools"] as Set<String>).union(storeTenantKeys))
+            try tenant.allowOnly(
+                ([
+                    "name", "time_zone", "policies", "entities", "schema", "shadow_policies", "tests", "missing_credential",
+                    "unknown_tools",
+                ] as Set<String>).union(storeTenantKeys))
             let name = try tenant.requiredString("name")
             guard TenantName.isValid(name) else {
                 throw ConfigError("tenant \(position + 1): `\(name)` is not a tenant name (1–32 of a-z, 0-9, -)")
@@ -186,20 +192,23 @@ extension WicketConfig {
                 throw ConfigError("tenant `\(name)`: `missing_credential` must be `deny` or `empty`")
             }
             guard config.tenant(named: name) == nil else { throw ConfigError("tenant `\(name)` is defined twice") }
-            config.tenants.append(TenantConfig(
-                name: name, timeZone: zone,
-                policies: resolve(try tenant.requiredString("policies")),
-                entities: resolve(try tenant.requiredString("entities")),
-                schema: try tenant.string("schema").map(resolve),
-                shadowPolicies: try tenant.string("shadow_policies").map(resolve),
-                tests: try tenant.string("tests").map(resolve),
-                missingCredential: missing))
+            config.tenants.append(
+                TenantConfig(
+                    name: name, timeZone: zone,
+                    policies: resolve(try tenant.requiredString("policies")),
+                    entities: resolve(try tenant.requiredString("entities")),
+                    schema: try tenant.string("schema").map(resolve),
+                    shadowPolicies: try tenant.string("shadow_policies").map(resolve),
+                    tests: try tenant.string("tests").map(resolve),
+                    missingCredential: missing))
             try config.tenants[config.tenants.count - 1].readNameDiscipline(tenant)
             try config.tenants[config.tenants.count - 1].readStore(tenant, resolve: resolve)
         }
         for upstream in try reader.tables("upstream") {
-            try upstream.allowOnly(["name", "tenant", "namespace", "url", "resources", "extension_methods", "extra_name_characters",
-                                    "deny_style", "list_timeout_ms", "reviewed_tools"])
+            try upstream.allowOnly([
+                "name", "tenant", "namespace", "url", "resources", "extension_methods", "extra_name_characters",
+                "deny_style", "list_timeout_ms", "reviewed_tools",
+            ])
             let name = try upstream.requiredString("name")
             let tenant = try upstream.requiredString("tenant")
             guard config.tenant(named: tenant) != nil else {
@@ -218,9 +227,10 @@ extension WicketConfig {
             guard let style = DenyStyle(rawValue: styleText) else {
                 throw ConfigError("upstream `\(name)`: `deny_style` must be `jsonrpc-error` or `tool-result`, not `\(styleText)`")
             }
-            config.upstreams.append(UpstreamConfig(
-                name: name, tenant: tenant, namespace: namespace,
-                url: try upstream.string("url") ?? "", resourceArguments: resources, denyStyle: style))
+            config.upstreams.append(
+                UpstreamConfig(
+                    name: name, tenant: tenant, namespace: namespace,
+                    url: try upstream.string("url") ?? "", resourceArguments: resources, denyStyle: style))
             try config.upstreams[config.upstreams.count - 1].readNameDiscipline(upstream)
             try config.upstreams[config.upstreams.count - 1].readListSettings(upstream, resolve: resolve)
         }

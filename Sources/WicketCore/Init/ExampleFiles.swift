@@ -3,158 +3,173 @@
 enum ExampleFiles {
     /// Relative path inside the tenant folder → contents.
     static let tenant: [(path: String, contents: String)] = [
-        ("entities.json", #"""
-[
-  {
-    "uid": { "type": "User", "id": "alex@company.com" },
-    "attrs": { "name": "Alex Doe", "department": "engineering" },
-    "parents": [ { "type": "Group", "id": "engineering" }, { "type": "Group", "id": "members" } ]
-  },
-  {
-    "uid": { "type": "User", "id": "sam@company.com" },
-    "attrs": { "name": "Sam Roe", "department": "support" },
-    "parents": [ { "type": "Group", "id": "support" }, { "type": "Group", "id": "members" } ]
-  },
-  { "uid": { "type": "Group", "id": "engineering" }, "attrs": {}, "parents": [] },
-  { "uid": { "type": "Group", "id": "support" }, "attrs": {}, "parents": [] },
-  { "uid": { "type": "Group", "id": "members" }, "attrs": {}, "parents": [] }
-]
-"""# + "\n"),
-        ("policies/access.cedar", #"""
-// Who may use the MCP servers at all.
+        (
+            "entities.json",
+            #"""
+            [
+              {
+                "uid": { "type": "User", "id": "alex@company.com" },
+                "attrs": { "name": "Alex Doe", "department": "engineering" },
+                "parents": [ { "type": "Group", "id": "engineering" }, { "type": "Group", "id": "members" } ]
+              },
+              {
+                "uid": { "type": "User", "id": "sam@company.com" },
+                "attrs": { "name": "Sam Roe", "department": "support" },
+                "parents": [ { "type": "Group", "id": "support" }, { "type": "Group", "id": "members" } ]
+              },
+              { "uid": { "type": "Group", "id": "engineering" }, "attrs": {}, "parents": [] },
+              { "uid": { "type": "Group", "id": "support" }, "attrs": {}, "parents": [] },
+              { "uid": { "type": "Group", "id": "members" }, "attrs": {}, "parents": [] }
+            ]
+            """# + "\n"
+        ),
+        (
+            "policies/access.cedar",
+            #"""
+            // Who may use the MCP servers at all.
 
-// Every member may open a session, keep it alive and see what a server offers.
-@id("session and discovery")
-@reason("every member may connect and list what a server offers")
-permit (
-    principal in ServiceMCP::Group::"members",
-    action in [ServiceMCP::Action::"session", ServiceMCP::Action::"discovery"],
-    resource
-);
+            // Every member may open a session, keep it alive and see what a server offers.
+            @id("session and discovery")
+            @reason("every member may connect and list what a server offers")
+            permit (
+                principal in ServiceMCP::Group::"members",
+                action in [ServiceMCP::Action::"session", ServiceMCP::Action::"discovery"],
+                resource
+            );
 
-// Engineers may call any tool; the forbids elsewhere narrow this down.
-@id("engineers call tools")
-@reason("engineering may call tools")
-permit (
-    principal in ServiceMCP::Group::"engineering",
-    action in ServiceMCP::Action::"tools/call",
-    resource
-);
+            // Engineers may call any tool; the forbids elsewhere narrow this down.
+            @id("engineers call tools")
+            @reason("engineering may call tools")
+            permit (
+                principal in ServiceMCP::Group::"engineering",
+                action in ServiceMCP::Action::"tools/call",
+                resource
+            );
 
-// Support may read and post, never delete.
-@id("support reads and posts")
-@reason("support may query and post messages")
-permit (
-    principal in ServiceMCP::Group::"support",
-    action in [ServiceMCP::Action::"query", ServiceMCP::Action::"post_message"],
-    resource
-);
-"""# + "\n"),
-        ("policies/network.cedar", #"""
-// Production tables are changed only from inside the company network or the US.
-@id("prod from known places")
-@reason("production changes come from the office network or the US")
-forbid (
-    principal,
-    action in [
-        ServiceMCP::Action::"delete_records",
-        ServiceMCP::Action::"drop_table"
-    ],
-    resource
-)
-when { resource is ServiceMCP::Resource && resource.name like "prod.*" }
-unless {
-    context.source_ip.isInRange(ip("10.0.0.0/8")) ||
-    context.source_ip.isLoopback() ||
-    context.geo has country && context.geo.country == "US"
-};
-"""# + "\n"),
-        ("policies/release-window.cedar", #"""
-// Destructive database tools only inside the release window (09:00–17:59, tenant time zone).
-// An attempt outside it pages on-call: @alert("oncall") sends the record's card to the sinks
-// configured under `oncall` in wicket.toml (`[[alerts.sink]]`).
-@id("release-window block")
-@reason("allowed: 9–17")
-@alert("oncall")
-forbid (
-    principal,
-    action in [
-        ServiceMCP::Action::"delete_records",
-        ServiceMCP::Action::"drop_table"
-    ],
-    resource
-)
-when { context.time.hour < 9 || context.time.hour > 17 };
-"""# + "\n"),
-        ("tests/database.json", #"""
-{
-  "server": "database",
-  "namespace": "ServiceMCP",
-  "tests": [
-    {
-      "name": "the seed scenario: no deletes at 03:04",
-      "member": "alex@company.com", "agent": "maintenance-agent",
-      "tool": "delete_records", "resource": "prod.customer_records",
-      "time": "2026-04-16T03:04:18Z", "source_ip": "203.0.113.42",
-      "geo": { "country": "US", "region": "VA", "city": "Ashburn" },
-      "expect": "deny", "determining": ["release-window block"]
-    },
-    {
-      "name": "the same delete at 11:00 is allowed",
-      "member": "alex@company.com", "agent": "maintenance-agent",
-      "tool": "delete_records", "resource": "prod.customer_records",
-      "time": "2026-04-16T11:00:00Z", "source_ip": "203.0.113.42",
-      "geo": { "country": "US", "region": "VA", "city": "Ashburn" },
-      "expect": "allow", "determining": ["engineers call tools"]
-    },
-    {
-      "name": "17:59 is still inside the window",
-      "member": "alex@company.com", "agent": "maintenance-agent",
-      "tool": "drop_table", "resource": "staging.events",
-      "time": "2026-04-16T17:59:00Z", "source_ip": "10.1.2.3",
-      "expect": "allow"
-    },
-    {
-      "name": "18:00 is outside",
-      "member": "alex@company.com", "agent": "maintenance-agent",
-      "tool": "drop_table", "resource": "staging.events",
-      "time": "2026-04-16T18:00:00Z", "source_ip": "10.1.2.3",
-      "expect": "deny", "determining": ["release-window block"]
-    },
-    {
-      "name": "production deletes only from the office or the US",
-      "member": "alex@company.com", "agent": "maintenance-agent",
-      "tool": "delete_records", "resource": "prod.customer_records",
-      "time": "2026-04-16T11:00:00Z", "source_ip": "198.51.100.10",
-      "geo": { "country": "DE", "region": "HE", "city": "Frankfurt am Main" },
-      "expect": "deny", "determining": ["prod from known places"]
-    },
-    {
-      "name": "support may query",
-      "member": "sam@company.com", "agent": "support-bot",
-      "tool": "query", "resource": "prod.tickets",
-      "expect": "allow", "determining": ["support reads and posts"]
-    },
-    {
-      "name": "support may not delete",
-      "member": "sam@company.com", "agent": "support-bot",
-      "tool": "delete_records", "resource": "staging.tickets",
-      "expect": "deny"
-    },
-    {
-      "name": "every member may list tools",
-      "member": "sam@company.com", "agent": "support-bot",
-      "method": "tools/list",
-      "expect": "allow", "determining": ["session and discovery"]
-    },
-    {
-      "name": "strangers get nothing",
-      "member": "mallory@elsewhere.example", "agent": "unknown",
-      "method": "tools/list",
-      "expect": "deny", "determining": []
-    }
-  ]
-}
-"""# + "\n"),
+            // Support may read and post, never delete.
+            @id("support reads and posts")
+            @reason("support may query and post messages")
+            permit (
+                principal in ServiceMCP::Group::"support",
+                action in [ServiceMCP::Action::"query", ServiceMCP::Action::"post_message"],
+                resource
+            );
+            """# + "\n"
+        ),
+        (
+            "policies/network.cedar",
+            #"""
+            // Production tables are changed only from inside the company network or the US.
+            @id("prod from known places")
+            @reason("production changes come from the office network or the US")
+            forbid (
+                principal,
+                action in [
+                    ServiceMCP::Action::"delete_records",
+                    ServiceMCP::Action::"drop_table"
+                ],
+                resource
+            )
+            when { resource is ServiceMCP::Resource && resource.name like "prod.*" }
+            unless {
+                context.source_ip.isInRange(ip("10.0.0.0/8")) ||
+                context.source_ip.isLoopback() ||
+                context.geo has country && context.geo.country == "US"
+            };
+            """# + "\n"
+        ),
+        (
+            "policies/release-window.cedar",
+            #"""
+            // Destructive database tools only inside the release window (09:00–17:59, tenant time zone).
+            // An attempt outside it pages on-call: @alert("oncall") sends the record's card to the sinks
+            // configured under `oncall` in wicket.toml (`[[alerts.sink]]`).
+            @id("release-window block")
+            @reason("allowed: 9–17")
+            @alert("oncall")
+            forbid (
+                principal,
+                action in [
+                    ServiceMCP::Action::"delete_records",
+                    ServiceMCP::Action::"drop_table"
+                ],
+                resource
+            )
+            when { context.time.hour < 9 || context.time.hour > 17 };
+            """# + "\n"
+        ),
+        (
+            "tests/database.json",
+            #"""
+            {
+              "server": "database",
+              "namespace": "ServiceMCP",
+              "tests": [
+                {
+                  "name": "the seed scenario: no deletes at 03:04",
+                  "member": "alex@company.com", "agent": "maintenance-agent",
+                  "tool": "delete_records", "resource": "prod.customer_records",
+                  "time": "2026-04-16T03:04:18Z", "source_ip": "203.0.113.42",
+                  "geo": { "country": "US", "region": "VA", "city": "Ashburn" },
+                  "expect": "deny", "determining": ["release-window block"]
+                },
+                {
+                  "name": "the same delete at 11:00 is allowed",
+                  "member": "alex@company.com", "agent": "maintenance-agent",
+                  "tool": "delete_records", "resource": "prod.customer_records",
+                  "time": "2026-04-16T11:00:00Z", "source_ip": "203.0.113.42",
+                  "geo": { "country": "US", "region": "VA", "city": "Ashburn" },
+                  "expect": "allow", "determining": ["engineers call tools"]
+                },
+                {
+                  "name": "17:59 is still inside the window",
+                  "member": "alex@company.com", "agent": "maintenance-agent",
+                  "tool": "drop_table", "resource": "staging.events",
+                  "time": "2026-04-16T17:59:00Z", "source_ip": "10.1.2.3",
+                  "expect": "allow"
+                },
+                {
+                  "name": "18:00 is outside",
+                  "member": "alex@company.com", "agent": "maintenance-agent",
+                  "tool": "drop_table", "resource": "staging.events",
+                  "time": "2026-04-16T18:00:00Z", "source_ip": "10.1.2.3",
+                  "expect": "deny", "determining": ["release-window block"]
+                },
+                {
+                  "name": "production deletes only from the office or the US",
+                  "member": "alex@company.com", "agent": "maintenance-agent",
+                  "tool": "delete_records", "resource": "prod.customer_records",
+                  "time": "2026-04-16T11:00:00Z", "source_ip": "198.51.100.10",
+                  "geo": { "country": "DE", "region": "HE", "city": "Frankfurt am Main" },
+                  "expect": "deny", "determining": ["prod from known places"]
+                },
+                {
+                  "name": "support may query",
+                  "member": "sam@company.com", "agent": "support-bot",
+                  "tool": "query", "resource": "prod.tickets",
+                  "expect": "allow", "determining": ["support reads and posts"]
+                },
+                {
+                  "name": "support may not delete",
+                  "member": "sam@company.com", "agent": "support-bot",
+                  "tool": "delete_records", "resource": "staging.tickets",
+                  "expect": "deny"
+                },
+                {
+                  "name": "every member may list tools",
+                  "member": "sam@company.com", "agent": "support-bot",
+                  "method": "tools/list",
+                  "expect": "allow", "determining": ["session and discovery"]
+                },
+                {
+                  "name": "strangers get nothing",
+                  "member": "mallory@elsewhere.example", "agent": "unknown",
+                  "method": "tools/list",
+                  "expect": "deny", "determining": []
+                }
+              ]
+            }
+            """# + "\n"
+        ),
     ]
 }

@@ -49,8 +49,9 @@ public struct SetupInitializer {
         }
         // The data folder holds keys, sealed credentials and the audit: owner only.
         if !options.dataDirectory.hasPrefix("/") {
-            try fm.createDirectory(atPath: (root as NSString).appendingPathComponent(options.dataDirectory),
-                                   withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try fm.createDirectory(
+                atPath: (root as NSString).appendingPathComponent(options.dataDirectory),
+                withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         for file in ExampleFiles.tenant {
             let path = (tenantDir as NSString).appendingPathComponent(file.path)
@@ -64,95 +65,97 @@ public struct SetupInitializer {
     }
 
     static func configText(_ options: Options) -> String {
-        let geo = options.geoDatabase.map { "geoip_database = \(TOMLQuoting.quote($0))" }
+        let geo =
+            options.geoDatabase.map { "geoip_database = \(TOMLQuoting.quote($0))" }
             ?? "# geoip_database = \"/usr/share/GeoIP/GeoLite2-City.mmdb\"   # see geo/README.md"
-        let group = options.socketGroup.map { "socket_group = \(TOMLQuoting.quote($0))" }
+        let group =
+            options.socketGroup.map { "socket_group = \(TOMLQuoting.quote($0))" }
             ?? "# socket_group = \"www-data\"     # nginx's group on Debian"
         let proxies = options.trustedProxies.map(TOMLQuoting.quote).joined(separator: ", ")
         return """
-        # Wicket configuration. Relative paths resolve against the real folder of this file, whatever
-        # the working directory. Every key is explained in docs/operations.md ("Configuration
-        # reference") of Wicket's source; `wicket serve --config wicket.toml` starts the server.
+            # Wicket configuration. Relative paths resolve against the real folder of this file, whatever
+            # the working directory. Every key is explained in docs/operations.md ("Configuration
+            # reference") of Wicket's source; `wicket serve --config wicket.toml` starts the server.
 
-        [server]
-        socket = \(TOMLQuoting.quote(options.socketPath))      # nginx's fastcgi_pass points here
-        socket_mode = "0660"            # nginx's user must reach the socket, nobody else
-        \(group)
-        threads = 32                    # accept threads; each waits for its audit commit
-        max_body_bytes = 1048576        # larger MCP messages get 413
-        data_dir = \(TOMLQuoting.quote(options.dataDirectory))               # per-tenant keys, sealed credentials, audit (mode 0700)
-        \(geo)
-        trusted_proxies = [\(proxies)]  # believe X-Forwarded-For only from these (CIDR)
-        log_level = "info"
-        reload_interval = 2             # seconds between policy file checks; SIGHUP reloads at once
-        audit_sync = "full"             # full: each audit commit fsynced; normal: survives a Wicket crash, not power loss
-        session_idle_timeout = 86400    # seconds an MCP session may stay unused before it is refused as expired
-        # node_name = "edge-1"          # this node's name on its audit records in a shared store (default: host name)
+            [server]
+            socket = \(TOMLQuoting.quote(options.socketPath))      # nginx's fastcgi_pass points here
+            socket_mode = "0660"            # nginx's user must reach the socket, nobody else
+            \(group)
+            threads = 32                    # accept threads; each waits for its audit commit
+            max_body_bytes = 1048576        # larger MCP messages get 413
+            data_dir = \(TOMLQuoting.quote(options.dataDirectory))               # per-tenant keys, sealed credentials, audit (mode 0700)
+            \(geo)
+            trusted_proxies = [\(proxies)]  # believe X-Forwarded-For only from these (CIDR)
+            log_level = "info"
+            reload_interval = 2             # seconds between policy file checks; SIGHUP reloads at once
+            audit_sync = "full"             # full: each audit commit fsynced; normal: survives a Wicket crash, not power loss
+            session_idle_timeout = 86400    # seconds an MCP session may stay unused before it is refused as expired
+            # node_name = "edge-1"          # this node's name on its audit records in a shared store (default: host name)
 
-        [[tenant]]
-        name = "acme"
-        time_zone = "UTC"               # context.time.hour etc. are in this zone
-        policies = "tenants/acme/policies"
-        entities = "tenants/acme/entities.json"
-        schema = "tenants/acme/schema.cedarschema"
-        tests = "tenants/acme/tests"
-        missing_credential = "deny"     # an allowed member without a stored credential: deny | empty
-        unknown_tools = "deny"          # a tool the schema does not declare: deny (regenerate with `wicket schema`) | policy
-        # Several nodes: the tenant's keys, credentials and audit in its own PostgreSQL database, reached
-        # with its own role (docs/operations.md, "Several nodes on PostgreSQL"); sqlite is the default.
-        # store = "postgres"
-        # postgres = "host=db1 dbname=wicket_acme user=wicket_acme"   # a libpq connection string
-        # postgres_password_file = "/etc/wicket/acme.pgpass"          # mode 0600
-        # postgres_sslmode = "verify-full"
-        # postgres_sslrootcert = "/etc/wicket/db-ca.pem"
-        # postgres_pool = 4                                            # connections per node for requests
+            [[tenant]]
+            name = "acme"
+            time_zone = "UTC"               # context.time.hour etc. are in this zone
+            policies = "tenants/acme/policies"
+            entities = "tenants/acme/entities.json"
+            schema = "tenants/acme/schema.cedarschema"
+            tests = "tenants/acme/tests"
+            missing_credential = "deny"     # an allowed member without a stored credential: deny | empty
+            unknown_tools = "deny"          # a tool the schema does not declare: deny (regenerate with `wicket schema`) | policy
+            # Several nodes: the tenant's keys, credentials and audit in its own PostgreSQL database, reached
+            # with its own role (docs/operations.md, "Several nodes on PostgreSQL"); sqlite is the default.
+            # store = "postgres"
+            # postgres = "host=db1 dbname=wicket_acme user=wicket_acme"   # a libpq connection string
+            # postgres_password_file = "/etc/wicket/acme.pgpass"          # mode 0600
+            # postgres_sslmode = "verify-full"
+            # postgres_sslrootcert = "/etc/wicket/db-ca.pem"
+            # postgres_pool = 4                                            # connections per node for requests
 
-        [[upstream]]
-        name = \(TOMLQuoting.quote(options.serverName))           # nginx sends it as WICKET_SERVER
-        tenant = "acme"
-        namespace = "ServiceMCP"        # Cedar namespace of this server's actions and entities
-        url = \(TOMLQuoting.quote(options.upstreamURL))
-        # tool = argument whose value is the Cedar resource (else the server itself)
-        resources = { delete_records = "table", drop_table = "table", query = "table" }
-        deny_style = "jsonrpc-error"    # a denied tools/call: jsonrpc-error (403) | tool-result (200, isError: true)
-        # The reviewed tools/list (in git): a tool whose live definition differs is hidden and refused.
-        # Write it with `wicket tools approve`; until it exists, definitions are trusted on first use.
-        reviewed_tools = "tenants/acme/tools/\(options.serverName).json"
-        list_timeout_ms = 10000         # Wicket's own tools/prompts/resources list calls to this server
-        # Methods outside the negotiated MCP revision are refused (-32601); list the ones this server
-        # really serves. Each is its own Cedar action, in no group: a policy must name it.
-        # extension_methods = ["acme/export"]
-        # Tool and prompt names follow MCP's grammar (1–128 of A-Z a-z 0-9 _ - .). A server with other
-        # names may add ASCII punctuation here, deliberately: it is logged at start.
-        # extra_name_characters = ":/"
+            [[upstream]]
+            name = \(TOMLQuoting.quote(options.serverName))           # nginx sends it as WICKET_SERVER
+            tenant = "acme"
+            namespace = "ServiceMCP"        # Cedar namespace of this server's actions and entities
+            url = \(TOMLQuoting.quote(options.upstreamURL))
+            # tool = argument whose value is the Cedar resource (else the server itself)
+            resources = { delete_records = "table", drop_table = "table", query = "table" }
+            deny_style = "jsonrpc-error"    # a denied tools/call: jsonrpc-error (403) | tool-result (200, isError: true)
+            # The reviewed tools/list (in git): a tool whose live definition differs is hidden and refused.
+            # Write it with `wicket tools approve`; until it exists, definitions are trusted on first use.
+            reviewed_tools = "tenants/acme/tools/\(options.serverName).json"
+            list_timeout_ms = 10000         # Wicket's own tools/prompts/resources list calls to this server
+            # Methods outside the negotiated MCP revision are refused (-32601); list the ones this server
+            # really serves. Each is its own Cedar action, in no group: a policy must name it.
+            # extension_methods = ["acme/export"]
+            # Tool and prompt names follow MCP's grammar (1–128 of A-Z a-z 0-9 _ - .). A server with other
+            # names may add ASCII punctuation here, deliberately: it is logged at start.
+            # extra_name_characters = ":/"
 
-        # Alerts: a policy annotated @alert("oncall") (the release-window rule is) sends the record's
-        # card (who, what, when, why, record id; never arguments or keys) to every sink named "oncall".
-        # Without a sink such alerts are dropped with a warning. `wicket alerts test oncall` sends a sample.
-        # [alerts]
-        # retry_initial_ms = 500        # first retry after a failed delivery; doubles up to retry_max_ms
-        # retry_max_ms = 60000
-        # give_up_after = "24h"         # still undelivered -> abandoned (logged; `wicket alerts list`)
-        # timeout_ms = 5000             # one HTTP attempt
-        #
-        # [[alerts.sink]]
-        # alert = "oncall"
-        # kind = "webhook"              # JSON card; X-Wicket-Signature: sha256=HMAC-SHA256(secret, "<ts>.<body>")
-        # url = "https://alerts.example.com/wicket"
-        # secret_file = "alert-webhook.secret"   # mode 0600, at least 16 bytes
-        #
-        # [[alerts.sink]]
-        # alert = "oncall"
-        # kind = "slack"                # Slack incoming webhook; the URL is a secret: keep it in a 0600 file
-        # url_file = "slack-webhook.url"
-        #
-        # [[alerts.sink]]
-        # alert = "oncall"
-        # kind = "syslog"               # one line per alert
-        # socket = "/dev/log"
-        # facility = "auth"
+            # Alerts: a policy annotated @alert("oncall") (the release-window rule is) sends the record's
+            # card (who, what, when, why, record id; never arguments or keys) to every sink named "oncall".
+            # Without a sink such alerts are dropped with a warning. `wicket alerts test oncall` sends a sample.
+            # [alerts]
+            # retry_initial_ms = 500        # first retry after a failed delivery; doubles up to retry_max_ms
+            # retry_max_ms = 60000
+            # give_up_after = "24h"         # still undelivered -> abandoned (logged; `wicket alerts list`)
+            # timeout_ms = 5000             # one HTTP attempt
+            #
+            # [[alerts.sink]]
+            # alert = "oncall"
+            # kind = "webhook"              # JSON card; X-Wicket-Signature: sha256=HMAC-SHA256(secret, "<ts>.<body>")
+            # url = "https://alerts.example.com/wicket"
+            # secret_file = "alert-webhook.secret"   # mode 0600, at least 16 bytes
+            #
+            # [[alerts.sink]]
+            # alert = "oncall"
+            # kind = "slack"                # Slack incoming webhook; the URL is a secret: keep it in a 0600 file
+            # url_file = "slack-webhook.url"
+            #
+            # [[alerts.sink]]
+            # alert = "oncall"
+            # kind = "syslog"               # one line per alert
+            # socket = "/dev/log"
+            # facility = "auth"
 
-        """
+            """
     }
 }
 

@@ -13,8 +13,10 @@ public struct MetricsEndpoint: Sendable {
 
     /// The Prometheus text exposition of everything registered.
     public func answer() -> Reply {
-        Reply(status: 200, headers: [
-            .init("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), .init("Cache-Control", "no-store"),
-        ], body: registry.emitToBuffer())
+        Reply(
+            status: 200,
+            headers: [
+                .init("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), .init("Cache-Control", "no-store"),
+            ], body: registry.emitToBuffer())
     }
 }

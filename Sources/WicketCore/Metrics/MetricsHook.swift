@@ -3,10 +3,13 @@ import WicketStore
 /// What the pipeline reports after a request's records are committed; kept out of
 /// `DecisionPipeline` so the request path reads as the decision alone.
 enum MetricsHook {
-    static func committed(_ records: [AuditRecord], tenant: String, metrics: WicketMetrics, decision: Duration, commit: Duration,
-                          onAlertsQueued: (@Sendable () -> Void)?) {
-        metrics.requestCommitted(records, tenant: tenant, decisionNanoseconds: nanoseconds(decision),
-                                 commitNanoseconds: nanoseconds(commit))
+    static func committed(
+        _ records: [AuditRecord], tenant: String, metrics: WicketMetrics, decision: Duration, commit: Duration,
+        onAlertsQueued: (@Sendable () -> Void)?
+    ) {
+        metrics.requestCommitted(
+            records, tenant: tenant, decisionNanoseconds: nanoseconds(decision),
+            commitNanoseconds: nanoseconds(commit))
         var policyErrors = 0
         var alerts = false
         for record in records {

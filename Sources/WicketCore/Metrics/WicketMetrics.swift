@@ -52,8 +52,9 @@ public struct WicketMetrics: Sendable {
     func requestCommitted(_ records: [AuditRecord], tenant: String, decisionNanoseconds: Int64, commitNanoseconds: Int64) {
         for record in records {
             handles.counter(
-                LabelValues("wicket_decisions_total", tenant, record.server ?? "", Self.methodLabel(record.method),
-                            record.decision.rawValue, count: 4),
+                LabelValues(
+                    "wicket_decisions_total", tenant, record.server ?? "", Self.methodLabel(record.method),
+                    record.decision.rawValue, count: 4),
                 ["tenant", "server", "method", "decision"], factory: factory
             ).increment()
             for policy in record.policies {
@@ -63,8 +64,10 @@ public struct WicketMetrics: Sendable {
                 ).increment()
             }
             for alert in record.alertNames {
-                handles.counter(LabelValues("wicket_alerts_queued_total", tenant, alert, count: 2), ["tenant", "alert"],
-                                factory: factory).increment()
+                handles.counter(
+                    LabelValues("wicket_alerts_queued_total", tenant, alert, count: 2), ["tenant", "alert"],
+                    factory: factory
+                ).increment()
             }
         }
         handles.timer(LabelValues("wicket_decision_duration_seconds", tenant, count: 1), ["tenant"], factory: factory)
@@ -85,8 +88,10 @@ public struct WicketMetrics: Sendable {
     // MARK: - Policies
 
     func reload(tenant: String, succeeded: Bool) {
-        Counter(label: "wicket_policy_reloads_total", dimensions: [("tenant", tenant), ("result", succeeded ? "success" : "failure")],
-                factory: factory).increment()
+        Counter(
+            label: "wicket_policy_reloads_total", dimensions: [("tenant", tenant), ("result", succeeded ? "success" : "failure")],
+            factory: factory
+        ).increment()
     }
 
     /// `wicket_policy_set_info{tenant, hash} 1` for the serving set; the previous hash's series is removed.
@@ -100,13 +105,17 @@ public struct WicketMetrics: Sendable {
     // MARK: - Alerts
 
     func alertDelivered(tenant: String, alert: String, sink: String) {
-        Counter(label: "wicket_alerts_delivered_total", dimensions: [("tenant", tenant), ("alert", alert), ("sink", sink)],
-                factory: factory).increment()
+        Counter(
+            label: "wicket_alerts_delivered_total", dimensions: [("tenant", tenant), ("alert", alert), ("sink", sink)],
+            factory: factory
+        ).increment()
     }
 
     func alertFailed(tenant: String, alert: String, sink: String) {
-        Counter(label: "wicket_alerts_failed_total", dimensions: [("tenant", tenant), ("alert", alert), ("sink", sink)],
-                factory: factory).increment()
+        Counter(
+            label: "wicket_alerts_failed_total", dimensions: [("tenant", tenant), ("alert", alert), ("sink", sink)],
+            factory: factory
+        ).increment()
     }
 
     func alertAbandoned(tenant: String, alert: String) {

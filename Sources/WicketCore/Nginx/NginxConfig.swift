@@ -231,104 +231,105 @@ public struct NginxConfig: Sendable, Equatable {
                 "    rewrite ^ \(path) break;",
             ]
         }
-        let lines: [String] = [
-            "# Wicket: every MCP message is authorized (and audited) before the MCP server sees it.",
-            "# Include inside the server { } block that serves the MCP endpoint; include",
-            "# wicket-http.conf once in http { }. Render it with `wicket nginx`; the values that",
-            "# differ per site are the location path, the socket, WICKET_SERVER and proxy_pass.",
-            "",
-            "# The MCP endpoint: POST messages, GET SSE streams and DELETE all ask Wicket first.",
-            "location = \(mcpPath) {",
-            "    # nginx's own body limit; past it nginx answers 413 without asking anyone.",
-            "    client_max_body_size \(clientMaxBodyBytes);",
-            "    # Bodies up to this size stay in memory, larger ones go to a temp file.",
-            "    client_body_buffer_size 64k;",
-            "    # nginx's own 413 as a JSON-RPC error.",
-            "    error_page 413 = @wicket_too_large;",
-            "    # Fail closed: Wicket missing, down or too slow -> 503 JSON-RPC error.",
-            "    # Never point error_page, fastcgi_next_upstream or a backup at the MCP server.",
-            "    error_page 502 503 504 = @wicket_unavailable;",
-            "",
-            "    # Wicket decides. nginx reads the whole body first and sends it as FastCGI stdin.",
-            "    fastcgi_pass unix:\(socketPath);",
-        ] + paramLines + [
-            "    # Wicket's name for the MCP server behind this location; it selects the tenant.",
-            "    fastcgi_param WICKET_SERVER \(serverName);",
-            "    # nginx's request id, kept in the audit record and the access log.",
-            "    fastcgi_param WICKET_REQUEST_ID $request_id;",
-            "    # Read the whole body before asking Wicket (the default, stated because Wicket needs it).",
-            "    fastcgi_request_buffering on;",
-            "    # There is no other server to try, and never the MCP server.",
-            "    fastcgi_next_upstream off;",
-            "    # Wicket answers in milliseconds; past these nginx answers 503 (fail closed).",
-            "    fastcgi_connect_timeout \(fastcgiConnectTimeoutMilliseconds)ms;",
-            "    fastcgi_send_timeout \(fastcgiTimeoutMilliseconds)ms;",
-            "    fastcgi_read_timeout \(fastcgiTimeoutMilliseconds)ms;",
-            "    # Room for Wicket's answer headers (the upstream credential may be long).",
-            "    fastcgi_buffer_size 16k;",
-            "    # Buffers for the (tiny) answer; busy buffers must stay below their total.",
-            "    fastcgi_buffers 4 16k;",
-            "    # On deny Wicket's whole answer reaches the client; its private headers must not.",
-            "    fastcgi_hide_header X-Wicket-Token;",
-            "    fastcgi_hide_header X-Wicket-Decision;",
-            "    fastcgi_hide_header X-Wicket-Rule;",
-            "}",
-            "",
-        ] + metricsLocation() + [
-            "# Where an allowed request continues (Wicket answers X-Accel-Redirect: \(Self.mcpLocation)).",
-            "# A named location keeps the method and the byte-identical body; a URI would make a GET.",
-            "location \(Self.mcpLocation) {",
-            "    # Capture Wicket's headers now; read directly in proxy_set_header they are empty.",
-            "    set $wicket_token $upstream_http_x_wicket_token;",
-            "    # The member's own credential for this MCP server replaces the client's Wicket key;",
-            "    # an empty token sends no Authorization at all.",
-            "    proxy_set_header Authorization $wicket_token;",
-            "    # proxy_set_header here replaces any from the server level, so the usual ones follow.",
-            "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-            "    proxy_set_header X-Forwarded-Proto $scheme;",
-        ] + rewrite + [
-            "    # The MCP server.",
-            "    proxy_pass \(upstream.origin);",
-            "    # HTTP/1.1 with keep-alive to the MCP server (chunked SSE responses need 1.1).",
-            "    proxy_http_version 1.1;",
-            "    # No hop-by-hop Connection header from the client.",
-            "    proxy_set_header Connection \"\";",
-            "    # Stream responses as they come: SSE events reach the client live.",
-            "    proxy_buffering off;",
-            "    proxy_cache off;",
-            "    # An SSE stream may stay quiet this long.",
-            "    proxy_read_timeout \(streamIdleTimeoutSeconds)s;",
-            "    # The MCP server must not trigger internal redirects or change how nginx buffers.",
-            "    proxy_ignore_headers X-Accel-Redirect X-Accel-Expires X-Accel-Limit-Rate X-Accel-Buffering X-Accel-Charset;",
-            "    # One try; a failed request is never replayed.",
-            "    proxy_next_upstream off;",
-            "    # MCP server down or silent -> 502 JSON-RPC error.",
-            "    error_page 502 504 = @wicket_upstream_unavailable;",
-            "}",
-            "",
-            "# nginx answers these itself, as JSON-RPC errors; none of them reaches the MCP server.",
-            "# Wicket unreachable, failing or too slow.",
-            "location @wicket_unavailable {",
-            "    # The error bodies are JSON-RPC.",
-            "    default_type application/json;",
-            "    # 503, the request was not forwarded.",
-            "    return 503 '\(Self.jsonRPCError(code: -32603, "the authorization service is unavailable; the request was not forwarded"))';",
-            "}",
-            "# Body over client_max_body_size.",
-            "location @wicket_too_large {",
-            "    # The error bodies are JSON-RPC.",
-            "    default_type application/json;",
-            "    # 413, Wicket was not asked.",
-            "    return 413 '\(Self.jsonRPCError(code: -32600, "the request body is larger than this endpoint accepts"))';",
-            "}",
-            "# Allowed, but the MCP server is down or silent.",
-            "location @wicket_upstream_unavailable {",
-            "    # The error bodies are JSON-RPC.",
-            "    default_type application/json;",
-            "    # 502 from nginx on behalf of the MCP server.",
-            "    return 502 '\(Self.jsonRPCError(code: -32603, "the MCP server is unavailable"))';",
-            "}",
-        ]
+        let lines: [String] =
+            [
+                "# Wicket: every MCP message is authorized (and audited) before the MCP server sees it.",
+                "# Include inside the server { } block that serves the MCP endpoint; include",
+                "# wicket-http.conf once in http { }. Render it with `wicket nginx`; the values that",
+                "# differ per site are the location path, the socket, WICKET_SERVER and proxy_pass.",
+                "",
+                "# The MCP endpoint: POST messages, GET SSE streams and DELETE all ask Wicket first.",
+                "location = \(mcpPath) {",
+                "    # nginx's own body limit; past it nginx answers 413 without asking anyone.",
+                "    client_max_body_size \(clientMaxBodyBytes);",
+                "    # Bodies up to this size stay in memory, larger ones go to a temp file.",
+                "    client_body_buffer_size 64k;",
+                "    # nginx's own 413 as a JSON-RPC error.",
+                "    error_page 413 = @wicket_too_large;",
+                "    # Fail closed: Wicket missing, down or too slow -> 503 JSON-RPC error.",
+                "    # Never point error_page, fastcgi_next_upstream or a backup at the MCP server.",
+                "    error_page 502 503 504 = @wicket_unavailable;",
+                "",
+                "    # Wicket decides. nginx reads the whole body first and sends it as FastCGI stdin.",
+                "    fastcgi_pass unix:\(socketPath);",
+            ] + paramLines + [
+                "    # Wicket's name for the MCP server behind this location; it selects the tenant.",
+                "    fastcgi_param WICKET_SERVER \(serverName);",
+                "    # nginx's request id, kept in the audit record and the access log.",
+                "    fastcgi_param WICKET_REQUEST_ID $request_id;",
+                "    # Read the whole body before asking Wicket (the default, stated because Wicket needs it).",
+                "    fastcgi_request_buffering on;",
+                "    # There is no other server to try, and never the MCP server.",
+                "    fastcgi_next_upstream off;",
+                "    # Wicket answers in milliseconds; past these nginx answers 503 (fail closed).",
+                "    fastcgi_connect_timeout \(fastcgiConnectTimeoutMilliseconds)ms;",
+                "    fastcgi_send_timeout \(fastcgiTimeoutMilliseconds)ms;",
+                "    fastcgi_read_timeout \(fastcgiTimeoutMilliseconds)ms;",
+                "    # Room for Wicket's answer headers (the upstream credential may be long).",
+                "    fastcgi_buffer_size 16k;",
+                "    # Buffers for the (tiny) answer; busy buffers must stay below their total.",
+                "    fastcgi_buffers 4 16k;",
+                "    # On deny Wicket's whole answer reaches the client; its private headers must not.",
+                "    fastcgi_hide_header X-Wicket-Token;",
+                "    fastcgi_hide_header X-Wicket-Decision;",
+                "    fastcgi_hide_header X-Wicket-Rule;",
+                "}",
+                "",
+            ] + metricsLocation() + [
+                "# Where an allowed request continues (Wicket answers X-Accel-Redirect: \(Self.mcpLocation)).",
+                "# A named location keeps the method and the byte-identical body; a URI would make a GET.",
+                "location \(Self.mcpLocation) {",
+                "    # Capture Wicket's headers now; read directly in proxy_set_header they are empty.",
+                "    set $wicket_token $upstream_http_x_wicket_token;",
+                "    # The member's own credential for this MCP server replaces the client's Wicket key;",
+                "    # an empty token sends no Authorization at all.",
+                "    proxy_set_header Authorization $wicket_token;",
+                "    # proxy_set_header here replaces any from the server level, so the usual ones follow.",
+                "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+                "    proxy_set_header X-Forwarded-Proto $scheme;",
+            ] + rewrite + [
+                "    # The MCP server.",
+                "    proxy_pass \(upstream.origin);",
+                "    # HTTP/1.1 with keep-alive to the MCP server (chunked SSE responses need 1.1).",
+                "    proxy_http_version 1.1;",
+                "    # No hop-by-hop Connection header from the client.",
+                "    proxy_set_header Connection \"\";",
+                "    # Stream responses as they come: SSE events reach the client live.",
+                "    proxy_buffering off;",
+                "    proxy_cache off;",
+                "    # An SSE stream may stay quiet this long.",
+                "    proxy_read_timeout \(streamIdleTimeoutSeconds)s;",
+                "    # The MCP server must not trigger internal redirects or change how nginx buffers.",
+                "    proxy_ignore_headers X-Accel-Redirect X-Accel-Expires X-Accel-Limit-Rate X-Accel-Buffering X-Accel-Charset;",
+                "    # One try; a failed request is never replayed.",
+                "    proxy_next_upstream off;",
+                "    # MCP server down or silent -> 502 JSON-RPC error.",
+                "    error_page 502 504 = @wicket_upstream_unavailable;",
+                "}",
+                "",
+                "# nginx answers these itself, as JSON-RPC errors; none of them reaches the MCP server.",
+                "# Wicket unreachable, failing or too slow.",
+                "location @wicket_unavailable {",
+                "    # The error bodies are JSON-RPC.",
+                "    default_type application/json;",
+                "    # 503, the request was not forwarded.",
+                "    return 503 '\(Self.jsonRPCError(code: -32603, "the authorization service is unavailable; the request was not forwarded"))';",
+                "}",
+                "# Body over client_max_body_size.",
+                "location @wicket_too_large {",
+                "    # The error bodies are JSON-RPC.",
+                "    default_type application/json;",
+                "    # 413, Wicket was not asked.",
+                "    return 413 '\(Self.jsonRPCError(code: -32600, "the request body is larger than this endpoint accepts"))';",
+                "}",
+                "# Allowed, but the MCP server is down or silent.",
+                "location @wicket_upstream_unavailable {",
+                "    # The error bodies are JSON-RPC.",
+                "    default_type application/json;",
+                "    # 502 from nginx on behalf of the MCP server.",
+                "    return 502 '\(Self.jsonRPCError(code: -32603, "the MCP server is unavailable"))';",
+                "}",
+            ]
         return lines.joined(separator: "\n")
     }
 
@@ -373,13 +374,20 @@ public struct NginxConfig: Sendable, Equatable {
             throw NginxConfigError(.invalidServerName, "the server name `\(serverName)` may use only letters, digits, `.`, `_` and `-`")
         }
         guard socketPath.hasPrefix("/"), socketPath.utf8.count < 108, Self.isPlain(socketPath, extra: "/._-") else {
-            throw NginxConfigError(.invalidSocketPath, "the socket path `\(socketPath)` must be absolute, shorter than 108 bytes, and use only letters, digits, `/`, `.`, `_` and `-`")
+            throw NginxConfigError(
+                .invalidSocketPath,
+                "the socket path `\(socketPath)` must be absolute, shorter than 108 bytes, and use only letters, digits, `/`, `.`, `_` and `-`"
+            )
         }
         if let metricsPath, !metricsPath.hasPrefix("/") || !Self.isPlain(metricsPath, extra: "/._-~") || metricsPath == mcpPath {
-            throw NginxConfigError(.invalidMCPPath, "the metrics path `\(metricsPath)` must start with `/`, use only letters, digits, `/`, `.`, `_`, `-` and `~`, and differ from the MCP path")
+            throw NginxConfigError(
+                .invalidMCPPath,
+                "the metrics path `\(metricsPath)` must start with `/`, use only letters, digits, `/`, `.`, `_`, `-` and `~`, and differ from the MCP path"
+            )
         }
         guard mcpPath.hasPrefix("/"), Self.isPlain(mcpPath, extra: "/._-~") else {
-            throw NginxConfigError(.invalidMCPPath, "the MCP path `\(mcpPath)` must start with `/` and use only letters, digits, `/`, `.`, `_`, `-` and `~`")
+            throw NginxConfigError(
+                .invalidMCPPath, "the MCP path `\(mcpPath)` must start with `/` and use only letters, digits, `/`, `.`, `_`, `-` and `~`")
         }
         guard clientMaxBodyBytes > 0, clientMaxBodyBytes <= 1 << 30 else {
             throw NginxConfigError(.invalidLimit, "the body limit `\(clientMaxBodyBytes)` must be between 1 byte and 1 GiB")
@@ -398,7 +406,8 @@ public struct NginxConfig: Sendable, Equatable {
             throw NginxConfigError(.invalidListen, "the listen address `\(listen)` must look like `127.0.0.1:8080`, `[::1]:8080` or `8080`")
         }
         guard let prefix, prefix.hasPrefix("/"), Self.isPlain(prefix, extra: "/._-") else {
-            throw NginxConfigError(.invalidPrefix, "a standalone config needs an absolute prefix directory using only letters, digits, `/`, `.`, `_` and `-`")
+            throw NginxConfigError(
+                .invalidPrefix, "a standalone config needs an absolute prefix directory using only letters, digits, `/`, `.`, `_` and `-`")
         }
         if let workerProcesses, !(1...64).contains(workerProcesses) {
             throw NginxConfigError(.invalidLimit, "the worker process count `\(workerProcesses)` must be between 1 and 64")
@@ -417,12 +426,14 @@ public struct NginxConfig: Sendable, Equatable {
 
     /// Splits `http(s)://host[:port][/path]` into the origin for `proxy_pass` and the optional path.
     private static func parseUpstream(_ url: String) throws -> (origin: String, path: String?) {
-        let failure = NginxConfigError(.invalidUpstreamURL, "the upstream URL `\(url)` must look like `http://127.0.0.1:9000/mcp`, without query, fragment or credentials")
+        let failure = NginxConfigError(
+            .invalidUpstreamURL,
+            "the upstream URL `\(url)` must look like `http://127.0.0.1:9000/mcp`, without query, fragment or credentials")
         guard let components = URLComponents(string: url),
-              let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = components.host, !host.isEmpty, isPlain(host, extra: ".-[]:"),
-              components.user == nil, components.password == nil,
-              components.query == nil, components.fragment == nil
+            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = components.host, !host.isEmpty, isPlain(host, extra: ".-[]:"),
+            components.user == nil, components.password == nil,
+            components.query == nil, components.fragment == nil
         else { throw failure }
         let path = components.percentEncodedPath
         guard path.isEmpty || (path.hasPrefix("/") && isPlain(path, extra: "/._-~%")) else { throw failure }

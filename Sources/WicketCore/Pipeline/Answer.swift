@@ -12,12 +12,14 @@ enum Answer {
     static let unavailableCode = -32004
 
     static func allow(token: String, rules: [String], requestID: String) -> Reply {
-        .internalRedirect(to: "@wicket_mcp", headers: [
-            .init("X-Wicket-Token", token),
-            .init("X-Wicket-Decision", "allow"),
-            .init("X-Wicket-Rule", HeaderText.sanitize(rules.joined(separator: ", "))),
-            .init("X-Wicket-Request-Id", requestID),
-        ])
+        .internalRedirect(
+            to: "@wicket_mcp",
+            headers: [
+                .init("X-Wicket-Token", token),
+                .init("X-Wicket-Decision", "allow"),
+                .init("X-Wicket-Rule", HeaderText.sanitize(rules.joined(separator: ", "))),
+                .init("X-Wicket-Request-Id", requestID),
+            ])
     }
 
     /// Every refusal is rendered here: the deny headers, then the one JSON-RPC body writer
@@ -33,8 +35,11 @@ enum Answer {
             return .json(status: 200, body: JSONRPCRefusal.toolResult(refusal, requestID: requestID), headers: headers)
         }
         if refusal.status == 401 {
-            headers.append(.init("WWW-Authenticate", refusal.hadCredentials
-                ? #"Bearer realm="wicket", error="invalid_token""# : #"Bearer realm="wicket""#))
+            headers.append(
+                .init(
+                    "WWW-Authenticate",
+                    refusal.hadCredentials
+                        ? #"Bearer realm="wicket", error="invalid_token""# : #"Bearer realm="wicket""#))
         }
         return .json(status: refusal.status, body: JSONRPCRefusal.error(refusal, requestID: requestID), headers: headers)
     }

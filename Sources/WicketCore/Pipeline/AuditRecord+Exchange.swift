@@ -8,8 +8,9 @@ import WicketStore
 extension AuditRecord {
     /// The facts every record of one request starts from; a deny until a verdict says otherwise.
     static func exchange(tenant: String, server: String, requestID: String, traceparent: String?) -> AuditRecord {
-        var record = AuditRecord(tenant: tenant, server: server, timeMicros: 0, requestID: requestID,
-                                 decision: .deny, httpStatus: 0, latencyMicros: 0)
+        var record = AuditRecord(
+            tenant: tenant, server: server, timeMicros: 0, requestID: requestID,
+            decision: .deny, httpStatus: 0, latencyMicros: 0)
         if let traceparent, traceparent.utf8.count <= 128, HeaderText.isSafe(traceparent) { record.traceparent = traceparent }
         return record
     }
@@ -25,8 +26,10 @@ extension AuditRecord {
     }
 
     /// One message's record: what it asked for, where it stands in its batch.
-    func message(method: String?, targetKind: TargetKind?, targetName: String?, resource: String? = nil,
-                 id: JSONRPCID?, batchIndex: Int?) -> AuditRecord {
+    func message(
+        method: String?, targetKind: TargetKind?, targetName: String?, resource: String? = nil,
+        id: JSONRPCID?, batchIndex: Int?
+    ) -> AuditRecord {
         var record = self
         record.method = method
         record.targetKind = targetKind

@@ -129,19 +129,25 @@ struct CedarMapping: Sendable {
         case .tool:
             if let name = facts.mappedResource {
                 resource = EntityUID(type: resourceType, id: name)
-                entities.append(Entity(uid: resource, attributes: ["name": .string(name), "server": .string(serverName)],
-                                       parents: [serverUID]))
+                entities.append(
+                    Entity(
+                        uid: resource, attributes: ["name": .string(name), "server": .string(serverName)],
+                        parents: [serverUID]))
             } else {
                 resource = serverUID
             }
         case .resource(let uri):
             resource = EntityUID(type: resourceType, id: uri)
-            entities.append(Entity(uid: resource, attributes: ["name": .string(uri), "server": .string(serverName)],
-                                   parents: [serverUID]))
+            entities.append(
+                Entity(
+                    uid: resource, attributes: ["name": .string(uri), "server": .string(serverName)],
+                    parents: [serverUID]))
         case .prompt(let name):
             resource = EntityUID(type: promptType, id: name)
-            entities.append(Entity(uid: resource, attributes: ["name": .string(name), "server": .string(serverName)],
-                                   parents: [serverUID]))
+            entities.append(
+                Entity(
+                    uid: resource, attributes: ["name": .string(name), "server": .string(serverName)],
+                    parents: [serverUID]))
         case .none:
             resource = serverUID
         }
@@ -153,7 +159,8 @@ extension DecisionPipeline {
     /// The upstream's mapping built at start, or (an upstream the configuration does not list) a fresh one.
     func mapping(for upstream: UpstreamConfig) -> CedarMapping {
         if let mapping = mappings[upstream.name], mapping.serverName.utf8.elementsEqual(upstream.name.utf8),
-           mapping.namespace.utf8.elementsEqual(upstream.namespace.utf8) {
+            mapping.namespace.utf8.elementsEqual(upstream.namespace.utf8)
+        {
             return mapping
         }
         return CedarMapping(namespace: upstream.namespace, serverName: upstream.name)

@@ -2,7 +2,7 @@ import Foundation
 
 /// An IPv4 or IPv6 network in CIDR form, for the trusted-proxy list.
 struct IPNetwork: Sendable, Equatable {
-    let bytes: [UInt8]      // 4 or 16
+    let bytes: [UInt8]  // 4 or 16
     let prefix: Int
 
     init?(_ text: String) {

@@ -26,8 +26,9 @@ struct DecisionExplanation: Sendable {
         self.policies = policies
         var seen = Set<[String]>()
         contextValues = paths.filter { seen.insert($0).inserted }.map { path in
-            AuditRecord.ContextValue(name: "context." + path.joined(separator: "."),
-                                     value: ContextReads.lookup(path, in: context).map(ValueText.render) ?? "(absent)")
+            AuditRecord.ContextValue(
+                name: "context." + path.joined(separator: "."),
+                value: ContextReads.lookup(path, in: context).map(ValueText.render) ?? "(absent)")
         }
     }
 }

@@ -19,9 +19,11 @@ public struct DecisionInput: Sendable {
         public var mcpMethod: String?
         public var mcpName: String?
 
-        public init(authorization: String? = nil, forwardedFor: String? = nil, traceparent: String? = nil,
-                    contentType: String? = nil, accept: String? = nil, mcpSessionID: String? = nil,
-                    mcpProtocolVersion: String? = nil, mcpMethod: String? = nil, mcpName: String? = nil) {
+        public init(
+            authorization: String? = nil, forwardedFor: String? = nil, traceparent: String? = nil,
+            contentType: String? = nil, accept: String? = nil, mcpSessionID: String? = nil,
+            mcpProtocolVersion: String? = nil, mcpMethod: String? = nil, mcpName: String? = nil
+        ) {
             self.authorization = authorization
             self.forwardedFor = forwardedFor
             self.traceparent = traceparent
@@ -45,8 +47,10 @@ public struct DecisionInput: Sendable {
     public var headers: Headers
     public var body: Body
 
-    public init(serverName: String?, requestID: String?, method: String, remoteAddress: String?,
-                headers: Headers, body: Body) {
+    public init(
+        serverName: String?, requestID: String?, method: String, remoteAddress: String?,
+        headers: Headers, body: Body
+    ) {
         self.serverName = serverName
         self.requestID = requestID
         self.method = method

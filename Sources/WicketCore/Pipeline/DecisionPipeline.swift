@@ -30,9 +30,11 @@ public final class DecisionPipeline: Sendable {
     /// Reviewed against live tool definitions, per upstream (issue 13).
     let pins: ToolPins
 
-    public init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoSource,
-                clock: RequestClock = .system, logger: Logger, metrics: WicketMetrics = WicketMetrics(),
-                onAlertsQueued: (@Sendable () -> Void)? = nil) throws {
+    public init(
+        config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoSource,
+        clock: RequestClock = .system, logger: Logger, metrics: WicketMetrics = WicketMetrics(),
+        onAlertsQueued: (@Sendable () -> Void)? = nil
+    ) throws {
         self.config = config
         self.metrics = metrics
         self.onAlertsQueued = onAlertsQueued
@@ -55,8 +57,10 @@ public final class DecisionPipeline: Sendable {
         self.mappings = mappings
     }
 
-    public convenience init(config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoDatabase?,
-                            clock: RequestClock = .system, logger: Logger, metrics: WicketMetrics = WicketMetrics()) throws {
+    public convenience init(
+        config: WicketConfig, tenants: [String: TenantRuntime], geo: GeoDatabase?,
+        clock: RequestClock = .system, logger: Logger, metrics: WicketMetrics = WicketMetrics()
+    ) throws {
         try self.init(config: config, tenants: tenants, geo: GeoSource(database: geo), clock: clock, logger: logger, metrics: metrics)
     }
 
@@ -64,17 +68,21 @@ public final class DecisionPipeline: Sendable {
         let started = ContinuousClock.now
         let requestID = Self.requestID(from: request.requestID)
         guard let serverName = request.serverName, let upstream = config.upstream(named: serverName),
-              let tenant = tenants[upstream.tenant]
+            let tenant = tenants[upstream.tenant]
         else {
             // No tenant means no audit store to write to: refuse, and say so in the log.
-            logger.error("request for a server the configuration does not name", metadata: [
-                "wicket.request.id": "\(requestID)", "wicket.server": "\(request.serverName ?? "")",
-            ])
-            return Decision(allowed: false, records: [],
-                            reply: Answer.deny(.unavailable("wicket has no upstream server named by this nginx location"), requestID: requestID))
+            logger.error(
+                "request for a server the configuration does not name",
+                metadata: [
+                    "wicket.request.id": "\(requestID)", "wicket.server": "\(request.serverName ?? "")",
+                ])
+            return Decision(
+                allowed: false, records: [],
+                reply: Answer.deny(.unavailable("wicket has no upstream server named by this nginx location"), requestID: requestID))
         }
-        var exchange = Exchange(pipeline: self, request: request, upstream: upstream, tenant: tenant,
-                                requestID: requestID, started: started)
+        var exchange = Exchange(
+            pipeline: self, request: request, upstream: upstream, tenant: tenant,
+            requestID: requestID, started: started)
         let outcome: Outcome
         do {
             outcome = try exchange.decide()
@@ -96,15 +104,19 @@ public final class DecisionPipeline: Sendable {
         do {
             try tenant.auditSink.append(contentsOf: records)
             let committed = ContinuousClock.now
-            MetricsHook.committed(records, tenant: tenant.config.name, metrics: metrics,
-                                  decision: committing - started, commit: committed - committing, onAlertsQueued: onAlertsQueued)
+            MetricsHook.committed(
+                records, tenant: tenant.config.name, metrics: metrics,
+                decision: committing - started, commit: committed - committing, onAlertsQueued: onAlertsQueued)
         } catch {
             metrics.error(.store, tenant: tenant.config.name)
-            logger.error("audit write failed; request refused", metadata: [
-                "wicket.request.id": "\(requestID)", "wicket.tenant": "\(tenant.config.name)", "wicket.error": "\(error)",
-            ])
-            return Decision(allowed: false, records: [],
-                            reply: Answer.deny(.unavailable("the audit record could not be written, so the request is refused"), requestID: requestID))
+            logger.error(
+                "audit write failed; request refused",
+                metadata: [
+                    "wicket.request.id": "\(requestID)", "wicket.tenant": "\(tenant.config.name)", "wicket.error": "\(error)",
+                ])
+            return Decision(
+                allowed: false, records: [],
+                reply: Answer.deny(.unavailable("the audit record could not be written, so the request is refused"), requestID: requestID))
         }
         switch outcome {
         case .allowed(let token, let rules, _):
@@ -138,7 +150,8 @@ public final class DecisionPipeline: Sendable {
     /// nginx's `$request_id` (32 hex digits) when it sent one, else a fresh random id.
     static func requestID(from sent: String?) -> String {
         if let id = sent, (8...64).contains(id.utf8.count),
-           id.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) {
+            id.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+        {
             return id
         }
         let high = String(UInt64.random(in: .min ... .max), radix: 16)

@@ -14,16 +14,19 @@ struct Exchange {
     let started: ContinuousClock.Instant
     private var base: AuditRecord
 
-    init(pipeline: DecisionPipeline, request: DecisionInput, upstream: UpstreamConfig, tenant: TenantRuntime,
-         requestID: String, started: ContinuousClock.Instant) {
+    init(
+        pipeline: DecisionPipeline, request: DecisionInput, upstream: UpstreamConfig, tenant: TenantRuntime,
+        requestID: String, started: ContinuousClock.Instant
+    ) {
         self.pipeline = pipeline
         self.request = request
         self.upstream = upstream
         self.tenant = tenant
         self.requestID = requestID
         self.started = started
-        base = .exchange(tenant: tenant.config.name, server: upstream.name, requestID: requestID,
-                         traceparent: request.headers.traceparent)
+        base = .exchange(
+            tenant: tenant.config.name, server: upstream.name, requestID: requestID,
+            traceparent: request.headers.traceparent)
     }
 
     /// The record for a refusal that happened before (or instead of) per-message decisions.
@@ -36,8 +39,9 @@ struct Exchange {
         let time = pipeline.localTimes[tenant.config.name]?.time(at: now) ?? RequestTime(date: now, timeZone: .gmt)
         base.timeMicros = time.microseconds
 
-        let client = pipeline.addresses.resolve(remoteAddress: request.remoteAddress,
-                                                forwardedFor: request.headers.forwardedFor)
+        let client = pipeline.addresses.resolve(
+            remoteAddress: request.remoteAddress,
+            forwardedFor: request.headers.forwardedFor)
         base.sourceIP = client
         var location: GeoLocation?
         if let client, let geo = pipeline.geo.current {
@@ -50,8 +54,9 @@ struct Exchange {
         base.geoCity = location?.city
 
         guard case .complete(let body) = request.body else {
-            throw Refusal(status: 413, jsonRPCCode: -32600,
-                          message: "the message is larger than \(pipeline.config.maxBodyBytes) bytes")
+            throw Refusal(
+                status: 413, jsonRPCCode: -32600,
+                message: "the message is larger than \(pipeline.config.maxBodyBytes) bytes")
         }
         let identity = try authenticate()
         base.member = identity.member
@@ -60,18 +65,20 @@ struct Exchange {
 
         let classification: MCPClassification
         do {
-            classification = try pipeline.classifier.classify(MCPHTTPRequest(
-                method: request.method, body: body,
-                sessionID: request.headers.mcpSessionID, protocolVersion: request.headers.mcpProtocolVersion,
-                mcpMethod: request.headers.mcpMethod, mcpName: request.headers.mcpName,
-                contentType: request.headers.contentType, accept: request.headers.accept))
+            classification = try pipeline.classifier.classify(
+                MCPHTTPRequest(
+                    method: request.method, body: body,
+                    sessionID: request.headers.mcpSessionID, protocolVersion: request.headers.mcpProtocolVersion,
+                    mcpMethod: request.headers.mcpMethod, mcpName: request.headers.mcpName,
+                    contentType: request.headers.contentType, accept: request.headers.accept))
         } catch {
             throw Refusal(status: error.httpStatus, jsonRPCCode: error.jsonRPCCode, message: error.message, jsonrpcID: error.requestID)
         }
         base.sessionID = classification.sessionID
         if let refused = NameDiscipline.outcome(of: classification, upstream: upstream, base: base) { return refused }
-        let session = SessionGuard(store: tenant.sessions, server: upstream.name, classification: classification,
-                                   member: identity.member, now: time.microseconds)
+        let session = SessionGuard(
+            store: tenant.sessions, server: upstream.name, classification: classification,
+            member: identity.member, now: time.microseconds)
         let sessionUnbound = try session.check()
 
         guard let clientAddress = client else {
@@ -86,15 +93,19 @@ struct Exchange {
         var firstRefusal: Refusal?
         var firstDenied = 0
         for (position, item) in messages.enumerated() {
-            let context = ContextFacts(time: time, sourceIP: clientAddress,
-                                       geo: (location?.country, location?.region, location?.city),
-                                       agent: identity.agent, session: classification.sessionID,
-                                       server: upstream.name, method: item.facts.method)
-            let verdict = try Verdict(facts: item.facts, member: identity.member, context: context,
-                                      mapping: mapping, snapshot: snapshot, jsonrpcID: item.id)
-            var record = base.message(method: item.facts.method, targetKind: item.targetKind, targetName: item.targetName,
-                                      resource: item.facts.mappedResource, id: item.id,
-                                      batchIndex: classification.isBatch ? position : nil).decided(by: verdict)
+            let context = ContextFacts(
+                time: time, sourceIP: clientAddress,
+                geo: (location?.country, location?.region, location?.city),
+                agent: identity.agent, session: classification.sessionID,
+                server: upstream.name, method: item.facts.method)
+            let verdict = try Verdict(
+                facts: item.facts, member: identity.member, context: context,
+                mapping: mapping, snapshot: snapshot, jsonrpcID: item.id)
+            var record = base.message(
+                method: item.facts.method, targetKind: item.targetKind, targetName: item.targetName,
+                resource: item.facts.mappedResource, id: item.id,
+                batchIndex: classification.isBatch ? position : nil
+            ).decided(by: verdict)
             if verdict.allowed, let pinned = pipeline.pins.callRefusal(item.facts, upstream: upstream) {
                 // Allowed by policy, but the tool changed since review (ToolSurface/ToolPins.swift).
                 record.decision = .deny
@@ -105,8 +116,11 @@ struct Exchange {
                 continue
             }
             records.append(record)
-            if verdict.allowed { rules += verdict.explanation.policies.map(\.id) }
-            else if firstRefusal == nil { firstRefusal = verdict.refusal; firstDenied = position }
+            if verdict.allowed {
+                rules += verdict.explanation.policies.map(\.id)
+            } else if firstRefusal == nil {
+                firstRefusal = verdict.refusal; firstDenied = position
+            }
         }
         if let denied = firstRefusal {
             // Any denied element denies the whole batch; every element keeps its own record, and
@@ -134,10 +148,12 @@ struct Exchange {
         }
         if let list = UpstreamLists.listRequest(of: classification) {
             // Lists are fetched by Wicket and filtered per member (ToolSurface/UpstreamLists.swift).
-            let context = ContextFacts(time: time, sourceIP: clientAddress, geo: (location?.country, location?.region, location?.city),
-                                       agent: identity.agent, session: classification.sessionID, server: upstream.name, method: list.method)
-            let answered = UpstreamLists.call(list, exchange: self, body: body, classification: classification, token: token,
-                                              member: identity.member, context: context, snapshot: snapshot)
+            let context = ContextFacts(
+                time: time, sourceIP: clientAddress, geo: (location?.country, location?.region, location?.city),
+                agent: identity.agent, session: classification.sessionID, server: upstream.name, method: list.method)
+            let answered = UpstreamLists.call(
+                list, exchange: self, body: body, classification: classification, token: token,
+                member: identity.member, context: context, snapshot: snapshot)
             answered.apply(to: &records)
             return .answered(answered.response, records: records)
         }
@@ -154,8 +170,9 @@ struct Exchange {
     /// owns this upstream; a key naming another tenant is refused before any lookup.
     private mutating func authenticate() throws -> Identity {
         guard let header = request.headers.authorization, !header.isEmpty else {
-            throw Refusal.unauthenticated("a Wicket member key is required: send `Authorization: Bearer <key>`",
-                                          hadCredentials: false)
+            throw Refusal.unauthenticated(
+                "a Wicket member key is required: send `Authorization: Bearer <key>`",
+                hadCredentials: false)
         }
         guard header.utf8.count > 7, header.utf8.prefix(7).map({ $0 | 0x20 }) == Array("bearer ".utf8) else {
             throw Refusal.unauthenticated("the Authorization header must be `Bearer <key>`")
@@ -208,8 +225,9 @@ struct Exchange {
         }
         guard let secret else {
             if tenant.config.missingCredential == .empty { return "" }
-            throw Refusal.forbidden("no upstream credential is stored for `\(member)` on `\(upstream.name)`; "
-                + "store one with `wicket creds set`")
+            throw Refusal.forbidden(
+                "no upstream credential is stored for `\(member)` on `\(upstream.name)`; "
+                    + "store one with `wicket creds set`")
         }
         guard let text = secret.utf8String(), HeaderText.isSafe(text) else {
             throw Refusal.unavailable("the stored upstream credential cannot be sent as a header")
@@ -252,8 +270,9 @@ extension MessageFacts {
                         case .string(let value): facts.mappedResource = value
                         case .absent: break
                         case .notAString:
-                            throw Refusal(status: 400, jsonRPCCode: -32602,
-                                          message: "the argument `\(argument)` of `\(name)` must be a string", jsonrpcID: message.id)
+                            throw Refusal(
+                                status: 400, jsonRPCCode: -32602,
+                                message: "the argument `\(argument)` of `\(name)` must be a string", jsonrpcID: message.id)
                         }
                     }
                 case .resource(let uri)?:

@@ -37,9 +37,11 @@ public final class GeoSource: @unchecked Sendable {
             lock.unlock()
             logger.notice("GeoIP database reloaded", metadata: ["wicket.geo.path": "\(path)", "wicket.geo.build": "\(fresh.buildEpoch)"])
         } catch {
-            logger.error("GeoIP reload failed; the previous database keeps serving", metadata: [
-                "wicket.geo.path": "\(path)", "wicket.error": "\(error)",
-            ])
+            logger.error(
+                "GeoIP reload failed; the previous database keeps serving",
+                metadata: [
+                    "wicket.geo.path": "\(path)", "wicket.error": "\(error)",
+                ])
         }
     }
 }

@@ -47,8 +47,9 @@ final class LocalTimeCache: @unchecked Sendable {
         let second = Self.floorDiv(microseconds, 1_000_000)
         let stretch = self.stretch(containing: second, instant: instant)
         let local = Self.floorMod(second + stretch.offset, 86_400)
-        return RequestTime(microseconds: microseconds, hour: Int(local / 3600), minute: Int(local % 3600 / 60),
-                           weekday: stretch.weekday, date: stretch.date)
+        return RequestTime(
+            microseconds: microseconds, hour: Int(local / 3600), minute: Int(local % 3600 / 60),
+            weekday: stretch.weekday, date: stretch.date)
     }
 
     private func stretch(containing second: Int64, instant: Date) -> Stretch {
@@ -94,7 +95,8 @@ final class LocalTimeCache: @unchecked Sendable {
         // Belt and braces: never trust a stretch whose own ends disagree on the offset.
         if from > second || until <= second
             || Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(from)))) != offset
-            || Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(until - 1)))) != offset {
+            || Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(until - 1)))) != offset
+        {
             from = second
             until = second + 1
         }

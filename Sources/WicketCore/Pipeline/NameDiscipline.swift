@@ -44,9 +44,10 @@ struct NameDiscipline {
             case .prompt?: kind = message.method == "completion/complete" ? .completion : .prompt
             case nil: kind = nil
             }
-            let record = base.message(method: message.kind == .response ? "client/response" : message.method.map(Self.visible),
-                                      targetKind: kind, targetName: message.target.map { Self.visible($0.name) },
-                                      id: message.id, batchIndex: classification.isBatch ? position : nil)
+            let record = base.message(
+                method: message.kind == .response ? "client/response" : message.method.map(Self.visible),
+                targetKind: kind, targetName: message.target.map { Self.visible($0.name) },
+                id: message.id, batchIndex: classification.isBatch ? position : nil)
             records.append(record.refusedByName(refusals[position], status: refusal.status))
         }
         if classification.isBatch { refusal.jsonrpcID = nil }
@@ -59,34 +60,39 @@ struct NameDiscipline {
         let bytes = Array(method.utf8)
         let isExtension = extensionMethods.contains(bytes)
         guard isExtension || MCPMethods.isDefined(method, in: version) else {
-            return Refusal(status: 400, jsonRPCCode: Self.methodNotFoundCode,
-                           message: "method `\(Self.visible(method))` is not defined by MCP protocol \(version.rawValue) "
-                               + "and is not an extension method of `\(upstream.name)`; the message is refused",
-                           jsonrpcID: message.id)
+            return Refusal(
+                status: 400, jsonRPCCode: Self.methodNotFoundCode,
+                message: "method `\(Self.visible(method))` is not defined by MCP protocol \(version.rawValue) "
+                    + "and is not an extension method of `\(upstream.name)`; the message is refused",
+                jsonrpcID: message.id)
         }
         switch message.target {
         case .tool(let name)?:
             guard grammar.isValidName(name) else {
-                return Refusal(status: 400, jsonRPCCode: Self.invalidParamsCode,
-                               message: "`\(Self.visible(name))` is not a valid MCP tool name (\(grammarText)); the call is refused",
-                               jsonrpcID: message.id)
+                return Refusal(
+                    status: 400, jsonRPCCode: Self.invalidParamsCode,
+                    message: "`\(Self.visible(name))` is not a valid MCP tool name (\(grammarText)); the call is refused",
+                    jsonrpcID: message.id)
             }
             if extensionMethods.contains(Array(name.utf8)) {
-                return .forbidden("the tool name `\(name)` is also an extension method of `\(upstream.name)`, so no policy "
-                    + "can tell them apart; the call is refused", id: message.id)
+                return .forbidden(
+                    "the tool name `\(name)` is also an extension method of `\(upstream.name)`, so no policy "
+                        + "can tell them apart; the call is refused", id: message.id)
             }
         case .prompt(let name)?:
             guard grammar.isValidName(name) else {
-                return Refusal(status: 400, jsonRPCCode: Self.invalidParamsCode,
-                               message: "`\(Self.visible(name))` is not a valid MCP prompt name (\(grammarText)); the message is refused",
-                               jsonrpcID: message.id)
+                return Refusal(
+                    status: 400, jsonRPCCode: Self.invalidParamsCode,
+                    message: "`\(Self.visible(name))` is not a valid MCP prompt name (\(grammarText)); the message is refused",
+                    jsonrpcID: message.id)
             }
         case .resource(let uri)?:
             guard MCPNameGrammar.isValidURI(uri, allowTemplate: method == "completion/complete") else {
-                return Refusal(status: 400, jsonRPCCode: Self.invalidParamsCode,
-                               message: "`\(Self.visible(uri))` is not a valid resource URI (RFC 3986: a scheme, `:`, "
-                                   + "and only URI characters; percent-encode the rest); the message is refused",
-                               jsonrpcID: message.id)
+                return Refusal(
+                    status: 400, jsonRPCCode: Self.invalidParamsCode,
+                    message: "`\(Self.visible(uri))` is not a valid resource URI (RFC 3986: a scheme, `:`, "
+                        + "and only URI characters; percent-encode the rest); the message is refused",
+                    jsonrpcID: message.id)
             }
         case nil:
             break

@@ -64,8 +64,9 @@ struct SessionGuard {
             throw refusal
         case .expired:
             // 404 is how MCP tells a client its session is gone: a compliant client starts a new one.
-            throw Refusal(status: 404, jsonRPCCode: -32600,
-                          message: "this MCP session has ended or has been idle too long; start a new session")
+            throw Refusal(
+                status: 404, jsonRPCCode: -32600,
+                message: "this MCP session has ended or has been idle too long; start a new session")
         }
     }
 }

@@ -31,17 +31,21 @@ struct ToolSurface: Sendable {
             let declared = toolsByNamespace[namespace]?.contains(Array(tool.utf8)) ?? false
             if !declared {
                 guard unknownTools == .deny else { return nil }  // `policy`: left to the policies, unvalidated
-                return ("the tool `\(tool)` is not declared in the tenant's schema for namespace \(namespace), so it is refused; "
+                return (
+                    "the tool `\(tool)` is not declared in the tenant's schema for namespace \(namespace), so it is refused; "
                         + "if the server now offers it, regenerate the schema with `wicket schema` and reload",
-                        "schema: undeclared tool `\(tool)` (unknown_tools = deny); regenerate the schema with `wicket schema`")
+                    "schema: undeclared tool `\(tool)` (unknown_tools = deny); regenerate the schema with `wicket schema`"
+                )
             }
         }
         do {
             try schema.validateRequest(request)
         } catch {
-            return ("the request does not conform to the tenant's schema (\(Self.part(error.code))): \(error.message); "
+            return (
+                "the request does not conform to the tenant's schema (\(Self.part(error.code))): \(error.message); "
                     + "regenerate the schema with `wicket schema` if the server or Wicket changed",
-                    "schema: \(Self.part(error.code)): \(error.message)")
+                "schema: \(Self.part(error.code)): \(error.message)"
+            )
         }
         return nil
     }

@@ -13,15 +13,18 @@ struct Verdict {
     /// How a policy evaluation error starts in a record's errors (counted as `policy` errors).
     static let errorPrefix = "policy `"
 
-    init(facts: MessageFacts, member: String, context contextFacts: ContextFacts, mapping: CedarMapping,
-         snapshot: PolicySnapshot, jsonrpcID: JSONRPCID?) throws {
+    init(
+        facts: MessageFacts, member: String, context contextFacts: ContextFacts, mapping: CedarMapping,
+        snapshot: PolicySnapshot, jsonrpcID: JSONRPCID?
+    ) throws {
         guard case .record(let context)? = contextFacts.cedarContext() else {
             throw Refusal.forbidden("the client address `\(contextFacts.sourceIP)` is not an IP address")
         }
         let (action, resource, entities) = mapping.resolve(facts)
         let request = Request(principal: mapping.principal(member: member), action: action, resource: resource, context: context)
         if let surface = snapshot.toolSurface,
-           let problem = surface.problem(request: request, facts: facts, namespace: mapping.namespace) {
+            let problem = surface.problem(request: request, facts: facts, namespace: mapping.namespace)
+        {
             // Refused before any policy: the schema does not admit this request.
             allowed = false
             explanation = DecisionExplanation(policyIDs: [], in: snapshot.enforced, context: context)
@@ -52,11 +55,13 @@ struct Verdict {
             let reason = first.annotations["reason"].map { ": \($0)" } ?? ""
             refusal = .forbidden("denied by policy `\(first.id)`\(reason)", rule: first.id, id: jsonrpcID)
         } else if let error = response.errors.first {
-            refusal = .forbidden("denied: policy `\(error.policyID)` could not be evaluated (\(error.error.message))",
-                                 rule: error.policyID, id: jsonrpcID)
+            refusal = .forbidden(
+                "denied: policy `\(error.policyID)` could not be evaluated (\(error.error.message))",
+                rule: error.policyID, id: jsonrpcID)
         } else {
-            refusal = .forbidden("denied: no policy permits `\(member)` to use `\(action.id)` on `\(mapping.serverName)`",
-                                 id: jsonrpcID)
+            refusal = .forbidden(
+                "denied: no policy permits `\(member)` to use `\(action.id)` on `\(mapping.serverName)`",
+                id: jsonrpcID)
         }
     }
 }

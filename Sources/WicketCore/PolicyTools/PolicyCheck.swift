@@ -54,7 +54,9 @@ public enum PolicyCheck {
         guard report.parseErrors == 0 else { return report.summarised(sources, policies: policies.count) }
 
         guard let schema else {
-            report.lines.append("warning: \(sources.name) has no schema; policies parsed but were not validated (add schema.cedarschema, see `wicket schema`)")
+            report.lines.append(
+                "warning: \(sources.name) has no schema; policies parsed but were not validated (add schema.cedarschema, see `wicket schema`)"
+            )
             report.warnings += 1
             return report.summarised(sources, policies: policies.count)
         }
@@ -103,7 +105,8 @@ extension PolicyCheck.Report {
     func summarised(_ sources: PolicySources, policies: Int) -> Self {
         var copy = self
         let verdict = parseErrors > 0 ? "parse errors" : validationErrors > 0 ? "validation errors" : "ok"
-        copy.lines.append("\(sources.name): \(policies) policies, \(parseErrors + validationErrors) error(s), \(warnings) warning(s): \(verdict)")
+        copy.lines.append(
+            "\(sources.name): \(policies) policies, \(parseErrors + validationErrors) error(s), \(warnings) warning(s): \(verdict)")
         return copy
     }
 }

@@ -66,12 +66,15 @@ public enum PolicyTestRunner {
     }
 
     /// nil when the test passes, else what differed.
-    static func evaluate(_ test: PolicyTestCase, mapping: CedarMapping, policies: PolicySet, entities: Entities,
-                         timeZone: TimeZone) -> String? {
+    static func evaluate(
+        _ test: PolicyTestCase, mapping: CedarMapping, policies: PolicySet, entities: Entities,
+        timeZone: TimeZone
+    ) -> String? {
         let facts = MessageFacts(method: test.method, target: test.target, mappedResource: test.resource)
-        let context = ContextFacts(time: RequestTime(date: test.time, timeZone: timeZone), sourceIP: test.sourceIP,
-                                   geo: (test.geo["country"], test.geo["region"], test.geo["city"]),
-                                   agent: test.agent, session: test.session, server: mapping.serverName, method: test.method)
+        let context = ContextFacts(
+            time: RequestTime(date: test.time, timeZone: timeZone), sourceIP: test.sourceIP,
+            geo: (test.geo["country"], test.geo["region"], test.geo["city"]),
+            agent: test.agent, session: test.session, server: mapping.serverName, method: test.method)
         guard case .record(let record)? = context.cedarContext() else { return "`\(test.sourceIP)` is not an IP address" }
         let (action, resource, extra) = mapping.resolve(facts)
         let request = Request(principal: mapping.principal(member: test.member), action: action, resource: resource, context: record)
@@ -80,12 +83,16 @@ public enum PolicyTestRunner {
         let decision = response.decision == .allow && response.errors.isEmpty ? "allow" : "deny"
         var problems: [String] = []
         if decision != test.expect {
-            let why = response.errors.isEmpty ? response.reasons.sorted().joined(separator: ", ")
+            let why =
+                response.errors.isEmpty
+                ? response.reasons.sorted().joined(separator: ", ")
                 : response.errors.map { "`\($0.policyID)` errored: \($0.error.message)" }.joined(separator: "; ")
             problems.append("expected \(test.expect), got \(decision)" + (why.isEmpty ? " (no policy applied)" : " (\(why))"))
         }
         if let expected = test.determining, Set(expected) != Set(response.reasons) {
-            problems.append("expected determining policies [\(expected.sorted().joined(separator: ", "))], got [\(response.reasons.sorted().joined(separator: ", "))]")
+            problems.append(
+                "expected determining policies [\(expected.sorted().joined(separator: ", "))], got [\(response.reasons.sorted().joined(separator: ", "))]"
+            )
         }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
@@ -134,7 +141,9 @@ struct TestSuiteFile {
             }
             let name = try Fields(object: item, owner: "test \(index + 1)").string("name") ?? "test \(index + 1)"
             let fields = Fields(object: item, owner: name)
-            guard let member = try fields.string("member") else { throw PolicyTestRunner.TestFileError(description: "\(name): `member` is required") }
+            guard let member = try fields.string("member") else {
+                throw PolicyTestRunner.TestFileError(description: "\(name): `member` is required")
+            }
             guard let expect = try fields.string("expect"), expect == "allow" || expect == "deny" else {
                 throw PolicyTestRunner.TestFileError(description: "\(name): `expect` must be `allow` or `deny`")
             }
@@ -145,14 +154,19 @@ struct TestSuiteFile {
             let tool = try fields.string("tool")
             let method = try fields.string("method") ?? (tool != nil ? "tools/call" : "tools/list")
             var target = MessageFacts.Target.none
-            if let tool { target = .tool(tool) }
-            else if let uri = try fields.string("uri") { target = .resource(uri) }
-            else if let prompt = try fields.string("prompt") { target = .prompt(prompt) }
-            tests.append(PolicyTestCase(
-                name: name, member: member, agent: try fields.string("agent") ?? "test-agent", method: method, target: target,
-                resource: try fields.string("resource"), time: time, sourceIP: try fields.string("source_ip") ?? "127.0.0.1",
-                geo: try fields.strings(in: "geo") ?? [:], session: try fields.string("session"), expect: expect,
-                determining: try fields.stringList("determining")))
+            if let tool {
+                target = .tool(tool)
+            } else if let uri = try fields.string("uri") {
+                target = .resource(uri)
+            } else if let prompt = try fields.string("prompt") {
+                target = .prompt(prompt)
+            }
+            tests.append(
+                PolicyTestCase(
+                    name: name, member: member, agent: try fields.string("agent") ?? "test-agent", method: method, target: target,
+                    resource: try fields.string("resource"), time: time, sourceIP: try fields.string("source_ip") ?? "127.0.0.1",
+                    geo: try fields.strings(in: "geo") ?? [:], session: try fields.string("session"), expect: expect,
+                    determining: try fields.stringList("determining")))
         }
         return TestSuiteFile(server: server, namespace: namespace, tests: tests)
     }

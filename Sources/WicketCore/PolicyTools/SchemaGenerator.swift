@@ -28,7 +28,8 @@ public enum SchemaGenerator {
 
     static func block(namespace: String, servers: [String], tools: [String], extensionMethods: [String] = []) -> String {
         let names = tools.map(quote).joined(separator: ", ")
-        let toolLines = tools.isEmpty
+        let toolLines =
+            tools.isEmpty
             ? "    // no tools given: pass --tools with a saved tools/list answer\n"
             : """
                 action \(names)
@@ -36,7 +37,10 @@ public enum SchemaGenerator {
                     appliesTo { principal: User, resource: [Resource, Server], context: Context };
 
             """
-        let extensionLines = extensionMethods.isEmpty ? "" : """
+        let extensionLines =
+            extensionMethods.isEmpty
+            ? ""
+            : """
                 // The servers' extension methods (`extension_methods`): each its own action, in no group.
                 action \(extensionMethods.map(quote).joined(separator: ", "))
                     appliesTo { principal: User, resource: Server, context: Context };

@@ -24,30 +24,37 @@ public final class WicketRuntime: Sendable {
         self.tenants = tenants
         for (name, tenant) in tenants {
             for alert in config.alerts.unconfiguredNames(in: tenant.snapshot) {
-                logger.warning("a policy raises an alert no sink is configured for; add an `[[alerts.sink]]` for it", metadata: [
-                    "wicket.tenant": "\(name)", "wicket.alert": "\(alert)",
-                ])
+                logger.warning(
+                    "a policy raises an alert no sink is configured for; add an `[[alerts.sink]]` for it",
+                    metadata: [
+                        "wicket.tenant": "\(name)", "wicket.alert": "\(alert)",
+                    ])
             }
         }
         let geo = try GeoSource(path: config.geoDatabase)
         self.geo = geo
-        let alerts = try AlertDispatcher(config: config.alerts, stores: tenants.keys.sorted().compactMap { name in
-            tenants[name].map { (name, $0.audit) }
-        }, logger: logger)
+        let alerts = try AlertDispatcher(
+            config: config.alerts,
+            stores: tenants.keys.sorted().compactMap { name in
+                tenants[name].map { (name, $0.audit) }
+            }, logger: logger)
         self.alerts = alerts
-        pipeline = try DecisionPipeline(config: config, tenants: tenants, geo: geo, clock: clock, logger: logger,
-                                        onAlertsQueued: { alerts.wake() })
+        pipeline = try DecisionPipeline(
+            config: config, tenants: tenants, geo: geo, clock: clock, logger: logger,
+            onAlertsQueued: { alerts.wake() })
     }
 
     /// Starts alert delivery and logs what is served; call once the socket is listening.
     public func start() {
         alerts.start()
         for tenant in config.tenants {
-            logger.notice("serving tenant", metadata: [
-                "wicket.tenant": "\(tenant.name)",
-                "wicket.policies": "\(tenants[tenant.name]?.snapshot.enforced.policies.count ?? 0)",
-                "wicket.unknown_tools": "\(tenant.unknownTools.rawValue)",
-            ])
+            logger.notice(
+                "serving tenant",
+                metadata: [
+                    "wicket.tenant": "\(tenant.name)",
+                    "wicket.policies": "\(tenants[tenant.name]?.snapshot.enforced.policies.count ?? 0)",
+                    "wicket.unknown_tools": "\(tenant.unknownTools.rawValue)",
+                ])
         }
         NameDisciplineNotice.log(config, logger: logger)
     }

@@ -8,12 +8,14 @@ import Cedar
 /// their own group's ancestor).
 enum NamespacedEntities {
     static func place(_ entities: [Entity], in namespace: String) throws(EntityGraphError) -> Entities {
-        try Entities(checking: entities.map { entity in
-            Entity(uid: rehome(entity.uid, namespace),
-                   attributes: entity.attributes.mapValues { rehome($0, namespace) },
-                   parents: Set(entity.parents.map { rehome($0, namespace) }),
-                   tags: entity.tags.mapValues { rehome($0, namespace) })
-        })
+        try Entities(
+            checking: entities.map { entity in
+                Entity(
+                    uid: rehome(entity.uid, namespace),
+                    attributes: entity.attributes.mapValues { rehome($0, namespace) },
+                    parents: Set(entity.parents.map { rehome($0, namespace) }),
+                    tags: entity.tags.mapValues { rehome($0, namespace) })
+            })
     }
 
     static func rehome(_ uid: EntityUID, _ namespace: String) -> EntityUID {

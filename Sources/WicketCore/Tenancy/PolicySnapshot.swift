@@ -94,8 +94,9 @@ public enum PolicyLoader {
                 throw PolicyLoadError("`\(tenant.entities)`: \(error.message)")
             }
         }
-        return PolicySnapshot(enforced: enforced, shadow: shadow, entitiesByNamespace: byNamespace, fingerprint: fingerprint,
-                              toolSurface: surface, explained: PolicyExplanations(enforced))
+        return PolicySnapshot(
+            enforced: enforced, shadow: shadow, entitiesByNamespace: byNamespace, fingerprint: fingerprint,
+            toolSurface: surface, explained: PolicyExplanations(enforced))
     }
 
     /// The tenant's schema, in Cedar syntax or (`.json`) JSON syntax.

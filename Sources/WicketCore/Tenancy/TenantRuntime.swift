@@ -26,8 +26,10 @@ public final class TenantRuntime: @unchecked Sendable {
     private let metrics: WicketMetrics
 
     /// Opens the tenant's stores and loads its policies; any failure is an error at start.
-    public init(config: TenantConfig, wicket: WicketConfig, logger: Logger, auditSink: (any AuditSink)? = nil,
-                metrics: WicketMetrics = WicketMetrics()) throws {
+    public init(
+        config: TenantConfig, wicket: WicketConfig, logger: Logger, auditSink: (any AuditSink)? = nil,
+        metrics: WicketMetrics = WicketMetrics()
+    ) throws {
         self.config = config
         let stores = try TenantStores(config: wicket, tenant: config.name, serving: true)
         keys = stores.keys
@@ -85,18 +87,22 @@ public final class TenantRuntime: @unchecked Sendable {
             lock.unlock()
             metrics.reload(tenant: config.name, succeeded: true)
             metrics.policySet(tenant: config.name, hash: hash, previous: previous)
-            logger.notice("policies reloaded", metadata: [
-                "wicket.tenant": "\(config.name)", "wicket.policies": "\(next.enforced.policies.count)",
-            ])
+            logger.notice(
+                "policies reloaded",
+                metadata: [
+                    "wicket.tenant": "\(config.name)", "wicket.policies": "\(next.enforced.policies.count)",
+                ])
             return true
         } catch {
             lock.lock()
             lastFailure = onDisk
             lock.unlock()
             metrics.reload(tenant: config.name, succeeded: false)
-            logger.error("policy reload failed; the previous policies keep serving", metadata: [
-                "wicket.tenant": "\(config.name)", "wicket.error": "\(error)",
-            ])
+            logger.error(
+                "policy reload failed; the previous policies keep serving",
+                metadata: [
+                    "wicket.tenant": "\(config.name)", "wicket.error": "\(error)",
+                ])
             return false
         }
     }
@@ -126,10 +132,12 @@ public struct TenantStores {
         case .sqlite:
             keys = try KeyStore(directory: directory, tenant: tenant)
             credentials = try CredentialStore(directory: directory, tenant: tenant, ring: ring)
-            audit = try AuditStore(directory: directory, tenant: tenant,
-                                   durability: config.auditSync)
-            sessions = try SessionStore(directory: directory, tenant: tenant,
-                                        rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
+            audit = try AuditStore(
+                directory: directory, tenant: tenant,
+                durability: config.auditSync)
+            sessions = try SessionStore(
+                directory: directory, tenant: tenant,
+                rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
         case .postgres(let settings):
             let database = try PGTenantDatabase(settings: settings, tenant: tenant, node: config.nodeName)
             let keyStore = PGKeyStore(database: database)
@@ -137,8 +145,9 @@ public struct TenantStores {
             keys = keyStore
             credentials = PGCredentialStore(database: database, ring: ring)
             audit = PGAuditStore(database: database)
-            sessions = PGSessionStore(database: database,
-                                      rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
+            sessions = PGSessionStore(
+                database: database,
+                rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
         }
     }
 }

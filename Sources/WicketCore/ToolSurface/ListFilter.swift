@@ -54,7 +54,8 @@ struct ListFilter {
             if refusedTools.contains(Array(name.utf8)) { return ["(pinning)"] }
             if CedarMapping.ambiguity(method: "tools/call", tool: name) != nil { return ["(name)"] }
             if let surface = snapshot.toolSurface, surface.unknownTools == .deny,
-               !(surface.toolsByNamespace[mapping.namespace]?.contains(Array(name.utf8)) ?? false) {
+                !(surface.toolsByNamespace[mapping.namespace]?.contains(Array(name.utf8)) ?? false)
+            {
                 return ["(schema)"]
             }
             let facts = MessageFacts(method: "tools/call", target: .tool(name))
@@ -84,7 +85,8 @@ struct ListFilter {
         let (action, resource, entities) = mapping.resolve(facts)
         let request = Request(principal: mapping.principal(member: member), action: action, resource: resource, context: context)
         if facts.method == "tools/call", let surface = snapshot.toolSurface,
-           surface.problem(request: request, facts: facts, namespace: mapping.namespace) != nil {
+            surface.problem(request: request, facts: facts, namespace: mapping.namespace) != nil
+        {
             return ["(schema)"]
         }
         let store = LayeredEntityStore(base: snapshot.entities(namespace: mapping.namespace), overlay: entities)
@@ -100,8 +102,9 @@ struct ListFilter {
         guard let context = cedarContext(method: facts.method) else { return ["(address)"] }
         let (action, _, entities) = mapping.resolve(facts)
         let store = LayeredEntityStore(base: snapshot.entities(namespace: mapping.namespace), overlay: entities)
-        let response = ResidualAuthorizer.decide(principal: mapping.principal(member: member), action: action, context: context,
-                                                 placeholder: mapping.serverUID, policies: snapshot.enforced, entities: store)
+        let response = ResidualAuthorizer.decide(
+            principal: mapping.principal(member: member), action: action, context: context,
+            placeholder: mapping.serverUID, policies: snapshot.enforced, entities: store)
         guard response.decision == .deny else { return nil }
         return response.determining.isEmpty ? ["(no permit)"] : response.determining
     }

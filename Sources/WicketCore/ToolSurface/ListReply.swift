@@ -23,15 +23,17 @@ enum ListReply {
         }
         for document in documents {
             guard let value = try? parser.parse(document), let object = value.objectValue,
-                  let answerID = object["id"], matches(answerID, id) else { continue }
+                let answerID = object["id"], matches(answerID, id)
+            else { continue }
             if object["error"]?.objectValue != nil, object["result"] == nil { return .error(value) }
             guard object["jsonrpc"]?.stringValue == "2.0", let result = object["result"]?.objectValue else {
                 throw Unreadable(reason: "the answer is not a JSON-RPC result")
             }
             return .result(result)
         }
-        throw Unreadable(reason: reply.contentType == "text/event-stream"
-            ? "the event stream carried no response to the request" : "the answer is not a JSON-RPC response to the request")
+        throw Unreadable(
+            reason: reply.contentType == "text/event-stream"
+                ? "the event stream carried no response to the request" : "the answer is not a JSON-RPC response to the request")
     }
 
     /// The `data` of each event (lines joined with `\n`, per the SSE format).

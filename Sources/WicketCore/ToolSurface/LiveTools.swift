@@ -22,8 +22,9 @@ public enum LiveTools {
         func post(_ body: String, id: JSONRPCID?, extra: [(String, String)]) throws(Failure) -> (HTTPClient.Reply, ListReply?) {
             let reply: HTTPClient.Reply
             do {
-                reply = try client.exchange(url: url, headers: headers + extra, body: Array(body.utf8),
-                                            timeoutMilliseconds: timeoutMilliseconds, maxBytes: 16 << 20)
+                reply = try client.exchange(
+                    url: url, headers: headers + extra, body: Array(body.utf8),
+                    timeoutMilliseconds: timeoutMilliseconds, maxBytes: 16 << 20)
             } catch { throw Failure(description: "the upstream `\(url)` did not answer: \(error.description)") }
             guard let id else { return (reply, nil) }
             guard (200..<300).contains(reply.status) else {
@@ -34,9 +35,12 @@ public enum LiveTools {
             }
         }
 
-        let initialize = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"\#(protocolVersion)","capabilities":{},"clientInfo":{"name":"wicket-tools","version":"1"}}}"#
+        let initialize =
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"\#(protocolVersion)","capabilities":{},"clientInfo":{"name":"wicket-tools","version":"1"}}}"#
         let (opened, answer) = try post(initialize, id: .integer(1), extra: [("MCP-Protocol-Version", protocolVersion)])
-        if case .error(let value)? = answer { throw Failure(description: "the upstream refused initialize: \(String(decoding: value.encoded, as: UTF8.self))") }
+        if case .error(let value)? = answer {
+            throw Failure(description: "the upstream refused initialize: \(String(decoding: value.encoded, as: UTF8.self))")
+        }
         var session: [(String, String)] = [("MCP-Protocol-Version", protocolVersion)]
         if let id = opened.header("mcp-session-id") { session.append(("Mcp-Session-Id", id)) }
         _ = try post(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, id: nil, extra: session)
@@ -50,7 +54,8 @@ public enum LiveTools {
                 JSONValue.appendString(cursor, to: &quoted)
                 params = #","params":{"cursor":"# + String(decoding: quoted, as: UTF8.self) + "}"
             }
-            let (_, answer) = try post(#"{"jsonrpc":"2.0","id":\#(page),"method":"tools/list"\#(params)}"#, id: .integer(Int64(page)), extra: session)
+            let (_, answer) = try post(
+                #"{"jsonrpc":"2.0","id":\#(page),"method":"tools/list"\#(params)}"#, id: .integer(Int64(page)), extra: session)
             guard case .result(let result)? = answer, let entries = result["tools"]?.arrayValue else {
                 throw Failure(description: "the upstream's tools/list answer has no `tools` array")
             }
@@ -67,8 +72,10 @@ public enum LiveTools {
         let live = try fetch(url: upstream.url, authorization: authorization, timeoutMilliseconds: upstream.listTimeoutMilliseconds)
         guard let path = upstream.reviewedTools, FileManager.default.fileExists(atPath: path) else {
             let names = live.compactMap { $0["name"]?.stringValue }
-            return ("no reviewed file for `\(server)` (`reviewed_tools`); every live tool is unreviewed:\n"
-                    + names.map { "+ \($0)" }.joined(separator: "\n") + "\n", true)
+            return (
+                "no reviewed file for `\(server)` (`reviewed_tools`); every live tool is unreviewed:\n"
+                    + names.map { "+ \($0)" }.joined(separator: "\n") + "\n", true
+            )
         }
         let reviewed: [JSONValue]
         do { reviewed = try ReviewedTools.entries(path: path) } catch { throw Failure(description: error.description) }
@@ -81,7 +88,8 @@ public enum LiveTools {
             for entry in entries { if let name = entry["name"]?.stringValue { out[Array(name.utf8)] = (name, entry) } }
             return out
         }
-        let old = byName(reviewed), new = byName(live)
+        let old = byName(reviewed)
+        let new = byName(live)
         var lines: [String] = []
         for key in Set(old.keys).union(new.keys).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             switch (old[key], new[key]) {
@@ -110,7 +118,10 @@ public enum LiveTools {
     public static func approve(config: WicketConfig, server: String, authorization: String?) throws(Failure) -> [String] {
         let upstream = try Self.upstream(config, server)
         guard let path = upstream.reviewedTools else {
-            throw Failure(description: "upstream `\(server)` has no `reviewed_tools` file in the configuration; add one, e.g. `reviewed_tools = \"tenants/\(upstream.tenant)/tools/\(server).json\"`")
+            throw Failure(
+                description:
+                    "upstream `\(server)` has no `reviewed_tools` file in the configuration; add one, e.g. `reviewed_tools = \"tenants/\(upstream.tenant)/tools/\(server).json\"`"
+            )
         }
         let live = try fetch(url: upstream.url, authorization: authorization, timeoutMilliseconds: upstream.listTimeoutMilliseconds)
         var text = "{\"tools\": [\n"
@@ -137,7 +148,8 @@ public enum LiveTools {
                 if let problem = SchemaGenerator.nameProblem(in: names, tenant: upstream.tenant, config: config) {
                     throw Failure(description: problem)
                 }
-                try SchemaGenerator.schema(for: upstream.tenant, config: config, tools: names).write(toFile: schema, atomically: true, encoding: .utf8)
+                try SchemaGenerator.schema(for: upstream.tenant, config: config, tools: names).write(
+                    toFile: schema, atomically: true, encoding: .utf8)
                 written.append(schema)
             }
         } catch let failure as Failure {
@@ -149,7 +161,9 @@ public enum LiveTools {
     }
 
     static func upstream(_ config: WicketConfig, _ server: String) throws(Failure) -> UpstreamConfig {
-        guard let upstream = config.upstream(named: server) else { throw Failure(description: "the configuration names no upstream `\(server)`") }
+        guard let upstream = config.upstream(named: server) else {
+            throw Failure(description: "the configuration names no upstream `\(server)`")
+        }
         return upstream
     }
 }

@@ -50,19 +50,23 @@ final class ToolPins: @unchecked Sendable {
                 if reviewed != definition.canonical {
                     changed.insert(key)
                     if pins.reported.insert(key).inserted {
-                        logger.error("an upstream tool's definition differs from the reviewed one; the tool is hidden and its calls refused until `wicket tools approve`", metadata: [
-                            "wicket.server": "\(upstream.name)", "wicket.tool": "\(definition.name)",
-                            "wicket.reviewed": "\(pins.reviewedFile ?? "(first seen)")",
-                        ])
+                        logger.error(
+                            "an upstream tool's definition differs from the reviewed one; the tool is hidden and its calls refused until `wicket tools approve`",
+                            metadata: [
+                                "wicket.server": "\(upstream.name)", "wicket.tool": "\(definition.name)",
+                                "wicket.reviewed": "\(pins.reviewedFile ?? "(first seen)")",
+                            ])
                     }
                 } else {
                     pins.reported.remove(key)
                 }
             } else if pins.trustOnFirstUse {
                 pins.reviewed[key] = definition.canonical
-                logger.warning("TRUST ON FIRST USE: no reviewed tool definitions for this server; pinning the tool as first seen. Review it with `wicket tools diff` and `wicket tools approve`", metadata: [
-                    "wicket.server": "\(upstream.name)", "wicket.tool": "\(definition.name)",
-                ])
+                logger.warning(
+                    "TRUST ON FIRST USE: no reviewed tool definitions for this server; pinning the tool as first seen. Review it with `wicket tools diff` and `wicket tools approve`",
+                    metadata: [
+                        "wicket.server": "\(upstream.name)", "wicket.tool": "\(definition.name)",
+                    ])
             } else {
                 // Not in the reviewed file: a new tool is not a changed one; the schema's
                 // `unknown_tools` decides whether it may be called.
@@ -88,7 +92,8 @@ final class ToolPins: @unchecked Sendable {
             return "the tool `\(tool)` is refused: the server's reviewed tool definitions cannot be read; fix `\(pins.reviewedFile ?? "")`"
         }
         guard let live = pins.live[key], let reviewed = pins.reviewed[key], live != reviewed else { return nil }
-        return "the tool `\(tool)` is refused: \(Self.changedMessage); review the change with `wicket tools diff` and approve it with `wicket tools approve`"
+        return
+            "the tool `\(tool)` is refused: \(Self.changedMessage); review the change with `wicket tools diff` and approve it with `wicket tools approve`"
     }
 
     /// The server's pins, with the reviewed file (re)read when it changed on disk. Under `lock`.
@@ -97,9 +102,11 @@ final class ToolPins: @unchecked Sendable {
         guard let path = upstream.reviewedTools else {
             if !pins.trustOnFirstUse && pins.reviewed.isEmpty {
                 pins.trustOnFirstUse = true
-                logger.warning("TRUST ON FIRST USE: upstream has no `reviewed_tools` file; the tool definitions first seen will be pinned in memory only", metadata: [
-                    "wicket.server": "\(upstream.name)",
-                ])
+                logger.warning(
+                    "TRUST ON FIRST USE: upstream has no `reviewed_tools` file; the tool definitions first seen will be pinned in memory only",
+                    metadata: [
+                        "wicket.server": "\(upstream.name)"
+                    ])
             }
             return pins
         }
@@ -107,9 +114,11 @@ final class ToolPins: @unchecked Sendable {
             if !pins.trustOnFirstUse {
                 pins = ServerPins(live: pins.live)
                 pins.trustOnFirstUse = true
-                logger.warning("TRUST ON FIRST USE: the `reviewed_tools` file does not exist yet; the tool definitions first seen will be pinned in memory only until `wicket tools approve` writes it", metadata: [
-                    "wicket.server": "\(upstream.name)", "wicket.file": "\(path)",
-                ])
+                logger.warning(
+                    "TRUST ON FIRST USE: the `reviewed_tools` file does not exist yet; the tool definitions first seen will be pinned in memory only until `wicket tools approve` writes it",
+                    metadata: [
+                        "wicket.server": "\(upstream.name)", "wicket.file": "\(path)",
+                    ])
             }
             return pins
         }
@@ -128,9 +137,11 @@ final class ToolPins: @unchecked Sendable {
             pins.reviewed = [:]
             pins.trustOnFirstUse = false
             pins.unreadable = true
-            logger.error("the reviewed tool definitions cannot be read; every tool of the server is refused", metadata: [
-                "wicket.server": "\(upstream.name)", "wicket.file": "\(path)", "wicket.error": "\(error)",
-            ])
+            logger.error(
+                "the reviewed tool definitions cannot be read; every tool of the server is refused",
+                metadata: [
+                    "wicket.server": "\(upstream.name)", "wicket.file": "\(path)", "wicket.error": "\(error)",
+                ])
         }
         return pins
     }

@@ -21,8 +21,9 @@ struct UpstreamLists {
     /// The one list request of a non-batch POST, or nil when this message is no list call.
     static func listRequest(of classification: MCPClassification) -> (method: String, id: JSONRPCID)? {
         guard case .messages(let messages, false) = classification.kind, messages.count == 1,
-              let message = messages.first, message.kind == .request, let method = message.method,
-              ListFilter.entryKeys[method] != nil, let id = message.id else { return nil }
+            let message = messages.first, message.kind == .request, let method = message.method,
+            ListFilter.entryKeys[method] != nil, let id = message.id
+        else { return nil }
         return (method, id)
     }
 
@@ -33,7 +34,8 @@ struct UpstreamLists {
         return messages.contains { $0.kind == .request && ListFilter.entryKeys[$0.method ?? ""] != nil }
     }
 
-    static let batchedListRefusal = Refusal(status: 400, jsonRPCCode: -32600,
+    static let batchedListRefusal = Refusal(
+        status: 400, jsonRPCCode: -32600,
         message: "a list request cannot be part of a batch through Wicket, which filters lists per member; send it on its own")
 
     struct Answered {
@@ -51,8 +53,9 @@ struct UpstreamLists {
         let reply: HTTPClient.Reply
         do {
             reply = try HTTPClientPool.shared.withClient { client throws(HTTPClient.Failure) in
-                try client.exchange(url: upstream.url, headers: headers(), body: body,
-                                    timeoutMilliseconds: upstream.listTimeoutMilliseconds, maxBytes: 16 << 20)
+                try client.exchange(
+                    url: upstream.url, headers: headers(), body: body,
+                    timeoutMilliseconds: upstream.listTimeoutMilliseconds, maxBytes: 16 << 20)
             }
         } catch {
             return failure("the upstream server did not answer the list request (\(error.description))")
@@ -69,11 +72,13 @@ struct UpstreamLists {
             // An error lists nothing; pass it on with the upstream's status (a 404 tells the client its
             // session expired).
             let status = (200..<600).contains(reply.status) ? reply.status : 502
-            return Answered(response: respond(status: status, body: value.encoded), error: "the upstream server answered with a JSON-RPC error",
-                            status: status)
+            return Answered(
+                response: respond(status: status, body: value.encoded), error: "the upstream server answered with a JSON-RPC error",
+                status: status)
         case .result(let result):
             guard (200..<300).contains(reply.status), let key = ListFilter.entryKeys[method],
-                  let entries = result[key]?.arrayValue else {
+                let entries = result[key]?.arrayValue
+            else {
                 return failure("the upstream server's list result has no `\(ListFilter.entryKeys[method] ?? "")` array")
             }
             var filter = self.filter
@@ -81,11 +86,14 @@ struct UpstreamLists {
             let outcome = filter.filter(entries)
             var filtered = result.setting(key, to: .array(outcome.kept))
             if protocolVersion >= .v2026_07_28 { filtered = filtered.setting("cacheScope", to: JSONValue.string("private")) }
-            let envelope = JSONValue.object(JSONObject(members: [
-                .init(key: "jsonrpc", value: .string("2.0")), .init(key: "id", value: idValue), .init(key: "result", value: .object(filtered)),
-            ]))
-            return Answered(response: respond(status: 200, body: envelope.encoded), hidden: outcome.hidden,
-                            hidingPolicies: outcome.hidingPolicies.sorted(), liveTools: method == "tools/list" ? entries : [])
+            let envelope = JSONValue.object(
+                JSONObject(members: [
+                    .init(key: "jsonrpc", value: .string("2.0")), .init(key: "id", value: idValue),
+                    .init(key: "result", value: .object(filtered)),
+                ]))
+            return Answered(
+                response: respond(status: 200, body: envelope.encoded), hidden: outcome.hidden,
+                hidingPolicies: outcome.hidingPolicies.sorted(), liveTools: method == "tools/list" ? entries : [])
         }
     }
 
@@ -102,12 +110,14 @@ struct UpstreamLists {
     }
 
     private func respond(status: Int, body: [UInt8]) -> Reply {
-        Reply(status: status, headers: [
-            .init("Content-Type", "application/json"),
-            .init("Cache-Control", "no-store"),
-            .init("X-Wicket-Decision", "allow"),
-            .init("X-Wicket-Request-Id", requestID),
-        ], body: body)
+        Reply(
+            status: status,
+            headers: [
+                .init("Content-Type", "application/json"),
+                .init("Cache-Control", "no-store"),
+                .init("X-Wicket-Decision", "allow"),
+                .init("X-Wicket-Request-Id", requestID),
+            ], body: body)
     }
 
     /// The headers the upstream gets: the member's credential and the client's MCP headers.
@@ -116,8 +126,10 @@ struct UpstreamLists {
         if !token.isEmpty { headers.append(("Authorization", token)) }
         let client = request.headers
         headers.append(("Accept", safe(client.accept) ?? "application/json, text/event-stream"))
-        let forwarded = [("Mcp-Session-Id", client.mcpSessionID), ("MCP-Protocol-Version", client.mcpProtocolVersion),
-                         ("Mcp-Method", client.mcpMethod), ("Mcp-Name", client.mcpName), ("traceparent", client.traceparent)]
+        let forwarded = [
+            ("Mcp-Session-Id", client.mcpSessionID), ("MCP-Protocol-Version", client.mcpProtocolVersion),
+            ("Mcp-Method", client.mcpMethod), ("Mcp-Name", client.mcpName), ("traceparent", client.traceparent),
+        ]
         for (name, value) in forwarded {
             if let value = safe(value) { headers.append((name, value)) }
         }
@@ -154,19 +166,26 @@ final class HTTPClientPool: @unchecked Sendable {
 }
 
 extension UpstreamLists {
-    static func call(_ list: (method: String, id: JSONRPCID), exchange: Exchange, body: [UInt8], classification: MCPClassification,
-                     token: String, member: String, context: ContextFacts, snapshot: PolicySnapshot) -> Answered {
+    static func call(
+        _ list: (method: String, id: JSONRPCID), exchange: Exchange, body: [UInt8], classification: MCPClassification,
+        token: String, member: String, context: ContextFacts, snapshot: PolicySnapshot
+    ) -> Answered {
         let upstream = exchange.upstream
-        let filter = ListFilter(method: list.method, member: member, context: context,
-                                mapping: exchange.pipeline.mapping(for: upstream),
-                                snapshot: snapshot, resourceArguments: upstream.resourceArguments)
-        let answered = UpstreamLists(upstream: upstream, request: exchange.request, body: body, id: list.id, method: list.method,
-                                     protocolVersion: classification.protocolVersion, token: token, filter: filter,
-                                     requestID: exchange.requestID, pins: exchange.pipeline.pins).answer()
+        let filter = ListFilter(
+            method: list.method, member: member, context: context,
+            mapping: exchange.pipeline.mapping(for: upstream),
+            snapshot: snapshot, resourceArguments: upstream.resourceArguments)
+        let answered = UpstreamLists(
+            upstream: upstream, request: exchange.request, body: body, id: list.id, method: list.method,
+            protocolVersion: classification.protocolVersion, token: token, filter: filter,
+            requestID: exchange.requestID, pins: exchange.pipeline.pins
+        ).answer()
         if answered.status == 502, let error = answered.error {
-            exchange.pipeline.logger.warning("a list call to the upstream failed; the client got a JSON-RPC error, no list", metadata: [
-                "wicket.request.id": "\(exchange.requestID)", "wicket.server": "\(upstream.name)", "wicket.error": "\(error)",
-            ])
+            exchange.pipeline.logger.warning(
+                "a list call to the upstream failed; the client got a JSON-RPC error, no list",
+                metadata: [
+                    "wicket.request.id": "\(exchange.requestID)", "wicket.server": "\(upstream.name)", "wicket.error": "\(error)",
+                ])
         }
         return answered
     }

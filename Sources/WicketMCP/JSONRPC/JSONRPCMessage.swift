@@ -29,7 +29,8 @@ struct JSONRPCMessage {
     /// a request). Unknown members are refused so that no parser can read a different message.
     init(_ value: JSONValue) throws(Invalid) {
         guard case .object(let object) = value else {
-            throw Invalid(message: "a JSON-RPC message must be an object, not \(value.kindName == "object" ? "an" : "a") \(value.kindName)", id: nil)
+            throw Invalid(
+                message: "a JSON-RPC message must be an object, not \(value.kindName == "object" ? "an" : "a") \(value.kindName)", id: nil)
         }
         // The id first, so later errors can name it.
         var id: JSONRPCID?
@@ -80,7 +81,10 @@ struct JSONRPCMessage {
         }
 
         for member in object.members where !Self.isResponseMember(member.key) {
-            throw Invalid(message: "a message must have a `method`, or be a response with `result` or `error`; `\(Self.shortKey(member.key))` is not allowed", id: id)
+            throw Invalid(
+                message:
+                    "a message must have a `method`, or be a response with `result` or `error`; `\(Self.shortKey(member.key))` is not allowed",
+                id: id)
         }
         let result = object["result"]
         let error = object["error"]

@@ -4,11 +4,13 @@ extension MCPClassifier {
     /// Parses and checks a POST body: JSON, JSON-RPC shape, batch rules, targets, then headers.
     func classifyBody(_ request: MCPHTTPRequest, version: MCPProtocolVersion) throws(MCPRequestError) -> ([MCPMessage], Bool) {
         guard request.body.count <= limits.maxBodyBytes else {
-            throw MCPRequestError(code: .bodyTooLarge, httpStatus: 413, jsonRPCCode: MCPRequestError.invalidRequestCode,
+            throw MCPRequestError(
+                code: .bodyTooLarge, httpStatus: 413, jsonRPCCode: MCPRequestError.invalidRequestCode,
                 message: "the body is larger than the limit of \(limits.maxBodyBytes) bytes")
         }
         guard Self.isJSONContentType(request.contentType) else {
-            throw MCPRequestError(code: .unsupportedMediaType, httpStatus: 415, jsonRPCCode: MCPRequestError.invalidRequestCode,
+            throw MCPRequestError(
+                code: .unsupportedMediaType, httpStatus: 415, jsonRPCCode: MCPRequestError.invalidRequestCode,
                 message: "a POST to the MCP endpoint needs `Content-Type: application/json`")
         }
         let parser = JSONParser(limits: JSONParser.Limits(maxBytes: limits.maxBodyBytes, maxDepth: limits.maxDepth))
@@ -16,7 +18,8 @@ extension MCPClassifier {
         do {
             json = try parser.parse(request.body)
         } catch {
-            throw MCPRequestError(code: .parseError, httpStatus: 400, jsonRPCCode: MCPRequestError.parseErrorCode,
+            throw MCPRequestError(
+                code: .parseError, httpStatus: 400, jsonRPCCode: MCPRequestError.parseErrorCode,
                 message: "the body is not valid JSON: \(error.message)")
         }
 
@@ -58,13 +61,13 @@ extension MCPClassifier {
 
     /// One JSON-RPC message → an ``MCPMessage`` with its target. `index` is the batch position.
     static func message(from value: JSONValue, index: Int?, version: MCPProtocolVersion) throws(MCPRequestError) -> MCPMessage {
-        let where_ = index.map { " (batch element \($0))" } ?? ""
+        let inBatch = index.map { " (batch element \($0))" } ?? ""
         let rpc: JSONRPCMessage
         do {
             rpc = try JSONRPCMessage(value)
         } catch {
             // In a batch the whole batch is refused; its id is unknown to the client as a whole.
-            throw MCPRequestError.invalidRequest(error.message + where_, id: index == nil ? error.id : nil)
+            throw MCPRequestError.invalidRequest(error.message + inBatch, id: index == nil ? error.id : nil)
         }
         let errorID = index == nil ? rpc.id : nil
         switch rpc.kind {
@@ -73,76 +76,80 @@ extension MCPClassifier {
                 throw MCPRequestError.invalidRequest(
                     "protocol 2026-07-28 has no server requests, so a client response cannot be sent", id: errorID)
             }
-            return MCPMessage(kind: .response, id: rpc.id, method: nil, target: nil,
+            return MCPMessage(
+                kind: .response, id: rpc.id, method: nil, target: nil,
                 isErrorResponse: rpc.isErrorResponse, arguments: nil)
         case .request, .notification:
             let method = rpc.method ?? ""
             if version.isStateless, case .object(let meta) = rpc.params?["_meta"],
-               let declared = meta[metaProtocolVersionKey], declared.stringValue != version.rawValue {
+                let declared = meta[metaProtocolVersionKey], declared.stringValue != version.rawValue
+            {
                 throw MCPRequestError.headerMismatch(
                     "`params._meta` names a protocol version other than the `MCP-Protocol-Version` header", id: errorID)
             }
-            let (target, arguments) = try targetAndArguments(method: method, params: rpc.params, id: errorID, where_: where_)
-            return MCPMessage(kind: rpc.kind == .request ? .request : .notification, id: rpc.id, method: method,
+            let (target, arguments) = try targetAndArguments(method: method, params: rpc.params, id: errorID, inBatch: inBatch)
+            return MCPMessage(
+                kind: rpc.kind == .request ? .request : .notification, id: rpc.id, method: method,
                 target: target, isErrorResponse: false, arguments: arguments)
         }
     }
 
     /// The target a method acts on, and for `tools/call` its `arguments` object.
-    static func targetAndArguments(method: String, params: JSONValue?, id: JSONRPCID?, where_: String)
+    static func targetAndArguments(method: String, params: JSONValue?, id: JSONRPCID?, inBatch: String)
         throws(MCPRequestError) -> (MCPTarget?, JSONObject?)
     {
         switch method {
         case "tools/call":
-            let object = try paramsObject(method, params, id, where_)
-            let name = try requiredString(object, "name", method: method, id: id, where_: where_)
+            let object = try paramsObject(method, params, id, inBatch)
+            let name = try requiredString(object, "name", method: method, id: id, inBatch: inBatch)
             var arguments: JSONObject?
             if let value = object["arguments"] {
                 guard case .object(let args) = value else {
-                    throw MCPRequestError.invalidParams("`tools/call` needs `params.arguments` to be an object\(where_)", id: id)
+                    throw MCPRequestError.invalidParams("`tools/call` needs `params.arguments` to be an object\(inBatch)", id: id)
                 }
                 arguments = args
             }
             return (.tool(name), arguments)
         case "resources/read", "resources/subscribe", "resources/unsubscribe":
-            let object = try paramsObject(method, params, id, where_)
-            return (.resource(try requiredString(object, "uri", method: method, id: id, where_: where_)), nil)
+            let object = try paramsObject(method, params, id, inBatch)
+            return (.resource(try requiredString(object, "uri", method: method, id: id, inBatch: inBatch)), nil)
         case "prompts/get":
-            let object = try paramsObject(method, params, id, where_)
-            return (.prompt(try requiredString(object, "name", method: method, id: id, where_: where_)), nil)
+            let object = try paramsObject(method, params, id, inBatch)
+            return (.prompt(try requiredString(object, "name", method: method, id: id, inBatch: inBatch)), nil)
         case "completion/complete":
-            let object = try paramsObject(method, params, id, where_)
+            let object = try paramsObject(method, params, id, inBatch)
             guard case .object(let ref) = object["ref"] else {
-                throw MCPRequestError.invalidParams("`completion/complete` needs an object `params.ref`\(where_)", id: id)
+                throw MCPRequestError.invalidParams("`completion/complete` needs an object `params.ref`\(inBatch)", id: id)
             }
             switch ref["type"]?.stringValue {
             case "ref/prompt":
-                return (.prompt(try requiredString(ref, "name", method: method, path: "params.ref.name", id: id, where_: where_)), nil)
+                return (.prompt(try requiredString(ref, "name", method: method, path: "params.ref.name", id: id, inBatch: inBatch)), nil)
             case "ref/resource":
-                return (.resource(try requiredString(ref, "uri", method: method, path: "params.ref.uri", id: id, where_: where_)), nil)
+                return (.resource(try requiredString(ref, "uri", method: method, path: "params.ref.uri", id: id, inBatch: inBatch)), nil)
             default:
                 throw MCPRequestError.invalidParams(
-                    "`completion/complete` needs `params.ref.type` to be \"ref/prompt\" or \"ref/resource\"\(where_)", id: id)
+                    "`completion/complete` needs `params.ref.type` to be \"ref/prompt\" or \"ref/resource\"\(inBatch)", id: id)
             }
         default:
             return (nil, nil)
         }
     }
 
-    private static func paramsObject(_ method: String, _ params: JSONValue?, _ id: JSONRPCID?, _ where_: String)
+    private static func paramsObject(_ method: String, _ params: JSONValue?, _ id: JSONRPCID?, _ inBatch: String)
         throws(MCPRequestError) -> JSONObject
     {
         guard case .object(let object) = params else {
-            throw MCPRequestError.invalidParams("`\(method)` needs `params` to be an object\(where_)", id: id)
+            throw MCPRequestError.invalidParams("`\(method)` needs `params` to be an object\(inBatch)", id: id)
         }
         return object
     }
 
-    private static func requiredString(_ object: JSONObject, _ key: String, method: String, path: String? = nil,
-        id: JSONRPCID?, where_: String) throws(MCPRequestError) -> String
-    {
+    private static func requiredString(
+        _ object: JSONObject, _ key: String, method: String, path: String? = nil,
+        id: JSONRPCID?, inBatch: String
+    ) throws(MCPRequestError) -> String {
         guard case .string(let value) = object[key], !value.isEmpty else {
-            throw MCPRequestError.invalidParams("`\(method)` needs a non-empty string `\(path ?? "params." + key)`\(where_)", id: id)
+            throw MCPRequestError.invalidParams("`\(method)` needs a non-empty string `\(path ?? "params." + key)`\(inBatch)", id: id)
         }
         return value
     }

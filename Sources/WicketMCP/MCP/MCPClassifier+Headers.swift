@@ -29,7 +29,8 @@ extension MCPClassifier {
         if let header = request.mcpMethod {
             // Bytes, not `String ==`: a canonically equivalent spelling is a different header.
             guard Self.trimmed(header).utf8.elementsEqual(method.utf8) else {
-                throw MCPRequestError.headerMismatch("the `Mcp-Method` header does not match the body's method `\(Self.echo(method))`", id: id)
+                throw MCPRequestError.headerMismatch(
+                    "the `Mcp-Method` header does not match the body's method `\(Self.echo(method))`", id: id)
             }
         } else if version.isStateless {
             throw MCPRequestError.headerMismatch("protocol 2026-07-28 requires an `Mcp-Method` header equal to the body's method", id: id)
@@ -41,7 +42,8 @@ extension MCPClassifier {
                 throw MCPRequestError.headerMismatch("`Mcp-Name` was sent but `\(Self.echo(method))` has no name to mirror", id: id)
             }
             guard let decoded = Self.decodeHeaderValue(Self.trimmed(header)) else {
-                throw MCPRequestError.headerMismatch("the `Mcp-Name` header is not valid: its `=?UTF-8?B?…?=` encoding does not decode to UTF-8", id: id)
+                throw MCPRequestError.headerMismatch(
+                    "the `Mcp-Name` header is not valid: its `=?UTF-8?B?…?=` encoding does not decode to UTF-8", id: id)
             }
             guard decoded.utf8.elementsEqual(target.name.utf8) else {
                 throw MCPRequestError.headerMismatch("the `Mcp-Name` header does not match the body's \(mirrored ?? "target")", id: id)
@@ -57,8 +59,9 @@ extension MCPClassifier {
         let prefix = "=?utf-8?b?"
         let utf8 = value.utf8
         guard utf8.count >= prefix.utf8.count + 2,
-              equalsASCIICaseInsensitive(utf8.prefix(prefix.utf8.count), prefix.utf8),
-              value.hasSuffix("?=") else { return value }
+            equalsASCIICaseInsensitive(utf8.prefix(prefix.utf8.count), prefix.utf8),
+            value.hasSuffix("?=")
+        else { return value }
         let encoded = value.utf8.dropFirst(prefix.utf8.count).dropLast(2)
         guard let data = Data(base64Encoded: Data(encoded)) else { return nil }
         return String(validating: data, as: UTF8.self)

@@ -39,7 +39,8 @@ public struct MCPClassifier: Sendable {
         } else if Self.equalsASCIICaseInsensitive(request.method, "DELETE") {
             method = "DELETE"
         } else {
-            throw MCPRequestError(code: .methodNotAllowed, httpStatus: 405, jsonRPCCode: MCPRequestError.invalidRequestCode,
+            throw MCPRequestError(
+                code: .methodNotAllowed, httpStatus: 405, jsonRPCCode: MCPRequestError.invalidRequestCode,
                 message: "HTTP method `\(Self.echo(request.method))` is not allowed; use POST, GET or DELETE")
         }
         let version = try Self.protocolVersion(request.protocolVersion)
@@ -48,26 +49,32 @@ public struct MCPClassifier: Sendable {
         switch method {
         case "GET", "DELETE":
             if version.isStateless {
-                throw MCPRequestError(code: .methodNotAllowed, httpStatus: 405, jsonRPCCode: MCPRequestError.invalidRequestCode,
+                throw MCPRequestError(
+                    code: .methodNotAllowed, httpStatus: 405, jsonRPCCode: MCPRequestError.invalidRequestCode,
                     message: "protocol 2026-07-28 has no sessions or streams to \(method == "GET" ? "open" : "end"); use POST")
             }
             guard request.body.isEmpty else {
-                throw MCPRequestError(code: .unexpectedBody, httpStatus: 400, jsonRPCCode: MCPRequestError.invalidRequestCode,
+                throw MCPRequestError(
+                    code: .unexpectedBody, httpStatus: 400, jsonRPCCode: MCPRequestError.invalidRequestCode,
                     message: "a \(method) request to the MCP endpoint must not have a body")
             }
             if method == "DELETE" {
                 guard sessionID != nil else {
-                    throw MCPRequestError(code: .missingSessionID, httpStatus: 400, jsonRPCCode: MCPRequestError.invalidRequestCode,
+                    throw MCPRequestError(
+                        code: .missingSessionID, httpStatus: 400, jsonRPCCode: MCPRequestError.invalidRequestCode,
                         message: "ending a session needs an `Mcp-Session-Id` header")
                 }
-                return MCPClassification(protocolVersion: version, protocolVersionHeaderPresent: request.protocolVersion != nil,
+                return MCPClassification(
+                    protocolVersion: version, protocolVersionHeaderPresent: request.protocolVersion != nil,
                     sessionID: sessionID, kind: .endSession)
             }
-            return MCPClassification(protocolVersion: version, protocolVersionHeaderPresent: request.protocolVersion != nil,
+            return MCPClassification(
+                protocolVersion: version, protocolVersionHeaderPresent: request.protocolVersion != nil,
                 sessionID: sessionID, kind: .openStream)
         default:
             let (messages, isBatch) = try classifyBody(request, version: version)
-            return MCPClassification(protocolVersion: version, protocolVersionHeaderPresent: request.protocolVersion != nil,
+            return MCPClassification(
+                protocolVersion: version, protocolVersionHeaderPresent: request.protocolVersion != nil,
                 sessionID: sessionID, kind: .messages(messages, isBatch: isBatch))
         }
     }
@@ -78,7 +85,8 @@ public struct MCPClassifier: Sendable {
         guard let header else { return .assumedWhenAbsent }
         guard let version = MCPProtocolVersion(rawValue: trimmed(header)) else {
             let known = MCPProtocolVersion.allCases.map(\.rawValue).joined(separator: ", ")
-            throw MCPRequestError(code: .unsupportedProtocolVersion, httpStatus: 400, jsonRPCCode: MCPRequestError.invalidRequestCode,
+            throw MCPRequestError(
+                code: .unsupportedProtocolVersion, httpStatus: 400, jsonRPCCode: MCPRequestError.invalidRequestCode,
                 message: "unsupported MCP protocol version `\(echo(header))`; supported: \(known)")
         }
         return version
@@ -89,7 +97,8 @@ public struct MCPClassifier: Sendable {
         guard let header else { return nil }
         let utf8 = header.utf8
         guard !utf8.isEmpty, utf8.count <= limits.maxSessionIDBytes, utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
-            throw MCPRequestError(code: .invalidSessionID, httpStatus: 400, jsonRPCCode: MCPRequestError.invalidRequestCode,
+            throw MCPRequestError(
+                code: .invalidSessionID, httpStatus: 400, jsonRPCCode: MCPRequestError.invalidRequestCode,
                 message: "`Mcp-Session-Id` must be 1 to \(limits.maxSessionIDBytes) visible ASCII characters")
         }
         return header
@@ -124,7 +133,8 @@ public struct MCPClassifier: Sendable {
     static func trimmed(_ s: String) -> String {
         let utf8 = s.utf8
         guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
-              let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
+            let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
+        else { return "" }
         if first == utf8.startIndex && last == utf8.index(before: utf8.endIndex) { return s }
         return String(s[first...last])
     }

@@ -51,9 +51,11 @@ public struct MCPMessage: Sendable, CustomStringConvertible, CustomReflectable {
     }
 
     public var customMirror: Mirror {
-        Mirror(self, children: [
-            "kind": kind, "id": id as Any, "method": method as Any, "target": target as Any,
-            "isErrorResponse": isErrorResponse,
-        ])
+        Mirror(
+            self,
+            children: [
+                "kind": kind, "id": id as Any, "method": method as Any, "target": target as Any,
+                "isErrorResponse": isErrorResponse,
+            ])
     }
 }

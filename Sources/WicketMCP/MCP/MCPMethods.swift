@@ -14,6 +14,7 @@ public enum MCPMethods {
     /// SetLevel, GetPrompt, ListPrompts, ListResources, ListResourceTemplates, ReadResource, Subscribe,
     /// Unsubscribe, CallTool, ListTools; ClientNotification = Cancelled, Progress, Initialized,
     /// RootsListChanged.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     static let v2025_03_26: [String] = [
         "ping", "initialize", "completion/complete", "logging/setLevel", "prompts/get", "prompts/list",
         "resources/list", "resources/templates/list", "resources/read", "resources/subscribe",
@@ -24,20 +25,24 @@ public enum MCPMethods {
 
     /// `schema/2025-06-18/schema.ts`: the same ClientRequest and ClientNotification unions as 2025-03-26
     /// (elicitation adds a server request, `elicitation/create`, whose answer is a client response).
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     static let v2025_06_18: [String] = v2025_03_26
 
     /// `schema/2025-11-25/schema.ts`: 2025-06-18's unions plus the tasks utility — GetTaskRequest
     /// (`tasks/get`), GetTaskPayloadRequest (`tasks/result`), ListTasksRequest (`tasks/list`),
     /// CancelTaskRequest (`tasks/cancel`) and TaskStatusNotification (`notifications/tasks/status`).
-    static let v2025_11_25: [String] = v2025_06_18 + [
-        "tasks/get", "tasks/result", "tasks/list", "tasks/cancel", "notifications/tasks/status",
-    ]
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    static let v2025_11_25: [String] =
+        v2025_06_18 + [
+            "tasks/get", "tasks/result", "tasks/list", "tasks/cancel", "notifications/tasks/status",
+        ]
 
     /// `schema/2026-07-28/schema.ts` (the stateless revision, as far as Wicket supports it):
     /// ClientRequest = Discover (`server/discover`), Complete, GetPrompt, ListPrompts, ListResources,
     /// ListResourceTemplates, ReadResource, SubscriptionsListen (`subscriptions/listen`), CallTool,
     /// ListTools; ClientNotification = Cancelled. No initialize, ping, logging, subscribe pair, progress,
     /// roots or tasks.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     static let v2026_07_28: [String] = [
         "server/discover", "completion/complete", "prompts/get", "prompts/list", "resources/list",
         "resources/templates/list", "resources/read", "subscriptions/listen", "tools/call", "tools/list",
@@ -54,8 +59,9 @@ public enum MCPMethods {
         }
     }
 
-    private static let byteSets: [MCPProtocolVersion: Set<[UInt8]>] = Dictionary(uniqueKeysWithValues:
-        MCPProtocolVersion.allCases.map { ($0, Set(defined(in: $0).map { Array($0.utf8) })) })
+    private static let byteSets: [MCPProtocolVersion: Set<[UInt8]>] = Dictionary(
+        uniqueKeysWithValues:
+            MCPProtocolVersion.allCases.map { ($0, Set(defined(in: $0).map { Array($0.utf8) })) })
 
     /// Whether `method` is, byte for byte, a client method of `version`.
     public static func isDefined(_ method: String, in version: MCPProtocolVersion) -> Bool {

@@ -64,9 +64,13 @@ public struct MCPNameGrammar: Sendable, Equatable {
                 i += 3
                 continue
             }
-            if allowTemplate && b == UInt8(ascii: "{") { braces += 1; guard braces == 1 else { return false } }
-            else if allowTemplate && b == UInt8(ascii: "}") { braces -= 1; guard braces == 0 else { return false } }
-            else if !isURIByte(b) { return false }
+            if allowTemplate && b == UInt8(ascii: "{") {
+                braces += 1; guard braces == 1 else { return false }
+            } else if allowTemplate && b == UInt8(ascii: "}") {
+                braces -= 1; guard braces == 0 else { return false }
+            } else if !isURIByte(b) {
+                return false
+            }
             i += 1
         }
         return braces == 0
@@ -81,11 +85,11 @@ public struct MCPNameGrammar: Sendable, Equatable {
         if isAlpha(b) || isDigit(b) { return true }
         switch b {
         case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"),
-             UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "["),
-             UInt8(ascii: "]"), UInt8(ascii: "@"),
-             UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
-             UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"),
-             UInt8(ascii: "="):
+            UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "["),
+            UInt8(ascii: "]"), UInt8(ascii: "@"),
+            UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
+            UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"),
+            UInt8(ascii: "="):
             return true
         default:
             return false

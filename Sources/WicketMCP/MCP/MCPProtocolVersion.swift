@@ -1,4 +1,6 @@
 /// The MCP protocol revisions whose Streamable HTTP transport Wicket understands.
+// swift-format-ignore: AlwaysUseLowerCamelCase
+// Each case is named after its revision's date, as the specification names them.
 public enum MCPProtocolVersion: String, Sendable, CaseIterable, Comparable {
     case v2025_03_26 = "2025-03-26"
     case v2025_06_18 = "2025-06-18"

@@ -73,14 +73,20 @@ public enum AlertMark: Sendable {
     var statement: (String, [SQLiteValue?]) {
         switch self {
         case .delivered(let id, let sinks):
-            ("UPDATE alert_outbox SET state = 'delivered', delivered_sinks = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-             [.text(sinks.joined(separator: ",")), .integer(id)])
+            (
+                "UPDATE alert_outbox SET state = 'delivered', delivered_sinks = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                [.text(sinks.joined(separator: ",")), .integer(id)]
+            )
         case .deferred(let id, let sinks, let next, let error):
-            ("UPDATE alert_outbox SET attempts = attempts + 1, delivered_sinks = ?, next_attempt_us = ?, last_error = ? WHERE id = ?",
-             [.text(sinks.joined(separator: ",")), .integer(AuditStore.micros(next)), .text(AuditStore.clip(error)), .integer(id)])
+            (
+                "UPDATE alert_outbox SET attempts = attempts + 1, delivered_sinks = ?, next_attempt_us = ?, last_error = ? WHERE id = ?",
+                [.text(sinks.joined(separator: ",")), .integer(AuditStore.micros(next)), .text(AuditStore.clip(error)), .integer(id)]
+            )
         case .abandoned(let id, let sinks, let error):
-            ("UPDATE alert_outbox SET state = 'abandoned', attempts = attempts + 1, delivered_sinks = ?, last_error = ? WHERE id = ?",
-             [.text(sinks.joined(separator: ",")), .text(AuditStore.clip(error)), .integer(id)])
+            (
+                "UPDATE alert_outbox SET state = 'abandoned', attempts = attempts + 1, delivered_sinks = ?, last_error = ? WHERE id = ?",
+                [.text(sinks.joined(separator: ",")), .text(AuditStore.clip(error)), .integer(id)]
+            )
         }
     }
 }
@@ -115,10 +121,11 @@ extension AuditStore {
             var out: [OutboxAlert] = []
             let base = Self.columnCount
             while try select.step() {
-                out.append(OutboxAlert(
-                    id: select.int64(base), alert: select.text(base + 1) ?? "", record: try Self.record(from: select),
-                    created: StoreFiles.date(micros: select.int64(base + 2)), attempts: Int(clamping: select.int64(base + 3)),
-                    deliveredSinks: Self.sinkList(select.text(base + 4))))
+                out.append(
+                    OutboxAlert(
+                        id: select.int64(base), alert: select.text(base + 1) ?? "", record: try Self.record(from: select),
+                        created: StoreFiles.date(micros: select.int64(base + 2)), attempts: Int(clamping: select.int64(base + 3)),
+                        deliveredSinks: Self.sinkList(select.text(base + 4))))
             }
             return out
         }
@@ -137,16 +144,19 @@ extension AuditStore {
     /// Every outbox row, oldest first (at most `limit`).
     public func outbox(limit: Int = 1000) throws(StoreError) -> [OutboxEntry] {
         try readers.withConnection { connection throws(StoreError) in
-            let select = try connection.statement("""
+            let select = try connection.statement(
+                """
                 SELECT id, record_id, alert, state, attempts, delivered_sinks, last_error FROM alert_outbox ORDER BY id LIMIT ?
                 """)
             try select.bind(.int(max(1, limit)))
             defer { select.reset() }
             var out: [OutboxEntry] = []
             while try select.step() {
-                out.append(OutboxEntry(id: select.int64(0), recordID: select.int64(1), alert: select.text(2) ?? "",
-                                       state: select.text(3) ?? "", attempts: Int(clamping: select.int64(4)),
-                                       deliveredSinks: Self.sinkList(select.text(5)), lastError: select.text(6)))
+                out.append(
+                    OutboxEntry(
+                        id: select.int64(0), recordID: select.int64(1), alert: select.text(2) ?? "",
+                        state: select.text(3) ?? "", attempts: Int(clamping: select.int64(4)),
+                        deliveredSinks: Self.sinkList(select.text(5)), lastError: select.text(6)))
             }
             return out
         }

@@ -14,8 +14,10 @@ public struct AuditQuery: Sendable, Equatable {
     /// At most this many records (clamped to 1…100,000; default 100).
     public var limit: Int
 
-    public init(since: Date? = nil, until: Date? = nil, decision: AuditRecord.Decision? = nil, member: String? = nil,
-                agent: String? = nil, tool: String? = nil, limit: Int = 100) {
+    public init(
+        since: Date? = nil, until: Date? = nil, decision: AuditRecord.Decision? = nil, member: String? = nil,
+        agent: String? = nil, tool: String? = nil, limit: Int = 100
+    ) {
         self.since = since
         self.until = until
         self.decision = decision

@@ -110,7 +110,8 @@ enum RowJSON {
     }
 
     static func contextValues(_ values: [AuditRecord.ContextValue]) -> String {
-        "[" + values.map { #"{"name":"# + quote(AuditStore.clip($0.name)) + #","value":"# + quote(AuditStore.clip($0.value)) + "}" }
+        "["
+            + values.map { #"{"name":"# + quote(AuditStore.clip($0.name)) + #","value":"# + quote(AuditStore.clip($0.value)) + "}" }
             .joined(separator: ",") + "]"
     }
 

@@ -44,7 +44,9 @@ final class AuditRowInsert {
             defer { statement.reset() }
             let width = Int32(rows[start].count)
             for offset in 0..<count {
-                guard rows[start + offset].count == width else { throw StoreError(.sqlite, "audit rows of different widths cannot be inserted together") }
+                guard rows[start + offset].count == width else {
+                    throw StoreError(.sqlite, "audit rows of different widths cannot be inserted together")
+                }
                 try statement.bind(rows[start + offset], from: Int32(offset) * width + 1)
             }
             try statement.run()

@@ -83,8 +83,10 @@ public final class AuditStore: Sendable {
     }
 
     /// `checkpointFrames`: the WAL's size, in pages, at which the checkpoint thread copies it (tests make it small).
-    init(directory: String, tenant: String, busyTimeoutMilliseconds: Int32, durability: Durability = .full,
-         checkpointFrames: Int = AuditCheckpointer.defaultThreshold) throws(StoreError) {
+    init(
+        directory: String, tenant: String, busyTimeoutMilliseconds: Int32, durability: Durability = .full,
+        checkpointFrames: Int = AuditCheckpointer.defaultThreshold
+    ) throws(StoreError) {
         try Names.validateTenant(tenant)
         try StoreFiles.ensureDirectory(directory)
         let path = StoreFiles.join(directory, "audit.sqlite")
@@ -92,7 +94,8 @@ public final class AuditStore: Sendable {
         self.tenant = tenant
         self.path = path
         let synchronous = durability == .full ? "FULL" : "NORMAL"
-        let connection = try SQLiteConnection.openStore(path: path, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        let connection = try SQLiteConnection.openStore(
+            path: path, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         try Self.migrations.apply(to: connection)
         let checkpointer = AuditCheckpointer(threshold: checkpointFrames) { () throws(StoreError) in
             try SQLiteConnection.openStore(path: path, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
@@ -122,7 +125,8 @@ public final class AuditStore: Sendable {
     @discardableResult
     public func append(contentsOf records: [AuditRecord]) throws(StoreError) -> [Int64] {
         for record in records where record.tenant != tenant {
-            throw StoreError(.invalidTenant, "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")
+            throw StoreError(
+                .invalidTenant, "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")
         }
         guard !records.isEmpty else { return [] }
         return try writer.append(records.map(Self.values), alerts: records.map(\.alertNames))
@@ -166,7 +170,7 @@ public final class AuditStore: Sendable {
     @discardableResult
     public func prune(olderThan cutoff: Date) throws(StoreError) -> Int {
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 10_000)
-        try connection.execute("PRAGMA foreign_keys = ON")   // their alert_outbox rows go with them
+        try connection.execute("PRAGMA foreign_keys = ON")  // their alert_outbox rows go with them
         let delete = try connection.statement("DELETE FROM audit WHERE time_us < ?")
         try delete.bind(.integer(Self.micros(cutoff)))
         try delete.run()

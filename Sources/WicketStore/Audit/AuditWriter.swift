@@ -141,7 +141,7 @@ final class AuditWriter: @unchecked Sendable {
             next.wake.signal()
         } else {
             writing = false
-            lock.broadcast()   // a closer may be waiting for the last commit
+            lock.broadcast()  // a closer may be waiting for the last commit
         }
     }
 

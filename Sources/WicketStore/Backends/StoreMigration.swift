@@ -31,15 +31,20 @@ public enum StoreMigration {
             let sourceCredentials = try credentialRows(credentials)
             try pg.transaction { () throws(StoreError) in
                 for row in sourceKeys {
-                    try pg.query("""
+                    try pg.query(
+                        """
                         INSERT INTO member_keys (key_id, member, agent, secret_sha256, created_us, last_used_us, revoked_us)
                         VALUES ($1, $2, $3, $4, $5, $6, $7)
                         ON CONFLICT (key_id) DO UPDATE SET revoked_us = COALESCE(member_keys.revoked_us, excluded.revoked_us)
-                        """, [row.keyID, row.member, row.agent, PGBytes.encode(row.hash), "\(row.created)",
-                              row.lastUsed.map { "\($0)" }, row.revoked.map { "\($0)" }])
+                        """,
+                        [
+                            row.keyID, row.member, row.agent, PGBytes.encode(row.hash), "\(row.created)",
+                            row.lastUsed.map { "\($0)" }, row.revoked.map { "\($0)" },
+                        ])
                 }
                 for row in sourceCredentials {
-                    try pg.query("""
+                    try pg.query(
+                        """
                         INSERT INTO credentials (member, server, key_id, sealed, updated_us) VALUES ($1, $2, $3, $4, $5)
                         ON CONFLICT (member, server) DO NOTHING
                         """, [row.member, row.server, row.keyID, PGBytes.encode(row.sealed), "\(row.updated)"])
@@ -54,20 +59,30 @@ public enum StoreMigration {
             let pgKeys = try pgKeyRows(pg, ids: Set(sourceKeys.map(\.keyID)))
             let sourceKeySum = checksum(sourceKeys.map(\.line))
             guard pgKeys.count == sourceKeys.count, checksum(pgKeys.map(\.line)) == sourceKeySum else {
-                throw StoreError(.migrationMismatch, "the keys in postgresql differ from the \(sourceKeys.count) in `\(keysFile)`; a key id is used differently on both sides")
+                throw StoreError(
+                    .migrationMismatch,
+                    "the keys in postgresql differ from the \(sourceKeys.count) in `\(keysFile)`; a key id is used differently on both sides"
+                )
             }
             let pgCredentials = try pgCredentialRows(pg, pairs: Set(sourceCredentials.map { [$0.member, $0.server] }))
             let sourceCredentialSum = checksum(sourceCredentials.map(\.line))
             guard pgCredentials.count == sourceCredentials.count, checksum(pgCredentials.map(\.line)) == sourceCredentialSum else {
-                throw StoreError(.migrationMismatch, "the credentials in postgresql differ from the \(sourceCredentials.count) in `\(credentialsFile)`; they were changed in postgresql since a previous migration")
+                throw StoreError(
+                    .migrationMismatch,
+                    "the credentials in postgresql differ from the \(sourceCredentials.count) in `\(credentialsFile)`; they were changed in postgresql since a previous migration"
+                )
             }
             let (sourceAuditCount, sourceAuditSum) = try sqliteAuditChecksum(audit)
             let (pgAuditCount, pgAuditSum) = try pgAuditChecksum(pg)
             guard sourceAuditCount == pgAuditCount, sourceAuditSum == pgAuditSum, sourceAuditCount >= auditCount else {
-                throw StoreError(.migrationMismatch, "postgresql holds \(pgAuditCount) migrated audit records, `\(auditFile)` holds \(sourceAuditCount), or their contents differ")
+                throw StoreError(
+                    .migrationMismatch,
+                    "postgresql holds \(pgAuditCount) migrated audit records, `\(auditFile)` holds \(sourceAuditCount), or their contents differ"
+                )
             }
-            return Report(keys: sourceKeys.count, credentials: sourceCredentials.count, auditRecords: sourceAuditCount,
-                          keysChecksum: sourceKeySum, credentialsChecksum: sourceCredentialSum, auditChecksum: sourceAuditSum)
+            return Report(
+                keys: sourceKeys.count, credentials: sourceCredentials.count, auditRecords: sourceAuditCount,
+                keysChecksum: sourceKeySum, credentialsChecksum: sourceCredentialSum, auditChecksum: sourceAuditSum)
         }
     }
 
@@ -77,7 +92,9 @@ public enum StoreMigration {
         let created: Int64
         let lastUsed, revoked: Int64?
         /// Revocation counts as a fact, not its time (PostgreSQL keeps its own if it revoked first).
-        var line: String { [keyID, member, agent, PGBytes.encode(hash), "\(created)", revoked == nil ? "active" : "revoked"].joined(separator: "\u{1F}") }
+        var line: String {
+            [keyID, member, agent, PGBytes.encode(hash), "\(created)", revoked == nil ? "active" : "revoked"].joined(separator: "\u{1F}")
+        }
     }
 
     struct CredentialRow {
@@ -88,24 +105,29 @@ public enum StoreMigration {
     }
 
     static func keyRows(_ db: SQLiteConnection) throws(StoreError) -> [KeyRow] {
-        let select = try db.statement("SELECT key_id, member, agent, secret_sha256, created_us, last_used_us, revoked_us FROM member_keys ORDER BY key_id")
+        let select = try db.statement(
+            "SELECT key_id, member, agent, secret_sha256, created_us, last_used_us, revoked_us FROM member_keys ORDER BY key_id")
         defer { select.reset() }
         var rows: [KeyRow] = []
         while try select.step() {
-            rows.append(KeyRow(keyID: select.text(0) ?? "", member: select.text(1) ?? "", agent: select.text(2) ?? "",
-                               hash: select.blob(3) ?? [], created: select.int64(4), lastUsed: select.optionalInt64(5),
-                               revoked: select.optionalInt64(6)))
+            rows.append(
+                KeyRow(
+                    keyID: select.text(0) ?? "", member: select.text(1) ?? "", agent: select.text(2) ?? "",
+                    hash: select.blob(3) ?? [], created: select.int64(4), lastUsed: select.optionalInt64(5),
+                    revoked: select.optionalInt64(6)))
         }
         return rows
     }
 
     static func pgKeyRows(_ pg: PGConnection, ids: Set<String>) throws(StoreError) -> [KeyRow] {
-        let result = try pg.query("SELECT key_id, member, agent, secret_sha256, created_us, last_used_us, revoked_us FROM member_keys ORDER BY key_id")
+        let result = try pg.query(
+            "SELECT key_id, member, agent, secret_sha256, created_us, last_used_us, revoked_us FROM member_keys ORDER BY key_id")
         return (0..<result.rowCount).compactMap { row in
             guard let id = result.text(row, 0), ids.contains(id) else { return nil }
-            return KeyRow(keyID: id, member: result.text(row, 1) ?? "", agent: result.text(row, 2) ?? "",
-                          hash: result.bytes(row, 3) ?? [], created: result.int64(row, 4) ?? 0,
-                          lastUsed: result.int64(row, 5), revoked: result.int64(row, 6))
+            return KeyRow(
+                keyID: id, member: result.text(row, 1) ?? "", agent: result.text(row, 2) ?? "",
+                hash: result.bytes(row, 3) ?? [], created: result.int64(row, 4) ?? 0,
+                lastUsed: result.int64(row, 5), revoked: result.int64(row, 6))
         }
     }
 
@@ -114,18 +136,22 @@ public enum StoreMigration {
         defer { select.reset() }
         var rows: [CredentialRow] = []
         while try select.step() {
-            rows.append(CredentialRow(member: select.text(0) ?? "", server: select.text(1) ?? "", keyID: select.text(2) ?? "",
-                                      sealed: select.blob(3) ?? [], updated: select.int64(4)))
+            rows.append(
+                CredentialRow(
+                    member: select.text(0) ?? "", server: select.text(1) ?? "", keyID: select.text(2) ?? "",
+                    sealed: select.blob(3) ?? [], updated: select.int64(4)))
         }
         return rows
     }
 
     static func pgCredentialRows(_ pg: PGConnection, pairs: Set<[String]>) throws(StoreError) -> [CredentialRow] {
-        let result = try pg.query("SELECT member, server, key_id, sealed, updated_us FROM credentials ORDER BY member COLLATE \"C\", server COLLATE \"C\"")
+        let result = try pg.query(
+            "SELECT member, server, key_id, sealed, updated_us FROM credentials ORDER BY member COLLATE \"C\", server COLLATE \"C\"")
         let rows = (0..<result.rowCount).compactMap { row -> CredentialRow? in
             guard let member = result.text(row, 0), let server = result.text(row, 1), pairs.contains([member, server]) else { return nil }
-            return CredentialRow(member: member, server: server, keyID: result.text(row, 2) ?? "",
-                                 sealed: result.bytes(row, 3) ?? [], updated: result.int64(row, 4) ?? 0)
+            return CredentialRow(
+                member: member, server: server, keyID: result.text(row, 2) ?? "",
+                sealed: result.bytes(row, 3) ?? [], updated: result.int64(row, 4) ?? 0)
         }
         return rows
     }
@@ -155,7 +181,8 @@ public enum StoreMigration {
             try pg.transaction { () throws(StoreError) in
                 for (id, values) in page {
                     let placeholders = (1...(PGAuditStore.columnCount + 1)).map { "$\($0)" }.joined(separator: ", ")
-                    let result = try pg.query("""
+                    let result = try pg.query(
+                        """
                         INSERT INTO audit (\(PGAuditStore.columns), sqlite_id) VALUES (\(placeholders))
                         ON CONFLICT (sqlite_id) WHERE sqlite_id IS NOT NULL DO NOTHING
                         """, values.map(PGAuditStore.text) + [node, "\(id)"])
@@ -166,8 +193,10 @@ public enum StoreMigration {
     }
 
     static func auditLine(_ sqliteID: String, _ r: AuditRecord) -> String {
-        [sqliteID, "\(r.timeMicros)", r.requestID, r.batchIndex.map(String.init) ?? "-", r.member ?? "-", r.agent ?? "-",
-         r.keyID ?? "-", r.targetName ?? "-", r.decision.rawValue, "\(r.httpStatus)", RowJSON.policies(r.policies)].joined(separator: "\u{1F}")
+        [
+            sqliteID, "\(r.timeMicros)", r.requestID, r.batchIndex.map(String.init) ?? "-", r.member ?? "-", r.agent ?? "-",
+            r.keyID ?? "-", r.targetName ?? "-", r.decision.rawValue, "\(r.httpStatus)", RowJSON.policies(r.policies),
+        ].joined(separator: "\u{1F}")
     }
 
     static func sqliteAuditChecksum(_ db: SQLiteConnection) throws(StoreError) -> (Int, String) {
@@ -187,7 +216,8 @@ public enum StoreMigration {
         var count = 0
         var after: Int64 = 0
         while true {
-            let result = try pg.query("SELECT id, \(PGAuditStore.columns), sqlite_id FROM audit WHERE sqlite_id > $1 ORDER BY sqlite_id LIMIT 5000", ["\(after)"])
+            let result = try pg.query(
+                "SELECT id, \(PGAuditStore.columns), sqlite_id FROM audit WHERE sqlite_id > $1 ORDER BY sqlite_id LIMIT 5000", ["\(after)"])
             guard result.rowCount > 0 else { return (count, hex(hasher.finalize())) }
             for row in 0..<result.rowCount {
                 let sqliteID = result.text(row, PGAuditStore.columnCount + 1) ?? ""

@@ -34,7 +34,10 @@ struct CredentialSealing {
             let box = try ChaChaPoly.SealedBox(combined: sealed)
             plaintext = try ChaChaPoly.open(box, using: key.key, authenticating: associatedData(member: member, server: server))
         } catch {
-            throw StoreError(.sealedCredential, "the credential of `\(Names.printable(member))` for `\(Names.printable(server))` does not open: it was altered or belongs to another tenant, member or server")
+            throw StoreError(
+                .sealedCredential,
+                "the credential of `\(Names.printable(member))` for `\(Names.printable(server))` does not open: it was altered or belongs to another tenant, member or server"
+            )
         }
         defer {
             plaintext.withUnsafeMutableBytes { buffer in

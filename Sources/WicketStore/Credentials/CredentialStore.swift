@@ -35,7 +35,7 @@ public final class CredentialStore: Sendable {
             PRIMARY KEY (member, server)
         ) WITHOUT ROWID;
         CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-        """,
+        """
     ])
 
     /// Opens (creating if needed) `<directory>/credentials.sqlite` for `tenant`, sealing with keys of `ring`.
@@ -67,13 +67,15 @@ public final class CredentialStore: Sendable {
         try Names.validateName(server, "server")
         guard !secret.isEmpty else { throw StoreError(.invalidSecret, "the secret is empty; nothing was stored") }
         guard secret.count <= Self.maxSecretLength else {
-            throw StoreError(.invalidSecret, "the secret is \(secret.count) bytes, over the \(Self.maxSecretLength)-byte limit; nothing was stored")
+            throw StoreError(
+                .invalidSecret, "the secret is \(secret.count) bytes, over the \(Self.maxSecretLength)-byte limit; nothing was stored")
         }
         try pool.withConnection { connection throws(StoreError) in
             try connection.transaction { () throws(StoreError) in
                 let key = try currentKey(connection)
                 let sealed = try seal(secret, member: member, server: server, key: key)
-                let upsert = try connection.statement("""
+                let upsert = try connection.statement(
+                    """
                     INSERT INTO credentials (member, server, key_id, sealed, updated_us) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (member, server) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed, updated_us = excluded.updated_us
                     """)
@@ -107,7 +109,10 @@ public final class CredentialStore: Sendable {
         }
         guard let (keyID, sealed) = row else { return nil }
         guard let key = try ring.key(id: keyID) else {
-            throw StoreError(.sealedCredential, "the credential of `\(Names.printable(member))` for `\(Names.printable(server))` is sealed under master key \(keyID), which is not in `\(ring.directory)`")
+            throw StoreError(
+                .sealedCredential,
+                "the credential of `\(Names.printable(member))` for `\(Names.printable(server))` is sealed under master key \(keyID), which is not in `\(ring.directory)`"
+            )
         }
         return try open(sealed, member: member, server: server, key: key)
     }
@@ -119,8 +124,10 @@ public final class CredentialStore: Sendable {
             defer { select.reset() }
             var rows: [CredentialInfo] = []
             while try select.step() {
-                rows.append(CredentialInfo(member: select.text(0) ?? "", server: select.text(1) ?? "",
-                                           updated: StoreFiles.date(micros: select.int64(2)), masterKeyID: select.text(3) ?? ""))
+                rows.append(
+                    CredentialInfo(
+                        member: select.text(0) ?? "", server: select.text(1) ?? "",
+                        updated: StoreFiles.date(micros: select.int64(2)), masterKeyID: select.text(3) ?? ""))
             }
             return rows
         }
@@ -148,14 +155,17 @@ public final class CredentialStore: Sendable {
                 var rows: [(String, String, String, [UInt8])] = []
                 while try select.step() {
                     guard let member = select.text(0), let server = select.text(1), let keyID = select.text(2),
-                          let sealed = select.blob(3) else { continue }
+                        let sealed = select.blob(3)
+                    else { continue }
                     rows.append((member, server, keyID, sealed))
                 }
                 select.reset()
                 let update = try connection.statement("UPDATE credentials SET key_id = ?, sealed = ? WHERE member = ? AND server = ?")
                 for (member, server, keyID, sealed) in rows {
                     guard let oldKey = try ring.key(id: keyID) else {
-                        throw StoreError(.sealedCredential, "cannot rotate: a credential is sealed under master key \(keyID), which is not in `\(ring.directory)`")
+                        throw StoreError(
+                            .sealedCredential,
+                            "cannot rotate: a credential is sealed under master key \(keyID), which is not in `\(ring.directory)`")
                     }
                     let secret = try open(sealed, member: member, server: server, key: oldKey)
                     let resealed = try secret.withUnsafeBytes { bytes throws(StoreError) in
@@ -198,15 +208,18 @@ public final class CredentialStore: Sendable {
         }
         guard let key = ring.single() else {
             let count = ring.ids.count
-            throw StoreError(.masterKey, count == 0
-                ? "no master key in `\(ring.directory)`; run `wicket init` first"
-                : "\(count) master keys in `\(ring.directory)` and none recorded as current; remove the unused ones")
+            throw StoreError(
+                .masterKey,
+                count == 0
+                    ? "no master key in `\(ring.directory)`; run `wicket init` first"
+                    : "\(count) master keys in `\(ring.directory)` and none recorded as current; remove the unused ones")
         }
         try setCurrentKeyID(connection, key.id)
         return key
     }
 
-    private func seal<Bytes: DataProtocol>(_ plaintext: Bytes, member: String, server: String, key: MasterKey) throws(StoreError) -> [UInt8] {
+    private func seal<Bytes: DataProtocol>(_ plaintext: Bytes, member: String, server: String, key: MasterKey) throws(StoreError) -> [UInt8]
+    {
         try CredentialSealing(tenant: tenant).seal(plaintext, member: member, server: server, key: key)
     }
 

@@ -46,7 +46,7 @@ public final class KeyStore: Sendable {
             revoked_us    INTEGER
         ) WITHOUT ROWID;
         CREATE INDEX member_keys_member ON member_keys(member);
-        """,
+        """
     ])
 
     /// Opens (creating if needed) `<directory>/keys.sqlite` for `tenant`.
@@ -139,10 +139,11 @@ public final class KeyStore: Sendable {
             try select.bind(.text(keyID))
             defer { select.reset() }
             guard try select.step(),
-                  let member = select.text(0), let agent = select.text(1), let stored = select.blob(2)
+                let member = select.text(0), let agent = select.text(1), let stored = select.blob(2)
             else { return nil }
-            return KeyRow(member: member, agent: agent, secretSHA256: stored, revoked: !select.isNull(3),
-                          lastUsed: select.optionalInt64(4))
+            return KeyRow(
+                member: member, agent: agent, secretSHA256: stored, revoked: !select.isNull(3),
+                lastUsed: select.optionalInt64(4))
         }
     }
 
@@ -181,11 +182,12 @@ public final class KeyStore: Sendable {
             defer { select.reset() }
             var keys: [KeyInfo] = []
             while try select.step() {
-                keys.append(KeyInfo(
-                    keyID: select.text(0) ?? "", member: select.text(1) ?? "", agent: select.text(2) ?? "",
-                    created: StoreFiles.date(micros: select.int64(3)),
-                    lastUsed: select.optionalInt64(4).map(StoreFiles.date(micros:)),
-                    revoked: select.optionalInt64(5).map(StoreFiles.date(micros:))))
+                keys.append(
+                    KeyInfo(
+                        keyID: select.text(0) ?? "", member: select.text(1) ?? "", agent: select.text(2) ?? "",
+                        created: StoreFiles.date(micros: select.int64(3)),
+                        lastUsed: select.optionalInt64(4).map(StoreFiles.date(micros:)),
+                        revoked: select.optionalInt64(5).map(StoreFiles.date(micros:))))
             }
             return keys
         }

@@ -60,8 +60,9 @@ public struct PresentedKey: Sendable, CustomStringConvertible, CustomDebugString
         index += 1
         let secretBytes = Array(bytes[index...])
         guard secretBytes.count == secretLength else {
-            throw KeyFormatError(secretBytes.count < secretLength ? .truncated : .badSecret,
-                                 "the key's secret must be 43 base64url characters")
+            throw KeyFormatError(
+                secretBytes.count < secretLength ? .truncated : .badSecret,
+                "the key's secret must be 43 base64url characters")
         }
         guard let secret = Base64URL.decode32(secretBytes) else {
             throw KeyFormatError(.badSecret, "the key's secret is not valid base64url")
@@ -86,8 +87,13 @@ public struct PresentedKey: Sendable, CustomStringConvertible, CustomDebugString
 /// Why a presented key string is not a well-formed Wicket key. Never contains the key.
 public struct KeyFormatError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable, Equatable {
-        case empty, tooLong = "too_long", badPrefix = "bad_prefix", truncated
-        case badTenant = "bad_tenant", badKeyID = "bad_key_id", badSecret = "bad_secret"
+        case empty
+        case tooLong = "too_long"
+        case badPrefix = "bad_prefix"
+        case truncated
+        case badTenant = "bad_tenant"
+        case badKeyID = "bad_key_id"
+        case badSecret = "bad_secret"
     }
     public let code: Code
     public let message: String

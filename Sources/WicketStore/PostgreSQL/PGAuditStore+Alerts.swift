@@ -12,7 +12,8 @@ extension PGAuditStore {
     public func dueAlerts(now: Date, limit: Int = 64) throws(StoreError) -> [OutboxAlert] {
         let nowMicros = AuditStore.micros(now)
         return try database.pool.withConnection { connection throws(StoreError) in
-            let result = try connection.query("""
+            let result = try connection.query(
+                """
                 WITH due AS (
                     SELECT id FROM alert_outbox WHERE state = 'pending' AND next_attempt_us <= $1
                     ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
@@ -24,10 +25,11 @@ extension PGAuditStore {
                 guard let recordID = result.int64(row, 0) else { continue }
                 let records = try connection.query("SELECT id, \(Self.columns) FROM audit WHERE id = $1", ["\(recordID)"])
                 guard records.rowCount == 1 else { continue }
-                out.append(OutboxAlert(
-                    id: result.int64(row, 1) ?? 0, alert: result.text(row, 2) ?? "", record: try Self.record(records, 0),
-                    created: StoreFiles.date(micros: result.int64(row, 3) ?? 0), attempts: Int(clamping: result.int64(row, 4) ?? 0),
-                    deliveredSinks: (result.text(row, 5) ?? "").split(separator: ",").map(String.init)))
+                out.append(
+                    OutboxAlert(
+                        id: result.int64(row, 1) ?? 0, alert: result.text(row, 2) ?? "", record: try Self.record(records, 0),
+                        created: StoreFiles.date(micros: result.int64(row, 3) ?? 0), attempts: Int(clamping: result.int64(row, 4) ?? 0),
+                        deliveredSinks: (result.text(row, 5) ?? "").split(separator: ",").map(String.init)))
             }
             return out.sorted { $0.id < $1.id }
         }
@@ -42,14 +44,16 @@ extension PGAuditStore {
 
     public func outbox(limit: Int = 1000) throws(StoreError) -> [OutboxEntry] {
         try database.pool.withConnection { connection throws(StoreError) in
-            let result = try connection.query("""
+            let result = try connection.query(
+                """
                 SELECT id, record_id, alert, state, attempts, delivered_sinks, last_error FROM alert_outbox ORDER BY id LIMIT $1
                 """, ["\(max(1, limit))"])
             return (0..<result.rowCount).map { row in
-                OutboxEntry(id: result.int64(row, 0) ?? 0, recordID: result.int64(row, 1) ?? 0, alert: result.text(row, 2) ?? "",
-                            state: result.text(row, 3) ?? "", attempts: Int(clamping: result.int64(row, 4) ?? 0),
-                            deliveredSinks: (result.text(row, 5) ?? "").split(separator: ",").map(String.init),
-                            lastError: result.text(row, 6))
+                OutboxEntry(
+                    id: result.int64(row, 0) ?? 0, recordID: result.int64(row, 1) ?? 0, alert: result.text(row, 2) ?? "",
+                    state: result.text(row, 3) ?? "", attempts: Int(clamping: result.int64(row, 4) ?? 0),
+                    deliveredSinks: (result.text(row, 5) ?? "").split(separator: ",").map(String.init),
+                    lastError: result.text(row, 6))
             }
         }
     }

@@ -35,7 +35,8 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
     @discardableResult
     public func append(contentsOf records: [AuditRecord]) throws(StoreError) -> [Int64] {
         for record in records where record.tenant != tenant {
-            throw StoreError(.invalidTenant, "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")
+            throw StoreError(
+                .invalidTenant, "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")
         }
         guard !records.isEmpty else { return [] }
         guard let writer else { throw StoreError(.closed, "the audit store has been closed") }
@@ -75,7 +76,8 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
                 let now = "\(StoreFiles.nowMicros())"
                 for (id, names) in zip(ids, alerts) {
                     for name in names {
-                        try connection.query("""
+                        try connection.query(
+                            """
                             INSERT INTO alert_outbox (record_id, alert, created_us, next_attempt_us) VALUES ($1, $2, $3, $3)
                             ON CONFLICT (record_id, alert) DO NOTHING
                             """, ["\(id)", name, now])

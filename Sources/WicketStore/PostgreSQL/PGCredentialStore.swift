@@ -26,13 +26,16 @@ public final class PGCredentialStore: SealedCredentialStore, @unchecked Sendable
         try Names.validateName(server, "server")
         guard !secret.isEmpty else { throw StoreError(.invalidSecret, "the secret is empty; nothing was stored") }
         guard secret.count <= CredentialStore.maxSecretLength else {
-            throw StoreError(.invalidSecret, "the secret is \(secret.count) bytes, over the \(CredentialStore.maxSecretLength)-byte limit; nothing was stored")
+            throw StoreError(
+                .invalidSecret,
+                "the secret is \(secret.count) bytes, over the \(CredentialStore.maxSecretLength)-byte limit; nothing was stored")
         }
         try database.pool.withConnection { connection throws(StoreError) in
             try connection.transaction { () throws(StoreError) in
                 let key = try currentKey(connection)
                 let sealed = try sealing.seal(secret, member: member, server: server, key: key)
-                try connection.query("""
+                try connection.query(
+                    """
                     INSERT INTO credentials (member, server, key_id, sealed, updated_us) VALUES ($1, $2, $3, $4, $5)
                     ON CONFLICT (member, server) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed, updated_us = excluded.updated_us
                     """, [member, server, key.id, PGBytes.encode(sealed), "\(StoreFiles.nowMicros())"])
@@ -48,7 +51,10 @@ public final class PGCredentialStore: SealedCredentialStore, @unchecked Sendable
         }
         guard let (keyID, sealed) = row else { return nil }
         guard let key = try ring.key(id: keyID) else {
-            throw StoreError(.sealedCredential, "the credential of `\(Names.printable(member))` for `\(Names.printable(server))` is sealed under master key \(keyID), which is not in `\(ring.directory)`; copy it there from another node")
+            throw StoreError(
+                .sealedCredential,
+                "the credential of `\(Names.printable(member))` for `\(Names.printable(server))` is sealed under master key \(keyID), which is not in `\(ring.directory)`; copy it there from another node"
+            )
         }
         return try sealing.open(sealed, member: member, server: server, key: key)
     }
@@ -57,8 +63,9 @@ public final class PGCredentialStore: SealedCredentialStore, @unchecked Sendable
         try database.pool.withConnection { connection throws(StoreError) in
             let result = try connection.query("SELECT member, server, updated_us, key_id FROM credentials ORDER BY member, server")
             return (0..<result.rowCount).map { row in
-                CredentialInfo(member: result.text(row, 0) ?? "", server: result.text(row, 1) ?? "",
-                               updated: StoreFiles.date(micros: result.int64(row, 2) ?? 0), masterKeyID: result.text(row, 3) ?? "")
+                CredentialInfo(
+                    member: result.text(row, 0) ?? "", server: result.text(row, 1) ?? "",
+                    updated: StoreFiles.date(micros: result.int64(row, 2) ?? 0), masterKeyID: result.text(row, 3) ?? "")
             }
         }
     }
@@ -73,7 +80,10 @@ public final class PGCredentialStore: SealedCredentialStore, @unchecked Sendable
     /// On a shared store a key made here would be unknown to the other nodes: refuse, and say how.
     @discardableResult
     public func rotateMasterKey() throws(StoreError) -> MasterKey {
-        throw StoreError(.masterKey, "on postgresql every node must hold the new key before it is used: run `wicket creds add-master-key`, copy the file to every node's master-keys folder, then `wicket creds rotate-master-key --to ID`")
+        throw StoreError(
+            .masterKey,
+            "on postgresql every node must hold the new key before it is used: run `wicket creds add-master-key`, copy the file to every node's master-keys folder, then `wicket creds rotate-master-key --to ID`"
+        )
     }
 
     /// Re-seals every row under the ring's key `id` and makes it current, once every node seen in
@@ -84,27 +94,33 @@ public final class PGCredentialStore: SealedCredentialStore, @unchecked Sendable
             throw StoreError(.masterKey, "master key \(Names.printable(id)) is not in `\(ring.directory)`")
         }
         try database.pool.withConnection { connection throws(StoreError) in
-            let missing = try connection.query("""
+            let missing = try connection.query(
+                """
                 SELECT node FROM node_master_keys WHERE seen_us > $1 AND NOT ($2 = ANY (string_to_array(key_ids, ','))) ORDER BY node
                 """, ["\(StoreFiles.nowMicros() - 60_000_000)", id])
             guard missing.rowCount == 0 else {
                 let nodes = (0..<missing.rowCount).compactMap { missing.text($0, 0) }.joined(separator: ", ")
-                throw StoreError(.masterKey, "master key \(id) is not yet on node(s) \(nodes); copy it to their master-keys folder and retry")
+                throw StoreError(
+                    .masterKey, "master key \(id) is not yet on node(s) \(nodes); copy it to their master-keys folder and retry")
             }
             try connection.transaction { () throws(StoreError) in
                 let rows = try connection.query("SELECT member, server, key_id, sealed FROM credentials FOR UPDATE")
                 for row in 0..<rows.rowCount {
                     guard let member = rows.text(row, 0), let server = rows.text(row, 1), let keyID = rows.text(row, 2),
-                          let sealed = rows.bytes(row, 3) else { continue }
+                        let sealed = rows.bytes(row, 3)
+                    else { continue }
                     guard let oldKey = try ring.key(id: keyID) else {
-                        throw StoreError(.sealedCredential, "cannot rotate: a credential is sealed under master key \(keyID), which is not in `\(ring.directory)`")
+                        throw StoreError(
+                            .sealedCredential,
+                            "cannot rotate: a credential is sealed under master key \(keyID), which is not in `\(ring.directory)`")
                     }
                     let secret = try sealing.open(sealed, member: member, server: server, key: oldKey)
                     let resealed = try secret.withUnsafeBytes { bytes throws(StoreError) in
                         try sealing.seal(bytes, member: member, server: server, key: newKey)
                     }
-                    try connection.query("UPDATE credentials SET key_id = $1, sealed = $2 WHERE member = $3 AND server = $4",
-                                         [newKey.id, PGBytes.encode(resealed), member, server])
+                    try connection.query(
+                        "UPDATE credentials SET key_id = $1, sealed = $2 WHERE member = $3 AND server = $4",
+                        [newKey.id, PGBytes.encode(resealed), member, server])
                 }
                 try setCurrentKeyID(connection, newKey.id)
             }
@@ -116,7 +132,8 @@ public final class PGCredentialStore: SealedCredentialStore, @unchecked Sendable
     public func reportHeldKeys(node: String) throws(StoreError) {
         try? ring.reload()
         try database.pool.withConnection { connection throws(StoreError) in
-            try connection.query("""
+            try connection.query(
+                """
                 INSERT INTO node_master_keys (node, key_ids, seen_us) VALUES ($1, $2, $3)
                 ON CONFLICT (node) DO UPDATE SET key_ids = excluded.key_ids, seen_us = excluded.seen_us
                 """, [node, ring.ids.joined(separator: ","), "\(StoreFiles.nowMicros())"])
@@ -132,7 +149,8 @@ public final class PGCredentialStore: SealedCredentialStore, @unchecked Sendable
     }
 
     func setCurrentKeyID(_ connection: PGConnection, _ id: String) throws(StoreError) {
-        try connection.query("INSERT INTO meta (name, value) VALUES ('current_key_id', $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value", [id])
+        try connection.query(
+            "INSERT INTO meta (name, value) VALUES ('current_key_id', $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value", [id])
     }
 
     private func currentKey(_ connection: PGConnection) throws(StoreError) -> MasterKey {
@@ -143,7 +161,8 @@ public final class PGCredentialStore: SealedCredentialStore, @unchecked Sendable
             return key
         }
         guard let key = ring.single() else {
-            throw StoreError(.masterKey, "\(ring.ids.count) master keys in `\(ring.directory)` and none recorded as current; keep exactly one")
+            throw StoreError(
+                .masterKey, "\(ring.ids.count) master keys in `\(ring.directory)` and none recorded as current; keep exactly one")
         }
         try setCurrentKeyID(connection, key.id)
         return key

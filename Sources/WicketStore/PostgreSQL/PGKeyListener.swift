@@ -18,9 +18,11 @@ final class PGKeyListener: @unchecked Sendable {
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
 
-    init(settings: PGSettings, tenant: String, logger: Logger, heartbeat: Duration,
-         invalidate: @escaping @Sendable (String) -> Void, reset: @escaping @Sendable () -> Void,
-         fresh: @escaping @Sendable (ContinuousClock.Instant) -> Void) {
+    init(
+        settings: PGSettings, tenant: String, logger: Logger, heartbeat: Duration,
+        invalidate: @escaping @Sendable (String) -> Void, reset: @escaping @Sendable () -> Void,
+        fresh: @escaping @Sendable (ContinuousClock.Instant) -> Void
+    ) {
         var listenSettings = settings
         listenSettings.connectTimeoutSeconds = 1
         self.settings = listenSettings
@@ -68,8 +70,9 @@ final class PGKeyListener: @unchecked Sendable {
             } catch {
                 reset()
                 if wasConnected {
-                    logger.error("key change channel lost; keys are read from the database until it returns",
-                                 metadata: ["wicket.tenant": "\(tenant)", "wicket.error": "\(error)"])
+                    logger.error(
+                        "key change channel lost; keys are read from the database until it returns",
+                        metadata: ["wicket.tenant": "\(tenant)", "wicket.error": "\(error)"])
                 }
                 wasConnected = false
                 pause(.milliseconds(250))
@@ -88,7 +91,8 @@ final class PGKeyListener: @unchecked Sendable {
             let deadline = started + heartbeat
             while ContinuousClock.now < deadline {
                 let remaining = deadline - ContinuousClock.now
-                let milliseconds = max(1, Int32(remaining.components.attoseconds / 1_000_000_000_000_000) + Int32(remaining.components.seconds * 1000))
+                let milliseconds = max(
+                    1, Int32(remaining.components.attoseconds / 1_000_000_000_000_000) + Int32(remaining.components.seconds * 1000))
                 var descriptor = pollfd(fd: connection.socket, events: Int16(POLLIN), revents: 0)
                 let ready = poll(&descriptor, 1, milliseconds)
                 if ready > 0 {

@@ -44,10 +44,11 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
 
     /// Starts the listener thread (the server does; the CLI reads and writes through).
     public func startListening() {
-        let listener = PGKeyListener(settings: database.settings, tenant: tenant, logger: logger, heartbeat: Self.heartbeat,
-                                     invalidate: { [weak self] keyID in self?.invalidate(keyID) },
-                                     reset: { [weak self] in self?.invalidateAll() },
-                                     fresh: { [weak self] instant in self?.markFresh(instant) })
+        let listener = PGKeyListener(
+            settings: database.settings, tenant: tenant, logger: logger, heartbeat: Self.heartbeat,
+            invalidate: { [weak self] keyID in self?.invalidate(keyID) },
+            reset: { [weak self] in self?.invalidateAll() },
+            fresh: { [weak self] instant in self?.markFresh(instant) })
         lock.lock()
         self.listener = listener
         lock.unlock()
@@ -108,9 +109,11 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
             let result = try connection.query(
                 "SELECT member, agent, secret_sha256, revoked_us IS NOT NULL, last_used_us FROM member_keys WHERE key_id = $1", [keyID])
             guard result.rowCount == 1, let member = result.text(0, 0), let agent = result.text(0, 1),
-                  let hash = result.bytes(0, 2) else { return nil }
-            return CachedKey(member: member, agent: agent, secretSHA256: hash, revoked: result.text(0, 3) == "t",
-                             lastUsedMicros: result.int64(0, 4))
+                let hash = result.bytes(0, 2)
+            else { return nil }
+            return CachedKey(
+                member: member, agent: agent, secretSHA256: hash, revoked: result.text(0, 3) == "t",
+                lastUsedMicros: result.int64(0, 4))
         }
     }
 
@@ -123,8 +126,9 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
         lock.unlock()
         do {
             try database.pool.withConnection { connection throws(StoreError) in
-                try connection.query("UPDATE member_keys SET last_used_us = $1 WHERE key_id = $2 AND (last_used_us IS NULL OR last_used_us < $1)",
-                                     ["\(now)", keyID])
+                try connection.query(
+                    "UPDATE member_keys SET last_used_us = $1 WHERE key_id = $2 AND (last_used_us IS NULL OR last_used_us < $1)",
+                    ["\(now)", keyID])
             }
         } catch {
             logger.warning("cannot record key use", metadata: ["wicket.key.id": "\(keyID)", "wicket.error": "\(error)"])
@@ -143,8 +147,9 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
         let keyID = (0..<8).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
             .map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
         let key = PresentedKey(tenant: tenant, keyID: keyID, secret: secret)
-        try connection.query("INSERT INTO member_keys (key_id, member, agent, secret_sha256, created_us) VALUES ($1, $2, $3, $4, $5)",
-                             [keyID, member, agent, PGBytes.encode(Array(SHA256.hash(data: secret))), "\(StoreFiles.nowMicros())"])
+        try connection.query(
+            "INSERT INTO member_keys (key_id, member, agent, secret_sha256, created_us) VALUES ($1, $2, $3, $4, $5)",
+            [keyID, member, agent, PGBytes.encode(Array(SHA256.hash(data: secret))), "\(StoreFiles.nowMicros())"])
         return IssuedKey(keyID: keyID, key: key.keyString)
     }
 
@@ -153,10 +158,11 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
             let result = try connection.query(
                 "SELECT key_id, member, agent, created_us, last_used_us, revoked_us FROM member_keys ORDER BY created_us DESC, key_id")
             return (0..<result.rowCount).map { row in
-                KeyInfo(keyID: result.text(row, 0) ?? "", member: result.text(row, 1) ?? "", agent: result.text(row, 2) ?? "",
-                        created: StoreFiles.date(micros: result.int64(row, 3) ?? 0),
-                        lastUsed: result.int64(row, 4).map(StoreFiles.date(micros:)),
-                        revoked: result.int64(row, 5).map(StoreFiles.date(micros:)))
+                KeyInfo(
+                    keyID: result.text(row, 0) ?? "", member: result.text(row, 1) ?? "", agent: result.text(row, 2) ?? "",
+                    created: StoreFiles.date(micros: result.int64(row, 3) ?? 0),
+                    lastUsed: result.int64(row, 4).map(StoreFiles.date(micros:)),
+                    revoked: result.int64(row, 5).map(StoreFiles.date(micros:)))
             }
         }
     }
@@ -168,8 +174,9 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
     }
 
     private func revoke(_ connection: PGConnection, keyID: String) throws(StoreError) -> Bool {
-        let update = try connection.query("UPDATE member_keys SET revoked_us = $1 WHERE key_id = $2 AND revoked_us IS NULL",
-                                          ["\(StoreFiles.nowMicros())", keyID])
+        let update = try connection.query(
+            "UPDATE member_keys SET revoked_us = $1 WHERE key_id = $2 AND revoked_us IS NULL",
+            ["\(StoreFiles.nowMicros())", keyID])
         if update.affectedRows == 1 { return true }
         guard try connection.query("SELECT 1 FROM member_keys WHERE key_id = $1", [keyID]).rowCount == 1 else {
             throw StoreError(.unknownKey, "no key with id `\(Names.printable(keyID))` in tenant `\(tenant)`")
@@ -180,8 +187,10 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
     @discardableResult
     public func revokeAll(member: String) throws(StoreError) -> Int {
         let count = try database.pool.withConnection { connection throws(StoreError) in
-            try connection.query("UPDATE member_keys SET revoked_us = $1 WHERE member = $2 AND revoked_us IS NULL",
-                                 ["\(StoreFiles.nowMicros())", member]).affectedRows
+            try connection.query(
+                "UPDATE member_keys SET revoked_us = $1 WHERE member = $2 AND revoked_us IS NULL",
+                ["\(StoreFiles.nowMicros())", member]
+            ).affectedRows
         }
         invalidateAll()
         return count

@@ -56,7 +56,8 @@ final class PGPool: @unchecked Sendable {
             }
             guard condition.wait(until: deadline) else {
                 condition.unlock()
-                throw StoreError(.postgresUnavailable, "all \(settings.poolSize) postgresql connections stayed busy; the request is refused")
+                throw StoreError(
+                    .postgresUnavailable, "all \(settings.poolSize) postgresql connections stayed busy; the request is refused")
             }
         }
     }

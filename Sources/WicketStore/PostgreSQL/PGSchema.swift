@@ -119,7 +119,10 @@ enum PGSchema {
             try connection.execute("CREATE TABLE IF NOT EXISTS wicket_schema (version integer NOT NULL)")
             let current = try connection.query("SELECT max(version) FROM wicket_schema").int64(0, 0) ?? 0
             guard current <= Int64(steps.count) else {
-                throw StoreError(.schemaTooNew, "the postgresql database at \(connection.target) has schema version \(current), newer than this wicket knows (\(steps.count)); upgrade wicket")
+                throw StoreError(
+                    .schemaTooNew,
+                    "the postgresql database at \(connection.target) has schema version \(current), newer than this wicket knows (\(steps.count)); upgrade wicket"
+                )
             }
             for index in Int(current)..<steps.count {
                 try connection.execute(steps[index])

@@ -17,8 +17,10 @@ public struct PGSettings: Sendable {
     public var poolWaitMilliseconds: Int
     public var connectTimeoutSeconds: Int
 
-    public init(conninfo: String, password: String? = nil, sslMode: String? = nil, sslRootCert: String? = nil,
-                poolSize: Int = 4, poolWaitMilliseconds: Int = 2000, connectTimeoutSeconds: Int = 2) {
+    public init(
+        conninfo: String, password: String? = nil, sslMode: String? = nil, sslRootCert: String? = nil,
+        poolSize: Int = 4, poolWaitMilliseconds: Int = 2000, connectTimeoutSeconds: Int = 2
+    ) {
         self.conninfo = conninfo
         self.password = password
         self.sslMode = sslMode

@@ -48,11 +48,12 @@ final class CommitWatch {
         var file: UnsafeMutablePointer<sqlite3_file>?
         var mapped: UnsafeMutableRawPointer?
         if wal, let handle = connection.rawHandle,
-           sqlite3_file_control(handle, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK,
-           let methods = file?.pointee.pMethods, methods.pointee.iVersion >= 2,
-           let map = methods.pointee.xShmMap, let barrier = methods.pointee.xShmBarrier,
-           // Region 0 (32 KiB) holds the header; bExtend 0: map what exists, never create.
-           map(file, 0, 32768, 0, &mapped) == SQLITE_OK, let mapped {
+            sqlite3_file_control(handle, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK,
+            let methods = file?.pointee.pMethods, methods.pointee.iVersion >= 2,
+            let map = methods.pointee.xShmMap, let barrier = methods.pointee.xShmBarrier,
+            // Region 0 (32 KiB) holds the header; bExtend 0: map what exists, never create.
+            map(file, 0, 32768, 0, &mapped) == SQLITE_OK, let mapped
+        {
             self.file = file
             self.barrier = barrier
             header = UnsafeRawPointer(mapped)
@@ -75,7 +76,9 @@ final class CommitWatch {
             return version != lastDataVersion
         }
         let size = Self.headerSize
-        let first = base, second = base + size, last = base + 2 * size
+        let first = base
+        let second = base + size
+        let last = base + 2 * size
         first.copyMemory(from: header, byteCount: size)
         barrier(file)
         second.copyMemory(from: header + size, byteCount: size)

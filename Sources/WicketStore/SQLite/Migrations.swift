@@ -9,7 +9,9 @@ struct Migrations {
     func apply(to connection: SQLiteConnection) throws(StoreError) {
         let current = try connection.scalarInt("PRAGMA user_version") ?? 0
         guard current <= Int64(steps.count) else {
-            throw StoreError(.schemaTooNew, "`\(connection.path)` has schema version \(current), newer than this wicket knows (\(steps.count)); upgrade wicket")
+            throw StoreError(
+                .schemaTooNew,
+                "`\(connection.path)` has schema version \(current), newer than this wicket knows (\(steps.count)); upgrade wicket")
         }
         guard current < Int64(steps.count) else { return }
         try connection.transaction { () throws(StoreError) in

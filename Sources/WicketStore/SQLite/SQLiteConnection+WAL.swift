@@ -14,7 +14,8 @@ extension SQLiteConnection {
     /// is itself a WAL hook): whoever installs this hook checkpoints. `counter` must outlive the
     /// connection's commits (the audit writer owns both).
     func reportWALFrames(into counter: WALFrames) {
-        let hook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32 = { context, _, _, frames in
+        let hook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32 = {
+            context, _, _, frames in
             if let context { Unmanaged<WALFrames>.fromOpaque(context).takeUnretainedValue().frames = Int(frames) }
             return SQLITE_OK
         }

@@ -46,12 +46,14 @@ public final class SessionStore: SessionBindings {
             PRIMARY KEY (tenant, server, session_id)
         ) WITHOUT ROWID;
         CREATE INDEX session_bindings_seen ON session_bindings (seen_us);
-        """,
+        """
     ])
 
     /// Opens (creating if needed) `<directory>/sessions.sqlite` for `tenant`.
-    public init(directory: String, tenant: String, rules: SessionBindingRules,
-                logger: Logger = Logger(label: "wicket.store.sessions")) throws(StoreError) {
+    public init(
+        directory: String, tenant: String, rules: SessionBindingRules,
+        logger: Logger = Logger(label: "wicket.store.sessions")
+    ) throws(StoreError) {
         try Names.validateTenant(tenant)
         try StoreFiles.ensureDirectory(directory)
         let path = StoreFiles.join(directory, "sessions.sqlite")
@@ -82,13 +84,15 @@ public final class SessionStore: SessionBindings {
             cache.keep(read, for: cacheKey, ticket: ticket)
             row = read
         }
-        return state(of: row, seen: max(row.seen, touching ?? row.seen), cacheKey: cacheKey,
-                     server: server, sessionID: sessionID, member: member, now: now)
+        return state(
+            of: row, seen: max(row.seen, touching ?? row.seen), cacheKey: cacheKey,
+            server: server, sessionID: sessionID, member: member, now: now)
     }
 
     public func claim(server: String, sessionID: String, member: String, now: Int64) throws(StoreError) -> SessionBinding.State {
         try pool.withConnection { connection throws(StoreError) in
-            let insert = try connection.statement("""
+            let insert = try connection.statement(
+                """
                 INSERT INTO session_bindings (tenant, server, session_id, member, bound_us, seen_us) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (tenant, server, session_id) DO NOTHING
                 """)
@@ -97,14 +101,16 @@ public final class SessionStore: SessionBindings {
             if connection.changes == 1 { return .owned }
             // Someone bound it first (this process or another): answer with the winner.
             guard let row = try row(connection, server: server, sessionID: sessionID) else { return .unbound }
-            return state(of: row, seen: row.seen, cacheKey: ExactKey(server, sessionID),
-                         server: server, sessionID: sessionID, member: member, now: now)
+            return state(
+                of: row, seen: row.seen, cacheKey: ExactKey(server, sessionID),
+                server: server, sessionID: sessionID, member: member, now: now)
         }
     }
 
     public func end(server: String, sessionID: String, now: Int64) throws(StoreError) {
         try pool.withConnection { connection throws(StoreError) in
-            let update = try connection.statement("""
+            let update = try connection.statement(
+                """
                 UPDATE session_bindings SET ended_us = ?, seen_us = ? WHERE tenant = ? AND server = ? AND session_id = ? AND ended_us IS NULL
                 """)
             try update.bind(.integer(now), .integer(now), .text(tenant), .text(server), .text(sessionID))
@@ -140,8 +146,10 @@ public final class SessionStore: SessionBindings {
     }
 
     /// What `row` means for `member` at `now`, with last use `seen`; schedules the once-a-minute touch.
-    private func state(of row: Row, seen: Int64, cacheKey: ExactKey, server: String, sessionID: String,
-                       member: String, now: Int64) -> SessionBinding.State {
+    private func state(
+        of row: Row, seen: Int64, cacheKey: ExactKey, server: String, sessionID: String,
+        member: String, now: Int64
+    ) -> SessionBinding.State {
         // Byte-wise: member names are compared as stored, never by Unicode equivalence.
         guard Array(row.member.utf8) == Array(member.utf8) else { return .boundToOther(member: row.member) }
         if row.ended || now - seen > rules.idleTimeoutMicros { return .expired }
@@ -154,7 +162,8 @@ public final class SessionStore: SessionBindings {
         uses.record(row, at: now) { [pool, logger, tenant] in
             do {
                 try pool.withConnection { connection throws(StoreError) in
-                    let update = try connection.statement("""
+                    let update = try connection.statement(
+                        """
                         UPDATE session_bindings SET seen_us = ? WHERE tenant = ? AND server = ? AND session_id = ? AND ended_us IS NULL AND seen_us < ?
                         """)
                     try update.bind(.integer(now), .text(tenant), .text(server), .text(sessionID), .integer(now))

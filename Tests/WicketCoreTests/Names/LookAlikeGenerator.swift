@@ -25,7 +25,8 @@ enum LookAlike: String, CaseIterable {
         "k": ["\u{03BA}", "\u{1D0B}"], "l": ["\u{04CF}", "\u{217C}", "\u{01C0}"], "m": ["\u{217F}"], "n": ["\u{0578}"],
         "o": ["\u{043E}", "\u{03BF}", "\u{0585}"], "p": ["\u{0440}", "\u{03C1}"], "q": ["\u{051B}"], "r": ["\u{0433}"],
         "s": ["\u{0455}", "\u{A731}"], "t": ["\u{1D1B}"], "u": ["\u{057D}", "\u{03C5}"], "x": ["\u{0445}"], "y": ["\u{0443}"],
-        "K": ["\u{212A}", "\u{039A}"], "T": ["\u{0422}"], "_": ["\u{FF3F}", "\u{2017}", "\u{02CD}"], "/": ["\u{2215}", "\u{2044}", "\u{29F8}"],
+        "K": ["\u{212A}", "\u{039A}"], "T": ["\u{0422}"], "_": ["\u{FF3F}", "\u{2017}", "\u{02CD}"],
+        "/": ["\u{2215}", "\u{2044}", "\u{29F8}"],
         "-": ["\u{2010}", "\u{2212}"], ".": ["\u{2024}", "\u{FF0E}"],
     ]
     /// Modifier letters and superscripts (compatibility forms that NFKC folds to ASCII).
@@ -34,12 +35,16 @@ enum LookAlike: String, CaseIterable {
         "m": "\u{1D50}", "p": "\u{1D56}", "c": "\u{1D9C}", "y": "\u{02B8}", "l": "\u{02E1}", "i": "\u{2071}", "n": "\u{207F}",
         "u": "\u{1D58}", "k": "\u{1D4F}", "g": "\u{1D4D}", "h": "\u{02B0}",
     ]
-    static let ligatures: [(String, String)] = [("fi", "\u{FB01}"), ("fl", "\u{FB02}"), ("ff", "\u{FB00}"), ("st", "\u{FB06}"),
-                                                ("ll", "\u{2016}")]
+    static let ligatures: [(String, String)] = [
+        ("fi", "\u{FB01}"), ("fl", "\u{FB02}"), ("ff", "\u{FB00}"), ("st", "\u{FB06}"),
+        ("ll", "\u{2016}"),
+    ]
     /// Default-ignorable and format code points: ZWSP, ZWNJ, ZWJ, soft hyphen, variation selectors,
     /// word joiner, BOM, tag characters, Mongolian vowel separator, CGJ, bidi marks and overrides.
-    static let ignorables = ["\u{200B}", "\u{200C}", "\u{200D}", "\u{00AD}", "\u{FE0F}", "\u{FE00}", "\u{E0100}", "\u{2060}",
-                             "\u{FEFF}", "\u{E0041}", "\u{E007F}", "\u{180E}", "\u{034F}", "\u{061C}", "\u{200E}", "\u{202E}"]
+    static let ignorables = [
+        "\u{200B}", "\u{200C}", "\u{200D}", "\u{00AD}", "\u{FE0F}", "\u{FE00}", "\u{E0100}", "\u{2060}",
+        "\u{FEFF}", "\u{E0041}", "\u{E007F}", "\u{180E}", "\u{034F}", "\u{061C}", "\u{200E}", "\u{202E}",
+    ]
 
     /// One variant of `name` made with this technique; nil when the technique finds nothing to change.
     func apply(to name: String, using rng: inout SeededGenerator) -> String? {
@@ -95,7 +100,8 @@ enum LookAlike: String, CaseIterable {
             attempts += 1
             let technique = allCases[attempts % allCases.count]
             guard let base = names.randomElement(using: &rng), let variant = technique.apply(to: base, using: &rng),
-                  seen.insert(Array(variant.utf8)).inserted else { continue }
+                seen.insert(Array(variant.utf8)).inserted
+            else { continue }
             out.append((variant, technique))
         }
         return out

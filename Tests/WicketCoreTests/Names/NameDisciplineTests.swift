@@ -3,15 +3,18 @@ import Foundation
 import Testing
 import WicketMCP
 import WicketStore
+
 @testable import WicketCore
 
 /// A broad permit beside a forbid on one tool: whatever a name rule lets through, this permit allows.
-private let broad = PipelineOptions(extraPolicies: ["broad.cedar": """
+private let broad = PipelineOptions(extraPolicies: [
+    "broad.cedar": """
     @id("broad permit")
     permit (principal, action, resource);
     @id("no deletes")
     forbid (principal, action == ServiceMCP::Action::"delete_records", resource);
-    """])
+    """
+])
 
 private func json(_ object: [String: Any]) -> String {
     String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data(), as: UTF8.self)
@@ -24,13 +27,16 @@ private func call(_ tool: String, id: Int = 1) -> String {
 @Suite("Names policy sees are the names the upstream runs")
 struct NameDisciplineTests {
     static let tools = ["delete_records", "drop_table", "query", "post_message", "slow_report"]
-    static let methods = ["tools/call", "tools/list", "initialize", "resources/read", "prompts/get", "ping",
-                          "notifications/initialized", "logging/setLevel", "completion/complete"]
+    static let methods = [
+        "tools/call", "tools/list", "initialize", "resources/read", "prompts/get", "ping",
+        "notifications/initialized", "logging/setLevel", "completion/complete",
+    ]
 
     @Test func exactNamesStillPassTheBroadPermit() throws {
         try withPipeline(broad) { h in
             try h.setNow("2026-04-16T11:00:00Z")
-            try h.send(h.request(call("query"), key: h.key(PipelineHarness.alex))).expectAllowed(token: "Bearer " + PipelineHarness.alexCredential)
+            try h.send(h.request(call("query"), key: h.key(PipelineHarness.alex))).expectAllowed(
+                token: "Bearer " + PipelineHarness.alexCredential)
             try h.send(h.request(call("delete_records"), key: h.key(PipelineHarness.alex)))
                 .expectDenied(status: 403, code: -32003, words: ["no deletes"])
         }
@@ -173,29 +179,37 @@ struct NameDisciplineTests {
     }
 
     @Test func requestValidationNamesThePartThatFailed() throws {
-        let schema = try Schema(cedarText: """
-            namespace NS {
-                entity User; entity Server = { name: String }; entity Resource in [Server] = { name: String, server: String };
-                type Context = { method: String };
-                action "tools/call";
-                action "query" in ["tools/call"] appliesTo { principal: User, resource: Server, context: Context };
-            }
-            """)
+        let schema = try Schema(
+            cedarText: """
+                namespace NS {
+                    entity User; entity Server = { name: String }; entity Resource in [Server] = { name: String, server: String };
+                    type Context = { method: String };
+                    action "tools/call";
+                    action "query" in ["tools/call"] appliesTo { principal: User, resource: Server, context: Context };
+                }
+                """)
         let surface = ToolSurface(schema: schema, unknownTools: .deny)
         let facts = MessageFacts(method: "tools/call", target: .tool("query"))
         func request(resource: EntityUID, context: [ExactString: Value]) -> Request {
-            Request(principal: EntityUID(type: Name("NS::User"), id: "a"), action: EntityUID(type: Name("NS::Action"), id: "query"),
-                    resource: resource, context: context)
+            Request(
+                principal: EntityUID(type: Name("NS::User"), id: "a"), action: EntityUID(type: Name("NS::Action"), id: "query"),
+                resource: resource, context: context)
         }
         let server = EntityUID(type: Name("NS::Server"), id: "db")
-        #expect(surface.problem(request: request(resource: server, context: ["method": .string("tools/call")]),
-                                facts: facts, namespace: "NS") == nil)
-        let wrongResource = surface.problem(request: request(resource: EntityUID(type: Name("NS::Resource"), id: "t"),
-                                                             context: ["method": .string("tools/call")]), facts: facts, namespace: "NS")
+        #expect(
+            surface.problem(
+                request: request(resource: server, context: ["method": .string("tools/call")]),
+                facts: facts, namespace: "NS") == nil)
+        let wrongResource = surface.problem(
+            request: request(
+                resource: EntityUID(type: Name("NS::Resource"), id: "t"),
+                context: ["method": .string("tools/call")]), facts: facts, namespace: "NS")
         #expect(wrongResource?.record.hasPrefix("schema: resource:") == true)
         let wrongContext = surface.problem(request: request(resource: server, context: ["method": .long(1)]), facts: facts, namespace: "NS")
         #expect(wrongContext?.record.hasPrefix("schema: context:") == true)
-        let undeclared = surface.problem(request: request(resource: server, context: [:]), facts: MessageFacts(method: "tools/call", target: .tool("drop")), namespace: "NS")
+        let undeclared = surface.problem(
+            request: request(resource: server, context: [:]), facts: MessageFacts(method: "tools/call", target: .tool("drop")),
+            namespace: "NS")
         #expect(undeclared?.message.contains("wicket schema") == true)
     }
 
@@ -207,7 +221,8 @@ struct NameDisciplineTests {
             entities = "e.json"
             """
         func parse(_ tenant: String, _ upstream: String = "") throws -> WicketConfig {
-            try WicketConfig.parse(base + "\n" + tenant + "\n[[upstream]]\nname = \"db\"\ntenant = \"acme\"\n" + upstream, baseDirectory: "/tmp")
+            try WicketConfig.parse(
+                base + "\n" + tenant + "\n[[upstream]]\nname = \"db\"\ntenant = \"acme\"\n" + upstream, baseDirectory: "/tmp")
         }
         #expect(try parse("").tenants[0].unknownTools == .policy)
         #expect(try parse(#"schema = "s.cedarschema""#).tenants[0].unknownTools == .deny)
@@ -223,10 +238,13 @@ struct NameDisciplineTests {
         // `wicket schema` refuses to declare a tool Wicket would refuse on every call.
         let plain = try parse("")
         #expect(SchemaGenerator.nameProblem(in: ["query", "post_message"], tenant: "acme", config: plain) == nil)
-        #expect(SchemaGenerator.nameProblem(in: ["query", "qu\u{0435}ry"], tenant: "acme", config: plain)?
-            .contains("`qu\\u{435}ry` is not a valid MCP tool name") == true)
-        #expect(SchemaGenerator.nameProblem(in: ["a:b"], tenant: "acme",
-                                            config: try parse("", #"extra_name_characters = ":""#)) == nil)
+        #expect(
+            SchemaGenerator.nameProblem(in: ["query", "qu\u{0435}ry"], tenant: "acme", config: plain)?
+                .contains("`qu\\u{435}ry` is not a valid MCP tool name") == true)
+        #expect(
+            SchemaGenerator.nameProblem(
+                in: ["a:b"], tenant: "acme",
+                config: try parse("", #"extra_name_characters = ":""#)) == nil)
     }
 }
 

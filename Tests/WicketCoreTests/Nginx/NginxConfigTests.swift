@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WicketCore
 import WicketTestSupport
+
+@testable import WicketCore
 
 @Suite("NginxConfig rendering")
 struct NginxConfigTests {
@@ -11,8 +12,9 @@ struct NginxConfigTests {
     /// The values the checked-in `nginx/` includes are rendered with.
     static let example = NginxConfig(upstreamURL: "http://127.0.0.1:9000", serverName: "database")
 
-    @Test("the checked-in nginx/ includes are exactly what the renderer produces for the example values",
-          arguments: ["wicket-http.conf", "wicket-server.conf"])
+    @Test(
+        "the checked-in nginx/ includes are exactly what the renderer produces for the example values",
+        arguments: ["wicket-http.conf", "wicket-server.conf"])
     func checkedInIncludesMatch(file: String) throws {
         let rendered = file == "wicket-http.conf" ? try Self.example.httpInclude() : try Self.example.serverInclude()
         let path = Self.packageRoot.appendingPathComponent("nginx/\(file)").path
@@ -105,13 +107,15 @@ struct NginxConfigTests {
         #expect(text.contains("fastcgi_param REMOTE_ADDR $remote_addr;"))
     }
 
-    @Test("nginx -t accepts the checked-in includes inside a minimal http and server block",
-          .enabled(if: NginxHarness.nginxBinary != nil, "no nginx binary on this machine"))
+    @Test(
+        "nginx -t accepts the checked-in includes inside a minimal http and server block",
+        .enabled(if: NginxHarness.nginxBinary != nil, "no nginx binary on this machine"))
     func checkedInIncludesParse() throws {
         let dir = "/tmp/wicket-nginx-t-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let params = (try? String(contentsOfFile: "/etc/nginx/fastcgi_params", encoding: .utf8))
+        let params =
+            (try? String(contentsOfFile: "/etc/nginx/fastcgi_params", encoding: .utf8))
             ?? "fastcgi_param REQUEST_METHOD $request_method;\n"
         try params.write(toFile: dir + "/fastcgi_params", atomically: true, encoding: .utf8)
         let nginxDir = Self.packageRoot.appendingPathComponent("nginx").path

@@ -1,10 +1,12 @@
 import Foundation
 import Logging
-@testable import WicketCore
 import WicketFastCGI
 import WicketTestSupport
+
+@testable import WicketCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Real parts for the request-path tests: a standalone nginx rendered by ``NginxConfig``, an
@@ -12,7 +14,8 @@ import Glibc
 final class NginxHarness: @unchecked Sendable {
     static let nginxBinary = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
-    static let python = ["/usr/bin/python3", "/usr/local/bin/python3"]
+    static let python =
+        ["/usr/bin/python3", "/usr/local/bin/python3"]
         .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "python3"
     static var available: Bool { nginxBinary != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") }
 
@@ -62,8 +65,9 @@ final class NginxHarness: @unchecked Sendable {
 
     func startServer(maxBodyBytes: Int = 1 << 20, handler: @escaping FastCGIServer.Handler) throws {
         let server = FastCGIServer(
-            configuration: .init(socketPath: socketPath, threadCount: 4, maxBodyBytes: maxBodyBytes,
-                                 shutdownGracePeriod: .seconds(5)),
+            configuration: .init(
+                socketPath: socketPath, threadCount: 4, maxBodyBytes: maxBodyBytes,
+                shutdownGracePeriod: .seconds(5)),
             logger: Logger(label: "wicket.nginx.test"), handler: handler)
         try server.start()
         self.server = server
@@ -114,7 +118,7 @@ final class NginxHarness: @unchecked Sendable {
     func upstreamRequests() throws -> [[String: Any]] {
         let result = try Curl.run(["http://127.0.0.1:\(upstreamPort)/__state"])
         guard let object = try JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any],
-              let requests = object["requests"] as? [[String: Any]]
+            let requests = object["requests"] as? [[String: Any]]
         else { throw Failure(description: "bad upstream state: \(result.text)") }
         return requests
     }
@@ -164,69 +168,69 @@ final class NginxHarness: @unchecked Sendable {
     /// answers JSON (with an `X-Accel-Redirect` nginx must ignore), and on GET streams two SSE
     /// events with the second held back until `/__release`.
     static let upstreamScript = #"""
-    import json, signal, sys, threading
-    # Foundation's Process hands children a mostly blocked signal mask; undo it so SIGTERM works.
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])
-    from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+        import json, signal, sys, threading
+        # Foundation's Process hands children a mostly blocked signal mask; undo it so SIGTERM works.
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 
-    lock = threading.Lock()
-    requests = []
-    release = threading.Event()
+        lock = threading.Lock()
+        requests = []
+        release = threading.Event()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
 
-        def log_message(self, *args):
-            pass
+            def log_message(self, *args):
+                pass
 
-        def reply(self, status, body, headers=()):
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def handle_any(self):
-            if self.path == "/__state":
-                with lock:
-                    body = json.dumps({"requests": requests}).encode()
-                return self.reply(200, body, [("Content-Type", "application/json")])
-            if self.path == "/__release":
-                release.set()
-                return self.reply(200, b"ok")
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            with lock:
-                requests.append({
-                    "method": self.command,
-                    "path": self.path,
-                    "authorization": self.headers.get("Authorization"),
-                    "body": body.hex(),
-                })
-            if self.command == "GET":
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Cache-Control", "no-cache")
-                self.send_header("Connection", "close")
+            def reply(self, status, body, headers=()):
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(b"data: one\n\n")
-                self.wfile.flush()
-                release.wait(10)
-                self.wfile.write(b"data: two\n\n")
-                self.wfile.flush()
-                self.close_connection = True
-                return
-            self.reply(200, b'{"jsonrpc":"2.0","id":1,"result":{"ok":true}}', [
-                ("Content-Type", "application/json"),
-                ("X-Accel-Redirect", "@wicket_unavailable"),
-                ("X-Upstream", "yes"),
-            ])
+                self.wfile.write(body)
 
-        do_GET = do_POST = do_DELETE = do_PUT = handle_any
+            def handle_any(self):
+                if self.path == "/__state":
+                    with lock:
+                        body = json.dumps({"requests": requests}).encode()
+                    return self.reply(200, body, [("Content-Type", "application/json")])
+                if self.path == "/__release":
+                    release.set()
+                    return self.reply(200, b"ok")
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with lock:
+                    requests.append({
+                        "method": self.command,
+                        "path": self.path,
+                        "authorization": self.headers.get("Authorization"),
+                        "body": body.hex(),
+                    })
+                if self.command == "GET":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.send_header("Cache-Control", "no-cache")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.wfile.write(b"data: one\n\n")
+                    self.wfile.flush()
+                    release.wait(10)
+                    self.wfile.write(b"data: two\n\n")
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.reply(200, b'{"jsonrpc":"2.0","id":1,"result":{"ok":true}}', [
+                    ("Content-Type", "application/json"),
+                    ("X-Accel-Redirect", "@wicket_unavailable"),
+                    ("X-Upstream", "yes"),
+                ])
 
-    ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
-    """#
+            do_GET = do_POST = do_DELETE = do_PUT = handle_any
+
+        ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+        """#
 }
 
 /// curl as the client, the way an operator would test.

@@ -1,12 +1,15 @@
 import Foundation
 import Testing
-@testable import WicketCore
 import WicketFastCGI
 import WicketTestSupport
 
+@testable import WicketCore
+
 /// The request path of docs/architecture.md end to end: real nginx from ``NginxConfig/standaloneConfig()``, an in-process
 /// ``FastCGIServer`` and an upstream that counts what reaches it.
-@Suite("nginx + FastCGI request path", .serialized, .timeLimit(.minutes(1)), .enabled(if: NginxHarness.available, "no nginx or curl binary on this machine"))
+@Suite(
+    "nginx + FastCGI request path", .serialized, .timeLimit(.minutes(1)),
+    .enabled(if: NginxHarness.available, "no nginx or curl binary on this machine"))
 struct RequestPathTests {
     static let denyBody = #"{"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"denied by policy `release-window block`"}}"#
 
@@ -15,21 +18,25 @@ struct RequestPathTests {
     static func handler(seen: Recorder<FastCGIRequest>, gate: Gate) -> FastCGIServer.Handler {
         { request in
             seen.append(request)
-            let allow = FastCGIResponse.internalRedirect(to: NginxConfig.mcpLocation, headers: [
-                .init("X-Wicket-Token", "Bearer upstream-credential"),
-                .init("X-Wicket-Decision", "allow"),
-                .init("X-Wicket-Rule", "business-hours"),
-            ])
+            let allow = FastCGIResponse.internalRedirect(
+                to: NginxConfig.mcpLocation,
+                headers: [
+                    .init("X-Wicket-Token", "Bearer upstream-credential"),
+                    .init("X-Wicket-Decision", "allow"),
+                    .init("X-Wicket-Rule", "business-hours"),
+                ])
             if case .tooLarge = request.body {
                 return .json(status: 413, body: #"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"body too large"}}"#)
             }
             switch request.header("X-Test") {
             case "deny":
-                return .json(status: 403, body: denyBody, headers: [
-                    .init("X-Wicket-Token", "must-not-leak"),
-                    .init("X-Wicket-Decision", "deny"),
-                    .init("X-Wicket-Rule", "release-window block"),
-                ])
+                return .json(
+                    status: 403, body: denyBody,
+                    headers: [
+                        .init("X-Wicket-Token", "must-not-leak"),
+                        .init("X-Wicket-Decision", "deny"),
+                        .init("X-Wicket-Rule", "release-window block"),
+                    ])
             case "hang":
                 gate.wait()
                 return allow
@@ -58,7 +65,9 @@ struct RequestPathTests {
         return try body(harness, seen)
     }
 
-    static let toolsCall = Array(#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"delete_records","arguments":{"table":"prod.customer_records","note":"ünïcode ✓"}}}"#.utf8)
+    static let toolsCall = Array(
+        #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"delete_records","arguments":{"table":"prod.customer_records","note":"ünïcode ✓"}}}"#
+            .utf8)
 
     static func expectUnavailable(_ result: Curl.Result) {
         #expect(result.status == 503)
@@ -70,10 +79,11 @@ struct RequestPathTests {
     @Test("allow: upstream gets the same method, byte-identical body and Wicket's credential; no X-Wicket-* reaches the client")
     func allow() throws {
         try withPath { harness, seen in
-            let result = try Curl.run([
-                "-H", "Content-Type: application/json", "-H", "Authorization: Bearer wicket-member-key",
-                "-H", "Mcp-Session-Id: mcp_sess_7k91", harness.url,
-            ], body: Self.toolsCall)
+            let result = try Curl.run(
+                [
+                    "-H", "Content-Type: application/json", "-H", "Authorization: Bearer wicket-member-key",
+                    "-H", "Mcp-Session-Id: mcp_sess_7k91", harness.url,
+                ], body: Self.toolsCall)
             #expect(result.status == 200, "\(harness.errorLog)")
             #expect(result.text == #"{"jsonrpc":"2.0","id":1,"result":{"ok":true}}"#, "the MCP server's own X-Accel-Redirect is ignored")
             #expect(result.header("X-Upstream") == "yes")
@@ -100,9 +110,10 @@ struct RequestPathTests {
     @Test("allow with an empty token: the client's Wicket key never reaches the upstream")
     func emptyTokenSendsNoAuthorization() throws {
         try withPath { harness, _ in
-            let result = try Curl.run([
-                "-H", "X-Test: notoken", "-H", "Authorization: Bearer wicket-member-key", harness.url,
-            ], body: Self.toolsCall)
+            let result = try Curl.run(
+                [
+                    "-H", "X-Test: notoken", "-H", "Authorization: Bearer wicket-member-key", harness.url,
+                ], body: Self.toolsCall)
             #expect(result.status == 200)
             let requests = try harness.upstreamRequests()
             try #require(requests.count == 1)

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import WicketGeo
 import WicketStore
+
 @testable import WicketCore
 
 /// How a test wants its Wicket set up; the defaults are `wicket init`'s example tenant `acme` with the
@@ -77,22 +78,24 @@ final class PipelineHarness: @unchecked Sendable {
         let betaDir = base + "/tenants/beta"
         try FileManager.default.createDirectory(atPath: betaDir + "/policies", withIntermediateDirectories: true)
         try """
-            [{ "uid": { "type": "User", "id": "pat@beta.example" }, "attrs": {}, "parents": [] }]
-            """.write(toFile: betaDir + "/entities.json", atomically: true, encoding: .utf8)
+        [{ "uid": { "type": "User", "id": "pat@beta.example" }, "attrs": {}, "parents": [] }]
+        """.write(toFile: betaDir + "/entities.json", atomically: true, encoding: .utf8)
         try """
-            @id("beta allows all")
-            permit (principal, action, resource);
-            """.write(toFile: betaDir + "/policies/all.cedar", atomically: true, encoding: .utf8)
+        @id("beta allows all")
+        permit (principal, action, resource);
+        """.write(toFile: betaDir + "/policies/all.cedar", atomically: true, encoding: .utf8)
 
         var text = try String(contentsOfFile: configPath, encoding: .utf8)
-        text = text.replacingOccurrences(of: #"missing_credential = "deny""#,
-                                         with: "missing_credential = \"\(options.missingCredential)\"" + tenantExtra
-                                             + (options.tenantLines.isEmpty ? "" : "\n" + options.tenantLines))
+        text = text.replacingOccurrences(
+            of: #"missing_credential = "deny""#,
+            with: "missing_credential = \"\(options.missingCredential)\"" + tenantExtra
+                + (options.tenantLines.isEmpty ? "" : "\n" + options.tenantLines))
         if options.tenantLines.contains("unknown_tools") {
             text = text.replacingOccurrences(of: #"unknown_tools = "deny""#, with: "")
         }
         if !options.upstreamLines.isEmpty {
-            text = text.replacingOccurrences(of: "resources = { delete_records", with: options.upstreamLines + "\nresources = { delete_records")
+            text = text.replacingOccurrences(
+                of: "resources = { delete_records", with: options.upstreamLines + "\nresources = { delete_records")
         }
         text += """
 
@@ -132,8 +135,9 @@ final class PipelineHarness: @unchecked Sendable {
         let clock = ClockBox(try #require(ISO8601DateFormatter().date(from: options.now)))
         self.clock = clock
         let geo = try options.geoFile.map { (path) throws in try GeoDatabase(path: path) }
-        pipeline = try DecisionPipeline(config: config, tenants: tenants, geo: geo,
-                                        clock: RequestClock { clock.read() }, logger: Self.logger, metrics: options.metrics)
+        pipeline = try DecisionPipeline(
+            config: config, tenants: tenants, geo: geo,
+            clock: RequestClock { clock.read() }, logger: Self.logger, metrics: options.metrics)
     }
 
     func close() {
@@ -169,19 +173,22 @@ final class PipelineHarness: @unchecked Sendable {
     }
 
     /// The facts nginx passes for one request (what the server layer makes of its FastCGI params).
-    func request(_ body: String? = nil, bytes: [UInt8]? = nil, tooLarge: Bool = false, method: String = "POST",
-                 key: String? = nil, authorization: String? = nil, server: String = "database",
-                 remote: String = "127.0.0.1", forwardedFor: String? = "203.0.113.42",
-                 protocolVersion: String? = "2025-06-18", session: String? = nil,
-                 mcpMethod: String? = nil, mcpName: String? = nil, traceparent: String? = nil,
-                 contentType: String? = "application/json", requestID: String? = nil) -> DecisionInput {
+    func request(
+        _ body: String? = nil, bytes: [UInt8]? = nil, tooLarge: Bool = false, method: String = "POST",
+        key: String? = nil, authorization: String? = nil, server: String = "database",
+        remote: String = "127.0.0.1", forwardedFor: String? = "203.0.113.42",
+        protocolVersion: String? = "2025-06-18", session: String? = nil,
+        mcpMethod: String? = nil, mcpName: String? = nil, traceparent: String? = nil,
+        contentType: String? = "application/json", requestID: String? = nil
+    ) -> DecisionInput {
         let payload = bytes ?? Array((body ?? "").utf8)
         let headers = DecisionInput.Headers(
             authorization: authorization ?? key.map { "Bearer " + $0 }, forwardedFor: forwardedFor, traceparent: traceparent,
             contentType: method == "POST" ? (contentType ?? "") : "", accept: "application/json, text/event-stream",
             mcpSessionID: session, mcpProtocolVersion: protocolVersion, mcpMethod: mcpMethod, mcpName: mcpName)
-        return DecisionInput(serverName: server, requestID: requestID ?? nextRequestID(), method: method, remoteAddress: remote,
-                             headers: headers, body: tooLarge ? .tooLarge(limit: config.maxBodyBytes) : .complete(payload))
+        return DecisionInput(
+            serverName: server, requestID: requestID ?? nextRequestID(), method: method, remoteAddress: remote,
+            headers: headers, body: tooLarge ? .tooLarge(limit: config.maxBodyBytes) : .complete(payload))
     }
 
     /// Runs one request through the pipeline and returns the answer with the audit records it wrote.
@@ -276,8 +283,9 @@ struct Exchanged {
     /// The JSON-RPC error of a deny answer.
     var error: (code: Int, message: String, id: Any?, data: [String: Any])? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              let error = object["error"] as? [String: Any], let code = error["code"] as? Int,
-              let message = error["message"] as? String else { return nil }
+            let error = object["error"] as? [String: Any], let code = error["code"] as? Int,
+            let message = error["message"] as? String
+        else { return nil }
         return (code, message, object["id"], error["data"] as? [String: Any] ?? [:])
     }
 
@@ -289,8 +297,9 @@ struct Exchanged {
         #expect(response.header("X-Wicket-Token") == nil, sourceLocation: sourceLocation)
         #expect(response.header("X-Wicket-Decision") == "deny", sourceLocation: sourceLocation)
         guard let error else {
-            Issue.record("the deny answer has no JSON-RPC error: \(String(decoding: response.body, as: UTF8.self))",
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                "the deny answer has no JSON-RPC error: \(String(decoding: response.body, as: UTF8.self))",
+                sourceLocation: sourceLocation)
             return
         }
         #expect(error.code == code, sourceLocation: sourceLocation)
@@ -300,8 +309,9 @@ struct Exchanged {
         #expect(error.data["decision"] as? String == "deny", sourceLocation: sourceLocation)
         #expect(error.data["request_id"] as? String == response.header("X-Wicket-Request-Id"), sourceLocation: sourceLocation)
         if expectedStatus == 401 {
-            #expect(response.header("WWW-Authenticate")?.hasPrefix("Bearer realm=\"wicket\"") == true,
-                    sourceLocation: sourceLocation)
+            #expect(
+                response.header("WWW-Authenticate")?.hasPrefix("Bearer realm=\"wicket\"") == true,
+                sourceLocation: sourceLocation)
         } else {
             #expect(response.header("WWW-Authenticate") == nil, sourceLocation: sourceLocation)
         }

@@ -1,24 +1,29 @@
 import Foundation
 import Testing
-@testable import WicketCore
 import WicketJSON
+
+@testable import WicketCore
 
 /// The per-member list filter on the example tenant, checked against the calls themselves: every
 /// kept tool's call with a permitted resource is allowed, every hidden tool's call is denied.
 @Suite struct ListFilterTests {
     static let tools = ["delete_records", "query", "post_message", "slow_report", "drop_table"]
-    static let permitted: [String: String] = ["delete_records": "staging.orders", "drop_table": "staging.orders", "query": "staging.orders"]
+    static let permitted: [String: String] = [
+        "delete_records": "staging.orders", "drop_table": "staging.orders", "query": "staging.orders",
+    ]
 
     func filter(_ h: PipelineHarness, member: String, at now: String) throws -> ListFilter {
         let date = try #require(ISO8601DateFormatter().date(from: now))
         let upstream = try #require(h.config.upstream(named: "database"))
         let tenant = try #require(h.tenants["acme"])
-        return ListFilter(method: "tools/list", member: member,
-                          context: ContextFacts(time: RequestTime(date: date, timeZone: TimeZone(identifier: "UTC") ?? .gmt),
-                                                sourceIP: "203.0.113.42", geo: ("US", nil, nil), agent: "maintenance-agent",
-                                                session: nil, server: upstream.name, method: "tools/list"),
-                          mapping: CedarMapping(namespace: upstream.namespace, serverName: upstream.name),
-                          snapshot: tenant.snapshot, resourceArguments: upstream.resourceArguments)
+        return ListFilter(
+            method: "tools/list", member: member,
+            context: ContextFacts(
+                time: RequestTime(date: date, timeZone: TimeZone(identifier: "UTC") ?? .gmt),
+                sourceIP: "203.0.113.42", geo: ("US", nil, nil), agent: "maintenance-agent",
+                session: nil, server: upstream.name, method: "tools/list"),
+            mapping: CedarMapping(namespace: upstream.namespace, serverName: upstream.name),
+            snapshot: tenant.snapshot, resourceArguments: upstream.resourceArguments)
     }
 
     static func entries(_ names: [String]) -> [JSONValue] {
@@ -65,7 +70,8 @@ import WicketJSON
                 let arguments = Self.permitted[tool].map { #"{"table":"\#($0)"}"# } ?? "{}"
                 let out = try h.send(h.request(Body.toolCall(tool, arguments: arguments), key: key))
                 if kept.contains(tool) {
-                    #expect(out.status == 200 && out.response.header("X-Accel-Redirect") != nil, "\(tool) is listed, so its call is allowed")
+                    #expect(
+                        out.status == 200 && out.response.header("X-Accel-Redirect") != nil, "\(tool) is listed, so its call is allowed")
                 } else {
                     #expect(out.status == 403, "\(tool) is hidden, so its call is denied")
                 }

@@ -1,6 +1,6 @@
-// What Wicket's own work costs per MCP message, in-process and without nginx: `DecisionPipeline.handle`
+// What Wicket's own work costs per MCP message, in-process and without nginx: `DecisionPipeline.decide`
 // on a realistic allowed `tools/call` (key lookup, strict JSON-RPC, GeoIP, Cedar on the example
-// tenant, credential unsealing), from 8 threads, with the audit off (a sink that drops records), on with
+// tenant, the member's credential), from `PIPELINE_THREADS` threads (32), with the audit off (a sink that drops records), on with
 // `audit_sync = "normal"`, and on with `"full"` (fsync per group commit). Ratios against audit-off in
 // the same run. `off+metrics` is audit off with the Prometheus metrics backend `wicket serve` uses
 // (the others emit to swift-metrics' no-op): what the metrics cost per decision.
@@ -17,7 +17,8 @@ struct DropRecords: AuditSink {
     func append(contentsOf records: [AuditRecord]) throws -> [Int64] { records.map { _ in 0 } }
 }
 
-let threads = 8
+/// `PIPELINE_THREADS` (default 32, `server.threads`' default): callers at once, so group commits as large as the server's.
+let threads = Int(ProcessInfo.processInfo.environment["PIPELINE_THREADS"] ?? "") ?? 32
 let perThread = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 1500
 let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

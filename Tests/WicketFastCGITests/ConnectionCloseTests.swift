@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Testing
 
 @testable import WicketFastCGI
@@ -14,17 +13,10 @@ import Testing
 struct CloseAfterAnswerTests {
     @Test("the answer arrives whole, then the responder's end is closed, not merely shut for writing")
     func closedNotDrained() throws {
-        try withTemporaryDirectory { dir in
-            let socket = dir + "/wicket.sock"
-            let server = FastCGIServer(
-                configuration: .init(socketPath: socket, threadCount: 1),
-                logger: Logger(label: "wicket.fastcgi.test"),
-                handler: { _ in .internalRedirect(to: "@wicket_mcp", headers: [.init("X-Wicket-Token", "Bearer up-1")]) })
-            try server.start()
-            defer {
-                server.shutdown()
-                server.wait()
-            }
+        try withFastCGIServer(
+            threads: 1,
+            handler: { _ in .internalRedirect(to: "@wicket_mcp", headers: [.init("X-Wicket-Token", "Bearer up-1")]) }
+        ) { _, socket in
             let fd = try FastCGITestClient.connect(socket)
             defer { close(fd) }
             let answer = try FastCGITestClient.request(

@@ -9,30 +9,10 @@ import WicketTestSupport
 struct FastCGIServerTests {
     static let logger = Logger(label: "wicket.fastcgi.test")
 
-    func withServer<T>(
-        maxBodyBytes: Int = 1 << 20,
-        threads: Int = 2,
-        handler: @escaping FastCGIServer.Handler,
-        _ body: (FastCGIServer, String) throws -> T
-    ) throws -> T {
-        try withTemporaryDirectory { dir in
-            let socket = dir + "/wicket.sock"
-            let server = FastCGIServer(
-                configuration: .init(socketPath: socket, threadCount: threads, maxBodyBytes: maxBodyBytes),
-                logger: Self.logger, handler: handler)
-            try server.start()
-            defer {
-                server.shutdown()
-                server.wait()
-            }
-            return try body(server, socket)
-        }
-    }
-
     @Test("the first of two params with the same name wins, as FCGX_GetParam does")
     func firstParamWins() throws {
         let seen = Recorder<String>()
-        try withServer(handler: { request in
+        try withFastCGIServer(handler: { request in
             seen.append(request[param: "REMOTE_ADDR"] ?? "none")
             seen.append(request.header("Mcp-Session-Id") ?? "none")
             return .internalRedirect(to: "@wicket_mcp")
@@ -49,7 +29,7 @@ struct FastCGIServerTests {
     func bodyAndAllowAnswer() throws {
         let body = Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"délete"}}"#.utf8) + [0, 255, 10]
         let seen = Recorder<[UInt8]>()
-        let answer = try withServer(handler: { request in
+        let answer = try withFastCGIServer(handler: { request in
             seen.append(request.bodyBytes ?? [])
             return .internalRedirect(to: "@wicket_mcp", headers: [.init("X-Wicket-Token", "Bearer up-1")])
         }) { _, socket in
@@ -68,7 +48,7 @@ struct FastCGIServerTests {
     func bodyOverLimit() throws {
         let seen = Recorder<FastCGIRequest.Body>()
         let big = [UInt8](repeating: 0x41, count: 300_000)
-        let answer = try withServer(
+        let answer = try withFastCGIServer(
             maxBodyBytes: 1000,
             handler: { request in
                 seen.append(request.body)
@@ -90,7 +70,7 @@ struct FastCGIServerTests {
     @Test("a body exactly at the limit is complete")
     func bodyAtLimit() throws {
         let seen = Recorder<Int>()
-        try withServer(
+        try withFastCGIServer(
             maxBodyBytes: 1000,
             handler: { request in
                 seen.append(request.bodyBytes?.count ?? -1)
@@ -104,7 +84,7 @@ struct FastCGIServerTests {
 
     @Test("a header value carrying CRLF is never written; the client gets a 500 instead")
     func headerInjectionFailsClosed() throws {
-        let answer = try withServer(handler: { _ in
+        let answer = try withFastCGIServer(handler: { _ in
             .internalRedirect(to: "@wicket_mcp", headers: [.init("X-Wicket-Token", "a\r\nSet-Cookie: x=1")])
         }) { _, socket in
             try FastCGITestClient.send(to: socket, params: [], body: [])
@@ -124,7 +104,7 @@ struct FastCGIServerTests {
             FastCGIResponse(status: 403, headers: [.init("Bad Name", "x")]),
         ])
     func unsafeAnswersFailClosed(response: FastCGIResponse) throws {
-        let answer = try withServer(handler: { _ in response }) { _, socket in
+        let answer = try withFastCGIServer(handler: { _ in response }) { _, socket in
             try FastCGITestClient.send(to: socket, params: [], body: [])
         }
         #expect(answer.headerLines.first == "Status: 500 Internal Server Error")
@@ -135,7 +115,7 @@ struct FastCGIServerTests {
     @Test("long header values survive intact (no printf formatting)")
     func longHeaderValue() throws {
         let token = "Bearer " + String(repeating: "%zu%s", count: 800)
-        let answer = try withServer(handler: { _ in
+        let answer = try withFastCGIServer(handler: { _ in
             .internalRedirect(to: "@wicket_mcp", headers: [.init("X-Wicket-Token", token)])
         }) { _, socket in
             try FastCGITestClient.send(to: socket, params: [], body: [])

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Testing
 
 @testable import WicketFastCGI
@@ -12,22 +11,13 @@ struct KeptConnectionTests {
     @Test("each request sees only its own params and body")
     func nothingCarriesOver() throws {
         let seen = Recorder<FastCGIRequest>()
-        try withTemporaryDirectory { dir in
-            let socket = dir + "/wicket.sock"
-            let server = FastCGIServer(
-                configuration: .init(
-                    socketPath: socket, threadCount: 1, maxBodyBytes: 64,
-                    params: .only(["REMOTE_ADDR", "HTTP_AUTHORIZATION", "WICKET_SERVER"])),
-                logger: Logger(label: "wicket.fastcgi.test"),
-                handler: { request in
-                    seen.append(request)
-                    return .json(status: 403, body: "{\"n\":\(seen.all.count)}")
-                })
-            try server.start()
-            defer {
-                server.shutdown()
-                server.wait()
+        try withFastCGIServer(
+            maxBodyBytes: 64, threads: 1, params: .only(["REMOTE_ADDR", "HTTP_AUTHORIZATION", "WICKET_SERVER"]),
+            handler: { request in
+                seen.append(request)
+                return .json(status: 403, body: "{\"n\":\(seen.all.count)}")
             }
+        ) { _, socket in
             let fd = try FastCGITestClient.connect(socket)
             defer { close(fd) }
             let first = try FastCGITestClient.request(

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Testing
 
 @testable import WicketFastCGI
@@ -16,20 +15,13 @@ struct ParamSelectionTests {
         maxBodyBytes: Int = 1 << 20
     ) throws -> FastCGIRequest? {
         let seen = Recorder<FastCGIRequest>()
-        try withTemporaryDirectory { dir in
-            let socket = dir + "/wicket.sock"
-            let server = FastCGIServer(
-                configuration: .init(socketPath: socket, threadCount: 1, maxBodyBytes: maxBodyBytes, params: selection),
-                logger: Logger(label: "wicket.fastcgi.test"),
-                handler: { request in
-                    seen.append(request)
-                    return .json(status: 403, body: "{}")
-                })
-            try server.start()
-            defer {
-                server.shutdown()
-                server.wait()
+        try withFastCGIServer(
+            maxBodyBytes: maxBodyBytes, threads: 1, params: selection,
+            handler: { request in
+                seen.append(request)
+                return .json(status: 403, body: "{}")
             }
+        ) { _, socket in
             _ = try FastCGITestClient.send(to: socket, params: params, body: body)
         }
         return seen.all.first

@@ -12,6 +12,8 @@ struct Exchange {
     let tenant: TenantRuntime
     let requestID: String
     let started: ContinuousClock.Instant
+    /// The upstream's Cedar mapping, looked up once for the request's decisions and its list filter.
+    let mapping: CedarMapping
     private var base: AuditRecord
 
     init(
@@ -24,6 +26,7 @@ struct Exchange {
         self.tenant = tenant
         self.requestID = requestID
         self.started = started
+        mapping = pipeline.mapping(for: upstream)
         base = .exchange(
             tenant: tenant.config.name, server: upstream.name, requestID: requestID,
             traceparent: request.headers.traceparent)
@@ -85,7 +88,6 @@ struct Exchange {
             throw Refusal.forbidden("nginx sent no client address, so no policy can be evaluated")
         }
         let snapshot = tenant.snapshot
-        let mapping = pipeline.mapping(for: upstream)
         let messages = try MessageFacts.of(classification, resourceArguments: upstream.resourceArguments)
 
         var records: [AuditRecord] = []

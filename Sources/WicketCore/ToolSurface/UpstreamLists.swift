@@ -173,7 +173,7 @@ extension UpstreamLists {
         let upstream = exchange.upstream
         let filter = ListFilter(
             method: list.method, member: member, context: context,
-            mapping: exchange.pipeline.mapping(for: upstream),
+            mapping: exchange.mapping,
             snapshot: snapshot, resourceArguments: upstream.resourceArguments)
         let answered = UpstreamLists(
             upstream: upstream, request: exchange.request, body: body, id: list.id, method: list.method,

@@ -132,6 +132,22 @@ public final class AuditStore: Sendable {
         return try writer.append(records.map(Self.values), alerts: records.map(\.alertNames))
     }
 
+    /// Commits `records` as ``append(contentsOf:)`` does, without waiting: `completion` gets the ids
+    /// (or the error) once the transaction holding them has committed, on the thread that committed it
+    /// (group commit: this one when no commit was under way, else that commit's leader). It never runs
+    /// before the commit returned, so an answer it sends follows its record to disk.
+    public func append(contentsOf records: [AuditRecord], then completion: @escaping AuditCompletion) {
+        for record in records where record.tenant != tenant {
+            return completion(
+                .failure(
+                    StoreError(
+                        .invalidTenant,
+                        "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")))
+        }
+        guard !records.isEmpty else { return completion(.success([])) }
+        writer.append(records.map(Self.values), alerts: records.map(\.alertNames), then: completion)
+    }
+
     /// Records matching `query`, newest first.
     public func query(_ query: AuditQuery) throws(StoreError) -> [AuditRecord] {
         var records: [AuditRecord] = []

@@ -89,12 +89,11 @@ final class FCGXRequestPool: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Makes every `take` return nil from now on, waking those waiting.
-    func close() {
-        condition.lock()
+    /// Makes every `take` return nil from now on, waking those waiting. With `condition` locked by the
+    /// caller (the server's shutdown).
+    func closeLocked() {
         closed = true
         condition.broadcast()
-        condition.unlock()
     }
 
     /// A responder dropped without an answer, or answered twice.

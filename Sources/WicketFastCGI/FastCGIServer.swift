@@ -98,7 +98,7 @@ public final class FastCGIServer: @unchecked Sendable {
                 phase = .stopping
                 stopRequestedAt = .now
                 listener.stopAccepting()
-                pool.close()
+                pool.closeLocked()
                 throw error
             }
         }
@@ -126,7 +126,7 @@ public final class FastCGIServer: @unchecked Sendable {
         phase = .stopping
         stopRequestedAt = .now
         listener?.stopAccepting()
-        pool?.close()
+        pool?.closeLocked()
         logger.info("fastcgi responder stopping", metadata: ["wicket.fastcgi.in_flight": "\(pool?.inFlightLocked ?? 0)"])
         condition.broadcast()
     }
@@ -183,6 +183,13 @@ public final class FastCGIServer: @unchecked Sendable {
     /// Responders dropped without an answer or answered twice: a handler bug each (logged as critical).
     public var responderErrors: Int {
         pool?.responderErrorCount ?? 0
+    }
+
+    /// Accept threads still running (for tests).
+    var acceptThreadsRunning: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return liveThreads
     }
 
     private var isStopping: Bool {

@@ -9,8 +9,8 @@ extension FastCGIServer {
         /// Group owning the socket (name or numeric id), normally nginx's (`www-data` on Debian).
         /// nil keeps the process's group. Default nil.
         public var socketGroup: String?
-        /// Accept threads, each serving one request at a time. Handlers block on the audit commit,
-        /// so this is sized for bursts rather than cores. Default 8.
+        /// Accept threads. Each reads a request and hands it to the handler, then accepts the next; a
+        /// handler that answers later through its responder does not hold the thread. Default 8.
         public var threadCount: Int
         /// Requests accepted and not yet answered, at most (each holds an `FCGX_Request` until its
         /// answer is written); past it the next accept waits. nil means 4 × ``threadCount``.

@@ -42,6 +42,8 @@ public final class FastCGIServer: @unchecked Sendable {
     private var threads: [PosixThread] = []
     private var liveThreads = 0
     private var stopRequestedAt: ContinuousClock.Instant?
+    /// `wait()` has seen every accept thread leave and waits for answers still pending (for tests).
+    private var drainingAnswers = false
 
     /// - Parameters:
     ///   - configuration: socket, permissions, thread count and limits.
@@ -139,7 +141,10 @@ public final class FastCGIServer: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while phase != .idle && phase != .stopped {
-            if phase == .stopping, liveThreads == 0, (pool?.inFlightLocked ?? 0) == 0 { break }
+            if phase == .stopping, liveThreads == 0 {
+                if (pool?.inFlightLocked ?? 0) == 0 { break }
+                drainingAnswers = true
+            }
             if phase == .stopping, let since = stopRequestedAt {
                 let deadline = since + configuration.shutdownGracePeriod
                 let remaining = ContinuousClock.now.duration(to: deadline)
@@ -185,11 +190,11 @@ public final class FastCGIServer: @unchecked Sendable {
         pool?.responderErrorCount ?? 0
     }
 
-    /// Accept threads still running (for tests).
-    var acceptThreadsRunning: Int {
+    /// Whether `wait()` waits for pending answers after every accept thread left (for tests).
+    var isDrainingAnswers: Bool {
         condition.lock()
         defer { condition.unlock() }
-        return liveThreads
+        return drainingAnswers
     }
 
     private var isStopping: Bool {

@@ -97,11 +97,11 @@ struct DeferredAnswerTests {
             Self.sendInBackground(socket, tag: "b", into: answers)
             try #require(waitUntil { held.count == 2 })
             server.shutdown()
-            // The pending answers are given only once every accept thread has left: a `wait()` that
-            // returned with the accept threads would return before them.
+            // The pending answers are given only once `wait()` has seen every accept thread leave and
+            // waits for them: a `wait()` that returned with the accept threads never gets there.
             let answered = Recorder<Int>()
             Thread {
-                _ = waitUntil { server.acceptThreadsRunning == 0 }
+                guard waitUntil({ server.isDrainingAnswers }) else { return }
                 held.answerOldest(.json(status: 403, body: "{}"))
                 held.answerOldest(.internalRedirect(to: "@wicket_mcp"))
                 answered.append(2)

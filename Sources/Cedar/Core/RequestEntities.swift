@@ -17,10 +17,13 @@ public struct RequestEntities: EntityStore {
     /// `own` over `layer` over `base`.
     public init(base: Entities, layer: EntityLayer, adding own: [Entity] = []) {
         self.base = base
-        var unique: [Entity] = []
-        unique.reserveCapacity(own.count)
-        for e in own {
-            if let k = unique.firstIndex(where: { $0.uid == e.uid }) { unique[k] = e } else { unique.append(e) }
+        var unique = own
+        if own.count > 1 {
+            unique = []
+            unique.reserveCapacity(own.count)
+            for e in own {
+                if let k = unique.firstIndex(where: { $0.uid == e.uid }) { unique[k] = e } else { unique.append(e) }
+            }
         }
         guard layer.isClosed, !unique.contains(where: { layer.entities[$0.uid] != nil }) else {
             // The overlay itself, worked out over this base (rare: no shared layer applies as it is).

@@ -2,8 +2,8 @@
 /// server keeps one per loaded schema and drops it with the schema): each declared action by its
 /// exact uid with the principal and resource types it applies to, and its context type with record
 /// keys compared by code points. Answers, codes and messages are ``Schema/validateRequest(_:)``'s;
-/// names and keys are compared as bytes, as the Rust engine compares them.
-public struct RequestValidator: Sendable {
+/// names and keys are compared as bytes, as the Rust engine compares them. A class: holders copy one reference.
+public final class RequestValidator: Sendable {
     private let actions: [EntityUID: CompiledAction]
     private let declaredTypes: Set<Name>
     /// The ids of each enumerated entity type.

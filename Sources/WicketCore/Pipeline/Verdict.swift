@@ -22,9 +22,8 @@ struct Verdict {
         }
         let (action, resource, store) = mapping.resolve(facts, over: snapshot.entities(namespace: mapping.namespace))
         let request = Request(principal: mapping.principal(member: member), action: action, resource: resource, context: context)
-        if let surface = snapshot.toolSurface,
-            let problem = surface.problem(request: request, facts: facts, namespace: mapping.namespace)
-        {
+        // Optional chaining reads the surface in place; binding it would copy (retain) its every table.
+        if let problem = snapshot.toolSurface?.problem(request: request, facts: facts, namespace: mapping.namespace) {
             // Refused before any policy: the schema does not admit this request.
             allowed = false
             explanation = DecisionExplanation(policyIDs: [], in: snapshot.enforced, context: context)

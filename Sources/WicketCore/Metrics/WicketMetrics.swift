@@ -50,30 +50,25 @@ public struct WicketMetrics: Sendable {
 
     /// One request's records: decisions, determining policies, latency, commit time, queued alerts.
     func requestCommitted(_ records: [AuditRecord], tenant: String, decisionNanoseconds: Int64, commitNanoseconds: Int64) {
-        for record in records {
-            handles.counter(
-                LabelValues(
-                    "wicket_decisions_total", tenant, record.server ?? "", Self.methodLabel(record.method),
-                    record.decision.rawValue, count: 4),
-                ["tenant", "server", "method", "decision"], factory: factory
-            ).increment()
-            for policy in record.policies {
-                handles.counter(
-                    LabelValues("wicket_policy_determinations_total", tenant, policy.id, record.decision.rawValue, count: 3),
-                    ["tenant", "policy", "decision"], factory: factory
+        let handles = handles.tenant(tenant, factory: factory)
+        handles.withCounters { counter in
+            for record in records {
+                let decision = record.decision.rawValue
+                counter(
+                    LabelValues("wicket_decisions_total", record.server ?? "", Self.methodLabel(record.method), decision, count: 3),
+                    ["server", "method", "decision"]
                 ).increment()
-            }
-            for alert in record.alertNames {
-                handles.counter(
-                    LabelValues("wicket_alerts_queued_total", tenant, alert, count: 2), ["tenant", "alert"],
-                    factory: factory
-                ).increment()
+                for policy in record.policies {
+                    counter(LabelValues("wicket_policy_determinations_total", policy.id, decision, count: 2), ["policy", "decision"])
+                        .increment()
+                }
+                for alert in record.alertNames {
+                    counter(LabelValues("wicket_alerts_queued_total", alert, count: 1), ["alert"]).increment()
+                }
             }
         }
-        handles.timer(LabelValues("wicket_decision_duration_seconds", tenant, count: 1), ["tenant"], factory: factory)
-            .recordNanoseconds(decisionNanoseconds)
-        handles.timer(LabelValues("wicket_audit_commit_duration_seconds", tenant, count: 1), ["tenant"], factory: factory)
-            .recordNanoseconds(commitNanoseconds)
+        handles.decisionDuration.recordNanoseconds(decisionNanoseconds)
+        handles.commitDuration.recordNanoseconds(commitNanoseconds)
     }
 
     /// What failed: `store` (audit, keys, credentials), `geoip`, `policy` (a Cedar evaluation error).

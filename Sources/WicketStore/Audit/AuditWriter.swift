@@ -20,6 +20,8 @@ final class AuditWriter: @unchecked Sendable {
     enum Work {
         /// Audit rows, each with the alert names its record raises (one outbox row each).
         case records([[SQLiteValue?]], alerts: [[String]])
+        /// Audit rows encoded once (SQLite), each with the alert names its record raises.
+        case rows([AuditRow])
         /// Statements of the alert outbox's bookkeeping.
         case statements([(String, [SQLiteValue?])])
     }
@@ -225,9 +227,13 @@ final class AuditWriter: @unchecked Sendable {
         do throws(StoreError) {
             let ids = try transaction(on: connection) { () throws(StoreError) -> [[Int64]] in
                 // Every caller's records in one multi-row insert, then each record's alerts.
-                var rows: [[SQLiteValue?]] = []
+                var rows: [AuditRow] = []
                 for item in batch {
-                    if case .records(let itemRows, _) = item.work { rows += itemRows }
+                    switch item.work {
+                    case .rows(let itemRows): rows += itemRows
+                    case .records(let itemRows, _): rows += itemRows.map(AuditRow.init(values:))
+                    case .statements: break
+                    }
                 }
                 let rowIDs = try rows.isEmpty ? [] : insert.insert(rows, on: connection)
                 recordCount = rows.count
@@ -237,6 +243,12 @@ final class AuditWriter: @unchecked Sendable {
                 for item in batch {
                     var itemIDs: [Int64] = []
                     switch item.work {
+                    case .rows(let itemRows):
+                        itemIDs = Array(rowIDs[next..<next + itemRows.count])
+                        next += itemRows.count
+                        for (id, row) in zip(itemIDs, itemRows) where !row.alerts.isEmpty {
+                            try AlertOutboxSQL.enqueue(recordID: id, alerts: row.alerts, on: connection)
+                        }
                     case .records(let itemRows, let alerts):
                         itemIDs = Array(rowIDs[next..<next + itemRows.count])
                         next += itemRows.count

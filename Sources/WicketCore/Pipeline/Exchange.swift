@@ -8,25 +8,28 @@ import WicketStore
 struct Exchange {
     let pipeline: DecisionPipeline
     let request: DecisionInput
-    let upstream: UpstreamConfig
-    let tenant: TenantRuntime
+    /// The upstream, its tenant and mapping, looked up once by the server name (UpstreamRoutes.swift).
+    let route: UpstreamRoutes.Route
     let requestID: String
     let started: ContinuousClock.Instant
-    /// The upstream's Cedar mapping, looked up once for the request's decisions and its list filter.
-    let mapping: CedarMapping
     private var base: AuditRecord
 
+    var upstream: UpstreamConfig { route.upstream }
+    var tenant: TenantRuntime { route.tenant }
+    /// The upstream's Cedar mapping, for the request's decisions and its list filter.
+    var mapping: CedarMapping { route.mapping }
+
     init(
-        pipeline: DecisionPipeline, request: DecisionInput, upstream: UpstreamConfig, tenant: TenantRuntime,
+        pipeline: DecisionPipeline, request: DecisionInput, route: UpstreamRoutes.Route,
         requestID: String, started: ContinuousClock.Instant
     ) {
         self.pipeline = pipeline
         self.request = request
-        self.upstream = upstream
-        self.tenant = tenant
+        self.route = route
         self.requestID = requestID
         self.started = started
-        mapping = pipeline.mapping(for: upstream)
+        let upstream = route.upstream
+        let tenant = route.tenant
         base = .exchange(
             tenant: tenant.config.name, server: upstream.name, requestID: requestID,
             traceparent: request.headers.traceparent)
@@ -39,7 +42,7 @@ struct Exchange {
 
     mutating func decide() throws -> DecisionPipeline.Outcome {
         let now = pipeline.clock.read()
-        let time = pipeline.localTimes[tenant.config.name]?.time(at: now) ?? RequestTime(date: now, timeZone: .gmt)
+        let time = route.localTime.time(at: now)
         base.timeMicros = time.microseconds
 
         let client = pipeline.addresses.resolve(

@@ -90,7 +90,7 @@ struct Exchange {
         guard let clientAddress = client else {
             throw Refusal.forbidden("nginx sent no client address, so no policy can be evaluated")
         }
-        let snapshot = tenant.snapshot
+        let snapshot = tenant.sharedSnapshot
         let messages = try MessageFacts.of(classification, resourceArguments: upstream.resourceArguments)
 
         var records: [AuditRecord] = []
@@ -105,7 +105,7 @@ struct Exchange {
                 server: upstream.name, method: item.facts.method)
             let verdict = try Verdict(
                 facts: item.facts, member: identity.member, context: context,
-                mapping: mapping, snapshot: snapshot, jsonrpcID: item.id)
+                mapping: mapping, snapshot: snapshot.value, jsonrpcID: item.id)
             var record = base.message(
                 method: item.facts.method, targetKind: item.targetKind, targetName: item.targetName,
                 resource: item.facts.mappedResource, id: item.id,
@@ -158,11 +158,11 @@ struct Exchange {
                 agent: identity.agent, session: classification.sessionID, server: upstream.name, method: list.method)
             let answered = UpstreamLists.call(
                 list, exchange: self, body: body, classification: classification, token: token,
-                member: identity.member, context: context, snapshot: snapshot)
+                member: identity.member, context: context, snapshot: snapshot.value)
             answered.apply(to: &records)
             return .answered(answered.response, records: records)
         }
-        return .allowed(token: token, rules: Array(Set(rules)).sorted(), records: records)
+        return .allowed(token: token, rules: Answer.distinctRules(rules), records: records)
     }
 
     private struct Identity {
@@ -179,7 +179,7 @@ struct Exchange {
                 "a Wicket member key is required: send `Authorization: Bearer <key>`",
                 hadCredentials: false)
         }
-        guard header.utf8.count > 7, header.utf8.prefix(7).map({ $0 | 0x20 }) == Array("bearer ".utf8) else {
+        guard header.utf8.count > 7, Self.hasPrefixIgnoringASCIICase(header, "bearer ") else {
             throw Refusal.unauthenticated("the Authorization header must be `Bearer <key>`")
         }
         let text = HeaderText.trimmed(header.utf8.dropFirst(7))

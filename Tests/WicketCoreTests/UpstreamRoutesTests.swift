@@ -84,7 +84,8 @@ import WicketStore
             tenant = "acme"
             """
         #expect(throws: ConfigError.self) { try WicketConfig.parse(text, baseDirectory: "/") }
-        let one = try WicketConfig.parse(text.components(separatedBy: "[[upstream]]").dropLast().joined(separator: "[[upstream]]"), baseDirectory: "/")
+        let one = try WicketConfig.parse(
+            text.components(separatedBy: "[[upstream]]").dropLast().joined(separator: "[[upstream]]"), baseDirectory: "/")
         #expect(one.upstream(named: Self.composed) != nil)
         #expect(one.upstream(named: Self.decomposed) == nil, "the lookup compares bytes")
     }

@@ -63,7 +63,8 @@ import WicketJSON
             let approved = try modificationTime(path)
             try ReviewedTools.save(try Self.tools("reads rows, v1"), to: path)
             setModificationTime(path, approved)
-            #expect(pins.callRefusal(tool: "query", upstream: upstream)?.contains(ToolPins.changedMessage) == true, "the re-pin was not seen")
+            #expect(
+                pins.callRefusal(tool: "query", upstream: upstream)?.contains(ToolPins.changedMessage) == true, "the re-pin was not seen")
         }
     }
 

@@ -218,18 +218,6 @@ extension CedarMapping {
     }
 }
 
-extension DecisionPipeline {
-    /// The upstream's mapping built at start, or (an upstream the configuration does not list) a fresh one.
-    func mapping(for upstream: UpstreamConfig) -> CedarMapping {
-        if let mapping = mappings[upstream.name], mapping.serverName.utf8.elementsEqual(upstream.name.utf8),
-            mapping.namespace.utf8.elementsEqual(upstream.namespace.utf8)
-        {
-            return mapping
-        }
-        return CedarMapping(namespace: upstream.namespace, serverName: upstream.name)
-    }
-}
-
 /// The request facts that become `context`.
 struct ContextFacts: Sendable {
     var time: RequestTime

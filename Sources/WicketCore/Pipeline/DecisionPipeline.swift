@@ -19,10 +19,8 @@ public final class DecisionPipeline: Sendable {
     let clock: RequestClock
     let addresses: ClientAddressResolver
     let classifier: MCPClassifier
-    /// Each tenant's `context.time` in its time zone, from a cached day (LocalTimeCache.swift).
-    let localTimes: [String: LocalTimeCache]
-    /// Each upstream's Cedar mapping, its fixed entities and actions built once (CedarMapping.swift).
-    let mappings: [String: CedarMapping]
+    /// Server name bytes → upstream, tenant, Cedar mapping and local time, built once (UpstreamRoutes.swift).
+    let routes: UpstreamRoutes
     let logger: Logger
     let metrics: WicketMetrics
     /// Rung after a commit that queued alerts (the alert dispatcher's `wake`).
@@ -45,16 +43,7 @@ public final class DecisionPipeline: Sendable {
         pins = ToolPins(logger: logger)
         addresses = try ClientAddressResolver(trustedProxies: config.trustedProxies)
         classifier = MCPClassifier(limits: MCPLimits(maxBodyBytes: config.maxBodyBytes))
-        var localTimes: [String: LocalTimeCache] = [:]
-        for tenant in config.tenants {
-            localTimes[tenant.name] = LocalTimeCache(timeZone: TimeZone(identifier: tenant.timeZone) ?? .gmt)
-        }
-        self.localTimes = localTimes
-        var mappings: [String: CedarMapping] = [:]
-        for upstream in config.upstreams {
-            mappings[upstream.name] = CedarMapping(namespace: upstream.namespace, serverName: upstream.name)
-        }
-        self.mappings = mappings
+        routes = UpstreamRoutes(config: config, tenants: tenants)
     }
 
     public convenience init(
@@ -84,9 +73,7 @@ public final class DecisionPipeline: Sendable {
     func decision(for request: DecisionInput) -> Decided {
         let started = ContinuousClock.now
         let requestID = Self.requestID(from: request.requestID)
-        guard let serverName = request.serverName, let upstream = config.upstream(named: serverName),
-            let tenant = tenants[upstream.tenant]
-        else {
+        guard let serverName = request.serverName, let route = routes.route(for: serverName) else {
             // No tenant means no audit store to write to: refuse, and say so in the log.
             logger.error(
                 "request for a server the configuration does not name",
@@ -98,9 +85,8 @@ public final class DecisionPipeline: Sendable {
                     allowed: false, records: [],
                     reply: Answer.deny(.unavailable("wicket has no upstream server named by this nginx location"), requestID: requestID)))
         }
-        var exchange = Exchange(
-            pipeline: self, request: request, upstream: upstream, tenant: tenant,
-            requestID: requestID, started: started)
+        let tenant = route.tenant
+        var exchange = Exchange(pipeline: self, request: request, route: route, requestID: requestID, started: started)
         let outcome: Outcome
         do {
             outcome = try exchange.decide()

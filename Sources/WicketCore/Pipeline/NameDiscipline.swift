@@ -57,8 +57,8 @@ struct NameDiscipline {
     /// Why `message` must be refused before any policy, or nil when its names are exact.
     func refusal(for message: MCPMessage) -> Refusal? {
         guard let method = message.method else { return nil }  // a client response: no method, no name
-        let bytes = Array(method.utf8)
-        let isExtension = extensionMethods.contains(bytes)
+        // Most upstreams declare no extension method: then no byte array is made for the look-up.
+        let isExtension = !extensionMethods.isEmpty && extensionMethods.contains(Array(method.utf8))
         guard isExtension || MCPMethods.isDefined(method, in: version) else {
             return Refusal(
                 status: 400, jsonRPCCode: Self.methodNotFoundCode,
@@ -74,7 +74,7 @@ struct NameDiscipline {
                     message: "`\(Self.visible(name))` is not a valid MCP tool name (\(grammarText)); the call is refused",
                     jsonrpcID: message.id)
             }
-            if extensionMethods.contains(Array(name.utf8)) {
+            if !extensionMethods.isEmpty && extensionMethods.contains(Array(name.utf8)) {
                 return .forbidden(
                     "the tool name `\(name)` is also an extension method of `\(upstream.name)`, so no policy "
                         + "can tell them apart; the call is refused", id: message.id)

@@ -69,7 +69,8 @@ struct AuditRow {
         }
     }
 
-    /// A row from bound values (`AuditStore.values` order), for callers that have values, not a record.
+    /// A row from bound values (`AuditStore.values` order), for callers that have values, not a record
+    /// (the audit table has no blob column: a blob's bytes would be bound as text).
     init(values: [SQLiteValue?]) {
         for value in values {
             switch value {

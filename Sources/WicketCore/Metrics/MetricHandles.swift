@@ -46,7 +46,8 @@ final class TenantMetricHandles: @unchecked Sendable {
         self.tenant = tenant
         self.factory = factory
         decisionDuration = CoreMetrics.Timer(label: "wicket_decision_duration_seconds", dimensions: [("tenant", tenant)], factory: factory)
-        commitDuration = CoreMetrics.Timer(label: "wicket_audit_commit_duration_seconds", dimensions: [("tenant", tenant)], factory: factory)
+        commitDuration = CoreMetrics.Timer(
+            label: "wicket_audit_commit_duration_seconds", dimensions: [("tenant", tenant)], factory: factory)
     }
 
     /// Runs `body` with the counter lookup, under the lock (a request's counters in one go). A key is
@@ -65,7 +66,9 @@ final class TenantMetricHandles: @unchecked Sendable {
 
     /// The counters a request touches, by their number of label values (besides the tenant).
     enum Kind: Int {
-        case alert = 1, determination = 2, decision = 3
+        case alert = 1
+        case determination = 2
+        case decision = 3
 
         var label: String {
             switch self {

@@ -120,16 +120,22 @@ struct AuditRow {
         for (index, policy) in policies.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             raw(#"{"annotations":{"#)
-            if policy.annotations.count == 1, let only = policy.annotations.first {
-                quoted(only.key)
-                bytes.append(UInt8(ascii: ":"))
-                quoted(only.value)
-            } else {
-                for (position, key) in policy.annotations.keys.sorted().enumerated() {
+            // Keys in `String` order. One or two (the usual `@id`, `@reason`) need no sorted copy.
+            let annotations = policy.annotations
+            switch annotations.count {
+            case 0: break
+            case 1: member(annotations[annotations.startIndex])
+            case 2:
+                let first = annotations[annotations.startIndex]
+                let second = annotations[annotations.index(after: annotations.startIndex)]
+                let inOrder = second.key < first.key ? (second, first) : (first, second)
+                member(inOrder.0)
+                bytes.append(UInt8(ascii: ","))
+                member(inOrder.1)
+            default:
+                for (position, entry) in annotations.sorted(by: { $0.key < $1.key }).enumerated() {
                     if position > 0 { bytes.append(UInt8(ascii: ",")) }
-                    quoted(key)
-                    bytes.append(UInt8(ascii: ":"))
-                    quoted(policy.annotations[key] ?? "")
+                    member(entry)
                 }
             }
             raw(#"},"id":"#)
@@ -140,6 +146,13 @@ struct AuditRow {
             }
         }
         bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// `"key":"value"`
+    private mutating func member(_ entry: (key: String, value: String)) {
+        quoted(entry.key)
+        bytes.append(UInt8(ascii: ":"))
+        quoted(entry.value)
     }
 
     /// `[{"name":"…","value":"…"},…]`

@@ -9,7 +9,9 @@ import WicketStore
 /// server, method, decision, policy and alert keeps its own series, with the same names and labels
 /// as a handle made per call.
 @Suite struct MetricHandlesTests {
-    static func record(tenant: String, server: String, decision: AuditRecord.Decision, policies: [String], alert: String? = nil) -> AuditRecord {
+    static func record(tenant: String, server: String, decision: AuditRecord.Decision, policies: [String], alert: String? = nil)
+        -> AuditRecord
+    {
         AuditRecord(
             tenant: tenant, server: server, method: "tools/call", timeMicros: 0, requestID: "r", decision: decision, httpStatus: 200,
             policies: policies.map { .init(id: $0, annotations: alert.map { ["alert": $0] } ?? [:]) }, latencyMicros: 0)

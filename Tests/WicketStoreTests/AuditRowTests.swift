@@ -17,7 +17,9 @@ import Testing
             traceparent: n % 3 == 0 ? nil : "00-\(n)", requestID: "req-\(n)", batchIndex: n % 4 == 0 ? nil : n,
             decision: n % 2 == 0 ? .allow : .deny, httpStatus: 200 + n,
             policies: [
-                .init(id: "policy \"\(n)\"", annotations: ["reason": "line\nbreak \(n)", "id": "p\(n)", "alert": n % 5 == 0 ? "page-\(n)" : ""]),
+                .init(
+                    id: "policy \"\(n)\"",
+                    annotations: ["reason": "line\nbreak \(n)", "id": "p\(n)", "alert": n % 5 == 0 ? "page-\(n)" : ""]),
                 .init(id: "second\(n)", annotations: ["id": "tab\there\\\(n)"]),
             ],
             contextValues: [.init(name: "context.time.hour", value: "\(n)"), .init(name: "context.geo.city", value: "é\u{1}\(n)")],
@@ -51,6 +53,7 @@ import Testing
             var record = AuditStoreTests.exampleRecord()
             record.policies = [
                 .init(id: "p\"1", annotations: ["reason": "a\nb", "id": "x", "alert": "oncall"]), .init(id: "p2", annotations: ["id": "é"]),
+                .init(id: "p3", annotations: ["reason": "r", "id": "i"]), .init(id: "p4", annotations: [:]),
             ]
             record.contextValues = [.init(name: "context.time.hour", value: "3\u{7F}")]
             record.errors = ["one", "two \\"]
@@ -61,7 +64,10 @@ import Testing
             let select = try raw.statement("SELECT policies_json, context_json, errors_json, list_json FROM audit WHERE id = ?")
             try select.bind(.integer(id))
             #expect(try select.step())
-            #expect(select.text(0) == #"[{"annotations":{"alert":"oncall","id":"x","reason":"a\nb"},"id":"p\"1"},{"annotations":{"id":"é"},"id":"p2"}]"#)
+            #expect(
+                select.text(0)
+                    == #"[{"annotations":{"alert":"oncall","id":"x","reason":"a\nb"},"id":"p\"1"},{"annotations":{"id":"é"},"id":"p2"},"#
+                    + #"{"annotations":{"id":"i","reason":"r"},"id":"p3"},{"annotations":{},"id":"p4"}]"#)
             #expect(select.text(1) == #"[{"name":"context.time.hour","value":"3\u007f"}]"#)
             #expect(select.text(2) == #"["one","two \\"]"#)
             #expect(select.text(3) == #"{"by":["(no permit)"],"hidden":2}"#)

@@ -46,18 +46,44 @@ final class TenantMetricHandles: @unchecked Sendable {
         self.tenant = tenant
         self.factory = factory
         decisionDuration = CoreMetrics.Timer(label: "wicket_decision_duration_seconds", dimensions: [("tenant", tenant)], factory: factory)
-        commitDuration = CoreMetrics.Timer(label: "wicket_audit_commit_duration_seconds", dimensions: [("tenant", tenant)], factory: factory)
+        commitDuration = CoreMetrics.Timer(
+            label: "wicket_audit_commit_duration_seconds", dimensions: [("tenant", tenant)], factory: factory)
     }
 
-    /// Runs `body` with the counter lookup, under the lock (a request's counters in one go).
-    func withCounters(_ body: (_ counter: (LabelValues, [String]) -> Counter) -> Void) {
+    /// Runs `body` with the counter lookup, under the lock (a request's counters in one go). A key is
+    /// its label values alone: each metric here has its own number of them (`Kind`), which the key
+    /// holds, so the metric's name need not be hashed on every lookup.
+    func withCounters(_ body: (_ counter: (Kind, LabelValues) -> Counter) -> Void) {
         lock.lock()
         defer { lock.unlock() }
-        body { values, names in
+        body { kind, values in
             if let found = counters[values] { return found }
-            let made = Counter(label: values.label, dimensions: [("tenant", tenant)] + values.dimensions(names), factory: factory)
+            let made = Counter(label: kind.label, dimensions: [("tenant", tenant)] + values.dimensions(kind.names), factory: factory)
             counters[values] = made
             return made
+        }
+    }
+
+    /// The counters a request touches, by their number of label values (besides the tenant).
+    enum Kind: Int {
+        case alert = 1
+        case determination = 2
+        case decision = 3
+
+        var label: String {
+            switch self {
+            case .decision: "wicket_decisions_total"
+            case .determination: "wicket_policy_determinations_total"
+            case .alert: "wicket_alerts_queued_total"
+            }
+        }
+
+        var names: [String] {
+            switch self {
+            case .decision: ["server", "method", "decision"]
+            case .determination: ["policy", "decision"]
+            case .alert: ["alert"]
+            }
         }
     }
 }

@@ -54,16 +54,12 @@ public struct WicketMetrics: Sendable {
         handles.withCounters { counter in
             for record in records {
                 let decision = record.decision.rawValue
-                counter(
-                    LabelValues("wicket_decisions_total", record.server ?? "", Self.methodLabel(record.method), decision, count: 3),
-                    ["server", "method", "decision"]
-                ).increment()
+                counter(.decision, LabelValues("", record.server ?? "", Self.methodLabel(record.method), decision, count: 3)).increment()
                 for policy in record.policies {
-                    counter(LabelValues("wicket_policy_determinations_total", policy.id, decision, count: 2), ["policy", "decision"])
-                        .increment()
+                    counter(.determination, LabelValues("", policy.id, decision, count: 2)).increment()
                 }
                 for alert in record.alertNames {
-                    counter(LabelValues("wicket_alerts_queued_total", alert, count: 1), ["alert"]).increment()
+                    counter(.alert, LabelValues("", alert, count: 1)).increment()
                 }
             }
         }

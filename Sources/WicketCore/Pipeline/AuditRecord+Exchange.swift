@@ -42,7 +42,7 @@ extension AuditRecord {
     }
 
     /// The policy verdict on this message: decision, status, determining policies, context, shadow.
-    /// `consuming`, as the methods below: called on the fresh record `message(…)` returns, it
+    /// `consuming`, as `refused` and `refusedByName`: called on the fresh record `message(…)` returns, it
     /// fills that one in place instead of copying every field's reference once more.
     consuming func decided(by verdict: Verdict) -> AuditRecord {
         var record = self

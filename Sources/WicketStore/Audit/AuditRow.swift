@@ -69,7 +69,8 @@ struct AuditRow {
         }
     }
 
-    /// A row from bound values (`AuditStore.values` order), for callers that have values, not a record.
+    /// A row from bound values (`AuditStore.values` order), for callers that have values, not a record
+    /// (the audit table has no blob column: a blob's bytes would be bound as text).
     init(values: [SQLiteValue?]) {
         for value in values {
             switch value {
@@ -119,16 +120,22 @@ struct AuditRow {
         for (index, policy) in policies.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             raw(#"{"annotations":{"#)
-            if policy.annotations.count == 1, let only = policy.annotations.first {
-                quoted(only.key)
-                bytes.append(UInt8(ascii: ":"))
-                quoted(only.value)
-            } else {
-                for (position, key) in policy.annotations.keys.sorted().enumerated() {
+            // Keys in `String` order. One or two (the usual `@id`, `@reason`) need no sorted copy.
+            let annotations = policy.annotations
+            switch annotations.count {
+            case 0: break
+            case 1: member(annotations[annotations.startIndex])
+            case 2:
+                let first = annotations[annotations.startIndex]
+                let second = annotations[annotations.index(after: annotations.startIndex)]
+                let inOrder = second.key < first.key ? (second, first) : (first, second)
+                member(inOrder.0)
+                bytes.append(UInt8(ascii: ","))
+                member(inOrder.1)
+            default:
+                for (position, entry) in annotations.sorted(by: { $0.key < $1.key }).enumerated() {
                     if position > 0 { bytes.append(UInt8(ascii: ",")) }
-                    quoted(key)
-                    bytes.append(UInt8(ascii: ":"))
-                    quoted(policy.annotations[key] ?? "")
+                    member(entry)
                 }
             }
             raw(#"},"id":"#)
@@ -139,6 +146,13 @@ struct AuditRow {
             }
         }
         bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// `"key":"value"`
+    private mutating func member(_ entry: (key: String, value: String)) {
+        quoted(entry.key)
+        bytes.append(UInt8(ascii: ":"))
+        quoted(entry.value)
     }
 
     /// `[{"name":"…","value":"…"},…]`

@@ -50,9 +50,11 @@ public final class FastCGIServer: @unchecked Sendable {
     ///   - logger: receives start, stop and per-request failures (never params or bodies).
     ///   - handler: answers one request; called concurrently from the accept threads.
     public convenience init(configuration: Configuration = Configuration(), logger: Logger, handler: @escaping Handler) {
-        self.init(configuration: configuration, logger: logger, deferredHandler: { request, responder in
-            responder.respond(handler(request))
-        })
+        self.init(
+            configuration: configuration, logger: logger,
+            deferredHandler: { request, responder in
+                responder.respond(handler(request))
+            })
     }
 
     /// - Parameters:

@@ -151,7 +151,7 @@ public final class AuditStore: Sendable {
                         "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")))
         }
         guard !records.isEmpty else { return completion(.success([])) }
-        writer.append(records.map(Self.values), alerts: records.map(\.alertNames), then: completion)
+        writer.append(work: .rows(records.map(AuditRow.init)), then: completion)
     }
 
     /// Records matching `query`, newest first.

@@ -16,13 +16,14 @@ struct NameDiscipline {
     static let invalidParamsCode = -32602
 
     let version: MCPProtocolVersion
-    let upstream: UpstreamConfig
+    /// The upstream's name, for the refusal's words (not a copy of its whole configuration).
+    let upstreamName: String
     let grammar: MCPNameGrammar
     let extensionMethods: Set<[UInt8]>
 
     init(version: MCPProtocolVersion, upstream: UpstreamConfig) {
         self.version = version
-        self.upstream = upstream
+        upstreamName = upstream.name
         grammar = upstream.nameGrammar
         extensionMethods = upstream.extensionMethodBytes
     }
@@ -63,7 +64,7 @@ struct NameDiscipline {
             return Refusal(
                 status: 400, jsonRPCCode: Self.methodNotFoundCode,
                 message: "method `\(Self.visible(method))` is not defined by MCP protocol \(version.rawValue) "
-                    + "and is not an extension method of `\(upstream.name)`; the message is refused",
+                    + "and is not an extension method of `\(upstreamName)`; the message is refused",
                 jsonrpcID: message.id)
         }
         switch message.target {
@@ -76,7 +77,7 @@ struct NameDiscipline {
             }
             if !extensionMethods.isEmpty && extensionMethods.contains(Array(name.utf8)) {
                 return .forbidden(
-                    "the tool name `\(name)` is also an extension method of `\(upstream.name)`, so no policy "
+                    "the tool name `\(name)` is also an extension method of `\(upstreamName)`, so no policy "
                         + "can tell them apart; the call is refused", id: message.id)
             }
         case .prompt(let name)?:

@@ -11,8 +11,11 @@
 public struct RequestEntities: EntityStore {
     public let base: Entities
     private let layer: EntityLayer
-    /// The request's own entities (later ones replace earlier ones with the same uid), with their ancestors.
-    private let own: [(entity: Entity, ancestors: Set<EntityUID>)]
+    /// The request's own entities (later ones replace earlier ones with the same uid), their uids
+    /// (scanned on every lookup, so kept apart: comparing a uid copies nothing) and their ancestors.
+    private let ownUIDs: [EntityUID]
+    private let ownEntities: [Entity]
+    private let ownAncestors: [Set<EntityUID>]
 
     /// `own` over `layer` over `base`.
     public init(base: Entities, layer: EntityLayer, adding own: [Entity] = []) {
@@ -25,49 +28,63 @@ public struct RequestEntities: EntityStore {
                 if let k = unique.firstIndex(where: { $0.uid == e.uid }) { unique[k] = e } else { unique.append(e) }
             }
         }
-        guard layer.isClosed, !unique.contains(where: { layer.entities[$0.uid] != nil }) else {
+        var uids: [EntityUID] = []
+        uids.reserveCapacity(unique.count)
+        var replacesLayer = false
+        for k in unique.indices {
+            uids.append(unique[k].uid)
+            if layer.entities[unique[k].uid] != nil { replacesLayer = true }
+        }
+        guard layer.isClosed, !replacesLayer else {
             // The overlay itself, worked out over this base (rare: no shared layer applies as it is).
             self.layer = EntityLayer(layer.list + own, over: base)
-            self.own = []
+            (ownUIDs, ownEntities, ownAncestors) = ([], [], [])
             return
         }
         self.layer = layer
-        self.own = unique.map { e in
-            if e.parents.count == 1, let p = e.parents.first, !unique.contains(where: { $0.uid == p }),
-                let reach = layer.reach[p]
-            {
-                return (e, reach)
+        var ancestors: [Set<EntityUID>] = []
+        ancestors.reserveCapacity(unique.count)
+        for k in unique.indices {
+            let parents = unique[k].parents
+            if parents.count == 1, let p = parents.first, !uids.contains(p), let reach = layer.reach[p] {
+                ancestors.append(reach)
+                continue
             }
-            return (e, EntityLayer.walk(e.parents, over: base) { uid in unique.first { $0.uid == uid } ?? layer.entities[uid] })
+            ancestors.append(
+                EntityLayer.walk(parents, over: base) { uid in
+                    if let j = uids.firstIndex(of: uid) { return unique[j] }
+                    return layer.entities[uid]
+                })
         }
+        (ownUIDs, ownEntities, ownAncestors) = (uids, unique, ancestors)
     }
 
     /// The flat overlay of ``LayeredEntityStore``, for callers with a plain list of request entities.
     public init(base: Entities, overlay: [Entity]) {
         self.base = base
         layer = EntityLayer(overlay, over: base)
-        own = []
+        (ownUIDs, ownEntities, ownAncestors) = ([], [], [])
     }
 
     @inline(__always)
-    private func ownEntry(_ uid: EntityUID) -> (entity: Entity, ancestors: Set<EntityUID>)? {
-        for entry in own where entry.entity.uid == uid { return entry }
+    private func ownIndex(_ uid: EntityUID) -> Int? {
+        for k in ownUIDs.indices where ownUIDs[k] == uid { return k }
         return nil
     }
 
     public func entity(_ uid: EntityUID) -> Entity? {
-        if let entry = ownEntry(uid) { return entry.entity }
+        if let k = ownIndex(uid) { return ownEntities[k] }
         return layer.entities[uid] ?? base.entity(uid)
     }
 
     public func isAncestor(_ ancestor: EntityUID, of uid: EntityUID) -> Bool {
-        if let entry = ownEntry(uid) { return entry.ancestors.contains(ancestor) }
+        if let k = ownIndex(uid) { return ownAncestors[k].contains(ancestor) }
         if let a = layer.ancestors[uid] { return a.contains(ancestor) }
         return base.isAncestor(ancestor, of: uid)
     }
 
     public func ancestors(of uid: EntityUID) -> Set<EntityUID> {
-        if let entry = ownEntry(uid) { return entry.ancestors }
+        if let k = ownIndex(uid) { return ownAncestors[k] }
         return layer.ancestors[uid] ?? base.ancestors(of: uid)
     }
 
@@ -83,8 +100,8 @@ public struct RequestEntities: EntityStore {
 
     public func tag(_ name: String, of uid: EntityUID) -> Lookup {
         let tags: [ExactString: Value]
-        if let entry = ownEntry(uid) {
-            tags = entry.entity.tags
+        if let k = ownIndex(uid) {
+            tags = ownEntities[k].tags
         } else if let e = layer.entities[uid] {
             tags = e.tags
         } else {
@@ -97,7 +114,7 @@ public struct RequestEntities: EntityStore {
     /// The attributes of an own or layer entity; nil when the uid is the base's to answer.
     @inline(__always)
     private func layeredAttributes(of uid: EntityUID) -> [ExactString: Value]? {
-        if let entry = ownEntry(uid) { return entry.entity.attributes }
+        if let k = ownIndex(uid) { return ownEntities[k].attributes }
         return layer.entities[uid]?.attributes
     }
 }

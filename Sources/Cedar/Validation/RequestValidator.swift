@@ -62,7 +62,7 @@ public final class RequestValidator: Sendable {
     private func record(_ fields: [ExactString: Value], conformsTo record: CompiledRecord, depth: Int) -> Bool {
         var required = 0
         for (key, value) in fields {
-            guard let attribute = record.attributes[key], conforms(value, attribute.type, depth: depth + 1) else { return false }
+            guard let attribute = record.attribute(key), conforms(value, attribute.type, depth: depth + 1) else { return false }
             if attribute.isRequired { required += 1 }
         }
         return required == record.requiredCount
@@ -125,6 +125,18 @@ private final class CompiledRecord: Sendable {
         }
         self.attributes = attributes
         requiredCount = record.attributes.values.filter(\.isRequired).count
+        listed = attributes.count <= 8 ? attributes.map { ($0.key, $0.value) } : []
+    }
+
+    /// A small record's attributes as a list: comparing a few short keys (two integer compares when
+    /// both are the same short string) costs less than hashing one.
+    private let listed: [(key: ExactString, value: (type: CompiledType, isRequired: Bool))]
+
+    @inline(__always)
+    func attribute(_ key: ExactString) -> (type: CompiledType, isRequired: Bool)? {
+        guard !listed.isEmpty else { return attributes[key] }
+        for k in listed.indices where listed[k].key == key { return listed[k].value }
+        return nil
     }
 }
 

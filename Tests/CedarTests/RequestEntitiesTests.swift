@@ -53,7 +53,9 @@ struct RequestEntitiesTests {
             let layerUIDs = Array(Self.pool.shuffled(using: &rng).prefix(Int.random(in: 1...4, using: &rng)))
             var layerList = (0..<Int.random(in: 0...4, using: &rng)).map { _ in Self.entity(&rng, from: layerUIDs) }
             if Bool.random(using: &rng) {
-                layerList = layerList.map { Entity(uid: $0.uid, attributes: $0.attributes, parents: $0.parents.filter { layerUIDs.contains($0) }) }
+                layerList = layerList.map {
+                    Entity(uid: $0.uid, attributes: $0.attributes, parents: $0.parents.filter { layerUIDs.contains($0) })
+                }
             }
             let own = (0..<Int.random(in: 0...3, using: &rng)).map { _ in
                 var e = Self.entity(&rng, from: Self.pool)
@@ -82,7 +84,9 @@ struct RequestEntitiesTests {
         let store = RequestEntities(base: base, layer: layer)
         #expect(store.ancestors(of: ping) == [group])
         #expect(!store.isAncestor(EntityUID("Action", "all"), of: ping))
-        #expect(store.ancestors(of: ping) == LayeredEntityStore(base: base, overlay: [Entity(uid: ping, parents: [group]), Entity(uid: group)]).ancestors(of: ping))
+        #expect(
+            store.ancestors(of: ping)
+                == LayeredEntityStore(base: base, overlay: [Entity(uid: ping, parents: [group]), Entity(uid: group)]).ancestors(of: ping))
     }
 
     @Test func anOwnEntityOverALayerParentReachesThatParentsAncestors() {

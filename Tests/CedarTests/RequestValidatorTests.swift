@@ -34,7 +34,9 @@ struct RequestValidatorTests {
     @Test func theDeclaredSpellingValidates() throws {
         #expect(try code(Self.request(context: [ExactString(Self.composed): .long(1)])) == nil)
         #expect(try code(Self.request(context: [ExactString(Self.composed): .long(1), "b": .record(["c": .string("x")])])) == nil)
-        #expect(try code(Self.request(resource: EntityUID("App::Color", Self.composed), context: [ExactString(Self.composed): .long(1)])) == nil)
+        #expect(
+            try code(Self.request(resource: EntityUID("App::Color", Self.composed), context: [ExactString(Self.composed): .long(1)])) == nil
+        )
     }
 
     @Test func anEquivalentSpellingIsAnotherName() throws {
@@ -51,6 +53,8 @@ struct RequestValidatorTests {
         #expect(try code(Self.request(context: [ExactString(Self.composed): .long(1), "z": .long(1)])) == .contextMismatch)
         #expect(try code(Self.request(context: [ExactString(Self.composed): .string("1")])) == .contextMismatch)
         #expect(try code(Self.request(context: [ExactString(Self.composed): .long(1), "b": .record([:])])) == .contextMismatch)
-        #expect(try code(Self.request(resource: EntityUID("App::Nope", "x"), context: [ExactString(Self.composed): .long(1)])) == .undeclaredEntityType)
+        #expect(
+            try code(Self.request(resource: EntityUID("App::Nope", "x"), context: [ExactString(Self.composed): .long(1)]))
+                == .undeclaredEntityType)
     }
 }

@@ -201,7 +201,8 @@ extension CedarMapping {
         case .tool:
             if let name = facts.mappedResource {
                 resource = EntityUID(type: resourceType, id: name)
-                own.append(Entity(uid: resource, attributes: ["name": .string(name), "server": .string(serverName)], parents: serverParents))
+                own.append(
+                    Entity(uid: resource, attributes: ["name": .string(name), "server": .string(serverName)], parents: serverParents))
             } else {
                 resource = serverUID
             }

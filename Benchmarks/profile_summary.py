@@ -16,7 +16,7 @@ from collections import Counter
 ROWS = [
     ("FastCGI accept loop (the request threads, everything below)", "in", [r"FastCGIServer\.(acceptLoop|serve)"]),
     ("decision (DecisionPipeline.decide)", "in", [r"DecisionPipeline\.decide"]),
-    ("audit commit (DecisionPipeline.commit)", "in", [r"DecisionPipeline\.commit"]),
+    ("audit commit (AuditWriter.append: the group commit)", "in", [r"AuditWriter\.append"]),
     ("  audit write (AuditWriter.write: the transaction)", "in", [r"AuditWriter\.write"]),
     ("  sqlite3_step inside the audit write", "in", [r"AuditWriter", r"^sqlite3_step$"]),
     ("  fdatasync (any)", "in", [r"fdatasync"]),

@@ -13,6 +13,8 @@ let arguments = CommandLine.arguments
 let root = arguments.count > 1 ? arguments[1] : FileManager.default.currentDirectoryPath + "/.build/audit-bench-data"
 let seconds = arguments.count > 2 ? (Double(arguments[2]) ?? 3) : 3
 try? FileManager.default.removeItem(atPath: root)
+/// `AUDIT_BENCH=cost`: only the commit-cost table (what issue 11's audit work measures).
+let onlyCost = ProcessInfo.processInfo.environment["AUDIT_BENCH"] == "cost"
 
 func record(_ thread: Int, _ i: Int) -> AuditRecord {
     AuditRecord(
@@ -68,12 +70,63 @@ func auditRun(threads: Int, directory: String) throws -> (Double, Int, Double, D
 
 print("audit store: WAL, synchronous=FULL, \(seconds)s per run, data in \(root)")
 var baseline = 0.0
-for threads in [1, 4, 16, 64] {
+for threads in onlyCost ? [] : [1, 4, 16, 64] {
     let (rate, failures, batch, millis) = try auditRun(threads: threads, directory: root + "/audit-\(threads)")
     if threads == 1 { baseline = rate }
     let ratio = baseline > 0 ? rate / baseline : 0
     print(String(format: "  %3d threads: %7.0f records/s  (%4.1fx the 1-thread rate), %5.1f records per commit, %.2f ms per commit%@", threads, rate, ratio, batch, millis,
                  failures > 0 ? " FAILURES: \(failures)" : ""))
+}
+
+// The commit's own cost: one thread, `append(contentsOf:)` of 1, 16 and 32 records per transaction
+// (what a group commit of that size writes), thread CPU time per record (fsync's system time
+// included), best of 5 rounds. "1 member" is the bench-path request (one member, one tool);
+// "8 members" spreads each commit over 8 members and 12 tools, as a busy tenant's does (each
+// distinct member and tool touches its own page of the member and tool indexes).
+func threadCPUMicros() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) * 1_000_000 + Double(time.tv_nsec) / 1_000
+}
+
+func commitCostRun(rows: Int, spread: Int, durability: AuditStore.Durability, directory: String) throws -> Double {
+    let store = try AuditStore(directory: directory, tenant: "bench", durability: durability)
+    defer { store.close() }
+    let tools = ["delete_records", "query", "list_tables", "describe", "insert_rows", "export", "search", "fetch",
+                 "summarize", "translate", "send_mail", "calendar"]
+    let commits = max(4_000 / rows, 100)
+    var next = 0
+    let batches: [[AuditRecord]] = (0..<commits).map { _ in
+        (0..<rows).map { _ in
+            var r = record(0, next)
+            if spread > 1 {
+                r.member = "member\(next % spread)@company.com"
+                r.targetName = tools[next % tools.count]
+            }
+            next += 1
+            return r
+        }
+    }
+    for batch in batches.prefix(commits / 10) { try store.append(contentsOf: batch) }  // warm up
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let start = threadCPUMicros()
+        for batch in batches { try store.append(contentsOf: batch) }
+        best = min(best, (threadCPUMicros() - start) / Double(commits * rows))
+    }
+    return best
+}
+
+for durability in [AuditStore.Durability.full, .normal] {
+    for spread in [1, 8] {
+        var line = String(format: "commit cost, %@, %d member%@:", durability.rawValue, spread, spread == 1 ? "" : "s")
+        for rows in [1, 16, 32] {
+            let cost = try commitCostRun(rows: rows, spread: spread, durability: durability,
+                                         directory: root + "/cost-\(durability.rawValue)-\(spread)-\(rows)")
+            line += String(format: "  %2d rows %6.2f µs/record", rows, cost)
+        }
+        print(line)
+    }
 }
 
 // Authentication: one indexed read per call on a pooled connection, plus the hash.
@@ -101,5 +154,5 @@ func authenticationRun() throws {
     for _ in 0..<iterations { _ = try keys.authenticate(invalid) }
     print(String(format: "authenticate (unknown key id): %.2f µs per call", Date().timeIntervalSince(start) / Double(iterations) * 1_000_000))
 }
-try authenticationRun()
+if !onlyCost { try authenticationRun() }
 try? FileManager.default.removeItem(atPath: root)

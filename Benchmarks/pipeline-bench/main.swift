@@ -61,13 +61,30 @@ func setUp(mode: String) throws -> (DecisionPipeline, FastCGIRequest, String) {
     return (pipeline, request, dir)
 }
 
+/// `PIPELINE_HANDOFF=1`: each decision goes through `decide(_:then:)` as `wicket serve`'s do (the
+/// thread does not wait for the commit; the committing thread answers), with at most 4 × threads in
+/// flight (the server's `FCGX_Request` pool).
+let handoff = ProcessInfo.processInfo.environment["PIPELINE_HANDOFF"] == "1"
+
 func measure(_ pipeline: DecisionPipeline, _ request: FastCGIRequest, count: Int) -> Double {
     let group = DispatchGroup()
+    let inFlight = DispatchSemaphore(value: threads * 4)
     let start = ContinuousClock.now
     for _ in 0..<threads {
         group.enter()
         Thread.detachNewThread {
             for _ in 0..<count {
+                if handoff {
+                    inFlight.wait()
+                    group.enter()
+                    pipeline.decide(FastCGIMapping.input(request)) { decision in
+                        let answer = FastCGIMapping.response(decision.reply)
+                        if answer.status != 200 { print("unexpected status \(answer.status)"); exit(1) }
+                        inFlight.signal()
+                        group.leave()
+                    }
+                    continue
+                }
                 let answer = FastCGIMapping.response(pipeline.decide(FastCGIMapping.input(request)).reply)
                 if answer.status != 200 { print("unexpected status \(answer.status)"); exit(1) }
             }
@@ -92,7 +109,7 @@ for mode in modes {
     try? FileManager.default.removeItem(atPath: dir)
 }
 let baseline = results[0].1
-print("pipeline-bench: \(threads) threads, allowed tools/call, median of 3 rounds of \(threads * perThread)")
+print("pipeline-bench: \(threads) threads\(handoff ? " (answers handed to the commit)" : ""), allowed tools/call, median of 3 rounds of \(threads * perThread)")
 for (mode, rate) in results {
     print(String(format: "  audit %-12@ %9.0f decisions/s  %.2fx of audit off", mode as NSString, rate, rate / baseline))
 }

@@ -9,9 +9,12 @@ extension FastCGIServer {
         /// Group owning the socket (name or numeric id), normally nginx's (`www-data` on Debian).
         /// nil keeps the process's group. Default nil.
         public var socketGroup: String?
-        /// Accept threads, each serving one request at a time. Handlers block on the audit commit,
-        /// so this is sized for bursts rather than cores. Default 8.
+        /// Accept threads. Each reads a request and hands it to the handler, then accepts the next; a
+        /// handler that answers later through its responder does not hold the thread. Default 8.
         public var threadCount: Int
+        /// Requests accepted and not yet answered, at most (each holds an `FCGX_Request` until its
+        /// answer is written); past it the next accept waits. nil means 4 × ``threadCount``.
+        public var requestsInFlight: Int?
         /// Largest body read into memory; a longer one arrives as ``FastCGIRequest/Body/tooLarge(limit:)``.
         /// Default 1 MiB.
         public var maxBodyBytes: Int
@@ -32,8 +35,10 @@ extension FastCGIServer {
             maxBodyBytes: Int = 1 << 20,
             backlog: Int32 = 128,
             shutdownGracePeriod: Duration = .seconds(10),
-            params: FastCGIParamSelection = .all
+            params: FastCGIParamSelection = .all,
+            requestsInFlight: Int? = nil
         ) {
+            self.requestsInFlight = requestsInFlight
             self.socketPath = socketPath
             self.socketMode = socketMode
             self.socketGroup = socketGroup
@@ -44,7 +49,13 @@ extension FastCGIServer {
             self.params = params
         }
 
+        /// ``requestsInFlight``, or its default.
+        var inFlightLimit: Int { requestsInFlight ?? threadCount * 4 }
+
         func validate() throws {
+            if let limit = requestsInFlight, !(1...65_536).contains(limit) {
+                throw FastCGIError(.invalidConfiguration, "the requests in flight must be between 1 and 65536, not \(limit)")
+            }
             guard (1...1024).contains(threadCount) else {
                 throw FastCGIError(.invalidConfiguration, "the thread count must be between 1 and 1024, not \(threadCount)")
             }

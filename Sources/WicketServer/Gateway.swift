@@ -11,7 +11,7 @@ import WicketFastCGI
 /// The lifecycle is swift-service-lifecycle's `ServiceGroup`: SIGTERM and SIGINT start its graceful
 /// shutdown, which runs in reverse order of the services — the policy poller and the SIGHUP reloader
 /// stop first, then the FastCGI service stops accepting, lets the requests already accepted finish
-/// (each commits its audit record before it answers) and returns. The accept threads stay plain
+/// (each is answered once its audit record committed) and returns. The accept threads stay plain
 /// pthreads (blocking C calls and audit commits never run on the concurrency pool).
 public final class Gateway: @unchecked Sendable {
     // @unchecked Sendable: every stored property is immutable after init and itself thread-safe.
@@ -34,12 +34,16 @@ public final class Gateway: @unchecked Sendable {
                 socketGroup: config.socketGroup, threadCount: config.threads,
                 maxBodyBytes: config.maxBodyBytes, params: FastCGIMapping.params),
             logger: logger,
-            handler: { request in
+            deferredHandler: { request, responder in
                 // Only nginx's metrics location sets this param; a client's headers arrive as HTTP_*.
                 if FastCGIMapping.isScrape(request) {
-                    return metrics.map { FastCGIMapping.response($0.answer()) } ?? FastCGIResponse(status: 404)
+                    return responder.respond(metrics.map { FastCGIMapping.response($0.answer()) } ?? FastCGIResponse(status: 404))
                 }
-                return FastCGIMapping.response(pipeline.decide(FastCGIMapping.input(request)).reply)
+                // The answer leaves from the audit commit's completion, on whichever thread committed;
+                // this accept thread goes back to accept (DecisionPipeline+Handoff.swift).
+                pipeline.decide(FastCGIMapping.input(request)) { decision in
+                    responder.respond(FastCGIMapping.response(decision.reply))
+                }
             })
     }
 

@@ -8,8 +8,9 @@ public enum Authorizer {
     public static func isAuthorized<S: EntityStore>(_ request: Request, policies: PolicySet, entities store: S) -> Response {
         let ev = Evaluator(request: request, store: store)
         var acc = Accumulator()
-        let compiled = policies.compiled
-        policies.index.forEachCandidate(request, store) { i in
+        let derived = policies.derived
+        let compiled = derived.compiled
+        derived.index.forEachCandidate(request, store) { i in
             let p = compiled[i]
             if p.needsScopeCheck && !ev.scopeMatches(p.policy) { return }
             acc.evaluate(p, ev)
@@ -66,6 +67,10 @@ extension PolicySet {
     }
 
     public func authorize(_ request: Request, entities: LayeredEntityStore<Entities>) -> Response {
+        Authorizer.isAuthorized(request, policies: self, entities: entities)
+    }
+
+    public func authorize(_ request: Request, entities: RequestEntities) -> Response {
         Authorizer.isAuthorized(request, policies: self, entities: entities)
     }
 }

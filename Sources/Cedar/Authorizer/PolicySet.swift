@@ -6,16 +6,27 @@ public struct PolicySet: Sendable {
     public private(set) var policies: [Policy]
     /// Templates by id (never evaluated directly).
     public private(set) var templates: [String: Policy]
-    private(set) var index: ScopeIndex
-    private(set) var compiled: [CompiledPolicy]
+    /// The scope index and the compiled policies, rebuilt whenever `policies` changes; boxed so that
+    /// copying a set (the request path passes snapshots by value) retains one object, not every table.
+    final class Derived: Sendable {
+        let index: ScopeIndex
+        let compiled: [CompiledPolicy]
+        init(_ policies: [Policy]) {
+            let index = ScopeIndex(policies)
+            self.index = index
+            compiled = policies.indices.map { CompiledPolicy(policies[$0], needsScopeCheck: index.typeChecked[$0]) }
+        }
+    }
+    private(set) var derived: Derived
+    var index: ScopeIndex { derived.index }
+    var compiled: [CompiledPolicy] { derived.compiled }
 
     /// Builds a set from parsed policies; templates are kept aside for linking.
     /// Throws on duplicate ids.
     public init(_ all: [Policy]) throws(PolicySetError) {
         policies = []
         templates = [:]
-        index = ScopeIndex([])
-        compiled = []
+        derived = Derived([])
         var ids = Set<ExactString>()
         for p in all {
             guard ids.insert(ExactString(p.id)).inserted else { throw PolicySetError("duplicate policy id `\(p.id)`") }
@@ -25,8 +36,7 @@ public struct PolicySet: Sendable {
     }
 
     private mutating func rebuild() {
-        index = ScopeIndex(policies)
-        compiled = policies.indices.map { CompiledPolicy(policies[$0], needsScopeCheck: index.typeChecked[$0]) }
+        derived = Derived(policies)
     }
 
     /// Parses policy text. With `idAnnotations`, a policy's `@id("x")` becomes its id, as the

@@ -42,7 +42,8 @@ public struct WicketConfig: Sendable {
     public var alerts = AlertsConfig()
 
     public func tenant(named name: String) -> TenantConfig? { tenants.first { $0.name == name } }
-    public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
+    /// The upstream named by exactly these bytes (a canonically equivalent spelling is another name).
+    public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name.utf8.elementsEqual(name.utf8) } }
 
     /// The folder holding one tenant's SQLite files and master key; no other tenant's data is there.
     public func tenantDataDirectory(_ tenant: String) -> String {
@@ -214,7 +215,9 @@ extension WicketConfig {
             guard config.tenant(named: tenant) != nil else {
                 throw ConfigError("upstream `\(name)` names tenant `\(tenant)`, which is not defined")
             }
-            guard config.upstream(named: name) == nil else { throw ConfigError("upstream `\(name)` is defined twice") }
+            // `==` on purpose: a canonically equivalent twin (NFC against NFD) would be another upstream
+            // to Wicket and nginx but the same name to a reader, so it counts as defined twice.
+            guard !config.upstreams.contains(where: { $0.name == name }) else { throw ConfigError("upstream `\(name)` is defined twice") }
             let namespace = try upstream.string("namespace") ?? "ServiceMCP"
             guard CedarNames.isValidNamespace(namespace) else {
                 throw ConfigError("upstream `\(name)`: `\(namespace)` is not a Cedar namespace")

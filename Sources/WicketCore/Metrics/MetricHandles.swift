@@ -3,35 +3,88 @@ import Foundation
 
 /// The counters and timers a decision touches, each made once per label set and then reused: making
 /// a swift-metrics handle asks the backend's registry (a lock, the label array, its hashing) on every
-/// call, and every request records five or more.
+/// call, and every request records five or more. Grouped by tenant (`TenantMetricHandles`).
 ///
 /// Nothing invalidates an entry: the handles cached here (decision, determination and alert counters,
 /// the two duration timers) are never destroyed, and their label values come from the configuration
 /// and the policy files, so the set is bounded by what the operator wrote (WicketMetrics.swift). Label
 /// values are compared by their UTF-8 bytes, so two policy ids that differ only in Unicode
-/// normalisation keep separate series.
+/// normalisation keep separate handles (the Prometheus registry behind them keys its series by
+/// `String`, though, and reports the two as one series).
 final class MetricHandles: @unchecked Sendable {
-    // @unchecked Sendable: the dictionaries are only touched under `lock`; handles are thread-safe.
+    // @unchecked Sendable: the dictionary is only touched under `lock`; `TenantMetricHandles` is thread-safe.
     private let lock = NSLock()
-    private var counters: [LabelValues: Counter] = [:]
-    private var timers: [LabelValues: CoreMetrics.Timer] = [:]
+    private var tenants: [LabelValues: TenantMetricHandles] = [:]
 
-    func counter(_ values: LabelValues, _ names: [String], factory: any MetricsFactory) -> Counter {
+    /// `tenant`'s handles, made on its first request.
+    func tenant(_ tenant: String, factory: any MetricsFactory) -> TenantMetricHandles {
+        let key = LabelValues("", tenant, count: 1)
         lock.lock()
         defer { lock.unlock() }
-        if let found = counters[values] { return found }
-        let made = Counter(label: values.label, dimensions: values.dimensions(names), factory: factory)
-        counters[values] = made
+        if let found = tenants[key] { return found }
+        let made = TenantMetricHandles(tenant: tenant, factory: factory)
+        tenants[key] = made
         return made
     }
+}
 
-    func timer(_ values: LabelValues, _ names: [String], factory: any MetricsFactory) -> CoreMetrics.Timer {
+/// One tenant's per-request handles: its two duration timers, made with it, and its decision,
+/// determination and alert counters, made on first use. A request finds them with one lookup of
+/// its tenant and takes one lock for all its counters (it took a lock, built a label array and
+/// hashed every label value once per metric before). Keys leave the tenant out: it is the same for
+/// every handle here.
+final class TenantMetricHandles: @unchecked Sendable {
+    // @unchecked Sendable: `counters` is only touched under `lock`; handles are thread-safe.
+    let tenant: String
+    let decisionDuration: CoreMetrics.Timer
+    let commitDuration: CoreMetrics.Timer
+    private let factory: any MetricsFactory
+    private let lock = NSLock()
+    private var counters: [LabelValues: Counter] = [:]
+
+    init(tenant: String, factory: any MetricsFactory) {
+        self.tenant = tenant
+        self.factory = factory
+        decisionDuration = CoreMetrics.Timer(label: "wicket_decision_duration_seconds", dimensions: [("tenant", tenant)], factory: factory)
+        commitDuration = CoreMetrics.Timer(
+            label: "wicket_audit_commit_duration_seconds", dimensions: [("tenant", tenant)], factory: factory)
+    }
+
+    /// Runs `body` with the counter lookup, under the lock (a request's counters in one go). A key is
+    /// its label values alone: each metric here has its own number of them (`Kind`), which the key
+    /// holds, so the metric's name need not be hashed on every lookup.
+    func withCounters(_ body: (_ counter: (Kind, LabelValues) -> Counter) -> Void) {
         lock.lock()
         defer { lock.unlock() }
-        if let found = timers[values] { return found }
-        let made = CoreMetrics.Timer(label: values.label, dimensions: values.dimensions(names), factory: factory)
-        timers[values] = made
-        return made
+        body { kind, values in
+            if let found = counters[values] { return found }
+            let made = Counter(label: kind.label, dimensions: [("tenant", tenant)] + values.dimensions(kind.names), factory: factory)
+            counters[values] = made
+            return made
+        }
+    }
+
+    /// The counters a request touches, by their number of label values (besides the tenant).
+    enum Kind: Int {
+        case alert = 1
+        case determination = 2
+        case decision = 3
+
+        var label: String {
+            switch self {
+            case .decision: "wicket_decisions_total"
+            case .determination: "wicket_policy_determinations_total"
+            case .alert: "wicket_alerts_queued_total"
+            }
+        }
+
+        var names: [String] {
+            switch self {
+            case .decision: ["server", "method", "decision"]
+            case .determination: ["policy", "decision"]
+            case .alert: ["alert"]
+            }
+        }
     }
 }
 

@@ -50,30 +50,21 @@ public struct WicketMetrics: Sendable {
 
     /// One request's records: decisions, determining policies, latency, commit time, queued alerts.
     func requestCommitted(_ records: [AuditRecord], tenant: String, decisionNanoseconds: Int64, commitNanoseconds: Int64) {
-        for record in records {
-            handles.counter(
-                LabelValues(
-                    "wicket_decisions_total", tenant, record.server ?? "", Self.methodLabel(record.method),
-                    record.decision.rawValue, count: 4),
-                ["tenant", "server", "method", "decision"], factory: factory
-            ).increment()
-            for policy in record.policies {
-                handles.counter(
-                    LabelValues("wicket_policy_determinations_total", tenant, policy.id, record.decision.rawValue, count: 3),
-                    ["tenant", "policy", "decision"], factory: factory
-                ).increment()
-            }
-            for alert in record.alertNames {
-                handles.counter(
-                    LabelValues("wicket_alerts_queued_total", tenant, alert, count: 2), ["tenant", "alert"],
-                    factory: factory
-                ).increment()
+        let handles = handles.tenant(tenant, factory: factory)
+        handles.withCounters { counter in
+            for record in records {
+                let decision = record.decision.rawValue
+                counter(.decision, LabelValues("", record.server ?? "", Self.methodLabel(record.method), decision, count: 3)).increment()
+                for policy in record.policies {
+                    counter(.determination, LabelValues("", policy.id, decision, count: 2)).increment()
+                }
+                for alert in record.alertNames {
+                    counter(.alert, LabelValues("", alert, count: 1)).increment()
+                }
             }
         }
-        handles.timer(LabelValues("wicket_decision_duration_seconds", tenant, count: 1), ["tenant"], factory: factory)
-            .recordNanoseconds(decisionNanoseconds)
-        handles.timer(LabelValues("wicket_audit_commit_duration_seconds", tenant, count: 1), ["tenant"], factory: factory)
-            .recordNanoseconds(commitNanoseconds)
+        handles.decisionDuration.recordNanoseconds(decisionNanoseconds)
+        handles.commitDuration.recordNanoseconds(commitNanoseconds)
     }
 
     /// What failed: `store` (audit, keys, credentials), `geoip`, `policy` (a Cedar evaluation error).

@@ -17,9 +17,20 @@ enum Answer {
             headers: [
                 .init("X-Wicket-Token", token),
                 .init("X-Wicket-Decision", "allow"),
-                .init("X-Wicket-Rule", HeaderText.sanitize(rules.joined(separator: ", "))),
+                .init("X-Wicket-Rule", HeaderText.sanitize(rules.count == 1 ? rules[0] : rules.joined(separator: ", "))),
                 .init("X-Wicket-Request-Id", requestID),
             ])
+    }
+
+    /// The determining policies of an allow, each once, in UTF-8 byte order. Bytes, not `String`: two
+    /// canonically equivalent ids are two policies (and the usual single id costs no set or sort).
+    static func distinctRules(_ rules: [String]) -> [String] {
+        guard rules.count > 1 else { return rules }
+        let sorted = rules.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var out: [String] = []
+        out.reserveCapacity(sorted.count)
+        for rule in sorted where !(out.last.map { $0.utf8.elementsEqual(rule.utf8) } ?? false) { out.append(rule) }
+        return out
     }
 
     /// Every refusal is rendered here: the deny headers, then the one JSON-RPC body writer

@@ -16,11 +16,12 @@ extension AuditRecord {
     }
 
     /// The one record of a request refused before (or instead of) per-message decisions.
-    func refused(_ refusal: Refusal) -> AuditRecord {
+    consuming func refused(_ refusal: Refusal) -> AuditRecord {
         var record = self
         record.decision = .deny
         record.httpStatus = refusal.status
-        record.errors = [refusal.message] + (refusal.auditDetail.map { [$0] } ?? [])
+        record.errors = [refusal.message]
+        if let detail = refusal.auditDetail { record.errors.append(detail) }
         if let rule = refusal.rule { record.policies = [.init(id: rule)] }
         return record
     }
@@ -41,7 +42,9 @@ extension AuditRecord {
     }
 
     /// The policy verdict on this message: decision, status, determining policies, context, shadow.
-    func decided(by verdict: Verdict) -> AuditRecord {
+    /// `consuming`, as `refused` and `refusedByName`: called on the fresh record `message(…)` returns, it
+    /// fills that one in place instead of copying every field's reference once more.
+    consuming func decided(by verdict: Verdict) -> AuditRecord {
         var record = self
         record.decision = verdict.allowed ? .allow : .deny
         record.httpStatus = verdict.allowed ? 200 : 403
@@ -53,7 +56,7 @@ extension AuditRecord {
     }
 
     /// Refused by a name rule before any policy (or with a batch element that broke one).
-    func refusedByName(_ refusal: Refusal?, status: Int) -> AuditRecord {
+    consuming func refusedByName(_ refusal: Refusal?, status: Int) -> AuditRecord {
         var record = self
         record.decision = .deny
         record.httpStatus = status

@@ -24,8 +24,9 @@ struct MessageFacts: Sendable, Equatable {
 ///
 /// Everything that does not depend on the message — the type names, the server entity, the action
 /// groups, the action of every MCP method Wicket knows — is built once per upstream (the pipeline keeps
-/// one mapping per upstream), so a request builds only its tool's action and its resource.
-struct CedarMapping: Sendable {
+/// one mapping per upstream), so a request builds only its tool's action and its resource. A class, so
+/// the request path passes one reference instead of copying every field.
+final class CedarMapping: Sendable {
     let namespace: String
     let serverName: String
     let userType: Name
@@ -37,8 +38,14 @@ struct CedarMapping: Sendable {
     private let server: Entity
     private let toolsCall: (uid: EntityUID, entity: Entity)
     /// Method → its action and that action's entities (itself with its group, and the group), for
-    /// every reserved method; confirmed by bytes on lookup.
-    private let methodActions: [String: (method: String, action: EntityUID, entities: [Entity])]
+    /// every reserved method; confirmed by bytes on lookup. `layer` is the server with those entities,
+    /// their ancestors worked out once (they never depend on the tenant's entities: see ``resolve(_:over:)``).
+    private let methodActions: [String: (method: String, action: EntityUID, entities: [Entity], layer: EntityLayer)]
+    /// The server and `Action::"tools/call"`: what every tool call's own action and resource lie over.
+    private let toolsCallLayer: EntityLayer
+    /// `[Action::"tools/call"]` and `[the server]`: the parents of a tool's action and of a resource, built once.
+    private let toolsCallParents: Set<EntityUID>
+    private let serverParents: Set<EntityUID>
 
     init(namespace: String, serverName: String) {
         self.namespace = namespace
@@ -52,10 +59,13 @@ struct CedarMapping: Sendable {
         server = Entity(uid: serverUID, attributes: ["name": .string(serverName)])
         let toolsCallUID = EntityUID(type: actionType, id: "tools/call")
         toolsCall = (toolsCallUID, Entity(uid: toolsCallUID))
-        var actions: [String: (method: String, action: EntityUID, entities: [Entity])] = [:]
+        toolsCallLayer = EntityLayer([server, toolsCall.entity])
+        toolsCallParents = [toolsCallUID]
+        serverParents = [serverUID]
+        var actions: [String: (method: String, action: EntityUID, entities: [Entity], layer: EntityLayer)] = [:]
         for method in Self.reservedActionIDs {
             let (action, entities) = Self.methodAction(method, actionType: actionType)
-            actions[method] = (method, action, entities)
+            actions[method] = (method, action, entities, EntityLayer([server] + entities))
         }
         methodActions = actions
     }
@@ -155,15 +165,57 @@ struct CedarMapping: Sendable {
     }
 }
 
-extension DecisionPipeline {
-    /// The upstream's mapping built at start, or (an upstream the configuration does not list) a fresh one.
-    func mapping(for upstream: UpstreamConfig) -> CedarMapping {
-        if let mapping = mappings[upstream.name], mapping.serverName.utf8.elementsEqual(upstream.name.utf8),
-            mapping.namespace.utf8.elementsEqual(upstream.namespace.utf8)
-        {
-            return mapping
+extension CedarMapping {
+    /// What ``resolve(_:)`` gives, with its entities laid over the tenant's `base` store: the same
+    /// store as `LayeredEntityStore(base: base, overlay: resolve(facts).entities)`, but the server, the
+    /// action groups and every known method's action come from layers built once per upstream, so a
+    /// request builds only its tool's action and its resource. The layers are closed (every parent of
+    /// theirs is in them), so their ancestors never depend on `base`, and no request entity replaces a
+    /// layer entity (a tool's action differs from `tools/call`, checked below; a resource or prompt
+    /// has a type of its own), which is when ``RequestEntities`` answers as the flat overlay does.
+    func resolve(_ facts: MessageFacts, over base: Entities) -> (action: EntityUID, resource: EntityUID, store: RequestEntities) {
+        var own: [Entity] = []
+        own.reserveCapacity(2)
+        let layer: EntityLayer
+        let action: EntityUID
+        if case .tool(let tool) = facts.target, facts.method == "tools/call" {
+            action = EntityUID(type: actionType, id: tool)
+            guard action != toolsCall.uid else {
+                // Never served (a reserved name is refused before any decision); the flat overlay keeps the answer exact.
+                let flat = resolve(facts)
+                return (flat.action, flat.resource, RequestEntities(base: base, overlay: flat.entities))
+            }
+            own.append(Entity(uid: action, parents: toolsCallParents))
+            layer = toolsCallLayer
+        } else if let known = methodActions[facts.method], known.method.utf8.elementsEqual(facts.method.utf8) {
+            action = known.action
+            layer = known.layer
+        } else {
+            let made = Self.methodAction(facts.method, actionType: actionType)
+            action = made.0
+            layer = EntityLayer([server] + made.1)
         }
-        return CedarMapping(namespace: upstream.namespace, serverName: upstream.name)
+
+        let resource: EntityUID
+        switch facts.target {
+        case .tool:
+            if let name = facts.mappedResource {
+                resource = EntityUID(type: resourceType, id: name)
+                own.append(
+                    Entity(uid: resource, attributes: ["name": .string(name), "server": .string(serverName)], parents: serverParents))
+            } else {
+                resource = serverUID
+            }
+        case .resource(let uri):
+            resource = EntityUID(type: resourceType, id: uri)
+            own.append(Entity(uid: resource, attributes: ["name": .string(uri), "server": .string(serverName)], parents: serverParents))
+        case .prompt(let name):
+            resource = EntityUID(type: promptType, id: name)
+            own.append(Entity(uid: resource, attributes: ["name": .string(name), "server": .string(serverName)], parents: serverParents))
+        case .none:
+            resource = serverUID
+        }
+        return (action, resource, RequestEntities(base: base, layer: layer, adding: own))
     }
 }
 
@@ -180,22 +232,22 @@ struct ContextFacts: Sendable {
     /// Cedar's `context` record; nil when the source address is not an IP address.
     func cedarContext() -> Value? {
         guard let ip = IPAddr(parsing: sourceIP) else { return nil }
-        var geoRecord: [ExactString: Value] = [:]
+        // Sized up front: a dictionary that grows while it is filled is allocated and rehashed again.
+        var geoRecord = [ExactString: Value](minimumCapacity: 3)
         if let country = geo.country { geoRecord["country"] = .string(country) }
         if let region = geo.region { geoRecord["region"] = .string(region) }
         if let city = geo.city { geoRecord["city"] = .string(city) }
-        var record: [ExactString: Value] = [
-            "time": .record([
-                "hour": .long(Int64(time.hour)), "minute": .long(Int64(time.minute)),
-                "weekday": .long(Int64(time.weekday)), "date": .string(time.date),
-                "now": .ext(.datetime(CedarDatetime(epochMilliseconds: time.microseconds / 1000))),
-            ]),
-            "source_ip": .ext(.ipaddr(ip)),
-            "geo": .record(geoRecord),
-            "agent": .string(agent),
-            "server": .string(server),
-            "method": .string(method),
-        ]
+        var record = [ExactString: Value](minimumCapacity: 7)
+        record["time"] = .record([
+            "hour": .long(Int64(time.hour)), "minute": .long(Int64(time.minute)),
+            "weekday": .long(Int64(time.weekday)), "date": .string(time.date),
+            "now": .ext(.datetime(CedarDatetime(epochMilliseconds: time.microseconds / 1000))),
+        ])
+        record["source_ip"] = .ext(.ipaddr(ip))
+        record["geo"] = .record(geoRecord)
+        record["agent"] = .string(agent)
+        record["server"] = .string(server)
+        record["method"] = .string(method)
         if let session { record["session"] = .string(session) }
         return .record(record)
     }

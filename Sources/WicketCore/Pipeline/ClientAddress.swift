@@ -61,7 +61,11 @@ struct ClientAddressResolver: Sendable {
 
     func isTrusted(_ address: String) -> Bool {
         guard let bytes = IPNetwork.parseAddress(address) else { return false }
-        return trusted.contains { $0.contains(bytes) }
+        return isTrusted(bytes: bytes)
+    }
+
+    func isTrusted(bytes: [UInt8]) -> Bool {
+        trusted.contains { $0.contains(bytes) }
     }
 
     /// The client's address as text, or nil when nginx sent none that parses.
@@ -70,13 +74,14 @@ struct ClientAddressResolver: Sendable {
     }
 
     private func resolveText(remoteAddress: String?, forwardedFor: String?) -> String? {
-        guard let remote = remoteAddress, IPNetwork.parseAddress(remote) != nil else { return nil }
-        guard !trusted.isEmpty, isTrusted(remote), let forwardedFor else { return remote }
+        // Each address is parsed once: the parse both validates it and gives the bytes to match.
+        guard let remote = remoteAddress, let remoteBytes = IPNetwork.parseAddress(remote) else { return nil }
+        guard !trusted.isEmpty, isTrusted(bytes: remoteBytes), let forwardedFor else { return remote }
         // Walk from the nearest hop outwards; the first address not ours is the client.
         let hops = forwardedFor.split(separator: ",").map { HeaderText.trimmed($0.utf8[...]) }
         for hop in hops.reversed() {
-            guard IPNetwork.parseAddress(hop) != nil else { return remote }
-            if !isTrusted(hop) { return hop }
+            guard let hopBytes = IPNetwork.parseAddress(hop) else { return remote }
+            if !isTrusted(bytes: hopBytes) { return hop }
         }
         return hops.first ?? remote
     }

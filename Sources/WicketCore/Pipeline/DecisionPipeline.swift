@@ -19,10 +19,8 @@ public final class DecisionPipeline: Sendable {
     let clock: RequestClock
     let addresses: ClientAddressResolver
     let classifier: MCPClassifier
-    /// Each tenant's `context.time` in its time zone, from a cached day (LocalTimeCache.swift).
-    let localTimes: [String: LocalTimeCache]
-    /// Each upstream's Cedar mapping, its fixed entities and actions built once (CedarMapping.swift).
-    let mappings: [String: CedarMapping]
+    /// Server name bytes → upstream, tenant, Cedar mapping and local time, built once (UpstreamRoutes.swift).
+    let routes: UpstreamRoutes
     let logger: Logger
     let metrics: WicketMetrics
     /// Rung after a commit that queued alerts (the alert dispatcher's `wake`).
@@ -45,16 +43,7 @@ public final class DecisionPipeline: Sendable {
         pins = ToolPins(logger: logger)
         addresses = try ClientAddressResolver(trustedProxies: config.trustedProxies)
         classifier = MCPClassifier(limits: MCPLimits(maxBodyBytes: config.maxBodyBytes))
-        var localTimes: [String: LocalTimeCache] = [:]
-        for tenant in config.tenants {
-            localTimes[tenant.name] = LocalTimeCache(timeZone: TimeZone(identifier: tenant.timeZone) ?? .gmt)
-        }
-        self.localTimes = localTimes
-        var mappings: [String: CedarMapping] = [:]
-        for upstream in config.upstreams {
-            mappings[upstream.name] = CedarMapping(namespace: upstream.namespace, serverName: upstream.name)
-        }
-        self.mappings = mappings
+        routes = UpstreamRoutes(config: config, tenants: tenants)
     }
 
     public convenience init(
@@ -64,25 +53,40 @@ public final class DecisionPipeline: Sendable {
         try self.init(config: config, tenants: tenants, geo: GeoSource(database: geo), clock: clock, logger: logger, metrics: metrics)
     }
 
+    /// Decides, commits the records and returns the answer, waiting for the commit (the CLI, tests,
+    /// benchmarks). The server uses ``decide(_:then:)``, which does not wait.
     public func decide(_ request: DecisionInput) -> Decision {
+        switch decision(for: request) {
+        case .final(let decision):
+            return decision
+        case .committing(let commit):
+            do {
+                try commit.tenant.auditSink.append(contentsOf: commit.records)
+                return finish(commit, failure: nil)
+            } catch {
+                return finish(commit, failure: error)
+            }
+        }
+    }
+
+    /// The decision, and the records to commit before it is answered (DecisionPipeline+Handoff.swift).
+    func decision(for request: DecisionInput) -> Decided {
         let started = ContinuousClock.now
         let requestID = Self.requestID(from: request.requestID)
-        guard let serverName = request.serverName, let upstream = config.upstream(named: serverName),
-            let tenant = tenants[upstream.tenant]
-        else {
+        guard let serverName = request.serverName, let route = routes.route(for: serverName) else {
             // No tenant means no audit store to write to: refuse, and say so in the log.
             logger.error(
                 "request for a server the configuration does not name",
                 metadata: [
                     "wicket.request.id": "\(requestID)", "wicket.server": "\(request.serverName ?? "")",
                 ])
-            return Decision(
-                allowed: false, records: [],
-                reply: Answer.deny(.unavailable("wicket has no upstream server named by this nginx location"), requestID: requestID))
+            return .final(
+                Decision(
+                    allowed: false, records: [],
+                    reply: Answer.deny(.unavailable("wicket has no upstream server named by this nginx location"), requestID: requestID)))
         }
-        var exchange = Exchange(
-            pipeline: self, request: request, upstream: upstream, tenant: tenant,
-            requestID: requestID, started: started)
+        let tenant = route.tenant
+        var exchange = Exchange(pipeline: self, request: request, route: route, requestID: requestID, started: started)
         let outcome: Outcome
         do {
             outcome = try exchange.decide()
@@ -92,22 +96,13 @@ public final class DecisionPipeline: Sendable {
         } catch {
             outcome = .refused(.unavailable("wicket could not decide"), records: [exchange.record(.unavailable("\(error)"))])
         }
-        return commit(outcome, tenant: tenant, requestID: requestID, started: started)
+        return .committing(Commit(outcome, tenant: tenant, requestID: requestID, started: started))
     }
 
-    /// Writes the records, then answers; a failed write turns any answer into a 503 refusal.
-    private func commit(_ outcome: Outcome, tenant: TenantRuntime, requestID: String, started: ContinuousClock.Instant) -> Decision {
-        let latency = Self.micros(ContinuousClock.now - started)
-        var records = outcome.records
-        for index in records.indices { records[index].latencyMicros = latency }
-        let committing = ContinuousClock.now
-        do {
-            try tenant.auditSink.append(contentsOf: records)
-            let committed = ContinuousClock.now
-            MetricsHook.committed(
-                records, tenant: tenant.config.name, metrics: metrics,
-                decision: committing - started, commit: committed - committing, onAlertsQueued: onAlertsQueued)
-        } catch {
+    /// The answer once the records' commit returned; a failed write turns any answer into a 503 refusal.
+    func finish(_ commit: Commit, failure: (any Error)?) -> Decision {
+        let (outcome, records, tenant, requestID) = (commit.outcome, commit.records, commit.tenant, commit.requestID)
+        if let error = failure {
             metrics.error(.store, tenant: tenant.config.name)
             logger.error(
                 "audit write failed; request refused",
@@ -118,6 +113,10 @@ public final class DecisionPipeline: Sendable {
                 allowed: false, records: [],
                 reply: Answer.deny(.unavailable("the audit record could not be written, so the request is refused"), requestID: requestID))
         }
+        MetricsHook.committed(
+            records, tenant: tenant.config.name, metrics: metrics,
+            decision: commit.committing - commit.started, commit: ContinuousClock.now - commit.committing,
+            onAlertsQueued: onAlertsQueued)
         switch outcome {
         case .allowed(let token, let rules, _):
             return Decision(allowed: true, records: records, reply: Answer.allow(token: token, rules: rules, requestID: requestID))

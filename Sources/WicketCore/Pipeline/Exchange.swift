@@ -8,25 +8,28 @@ import WicketStore
 struct Exchange {
     let pipeline: DecisionPipeline
     let request: DecisionInput
-    let upstream: UpstreamConfig
-    let tenant: TenantRuntime
+    /// The upstream, its tenant and mapping, looked up once by the server name (UpstreamRoutes.swift).
+    let route: UpstreamRoutes.Route
     let requestID: String
     let started: ContinuousClock.Instant
-    /// The upstream's Cedar mapping, looked up once for the request's decisions and its list filter.
-    let mapping: CedarMapping
     private var base: AuditRecord
 
+    var upstream: UpstreamConfig { route.upstream }
+    var tenant: TenantRuntime { route.tenant }
+    /// The upstream's Cedar mapping, for the request's decisions and its list filter.
+    var mapping: CedarMapping { route.mapping }
+
     init(
-        pipeline: DecisionPipeline, request: DecisionInput, upstream: UpstreamConfig, tenant: TenantRuntime,
+        pipeline: DecisionPipeline, request: DecisionInput, route: UpstreamRoutes.Route,
         requestID: String, started: ContinuousClock.Instant
     ) {
         self.pipeline = pipeline
         self.request = request
-        self.upstream = upstream
-        self.tenant = tenant
+        self.route = route
         self.requestID = requestID
         self.started = started
-        mapping = pipeline.mapping(for: upstream)
+        let upstream = route.upstream
+        let tenant = route.tenant
         base = .exchange(
             tenant: tenant.config.name, server: upstream.name, requestID: requestID,
             traceparent: request.headers.traceparent)
@@ -39,7 +42,7 @@ struct Exchange {
 
     mutating func decide() throws -> DecisionPipeline.Outcome {
         let now = pipeline.clock.read()
-        let time = pipeline.localTimes[tenant.config.name]?.time(at: now) ?? RequestTime(date: now, timeZone: .gmt)
+        let time = route.localTime.time(at: now)
         base.timeMicros = time.microseconds
 
         let client = pipeline.addresses.resolve(
@@ -87,7 +90,7 @@ struct Exchange {
         guard let clientAddress = client else {
             throw Refusal.forbidden("nginx sent no client address, so no policy can be evaluated")
         }
-        let snapshot = tenant.snapshot
+        let snapshot = tenant.sharedSnapshot
         let messages = try MessageFacts.of(classification, resourceArguments: upstream.resourceArguments)
 
         var records: [AuditRecord] = []
@@ -102,7 +105,7 @@ struct Exchange {
                 server: upstream.name, method: item.facts.method)
             let verdict = try Verdict(
                 facts: item.facts, member: identity.member, context: context,
-                mapping: mapping, snapshot: snapshot, jsonrpcID: item.id)
+                mapping: mapping, snapshot: snapshot.value, jsonrpcID: item.id)
             var record = base.message(
                 method: item.facts.method, targetKind: item.targetKind, targetName: item.targetName,
                 resource: item.facts.mappedResource, id: item.id,
@@ -155,11 +158,11 @@ struct Exchange {
                 agent: identity.agent, session: classification.sessionID, server: upstream.name, method: list.method)
             let answered = UpstreamLists.call(
                 list, exchange: self, body: body, classification: classification, token: token,
-                member: identity.member, context: context, snapshot: snapshot)
+                member: identity.member, context: context, snapshot: snapshot.value)
             answered.apply(to: &records)
             return .answered(answered.response, records: records)
         }
-        return .allowed(token: token, rules: Array(Set(rules)).sorted(), records: records)
+        return .allowed(token: token, rules: Answer.distinctRules(rules), records: records)
     }
 
     private struct Identity {
@@ -176,7 +179,7 @@ struct Exchange {
                 "a Wicket member key is required: send `Authorization: Bearer <key>`",
                 hadCredentials: false)
         }
-        guard header.utf8.count > 7, header.utf8.prefix(7).map({ $0 | 0x20 }) == Array("bearer ".utf8) else {
+        guard header.utf8.count > 7, Self.hasPrefixIgnoringASCIICase(header, "bearer ") else {
             throw Refusal.unauthenticated("the Authorization header must be `Bearer <key>`")
         }
         let text = HeaderText.trimmed(header.utf8.dropFirst(7))

@@ -16,13 +16,14 @@ struct NameDiscipline {
     static let invalidParamsCode = -32602
 
     let version: MCPProtocolVersion
-    let upstream: UpstreamConfig
+    /// The upstream's name, for the refusal's words (not a copy of its whole configuration).
+    let upstreamName: String
     let grammar: MCPNameGrammar
     let extensionMethods: Set<[UInt8]>
 
     init(version: MCPProtocolVersion, upstream: UpstreamConfig) {
         self.version = version
-        self.upstream = upstream
+        upstreamName = upstream.name
         grammar = upstream.nameGrammar
         extensionMethods = upstream.extensionMethodBytes
     }
@@ -57,13 +58,13 @@ struct NameDiscipline {
     /// Why `message` must be refused before any policy, or nil when its names are exact.
     func refusal(for message: MCPMessage) -> Refusal? {
         guard let method = message.method else { return nil }  // a client response: no method, no name
-        let bytes = Array(method.utf8)
-        let isExtension = extensionMethods.contains(bytes)
+        // Most upstreams declare no extension method: then no byte array is made for the look-up.
+        let isExtension = !extensionMethods.isEmpty && extensionMethods.contains(Array(method.utf8))
         guard isExtension || MCPMethods.isDefined(method, in: version) else {
             return Refusal(
                 status: 400, jsonRPCCode: Self.methodNotFoundCode,
                 message: "method `\(Self.visible(method))` is not defined by MCP protocol \(version.rawValue) "
-                    + "and is not an extension method of `\(upstream.name)`; the message is refused",
+                    + "and is not an extension method of `\(upstreamName)`; the message is refused",
                 jsonrpcID: message.id)
         }
         switch message.target {
@@ -74,9 +75,9 @@ struct NameDiscipline {
                     message: "`\(Self.visible(name))` is not a valid MCP tool name (\(grammarText)); the call is refused",
                     jsonrpcID: message.id)
             }
-            if extensionMethods.contains(Array(name.utf8)) {
+            if !extensionMethods.isEmpty && extensionMethods.contains(Array(name.utf8)) {
                 return .forbidden(
-                    "the tool name `\(name)` is also an extension method of `\(upstream.name)`, so no policy "
+                    "the tool name `\(name)` is also an extension method of `\(upstreamName)`, so no policy "
                         + "can tell them apart; the call is refused", id: message.id)
             }
         case .prompt(let name)?:

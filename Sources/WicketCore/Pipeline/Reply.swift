@@ -27,12 +27,20 @@ public struct Reply: Sendable, Equatable {
 
     /// A `200` that tells nginx to continue in the named location, keeping the method and body.
     static func internalRedirect(to location: String, headers: [Header]) -> Reply {
-        Reply(status: 200, headers: [Header("X-Accel-Redirect", location)] + headers)
+        var all: [Header] = []
+        all.reserveCapacity(headers.count + 1)
+        all.append(Header("X-Accel-Redirect", location))
+        all.append(contentsOf: headers)
+        return Reply(status: 200, headers: all)
     }
 
     /// A JSON answer (`Content-Type: application/json`).
     static func json(status: Int, body: String, headers: [Header]) -> Reply {
-        Reply(status: status, headers: [Header("Content-Type", "application/json")] + headers, body: Array(body.utf8))
+        var all: [Header] = []
+        all.reserveCapacity(headers.count + 1)
+        all.append(Header("Content-Type", "application/json"))
+        all.append(contentsOf: headers)
+        return Reply(status: status, headers: all, body: Array(body.utf8))
     }
 
     /// The first value of header `name`, compared case-insensitively.

@@ -6,6 +6,8 @@ import Cedar
 /// action, principal and resource types it applies to, and the context type.
 struct ToolSurface: Sendable {
     let schema: Schema
+    /// The schema's request checks, built once with the schema (a reload builds a new surface).
+    let requests: RequestValidator
     let unknownTools: UnknownTools
     /// Namespace → the UTF-8 bytes of every action declared in its `tools/call` group. Bytes, not
     /// `String`: Swift's `String` equality would let a canonically equivalent spelling match.
@@ -13,6 +15,7 @@ struct ToolSurface: Sendable {
 
     init(schema: Schema, unknownTools: UnknownTools) {
         self.schema = schema
+        requests = RequestValidator(schema)
         self.unknownTools = unknownTools
         var tools: [String: Set<[UInt8]>] = [:]
         for action in schema.actions.values {
@@ -39,7 +42,7 @@ struct ToolSurface: Sendable {
             }
         }
         do {
-            try schema.validateRequest(request)
+            try requests.validate(request)
         } catch {
             return (
                 "the request does not conform to the tenant's schema (\(Self.part(error.code))): \(error.message); "

@@ -20,11 +20,10 @@ struct Verdict {
         guard case .record(let context)? = contextFacts.cedarContext() else {
             throw Refusal.forbidden("the client address `\(contextFacts.sourceIP)` is not an IP address")
         }
-        let (action, resource, entities) = mapping.resolve(facts)
+        let (action, resource, store) = mapping.resolve(facts, over: snapshot.entities(namespace: mapping.namespace))
         let request = Request(principal: mapping.principal(member: member), action: action, resource: resource, context: context)
-        if let surface = snapshot.toolSurface,
-            let problem = surface.problem(request: request, facts: facts, namespace: mapping.namespace)
-        {
+        // Optional chaining reads the surface in place; binding it would copy (retain) its every table.
+        if let problem = snapshot.toolSurface?.problem(request: request, facts: facts, namespace: mapping.namespace) {
             // Refused before any policy: the schema does not admit this request.
             allowed = false
             explanation = DecisionExplanation(policyIDs: [], in: snapshot.enforced, context: context)
@@ -33,12 +32,11 @@ struct Verdict {
             shadowAllowed = nil
             return
         }
-        let store = LayeredEntityStore(base: snapshot.entities(namespace: mapping.namespace), overlay: entities)
-        let response = Authorizer.isAuthorized(request, policies: snapshot.enforced, entities: store)
+        let response = snapshot.enforced.authorize(request, entities: store)
         errors = response.errors.map { Self.errorPrefix + "\($0.policyID)`: \($0.error.message)" }
         allowed = response.decision == .allow && response.errors.isEmpty
         if let shadow = snapshot.shadow {
-            let candidate = Authorizer.isAuthorized(request, policies: shadow, entities: store)
+            let candidate = shadow.authorize(request, entities: store)
             shadowAllowed = candidate.decision == .allow && candidate.errors.isEmpty
         } else {
             shadowAllowed = nil

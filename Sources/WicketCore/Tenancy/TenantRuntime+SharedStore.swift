@@ -6,6 +6,9 @@ struct AuditLogSink: AuditSink {
     let log: any AuditLog
     @discardableResult
     func append(contentsOf records: [AuditRecord]) throws -> [Int64] { try log.append(contentsOf: records) }
+    func append(contentsOf records: [AuditRecord], then completion: @escaping AuditCompletion) {
+        log.append(contentsOf: records, then: completion)
+    }
 }
 
 extension TenantRuntime {

@@ -18,7 +18,7 @@ public final class TenantRuntime: @unchecked Sendable {
     let auditSink: any AuditSink
     let namespaces: Set<String>
     private let lock = NSLock()
-    private var current: PolicySnapshot
+    private var current: SharedSnapshot
     private var lastFailure: SourceFingerprint?
     private let nodeName: String
     private var lastKeyReport = ContinuousClock.now
@@ -39,7 +39,7 @@ public final class TenantRuntime: @unchecked Sendable {
         self.auditSink = auditSink ?? AuditLogSink(log: stores.audit)
         nodeName = wicket.nodeName
         namespaces = Set(wicket.upstreams.filter { $0.tenant == config.name }.map(\.namespace))
-        current = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
+        current = SharedSnapshot(try PolicyLoader.snapshot(for: config, namespaces: namespaces))
         self.metrics = metrics
         policyHash = PolicySetHash.of(config)
         metrics.policySet(tenant: config.name, hash: policyHash, previous: nil)
@@ -57,7 +57,10 @@ public final class TenantRuntime: @unchecked Sendable {
         return true
     }
 
-    public var snapshot: PolicySnapshot {
+    public var snapshot: PolicySnapshot { sharedSnapshot.value }
+
+    /// The serving snapshot by reference: what a request holds, one retain instead of a copy of each field.
+    var sharedSnapshot: SharedSnapshot {
         lock.lock()
         defer { lock.unlock() }
         return current
@@ -81,7 +84,7 @@ public final class TenantRuntime: @unchecked Sendable {
             let next = try PolicyLoader.snapshot(for: config, namespaces: namespaces)
             let hash = PolicySetHash.of(config)
             lock.lock()
-            current = next
+            current = SharedSnapshot(next)
             let previous = policyHash
             policyHash = hash
             lock.unlock()

@@ -124,13 +124,9 @@ public enum LiveTools {
             )
         }
         let live = try fetch(url: upstream.url, authorization: authorization, timeoutMilliseconds: upstream.listTimeoutMilliseconds)
-        var text = "{\"tools\": [\n"
-        text += live.map { "  " + String(decoding: ToolDefinition.canonical($0).encoded, as: UTF8.self) }.joined(separator: ",\n")
-        text += "\n]}\n"
         var written: [String] = []
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try ReviewedTools.save(live, to: path)
             written.append(path)
             if let schema = config.tenant(named: upstream.tenant)?.schema {
                 var names: [String] = []

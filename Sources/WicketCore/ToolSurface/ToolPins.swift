@@ -1,3 +1,4 @@
+import Cedar
 import Foundation
 import Logging
 import WicketJSON
@@ -9,26 +10,73 @@ import WicketJSON
 /// With no reviewed file the first definitions seen are trusted (trust on first use), said loudly in
 /// the log; a later change to one of them is refused like any other.
 /// A `tools/call` before any list was seen is left to the policies: there is nothing live to compare.
+///
+/// How a call is checked without serialising the accept threads: each upstream's pins are an
+/// immutable ``ServerPins`` value, replaced whole. A call takes one `stat` of the reviewed file with no
+/// lock held (ReviewedFileStamp.swift), reads the current pins under `lock` (held for a dictionary
+/// read, nothing else), and answers from them when the stamp is the one they were read at. Only when
+/// the file changed (`wicket tools approve`, an edit) does a call take `update`, read the file and
+/// swap new pins in; a list answer's new live definitions are swapped in the same way. So an approval
+/// or a re-pin applies to the very next call.
 final class ToolPins: @unchecked Sendable {
-    // @unchecked Sendable: `servers` is only touched under `lock`.
+    // @unchecked Sendable: `servers` is only read and written under `lock`, which is never held
+    // across file or log I/O; every change is made under `update` (so none is lost) and published
+    // by replacing the upstream's immutable pins.
     private let lock = NSLock()
-    private var servers: [String: ServerPins] = [:]
+    private var servers: [ExactString: ServerPins] = [:]
+    private let update = NSLock()
     let logger: Logger
 
     init(logger: Logger) { self.logger = logger }
 
-    struct ServerPins {
+    /// One upstream's pins at one moment; never changed once published.
+    final class ServerPins: Sendable {
         /// Name bytes → canonical definition: the reviewed file's, or the first seen (TOFU).
-        var reviewed: [[UInt8]: [UInt8]] = [:]
-        var reviewedFile: String?
-        var reviewedStamp: Date?
-        var trustOnFirstUse = false
+        let reviewed: [[UInt8]: [UInt8]]
+        let reviewedFile: String?
+        /// The reviewed file's stamp when `reviewed` was read; nil without a `reviewed_tools` path.
+        let stamp: ReviewedFileStamp?
+        /// The file `reviewed` was read from, held open (ReviewedFileStamp.swift says why).
+        let held: ReviewedFile?
+        let trustOnFirstUse: Bool
         /// The reviewed file exists but cannot be read: every tool counts as changed.
-        var unreadable = false
+        let unreadable: Bool
         /// Name bytes → canonical definition last seen in a list answer.
-        var live: [[UInt8]: [UInt8]] = [:]
+        let live: [[UInt8]: [UInt8]]
         /// Tools already reported as changed (logged once per change).
-        var reported: Set<[UInt8]> = []
+        let reported: Set<[UInt8]>
+        /// The tools whose live definition differs from the reviewed one: what a call is refused for.
+        let changed: Set<[UInt8]>
+
+        init(
+            reviewed: [[UInt8]: [UInt8]] = [:], reviewedFile: String? = nil, stamp: ReviewedFileStamp? = nil,
+            held: ReviewedFile? = nil, trustOnFirstUse: Bool = false, unreadable: Bool = false,
+            live: [[UInt8]: [UInt8]] = [:], reported: Set<[UInt8]> = []
+        ) {
+            self.reviewed = reviewed
+            self.reviewedFile = reviewedFile
+            self.stamp = stamp
+            self.held = held
+            self.trustOnFirstUse = trustOnFirstUse
+            self.unreadable = unreadable
+            self.live = live
+            self.reported = reported
+            var changed: Set<[UInt8]> = []
+            for (name, definition) in live where reviewed[name].map({ $0 != definition }) ?? false { changed.insert(name) }
+            self.changed = changed
+        }
+
+        func with(reviewed: [[UInt8]: [UInt8]]? = nil, live: [[UInt8]: [UInt8]]? = nil, reported: Set<[UInt8]>? = nil) -> ServerPins {
+            ServerPins(
+                reviewed: reviewed ?? self.reviewed, reviewedFile: reviewedFile, stamp: stamp, held: held,
+                trustOnFirstUse: trustOnFirstUse, unreadable: unreadable, live: live ?? self.live, reported: reported ?? self.reported)
+        }
+
+        /// Whether these pins answer for a reviewed file that now stats as `stamp`.
+        func current(for path: String?, stamp now: ReviewedFileStamp?) -> Bool {
+            guard let path else { return reviewedFile == nil && stamp == nil }
+            return reviewedFile == path && stamp == now
+        }
     }
 
     static let changedMessage = "tool definition changed since review"
@@ -36,20 +84,23 @@ final class ToolPins: @unchecked Sendable {
     /// Learns the live definitions of a list answer's tools; returns the tools whose definition
     /// differs from the reviewed one (UTF-8 names), to hide them.
     func observe(_ entries: [JSONValue], upstream: UpstreamConfig) -> Set<[UInt8]> {
-        lock.lock()
-        defer { lock.unlock() }
-        var pins = loaded(upstream)
+        update.lock()
+        defer { update.unlock() }
+        let pins = loaded(upstream)
+        var live = pins.live
+        var reviewed = pins.reviewed
+        var reported = pins.reported
         var changed: Set<[UInt8]> = []
         for entry in entries {
             guard let definition = ToolDefinition(entry) else { continue }
             let key = Array(definition.name.utf8)
-            pins.live[key] = definition.canonical
+            live[key] = definition.canonical
             if pins.unreadable {
                 changed.insert(key)
-            } else if let reviewed = pins.reviewed[key] {
-                if reviewed != definition.canonical {
+            } else if let pinned = reviewed[key] {
+                if pinned != definition.canonical {
                     changed.insert(key)
-                    if pins.reported.insert(key).inserted {
+                    if reported.insert(key).inserted {
                         logger.error(
                             "an upstream tool's definition differs from the reviewed one; the tool is hidden and its calls refused until `wicket tools approve`",
                             metadata: [
@@ -58,10 +109,10 @@ final class ToolPins: @unchecked Sendable {
                             ])
                     }
                 } else {
-                    pins.reported.remove(key)
+                    reported.remove(key)
                 }
             } else if pins.trustOnFirstUse {
-                pins.reviewed[key] = definition.canonical
+                reviewed[key] = definition.canonical
                 logger.warning(
                     "TRUST ON FIRST USE: no reviewed tool definitions for this server; pinning the tool as first seen. Review it with `wicket tools diff` and `wicket tools approve`",
                     metadata: [
@@ -72,78 +123,105 @@ final class ToolPins: @unchecked Sendable {
                 // `unknown_tools` decides whether it may be called.
             }
         }
-        servers[upstream.name] = pins
+        publish(pins.with(reviewed: reviewed, live: live, reported: reported), for: upstream)
         return changed
     }
 
     /// Why a `tools/call` must be refused, or nil (any other message: nil).
     func callRefusal(_ facts: MessageFacts, upstream: UpstreamConfig) -> String? {
-        guard facts.method == "tools/call", case .tool(let tool) = facts.target else { return nil }
+        guard case .tool(let tool) = facts.target, facts.method.utf8.elementsEqual("tools/call".utf8) else { return nil }
         return callRefusal(tool: tool, upstream: upstream)
     }
 
     func callRefusal(tool: String, upstream: UpstreamConfig) -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        let pins = loaded(upstream)
-        servers[upstream.name] = pins
-        let key = Array(tool.utf8)
+        let stamp = upstream.reviewedTools.map { ReviewedFileStamp.of(path: $0) }
+        var pins = published(upstream)
+        if pins?.current(for: upstream.reviewedTools, stamp: stamp) != true {
+            update.lock()
+            pins = loaded(upstream)
+            publish(pins, for: upstream)
+            update.unlock()
+        }
+        guard let pins else { return nil }
         if pins.unreadable {
             return "the tool `\(tool)` is refused: the server's reviewed tool definitions cannot be read; fix `\(pins.reviewedFile ?? "")`"
         }
-        guard let live = pins.live[key], let reviewed = pins.reviewed[key], live != reviewed else { return nil }
+        guard !pins.changed.isEmpty, pins.changed.contains(Array(tool.utf8)) else { return nil }
         return
             "the tool `\(tool)` is refused: \(Self.changedMessage); review the change with `wicket tools diff` and approve it with `wicket tools approve`"
     }
 
-    /// The server's pins, with the reviewed file (re)read when it changed on disk. Under `lock`.
+    private func published(_ upstream: UpstreamConfig) -> ServerPins? {
+        lock.lock()
+        defer { lock.unlock() }
+        return servers[ExactString(upstream.name)]
+    }
+
+    private func publish(_ pins: ServerPins?, for upstream: UpstreamConfig) {
+        guard let pins else { return }
+        lock.lock()
+        servers[ExactString(upstream.name)] = pins
+        lock.unlock()
+    }
+
+    /// The server's current pins, with the reviewed file (re)read when it stats differently from when
+    /// they were read. Under `update` (the stat is taken here, so no older one can win).
     private func loaded(_ upstream: UpstreamConfig) -> ServerPins {
-        var pins = servers[upstream.name] ?? ServerPins()
+        let pins = published(upstream) ?? ServerPins()
         guard let path = upstream.reviewedTools else {
             if !pins.trustOnFirstUse && pins.reviewed.isEmpty {
-                pins.trustOnFirstUse = true
                 logger.warning(
                     "TRUST ON FIRST USE: upstream has no `reviewed_tools` file; the tool definitions first seen will be pinned in memory only",
                     metadata: [
                         "wicket.server": "\(upstream.name)"
                     ])
+                return ServerPins(reviewed: pins.reviewed, trustOnFirstUse: true, live: pins.live, reported: pins.reported)
             }
             return pins
         }
-        guard FileManager.default.fileExists(atPath: path) else {
-            if !pins.trustOnFirstUse {
-                pins = ServerPins(live: pins.live)
-                pins.trustOnFirstUse = true
-                logger.warning(
-                    "TRUST ON FIRST USE: the `reviewed_tools` file does not exist yet; the tool definitions first seen will be pinned in memory only until `wicket tools approve` writes it",
-                    metadata: [
-                        "wicket.server": "\(upstream.name)", "wicket.file": "\(path)",
-                    ])
+        let stamp = ReviewedFileStamp.of(path: path)
+        if pins.current(for: path, stamp: stamp) { return pins }
+        if stamp == .absent {
+            if pins.trustOnFirstUse && pins.reviewedFile == path {
+                return ServerPins(
+                    reviewed: pins.reviewed, reviewedFile: path, stamp: .absent, trustOnFirstUse: true, live: pins.live,
+                    reported: pins.reported)
             }
-            return pins
-        }
-        let stamp = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
-        if pins.reviewedFile == path, pins.reviewedStamp == stamp { return pins }
-        pins.reviewedFile = path
-        pins.reviewedStamp = stamp
-        pins.reported = []
-        do {
-            pins.reviewed = try ReviewedTools.read(path: path)
-            pins.trustOnFirstUse = false
-            pins.unreadable = false
-        } catch {
-            // A reviewed file that cannot be read pins nothing as reviewed: every tool counts as
-            // changed, so none is shown or called until the file is fixed (fail closed).
-            pins.reviewed = [:]
-            pins.trustOnFirstUse = false
-            pins.unreadable = true
-            logger.error(
-                "the reviewed tool definitions cannot be read; every tool of the server is refused",
+            logger.warning(
+                "TRUST ON FIRST USE: the `reviewed_tools` file does not exist yet; the tool definitions first seen will be pinned in memory only until `wicket tools approve` writes it",
                 metadata: [
-                    "wicket.server": "\(upstream.name)", "wicket.file": "\(path)", "wicket.error": "\(error)",
+                    "wicket.server": "\(upstream.name)", "wicket.file": "\(path)",
                 ])
+            return ServerPins(reviewedFile: path, stamp: .absent, trustOnFirstUse: true, live: pins.live)
         }
-        return pins
+        let file: ReviewedFile
+        do { file = try ReviewedFile(path: path) } catch {
+            if error.stamp == .absent {
+                // Removed between the stat and the open: trusted on first use, as when it was absent.
+                return ServerPins(reviewedFile: path, stamp: .absent, trustOnFirstUse: true, live: pins.live)
+            }
+            return unreadable(upstream, path: path, stamp: error.stamp, live: pins.live, error: error.description)
+        }
+        do {
+            let reviewed = try ReviewedTools.read(bytes: file.bytes, path: path)
+            return ServerPins(reviewed: reviewed, reviewedFile: path, stamp: file.stamp, held: file, live: pins.live)
+        } catch {
+            return unreadable(upstream, path: path, stamp: file.stamp, held: file, live: pins.live, error: error.description)
+        }
+    }
+
+    /// A reviewed file that cannot be read pins nothing as reviewed: every tool counts as changed, so
+    /// none is shown or called until the file is fixed (fail closed).
+    private func unreadable(
+        _ upstream: UpstreamConfig, path: String, stamp: ReviewedFileStamp, held: ReviewedFile? = nil,
+        live: [[UInt8]: [UInt8]], error: String
+    ) -> ServerPins {
+        logger.error(
+            "the reviewed tool definitions cannot be read; every tool of the server is refused",
+            metadata: [
+                "wicket.server": "\(upstream.name)", "wicket.file": "\(path)", "wicket.error": "\(error)",
+            ])
+        return ServerPins(reviewedFile: path, stamp: stamp, held: held, unreadable: true, live: live)
     }
 }
 
@@ -158,8 +236,12 @@ enum ReviewedTools {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Unreadable(description: "cannot read `\(path)`")
         }
+        return try entries(bytes: Array(data), path: path)
+    }
+
+    static func entries(bytes: [UInt8], path: String) throws(Unreadable) -> [JSONValue] {
         let value: JSONValue
-        do { value = try JSONParser(limits: .init(maxBytes: 16 << 20, maxDepth: 128)).parse(Array(data)) } catch {
+        do { value = try JSONParser(limits: .init(maxBytes: 16 << 20, maxDepth: 128)).parse(bytes) } catch {
             throw Unreadable(description: "`\(path)` is not JSON: \(error)")
         }
         if let tools = value["result"]?["tools"]?.arrayValue ?? value["tools"]?.arrayValue ?? value.arrayValue { return tools }
@@ -167,8 +249,27 @@ enum ReviewedTools {
     }
 
     static func read(path: String) throws(Unreadable) -> [[UInt8]: [UInt8]] {
+        byName(try entries(path: path))
+    }
+
+    /// The definitions in a reviewed file's bytes (already read by the caller).
+    static func read(bytes: [UInt8], path: String) throws(Unreadable) -> [[UInt8]: [UInt8]] {
+        byName(try entries(bytes: bytes, path: path))
+    }
+
+    /// Writes `live` as the reviewed file (`wicket tools approve`): a new file renamed over the path,
+    /// so a serving process sees a new inode on its next call (ReviewedFileStamp.swift).
+    static func save(_ live: [JSONValue], to path: String) throws {
+        var text = "{\"tools\": [\n"
+        text += live.map { "  " + String(decoding: ToolDefinition.canonical($0).encoded, as: UTF8.self) }.joined(separator: ",\n")
+        text += "\n]}\n"
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    static func byName(_ entries: [JSONValue]) -> [[UInt8]: [UInt8]] {
         var out: [[UInt8]: [UInt8]] = [:]
-        for entry in try entries(path: path) {
+        for entry in entries {
             if let definition = ToolDefinition(entry) { out[Array(definition.name.utf8)] = definition.canonical }
         }
         return out

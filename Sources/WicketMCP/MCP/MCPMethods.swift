@@ -59,13 +59,39 @@ public enum MCPMethods {
         }
     }
 
-    private static let byteSets: [MCPProtocolVersion: Set<[UInt8]>] = Dictionary(
-        uniqueKeysWithValues:
-            MCPProtocolVersion.allCases.map { ($0, Set(defined(in: $0).map { Array($0.utf8) })) })
+    /// Each revision's methods as UTF-8 bytes, indexed by byte length: a look-up compares the bytes of
+    /// the few methods of the same length and makes no copy of the asked name.
+    private static func byLength(_ methods: [String]) -> [[[UInt8]]] {
+        var table: [[[UInt8]]] = []
+        for method in methods {
+            let bytes = Array(method.utf8)
+            while table.count <= bytes.count { table.append([]) }
+            table[bytes.count].append(bytes)
+        }
+        return table
+    }
+
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    private static let bytes2025_03_26 = byLength(v2025_03_26)
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    private static let bytes2025_06_18 = byLength(v2025_06_18)
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    private static let bytes2025_11_25 = byLength(v2025_11_25)
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    private static let bytes2026_07_28 = byLength(v2026_07_28)
 
     /// Whether `method` is, byte for byte, a client method of `version`.
     public static func isDefined(_ method: String, in version: MCPProtocolVersion) -> Bool {
-        byteSets[version]?.contains(Array(method.utf8)) ?? false
+        let table =
+            switch version {
+            case .v2025_03_26: bytes2025_03_26
+            case .v2025_06_18: bytes2025_06_18
+            case .v2025_11_25: bytes2025_11_25
+            case .v2026_07_28: bytes2026_07_28
+            }
+        let length = method.utf8.count
+        guard length < table.count else { return false }
+        return table[length].contains { method.utf8.elementsEqual($0) }
     }
 
     /// Every method any supported revision defines (for the schema generator and the action groups).

@@ -3,21 +3,17 @@ import WicketJSON
 
 /// Mapping between `AuditRecord` and the `audit` table's columns (order of `AuditStore.columns`).
 extension AuditStore {
+    /// The row's values as `SQLiteValue`s (PostgreSQL, the store migration): the same encoding as
+    /// the SQLite insert's, `AuditRow`'s.
     static func values(_ r: AuditRecord) -> [SQLiteValue?] {
-        func text(_ value: String?) -> SQLiteValue? { value.map { .text(clip($0)) } }
-        return [
-            .integer(r.timeMicros), .text(clip(r.requestID)), r.batchIndex.map { .int($0) },
-            .text(r.tenant), text(r.member), text(r.agent), text(r.keyID), text(r.sourceIP),
-            text(r.geoCountry), text(r.geoRegion), text(r.geoCity),
-            text(r.server), text(r.method), text(r.targetKind?.rawValue), text(r.targetName), text(r.resource),
-            text(r.sessionID), text(r.jsonrpcID), text(r.traceparent),
-            .text(r.decision.rawValue), .int(r.httpStatus),
-            .text(RowJSON.policies(r.policies)),
-            .text(RowJSON.contextValues(r.contextValues)),
-            .text(RowJSON.strings(r.errors)),
-            .integer(r.latencyMicros), text(r.shadowDecision?.rawValue),
-            r.listHidden.map { .text(RowJSON.list(hidden: $0, by: r.listHiddenBy)) },
-        ]
+        let row = AuditRow(r)
+        return row.columns.map { column in
+            switch column {
+            case .null: nil
+            case .integer(let value): .integer(value)
+            case .text(let start, let count): .text(String(decoding: row.bytes[start..<start + count], as: UTF8.self))
+            }
+        }
     }
 
     static func record(from row: SQLiteStatement) throws(StoreError) -> AuditRecord {
@@ -83,41 +79,14 @@ extension AuditRecord {
     }
 }
 
-/// The JSON of the three list columns, written by hand (`JSONDecoder` reads it back): `JSONEncoder`
-/// cost more than the rest of the record on the request path.
+/// The list column's JSON as `AuditRow` writes it (`JSONDecoder` reads it back), and the policies
+/// column alone.
 enum RowJSON {
     struct ListColumn: Decodable {
         let hidden: Int
         let by: [String]
     }
 
-    static func list(hidden: Int, by policies: [String]) -> String {
-        #"{"by":"# + strings(policies) + #","hidden":\#(hidden)}"#
-    }
-
-    static func policies(_ policies: [AuditRecord.DeterminingPolicy]) -> String {
-        var out = "["
-        for (index, policy) in policies.enumerated() {
-            if index > 0 { out += "," }
-            out += #"{"annotations":{"#
-            for (position, key) in policy.annotations.keys.sorted().enumerated() {
-                if position > 0 { out += "," }
-                out += quote(AuditStore.clip(key)) + ":" + quote(AuditStore.clip(policy.annotations[key] ?? ""))
-            }
-            out += #"},"id":"# + quote(AuditStore.clip(policy.id)) + "}"
-        }
-        return out + "]"
-    }
-
-    static func contextValues(_ values: [AuditRecord.ContextValue]) -> String {
-        "["
-            + values.map { #"{"name":"# + quote(AuditStore.clip($0.name)) + #","value":"# + quote(AuditStore.clip($0.value)) + "}" }
-            .joined(separator: ",") + "]"
-    }
-
-    static func strings(_ values: [String]) -> String {
-        "[" + values.map { quote(AuditStore.clip($0)) }.joined(separator: ",") + "]"
-    }
-
-    static func quote(_ text: String) -> String { JSONString.quote(text) }
+    /// The policies column's JSON, as the audit row holds it.
+    static func policies(_ policies: [AuditRecord.DeterminingPolicy]) -> String { AuditRow.policiesJSON(policies) }
 }

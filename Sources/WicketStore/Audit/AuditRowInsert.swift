@@ -7,6 +7,8 @@
 /// insert: a rowid table gives each new row the largest rowid so far plus one, so the rows of one
 /// statement, in the writer's own transaction, are numbered consecutively up to the last one.
 ///
+/// Each row's text is bound in place (`AuditRow`): no copy per column.
+///
 /// Used only by the audit writer's current leader (as its connection is).
 final class AuditRowInsert {
     static let maxRows = 32
@@ -33,23 +35,15 @@ final class AuditRowInsert {
         return sql
     }
 
-    /// Inserts `rows` (each a full row of bound values, in column order) and returns their rowids.
-    func insert(_ rows: [[SQLiteValue?]], on connection: SQLiteConnection) throws(StoreError) -> [Int64] {
+    /// Inserts `rows` (each a full row, in column order) and returns their rowids.
+    func insert(_ rows: [AuditRow], on connection: SQLiteConnection) throws(StoreError) -> [Int64] {
         var ids: [Int64] = []
         ids.reserveCapacity(rows.count)
         var start = 0
         while start < rows.count {
             let count = min(Self.maxRows, rows.count - start)
             let statement = try statement(rows: count, on: connection)
-            defer { statement.reset() }
-            let width = Int32(rows[start].count)
-            for offset in 0..<count {
-                guard rows[start + offset].count == width else {
-                    throw StoreError(.sqlite, "audit rows of different widths cannot be inserted together")
-                }
-                try statement.bind(rows[start + offset], from: Int32(offset) * width + 1)
-            }
-            try statement.run()
+            try Self.bindInPlace(rows[start..<start + count], to: statement, from: 1)
             let last = connection.lastInsertRowID
             guard connection.changes == count else {
                 throw StoreError(.sqlite, "the audit insert wrote \(connection.changes) rows of \(count)")
@@ -58,6 +52,37 @@ final class AuditRowInsert {
             start += count
         }
         return ids
+    }
+
+    /// Binds each row's columns in turn, its text in place (each row's bytes pinned by a nested
+    /// `withUnsafeBufferPointer`, at most `maxRows` deep), then runs the statement inside the
+    /// innermost one and resets it there: SQLite holds no pointer into a buffer once it is unpinned.
+    private static func bindInPlace(_ rows: ArraySlice<AuditRow>, to statement: SQLiteStatement, from first: Int32) throws(StoreError) {
+        guard let row = rows.first else {
+            defer { statement.reset() }
+            return try statement.run()
+        }
+        guard row.columns.count == AuditRow.columnCount else {
+            statement.reset()
+            throw StoreError(.sqlite, "an audit row of \(row.columns.count) columns cannot be inserted (\(AuditRow.columnCount) expected)")
+        }
+        try row.bytes.withUnsafeBufferPointer { (text) throws(StoreError) in
+            do throws(StoreError) {
+                for (offset, column) in row.columns.enumerated() {
+                    let index = first + Int32(offset)
+                    switch column {
+                    case .null: try statement.bindNull(at: index)
+                    case .integer(let value): try statement.bind(value, at: index)
+                    case .text(let start, let count):
+                        try statement.bind(borrowedText: UnsafeBufferPointer(rebasing: text[start..<start + count]), at: index)
+                    }
+                }
+            } catch {
+                statement.reset()
+                throw error
+            }
+            try bindInPlace(rows.dropFirst(), to: statement, from: first + Int32(AuditRow.columnCount))
+        }
     }
 
     private func statement(rows: Int, on connection: SQLiteConnection) throws(StoreError) -> SQLiteStatement {

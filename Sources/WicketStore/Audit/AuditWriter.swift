@@ -3,35 +3,47 @@ import Foundation
 
 /// Group commit without a writer thread: the caller that finds no commit under way becomes the
 /// leader and commits, in one transaction, every record pending at that moment; callers that arrive
-/// meanwhile wait and form the next batch, whose first caller leads it. Each `append` returns only
-/// after the transaction holding its record has committed (or failed: then every caller of that batch
-/// gets the error). The leader writes on its own thread, so a commit costs no hand-off to another
-/// thread and back, and under load one fsync serves many requests. The WAL is checkpointed by
-/// `AuditCheckpointer`'s thread, which takes the writer's turn (`exclusively`) only for the last
-/// few frames of a pass.
+/// meanwhile are queued and form the next batch, which the same leader commits next (it leads until
+/// nothing is pending). A caller either waits (``append(work:)``: it returns only after the
+/// transaction holding its record committed, or throws that transaction's error), or hands over a
+/// completion (``append(work:then:)``: it returns at once unless it leads, and the leader runs the
+/// completion on its own thread after the commit returned, outside the lock). So under load one fsync
+/// serves many requests, and the requests whose answer is written by a completion never sleep on the
+/// commit. The WAL is checkpointed by `AuditCheckpointer`'s thread, which takes the writer's turn
+/// (`exclusively`) only for the last few frames of a pass, and leads the batch that queued meanwhile.
 final class AuditWriter: @unchecked Sendable {
     // @unchecked Sendable: `pending`, `writing`, `closing`, `transactions`, `exclusiveWaiting`,
-    // `exclusiveTurn` are only touched with `lock` held; a `Pending`'s `result`/`leads` are written
-    // with `lock` held before its semaphore is signalled, and read by its caller after the wait (the
-    // semaphore orders them); `connection` and `walFrames` only by whoever holds the turn (`writing`).
+    // `exclusiveTurn` are only touched with `lock` held; a `Pending`'s `result` is written by the leader
+    // before it signals `wake` (a waiting caller reads it after its wait: the semaphore orders them) or
+    // calls `completion` (on the leader's own thread); `connection` and `walFrames` only by whoever
+    // holds the turn (`writing`).
     enum Work {
         /// Audit rows, each with the alert names its record raises (one outbox row each).
         case records([[SQLiteValue?]], alerts: [[String]])
+        /// Audit rows encoded once (SQLite), each with the alert names its record raises.
+        case rows([AuditRow])
         /// Statements of the alert outbox's bookkeeping.
         case statements([(String, [SQLiteValue?])])
     }
 
+    /// What a completion receives: the rowids of the records its work inserted, or why the
+    /// transaction holding them failed.
+    typealias Completion = @Sendable (Result<[Int64], StoreError>) -> Void
+
     final class Pending {
         /// One caller's work: committed together, in the same transaction.
         let work: Work
-        /// Set (with `lock` held) before `wake` is signalled; the caller reads it after its wait.
+        /// Set by the leader after the commit, before `wake` is signalled; the caller reads it after its wait.
         var result: Result<[Int64], StoreError>?
-        /// Set when this caller is woken to lead the next batch instead of to read its result
-        /// (with `lock` held, before `wake` is signalled).
-        var leads = false
-        /// Signalled once: when `result` is set, or when the caller is to lead.
-        let wake = DispatchSemaphore(value: 0)
-        init(_ work: Work) { self.work = work }
+        /// A caller that waits is signalled once its `result` is set; nil for a caller with a completion.
+        let wake: DispatchSemaphore?
+        /// Run by the leader after the commit, outside the lock; nil for a caller that waits.
+        let completion: Completion?
+        init(_ work: Work, completion: Completion?) {
+            self.work = work
+            self.completion = completion
+            wake = completion == nil ? DispatchSemaphore(value: 0) : nil
+        }
     }
 
     private let lock = NSCondition()
@@ -84,9 +96,14 @@ final class AuditWriter: @unchecked Sendable {
         try append(work: .records(rows, alerts: alerts))
     }
 
+    /// Adds rows and returns; `completion` gets their rowids after the commit (``append(work:then:)``).
+    func append(_ rows: [[SQLiteValue?]], alerts: [[String]] = [], then completion: @escaping Completion) {
+        append(work: .records(rows, alerts: alerts), then: completion)
+    }
+
     /// Adds work and waits until it is committed; returns the rowids of the records it inserted.
     func append(work: Work) throws(StoreError) -> [Int64] {
-        let item = Pending(work)
+        let item = Pending(work, completion: nil)
         lock.lock()
         guard !closing else {
             lock.unlock()
@@ -95,30 +112,33 @@ final class AuditWriter: @unchecked Sendable {
         pending.append(item)
         if writing {
             lock.unlock()
-            item.wake.wait()
+            item.wake?.wait()
             // Woken with its result (set before the signal, which orders it): no lock to take.
-            guard item.leads else { return try Self.outcome(item.result) }
-            lock.lock()
+            return try Self.outcome(item.result)
         }
-        // No commit under way, or the previous leader handed this batch over: lead it.
         writing = true
-        let batch = pending
-        pending.removeAll(keepingCapacity: true)
-        lock.unlock()
-        let outcome = write(batch)
-        lock.lock()
-        transactions += 1
-        switch outcome {
-        case .success(let ids):
-            for (entry, entryIDs) in zip(batch, ids) { entry.result = .success(entryIDs) }
-        case .failure(let error):
-            for entry in batch { entry.result = .failure(error) }
-        }
-        handOff()
-        lock.unlock()
-        // Wake the batch outside the lock: new callers can queue meanwhile.
-        for entry in batch where entry !== item { entry.wake.signal() }
+        lead()
         return try Self.outcome(item.result)
+    }
+
+    /// Adds work and returns; `completion` runs once the transaction holding it has committed (or
+    /// failed), on the thread that led that commit: this one when no commit was under way (then it has
+    /// run before this returns), otherwise the leader's. Never before the commit returned.
+    /// `completion` must not append to this writer synchronously (its caller holds the turn).
+    func append(work: Work, then completion: @escaping Completion) {
+        let item = Pending(work, completion: completion)
+        lock.lock()
+        guard !closing else {
+            lock.unlock()
+            return completion(.failure(StoreError(.closed, "the audit store has been closed")))
+        }
+        pending.append(item)
+        guard !writing else {
+            // The leader commits it with the batch forming now, and runs the completion.
+            return lock.unlock()
+        }
+        writing = true
+        lead()
     }
 
     private static func outcome(_ result: Result<[Int64], StoreError>?) throws(StoreError) -> [Int64] {
@@ -129,24 +149,48 @@ final class AuditWriter: @unchecked Sendable {
         }
     }
 
-    /// Passes the turn on, with `lock` held: to a waiting checkpoint pass, else to the next batch's
-    /// first caller, else to nobody.
-    private func handOff() {
-        if exclusiveWaiting {
-            exclusiveWaiting = false
-            exclusiveTurn = true
-            lock.broadcast()
-        } else if let next = pending.first {
-            next.leads = true
-            next.wake.signal()
-        } else {
-            writing = false
-            lock.broadcast()  // a closer may be waiting for the last commit
+    /// Holding the turn (`writing`), with `lock` held: commits what is pending, then answers the batch
+    /// (completions run here, waiting callers are woken) outside the lock, and again while batches
+    /// queued meanwhile; then passes the turn to a waiting checkpoint pass, or to nobody. Returns with
+    /// `lock` released.
+    private func lead() {
+        while true {
+            let batch = pending
+            pending.removeAll(keepingCapacity: true)
+            lock.unlock()
+            switch write(batch) {
+            case .success(let ids):
+                for (entry, entryIDs) in zip(batch, ids) { entry.result = .success(entryIDs) }
+            case .failure(let error):
+                for entry in batch { entry.result = .failure(error) }
+            }
+            for entry in batch {
+                if let completion = entry.completion, let result = entry.result {
+                    completion(result)
+                } else {
+                    entry.wake?.signal()
+                }
+            }
+            lock.lock()
+            transactions += 1
+            if exclusiveWaiting {
+                // The checkpoint pass leads whatever queued once its frames are copied.
+                exclusiveWaiting = false
+                exclusiveTurn = true
+                lock.broadcast()
+                return lock.unlock()
+            }
+            if pending.isEmpty {
+                writing = false
+                lock.broadcast()  // a closer may be waiting for the last commit
+                return lock.unlock()
+            }
         }
     }
 
     /// Runs `body` holding the turn no batch commits without: after the commit under way, before the
-    /// next (whose callers wait meanwhile). For a checkpoint's last few frames.
+    /// next. For a checkpoint's last few frames. The batch that queued meanwhile is then committed and
+    /// answered on this thread (its callers did not wait for a turn to be handed back).
     func exclusively(_ body: () -> Void) {
         lock.lock()
         guard !closing else {
@@ -163,8 +207,13 @@ final class AuditWriter: @unchecked Sendable {
         lock.unlock()
         body()
         lock.lock()
-        handOff()
-        lock.unlock()
+        if pending.isEmpty {
+            writing = false
+            lock.broadcast()
+            lock.unlock()
+        } else {
+            lead()
+        }
     }
 
     private func write(_ batch: [Pending]) -> Result<[[Int64]], StoreError> {
@@ -178,9 +227,13 @@ final class AuditWriter: @unchecked Sendable {
         do throws(StoreError) {
             let ids = try transaction(on: connection) { () throws(StoreError) -> [[Int64]] in
                 // Every caller's records in one multi-row insert, then each record's alerts.
-                var rows: [[SQLiteValue?]] = []
+                var rows: [AuditRow] = []
                 for item in batch {
-                    if case .records(let itemRows, _) = item.work { rows += itemRows }
+                    switch item.work {
+                    case .rows(let itemRows): rows += itemRows
+                    case .records(let itemRows, _): rows += itemRows.map(AuditRow.init(values:))
+                    case .statements: break
+                    }
                 }
                 let rowIDs = try rows.isEmpty ? [] : insert.insert(rows, on: connection)
                 recordCount = rows.count
@@ -190,6 +243,12 @@ final class AuditWriter: @unchecked Sendable {
                 for item in batch {
                     var itemIDs: [Int64] = []
                     switch item.work {
+                    case .rows(let itemRows):
+                        itemIDs = Array(rowIDs[next..<next + itemRows.count])
+                        next += itemRows.count
+                        for (id, row) in zip(itemIDs, itemRows) where !row.alerts.isEmpty {
+                            try AlertOutboxSQL.enqueue(recordID: id, alerts: row.alerts, on: connection)
+                        }
                     case .records(let itemRows, let alerts):
                         itemIDs = Array(rowIDs[next..<next + itemRows.count])
                         next += itemRows.count

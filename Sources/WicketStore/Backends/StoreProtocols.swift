@@ -55,6 +55,8 @@ public protocol AuditLog: Sendable {
     var tenant: String { get }
     /// Commits `records` in one transaction — all or none — and returns their ids once durable.
     @discardableResult func append(contentsOf records: [AuditRecord]) throws(StoreError) -> [Int64]
+    /// Commits `records` the same way and calls `completion` after the commit returned (AuditCompletion.swift).
+    func append(contentsOf records: [AuditRecord], then completion: @escaping AuditCompletion)
     /// Records matching `query`, newest first.
     func query(_ query: AuditQuery) throws(StoreError) -> [AuditRecord]
     /// The record with `id`, or nil.

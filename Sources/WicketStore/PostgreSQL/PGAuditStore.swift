@@ -43,6 +43,20 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
         return try writer.append(records.map { AuditStore.values($0) + [.text(node)] }, alerts: records.map(\.alertNames))
     }
 
+    /// ``append(contentsOf:)`` without waiting: the same group commit runs `completion` after it.
+    public func append(contentsOf records: [AuditRecord], then completion: @escaping AuditCompletion) {
+        for record in records where record.tenant != tenant {
+            return completion(
+                .failure(
+                    StoreError(
+                        .invalidTenant,
+                        "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")))
+        }
+        guard !records.isEmpty else { return completion(.success([])) }
+        guard let writer else { return completion(.failure(StoreError(.closed, "the audit store has been closed"))) }
+        writer.append(records.map { AuditStore.values($0) + [.text(node)] }, alerts: records.map(\.alertNames), then: completion)
+    }
+
     /// One transaction for the whole batch; a broken connection is dropped and reopened next time.
     private func commit(_ batch: [AuditWriter.Work]) -> Result<[[Int64]], StoreError> {
         do throws(StoreError) {

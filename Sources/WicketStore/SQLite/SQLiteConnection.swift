@@ -142,6 +142,26 @@ final class SQLiteStatement {
         }
     }
 
+    func bindNull(at index: Int32) throws(StoreError) {
+        try connection.check(sqlite3_bind_null(stmt, index), "bind")
+    }
+
+    func bind(_ value: Int64, at index: Int32) throws(StoreError) {
+        try connection.check(sqlite3_bind_int64(stmt, index, value), "bind")
+    }
+
+    /// Binds `text` (UTF-8) in place, without a copy (`SQLITE_STATIC`): the caller keeps it alive and
+    /// unchanged until this statement is reset (`reset()` clears the bindings).
+    func bind(borrowedText text: UnsafeBufferPointer<UInt8>, at index: Int32) throws(StoreError) {
+        guard let base = text.baseAddress, !text.isEmpty else {
+            try connection.check(sqlite3_bind_text(stmt, index, "", 0, sqliteTransient), "bind")
+            return
+        }
+        guard let length = Int32(exactly: text.count) else { throw StoreError(.sqlite, "a bound text is too long") }
+        let rc = base.withMemoryRebound(to: CChar.self, capacity: text.count) { sqlite3_bind_text(stmt, index, $0, length, nil) }
+        try connection.check(rc, "bind")
+    }
+
     /// Steps once: true when a row is available, false when done.
     func step() throws(StoreError) -> Bool {
         let rc = sqlite3_step(stmt)

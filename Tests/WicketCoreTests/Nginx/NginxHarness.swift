@@ -64,11 +64,16 @@ final class NginxHarness: @unchecked Sendable {
     }
 
     func startServer(maxBodyBytes: Int = 1 << 20, handler: @escaping FastCGIServer.Handler) throws {
+        try startServer(maxBodyBytes: maxBodyBytes, deferredHandler: { request, responder in responder.respond(handler(request)) })
+    }
+
+    /// The same with a handler that answers through its responder, possibly later (as `wicket serve`'s does).
+    func startServer(maxBodyBytes: Int = 1 << 20, deferredHandler: @escaping FastCGIServer.DeferredHandler) throws {
         let server = FastCGIServer(
             configuration: .init(
                 socketPath: socketPath, threadCount: 4, maxBodyBytes: maxBodyBytes,
                 shutdownGracePeriod: .seconds(5)),
-            logger: Logger(label: "wicket.nginx.test"), handler: handler)
+            logger: Logger(label: "wicket.nginx.test"), deferredHandler: deferredHandler)
         try server.start()
         self.server = server
     }

@@ -11,11 +11,27 @@ func withFastCGIServer<T>(
     handler: @escaping FastCGIServer.Handler,
     _ body: (FastCGIServer, String) throws -> T
 ) throws -> T {
+    try withFastCGIServer(
+        maxBodyBytes: maxBodyBytes, threads: threads, params: params,
+        deferredHandler: { request, responder in responder.respond(handler(request)) }, body)
+}
+
+/// The same with a handler that answers through its responder, possibly later.
+func withFastCGIServer<T>(
+    maxBodyBytes: Int = 1 << 20,
+    threads: Int = 2,
+    requestsInFlight: Int? = nil,
+    params: FastCGIParamSelection = .all,
+    deferredHandler: @escaping FastCGIServer.DeferredHandler,
+    _ body: (FastCGIServer, String) throws -> T
+) throws -> T {
     try withTemporaryDirectory { dir in
         let socket = dir + "/wicket.sock"
         let server = FastCGIServer(
-            configuration: .init(socketPath: socket, threadCount: threads, maxBodyBytes: maxBodyBytes, params: params),
-            logger: Logger(label: "wicket.fastcgi.test"), handler: handler)
+            configuration: .init(
+                socketPath: socket, threadCount: threads, maxBodyBytes: maxBodyBytes, params: params,
+                requestsInFlight: requestsInFlight),
+            logger: Logger(label: "wicket.fastcgi.test"), deferredHandler: deferredHandler)
         try server.start()
         defer {
             server.shutdown()

@@ -1,0 +1,61 @@
+import WicketStore
+
+/// The answer leaves from the commit: ``DecisionPipeline/decide(_:then:)`` decides on the caller's
+/// thread, hands the records and the rendering of the answer to the tenant's audit sink, and returns.
+/// The sink's group commit calls back once the transaction holding the records has returned, on the
+/// thread that committed it, and that thread renders and sends the answer. So no answer can leave
+/// before its record is committed (the callback does not run earlier), and a server thread never
+/// sleeps waiting for a commit another thread leads.
+extension DecisionPipeline {
+    /// Decides `request` and calls `answer` exactly once with the decision, after its audit records
+    /// committed (a failed commit answers the 503 refusal). `answer` runs on this thread when this
+    /// caller committed (no commit was under way) or had nothing to commit, otherwise on the thread that
+    /// led the commit; it must be short and must not decide synchronously.
+    public func decide(_ request: DecisionInput, then answer: @escaping @Sendable (Decision) -> Void) {
+        switch decision(for: request) {
+        case .final(let decision):
+            answer(decision)
+        case .committing(let commit):
+            commit.tenant.auditSink.append(contentsOf: commit.records) { [self] result in
+                switch result {
+                case .success: answer(finish(commit, failure: nil))
+                case .failure(let error): answer(finish(commit, failure: error))
+                }
+            }
+        }
+    }
+
+    /// What deciding a request leaves to do.
+    enum Decided {
+        /// Nothing to commit (no tenant, so no audit to write to): the answer as it is.
+        case final(Decision)
+        /// Records to commit before the answer.
+        case committing(Commit)
+    }
+
+    /// A decided request waiting for its records' commit: everything its answer is rendered from.
+    struct Commit: @unchecked Sendable {
+        // @unchecked Sendable: immutable; handed once from the deciding thread to the committing one
+        // through the audit writer's lock, and read only there.
+        let outcome: Outcome
+        /// The outcome's records, each with the decision's latency.
+        let records: [AuditRecord]
+        let tenant: TenantRuntime
+        let requestID: String
+        let started: ContinuousClock.Instant
+        /// When the records went to the sink (the commit's latency is measured from here).
+        let committing: ContinuousClock.Instant
+
+        init(_ outcome: Outcome, tenant: TenantRuntime, requestID: String, started: ContinuousClock.Instant) {
+            let latency = DecisionPipeline.micros(ContinuousClock.now - started)
+            var records = outcome.records
+            for index in records.indices { records[index].latencyMicros = latency }
+            self.outcome = outcome
+            self.records = records
+            self.tenant = tenant
+            self.requestID = requestID
+            self.started = started
+            committing = ContinuousClock.now
+        }
+    }
+}

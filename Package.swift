@@ -76,7 +76,7 @@ let package = Package(
 
         // Helpers the test targets share (a gate a handler waits at, a wait on a condition).
         .target(name: "WicketTestSupport", path: "Tests/WicketTestSupport"),
-        .testTarget(name: "CedarTests", dependencies: ["Cedar", "CedarTooling", "WicketJSON"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CedarTests", dependencies: ["Cedar", "CedarTooling", "WicketJSON", "WicketTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WicketMCPTests", dependencies: ["WicketMCP", "WicketJSON"]),
         .testTarget(name: "WicketJSONTests", dependencies: ["WicketJSON"]),
         .testTarget(name: "WicketFastCGITests", dependencies: ["WicketFastCGI", "WicketTestSupport"]),

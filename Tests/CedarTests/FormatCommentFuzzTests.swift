@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WicketTestSupport
 
 @testable import Cedar
 
@@ -7,18 +8,6 @@ import Testing
 /// meaning, and is a fixed point.
 @Suite("Formatter comments in every spot")
 struct FormatCommentFuzzTests {
-    /// A small deterministic generator (SplitMix64), so failures reproduce.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// `text` with a comment after roughly one token in `every`, alternately trailing and on its own line.
     static func sprinkle(_ text: String, every: UInt64, seed: UInt64) -> String {
         var rng = SplitMix(state: seed)

@@ -1,4 +1,5 @@
 import Testing
+import WicketTestSupport
 
 @testable import Cedar
 
@@ -7,17 +8,6 @@ import Testing
 /// cycles, layers that are closed and layers that are not, own entities that replace layer ones.
 @Suite("Request entities")
 struct RequestEntitiesTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let pool: [EntityUID] = ["A", "B", "C"].flatMap { t in (0..<4).map { EntityUID(t, "\($0)") } }
 
     static func entity(_ rng: inout SplitMix, from candidates: [EntityUID]) -> Entity {

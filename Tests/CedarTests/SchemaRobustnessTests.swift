@@ -1,21 +1,11 @@
 import Foundation
 import Testing
+import WicketTestSupport
 
 @testable import Cedar
 
 /// Mutated schemas (seeded, deterministic) must give a schema or an error, never a crash.
 @Suite struct SchemaRobustnessTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func mutate(_ text: String, _ rng: inout SplitMix) -> String {
         var bytes = Array(text.utf8)
         let pieces: [UInt8] = Array("{}[]<>,;:?=@\"\\ \nSet entity action in tags enum type namespace appliesTo __cedar::".utf8)

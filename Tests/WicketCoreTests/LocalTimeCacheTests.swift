@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WicketTestSupport
 
 @testable import WicketCore
 
@@ -67,7 +68,7 @@ import Testing
             Self.expectSame(sequential, calendar, microseconds: second * 1_000_000, zone: zoneName)
             Self.expectSame(sequential, calendar, microseconds: second * 1_000_000 + 999_999, zone: zoneName)
         }
-        var generator = SeededGenerator(seed: UInt64(zoneName.utf8.count) &* 0x9E37_79B9)
+        var generator = SplitMix(seed: UInt64(zoneName.utf8.count) &* 0x9E37_79B9)
         let shuffled = LocalTimeCache(timeZone: zone)
         for second in instants.shuffled(using: &generator) {
             Self.expectSame(shuffled, calendar, microseconds: second * 1_000_000 + 250_000, zone: zoneName)
@@ -80,7 +81,7 @@ import Testing
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let cache = LocalTimeCache(timeZone: zone)
-        var generator = SeededGenerator(seed: 0x5EED ^ UInt64(zoneName.utf8.count))
+        var generator = SplitMix(seed: 0x5EED ^ UInt64(zoneName.utf8.count))
         var last: Int64 = 0
         for index in 0..<4000 {
             // Mostly near the previous instant (what a server sees), sometimes anywhere.

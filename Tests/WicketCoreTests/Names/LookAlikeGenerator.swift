@@ -1,17 +1,5 @@
 import Foundation
-
-/// SplitMix64: a tiny seeded generator, so a failing look-alike reproduces from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import WicketTestSupport
 
 /// Names a human (or a normalising server) could read as a real one, but whose bytes differ:
 /// confusables from other scripts, compatibility forms, default-ignorable code points and case variants.
@@ -47,7 +35,7 @@ enum LookAlike: String, CaseIterable {
     ]
 
     /// One variant of `name` made with this technique; nil when the technique finds nothing to change.
-    func apply(to name: String, using rng: inout SeededGenerator) -> String? {
+    func apply(to name: String, using rng: inout SplitMix) -> String? {
         var scalars = Array(name.unicodeScalars).map { String($0) }
         let ascii = Array(name.unicodeScalars)
         switch self {
@@ -92,7 +80,7 @@ enum LookAlike: String, CaseIterable {
 
     /// `count` byte-distinct variants of `names`, every technique represented.
     static func variants(of names: [String], count: Int, seed: UInt64) -> [(name: String, technique: LookAlike)] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix(seed: seed)
         var out: [(String, LookAlike)] = []
         var seen = Set<[UInt8]>(names.map { Array($0.utf8) })
         var attempts = 0

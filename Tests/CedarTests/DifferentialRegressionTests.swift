@@ -78,6 +78,26 @@ struct DifferentialRegressionTests {
         #expect(!schema.isValidEnumMember(EntityUID("Unit", "\u{212B}")))
     }
 
+    /// A nested record's keys are matched by code points in entity validation too: `é` written as
+    /// `e` + U+0301 is not the declared optional `é` (U+00E9) but an undeclared key, so the value does
+    /// not conform (the Rust engine reports an undeclared attribute); an enumerated id inside a record is
+    /// matched the same way.
+    @Test func nestedRecordKeysAndEnumIdsConformByCodePoints() throws {
+        let schema = try Schema(
+            cedarText: "entity Unit enum [\"\u{00C5}\"]; entity User { profile: { \"\u{00E9}\"?: String, unit: Unit } };",
+            filename: "s.cedarschema")
+        guard let profile = schema.entityTypes["User"]?.attributes.attributes["profile"]?.type else {
+            Issue.record("the schema has no User.profile")
+            return
+        }
+        func value(key: String, unit: String) -> Value {
+            .record([ExactString(key): .string("x"), ExactString("unit"): .entity(EntityUID("Unit", unit))])
+        }
+        #expect(schema.value(value(key: "\u{00E9}", unit: "\u{00C5}"), conformsTo: profile))
+        #expect(!schema.value(value(key: "e\u{0301}", unit: "\u{00C5}"), conformsTo: profile))
+        #expect(!schema.value(value(key: "\u{00E9}", unit: "\u{212B}"), conformsTo: profile))
+    }
+
     // MARK: IP predicates on ranges
 
     @Test func loopbackAndMulticastNeedTheWholeRange() throws {

@@ -6,16 +6,13 @@
 public final class RequestValidator: Sendable {
     private let actions: [EntityUID: CompiledAction]
     private let declaredTypes: Set<Name>
-    /// The ids of each enumerated entity type.
-    private let enumIDs: [Name: Set<ExactString>]
+    /// Value conformance with the schema's enumerated ids (context values, nested records).
+    private let conformance: ValueConformance
 
     public init(_ schema: Schema) {
         declaredTypes = Set(schema.entityTypes.keys.map { Name($0) })
-        var enums: [Name: Set<ExactString>] = [:]
-        for (name, type) in schema.entityTypes {
-            if let ids = type.enumIDs { enums[Name(name)] = Set(ids.map { ExactString($0) }) }
-        }
-        enumIDs = enums
+        conformance = ValueConformance(schema)
+        let enums = conformance.enumIDs
         var actions: [EntityUID: CompiledAction] = [:]
         for (id, action) in schema.actions {
             actions[id.entityUID] = CompiledAction(action, declared: declaredTypes, enums: enums)
@@ -31,7 +28,7 @@ public final class RequestValidator: Sendable {
         }
         try check(request.principal, role: "principal", allowed: action.principalTypes, action: request.action, code: .invalidPrincipalType)
         try check(request.resource, role: "resource", allowed: action.resourceTypes, action: request.action, code: .invalidResourceType)
-        guard record(request.context, conformsTo: action.context, depth: 0) else {
+        guard conformance.record(request.context, conformsTo: action.context, depth: 0) else {
             throw SchemaConformanceError(
                 .contextMismatch,
                 "the context of the request does not match the context type \(action.declaredContext) declared for `\(request.action)`")
@@ -54,38 +51,6 @@ public final class RequestValidator: Sendable {
             throw SchemaConformanceError(code, "\(role) type `\(type)` is not valid for `\(action)`")
         }
         throw SchemaConformanceError(.invalidEnumEntity, "\(role) `\(uid)` is not one of the ids enumerated for `\(type)`")
-    }
-
-    /// ``Schema``'s record conformance: every field declared and of its type, every required attribute
-    /// present. With distinct keys, the second holds exactly when as many fields are required
-    /// attributes as the record has required attributes.
-    private func record(_ fields: [ExactString: Value], conformsTo record: CompiledRecord, depth: Int) -> Bool {
-        var required = 0
-        for (key, value) in fields {
-            guard let attribute = record.attribute(key), conforms(value, attribute.type, depth: depth + 1) else { return false }
-            if attribute.isRequired { required += 1 }
-        }
-        return required == record.requiredCount
-    }
-
-    private func conforms(_ value: Value, _ type: CompiledType, depth: Int) -> Bool {
-        guard depth < 256 else { return false }
-        switch (value, type) {
-        case (.bool, .bool), (.long, .long), (.string, .string):
-            return true
-        case (.set(let items), .set(let element)):
-            return items.allSatisfy { conforms($0, element, depth: depth + 1) }
-        case (.record(let fields), .record(let compiled)):
-            return record(fields, conformsTo: compiled, depth: depth + 1)
-        case (.entity(let uid), .entity(let expected)):
-            guard uid.type == expected else { return false }
-            guard let ids = enumIDs[expected] else { return true }
-            return ids.contains(ExactString(uid.id))
-        case (.ext(let ext), .extensionType(let name)):
-            return ext.typeName == name
-        default:
-            return false
-        }
     }
 }
 
@@ -111,51 +76,5 @@ private struct CompiledAction: Sendable {
         resourceTypes = allowed(action.resourceTypes)
         context = CompiledRecord(action.context)
         declaredContext = action.context
-    }
-}
-
-private final class CompiledRecord: Sendable {
-    let attributes: [ExactString: (type: CompiledType, isRequired: Bool)]
-    let requiredCount: Int
-
-    init(_ record: RecordSchemaType) {
-        var attributes: [ExactString: (type: CompiledType, isRequired: Bool)] = [:]
-        for (key, attribute) in record.attributes {
-            attributes[ExactString(key)] = (CompiledType(attribute.type), attribute.isRequired)
-        }
-        self.attributes = attributes
-        requiredCount = record.attributes.values.filter(\.isRequired).count
-        listed = attributes.count <= 8 ? attributes.map { ($0.key, $0.value) } : []
-    }
-
-    /// A small record's attributes as a list: comparing a few short keys (two integer compares when
-    /// both are the same short string) costs less than hashing one.
-    private let listed: [(key: ExactString, value: (type: CompiledType, isRequired: Bool))]
-
-    @inline(__always)
-    func attribute(_ key: ExactString) -> (type: CompiledType, isRequired: Bool)? {
-        guard !listed.isEmpty else { return attributes[key] }
-        for k in listed.indices where listed[k].key == key { return listed[k].value }
-        return nil
-    }
-}
-
-private indirect enum CompiledType: Sendable {
-    case bool, long, string
-    case set(CompiledType)
-    case record(CompiledRecord)
-    case entity(Name)
-    case extensionType(String)
-
-    init(_ type: SchemaType) {
-        switch type {
-        case .bool: self = .bool
-        case .long: self = .long
-        case .string: self = .string
-        case .set(let element): self = .set(CompiledType(element))
-        case .record(let record): self = .record(CompiledRecord(record))
-        case .entity(let name): self = .entity(Name(name))
-        case .extensionType(let name): self = .extensionType(name)
-        }
     }
 }

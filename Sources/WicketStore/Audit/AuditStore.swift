@@ -130,10 +130,7 @@ public final class AuditStore: Sendable {
     /// (a batch's elements share a fate). Throws as `append(_:)` does.
     @discardableResult
     public func append(contentsOf records: [AuditRecord]) throws(StoreError) -> [Int64] {
-        for record in records where record.tenant != tenant {
-            throw StoreError(
-                .invalidTenant, "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")
-        }
+        if let misfiled = AuditStore.misfiled(records, tenant: tenant) { throw misfiled }
         guard !records.isEmpty else { return [] }
         return try writer.append(work: .rows(records.map(AuditRow.init)))
     }
@@ -143,15 +140,17 @@ public final class AuditStore: Sendable {
     /// (group commit: this one when no commit was under way, else that commit's leader). It never runs
     /// before the commit returned, so an answer it sends follows its record to disk.
     public func append(contentsOf records: [AuditRecord], then completion: @escaping AuditCompletion) {
-        for record in records where record.tenant != tenant {
-            return completion(
-                .failure(
-                    StoreError(
-                        .invalidTenant,
-                        "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")))
-        }
+        if let misfiled = AuditStore.misfiled(records, tenant: tenant) { return completion(.failure(misfiled)) }
         guard !records.isEmpty else { return completion(.success([])) }
         writer.append(work: .rows(records.map(AuditRow.init)), then: completion)
+    }
+
+    /// The error for the first record of another tenant in `records`, if any: each tenant's audit takes
+    /// only its own records (both backends, waiting or not).
+    static func misfiled(_ records: [AuditRecord], tenant: String) -> StoreError? {
+        guard let record = records.first(where: { $0.tenant != tenant }) else { return nil }
+        return StoreError(
+            .invalidTenant, "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")
     }
 
     /// Records matching `query`, newest first.

@@ -34,10 +34,7 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
 
     @discardableResult
     public func append(contentsOf records: [AuditRecord]) throws(StoreError) -> [Int64] {
-        for record in records where record.tenant != tenant {
-            throw StoreError(
-                .invalidTenant, "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")
-        }
+        if let misfiled = AuditStore.misfiled(records, tenant: tenant) { throw misfiled }
         guard !records.isEmpty else { return [] }
         guard let writer else { throw StoreError(.closed, "the audit store has been closed") }
         return try writer.append(records.map { AuditStore.values($0) + [.text(node)] }, alerts: records.map(\.alertNames))
@@ -45,13 +42,7 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
 
     /// ``append(contentsOf:)`` without waiting: the same group commit runs `completion` after it.
     public func append(contentsOf records: [AuditRecord], then completion: @escaping AuditCompletion) {
-        for record in records where record.tenant != tenant {
-            return completion(
-                .failure(
-                    StoreError(
-                        .invalidTenant,
-                        "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")))
-        }
+        if let misfiled = AuditStore.misfiled(records, tenant: tenant) { return completion(.failure(misfiled)) }
         guard !records.isEmpty else { return completion(.success([])) }
         guard let writer else { return completion(.failure(StoreError(.closed, "the audit store has been closed"))) }
         writer.append(records.map { AuditStore.values($0) + [.text(node)] }, alerts: records.map(\.alertNames), then: completion)

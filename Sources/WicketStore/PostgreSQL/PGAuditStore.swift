@@ -6,15 +6,21 @@ import Foundation
 /// written as one multi-row INSERT. When the database is unreachable `append` throws and the request
 /// is refused; the next leader reconnects, so the node recovers by itself.
 public final class PGAuditStore: AuditLog, @unchecked Sendable {
-    // @unchecked Sendable: `writerConnection` is only used by the writer's current leader (one at a
-    // time, as `AuditWriter` guarantees); everything else is immutable or thread-safe.
+    // @unchecked Sendable: `writerConnection` and `insertStatements` are only used by the writer's
+    // current leader (one at a time, as `AuditWriter` guarantees); everything else is immutable or
+    // thread-safe.
     public let tenant: String
     public let node: String
     let database: PGTenantDatabase
     private var writer: AuditWriter?
     private var writerConnection: PGConnection?
+    /// The INSERT text per batch size up to `preparedRows` (used by the writer's leader only).
+    private var insertStatements: [Int: String] = [:]
     /// Rows per INSERT statement (PostgreSQL allows 65,535 parameters; 29 per row).
     static let rowsPerStatement = 1000
+    /// Batches of up to this many records use a statement prepared on the writer's connection (one
+    /// per batch size: a group commit is at most about one record per request thread).
+    static let preparedRows = 64
 
     static let columns = """
         time_us, request_id, batch_index, tenant, member, agent, key_id, source_ip, geo_country, geo_region, \
@@ -68,27 +74,34 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
                 alerts += (0..<itemRows.count).map { $0 < itemAlerts.count ? itemAlerts[$0] : [] }
                 counts.append(itemRows.count)
             }
-            let ids = try connection.transaction { () throws(StoreError) -> [Int64] in
-                var ids: [Int64] = []
-                ids.reserveCapacity(rows.count)
-                var start = 0
-                while start < rows.count {
-                    let chunk = rows[start..<min(start + Self.rowsPerStatement, rows.count)]
-                    ids += try insert(Array(chunk), on: connection)
-                    start += chunk.count
-                }
-                // The alerts these records raise, in the same transaction.
-                let now = "\(StoreFiles.nowMicros())"
-                for (id, names) in zip(ids, alerts) {
-                    for name in names {
-                        try connection.query(
-                            """
-                            INSERT INTO alert_outbox (record_id, alert, created_us, next_attempt_us) VALUES ($1, $2, $3, $3)
-                            ON CONFLICT (record_id, alert) DO NOTHING
-                            """, ["\(id)", name, now])
+            let ids: [Int64]
+            if rows.count <= Self.rowsPerStatement && alerts.allSatisfy(\.isEmpty) {
+                // One statement is a transaction of its own (committed, WAL flushed, before the
+                // answer comes back): one round trip instead of BEGIN, INSERT and COMMIT.
+                ids = try insert(rows[...], on: connection)
+            } else {
+                ids = try connection.transaction { () throws(StoreError) -> [Int64] in
+                    var ids: [Int64] = []
+                    ids.reserveCapacity(rows.count)
+                    var start = 0
+                    while start < rows.count {
+                        let chunk = rows[start..<min(start + Self.rowsPerStatement, rows.count)]
+                        ids += try insert(chunk, on: connection)
+                        start += chunk.count
                     }
+                    // The alerts these records raise, in the same transaction.
+                    let now = "\(StoreFiles.nowMicros())"
+                    for (id, names) in zip(ids, alerts) {
+                        for name in names {
+                            try connection.prepared(
+                                """
+                                INSERT INTO alert_outbox (record_id, alert, created_us, next_attempt_us) VALUES ($1, $2, $3, $3)
+                                ON CONFLICT (record_id, alert) DO NOTHING
+                                """, ["\(id)", name, now])
+                        }
+                    }
+                    return ids
                 }
-                return ids
             }
             var out: [[Int64]] = []
             var offset = 0
@@ -103,21 +116,32 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
         }
     }
 
-    private func insert(_ rows: [[SQLiteValue?]], on connection: PGConnection) throws(StoreError) -> [Int64] {
-        var sql = "INSERT INTO audit (\(Self.columns)) VALUES "
+    /// One multi-row INSERT … RETURNING id; prepared on the writer's connection for batches of up to
+    /// `preparedRows` records (one statement per batch size, its text built once), plain above that.
+    private func insert(_ rows: ArraySlice<[SQLiteValue?]>, on connection: PGConnection) throws(StoreError) -> [Int64] {
         var parameters: [String?] = []
         parameters.reserveCapacity(rows.count * Self.columnCount)
-        for (index, row) in rows.enumerated() {
-            if index > 0 { sql += ", " }
-            sql += "(" + (0..<Self.columnCount).map { "$\(index * Self.columnCount + $0 + 1)" }.joined(separator: ", ") + ")"
-            parameters += row.map(Self.text)
-        }
-        sql += " RETURNING id"
-        let result = try connection.query(sql, parameters)
+        for row in rows { parameters += row.map(Self.text) }
+        let sql = insertSQL(rows: rows.count)
+        let result = rows.count <= Self.preparedRows ? try connection.prepared(sql, parameters) : try connection.query(sql, parameters)
         guard result.rowCount == rows.count else {
             throw StoreError(.postgres, "the audit insert returned \(result.rowCount) ids for \(rows.count) records")
         }
         return (0..<result.rowCount).map { result.int64($0, 0) ?? 0 }
+    }
+
+    /// The INSERT for `count` rows; kept for the batch sizes that are prepared (leader only, like
+    /// `writerConnection`).
+    private func insertSQL(rows count: Int) -> String {
+        if let known = insertStatements[count] { return known }
+        var sql = "INSERT INTO audit (\(Self.columns)) VALUES "
+        for index in 0..<count {
+            if index > 0 { sql += ", " }
+            sql += "(" + (0..<Self.columnCount).map { "$\(index * Self.columnCount + $0 + 1)" }.joined(separator: ", ") + ")"
+        }
+        sql += " RETURNING id"
+        if count <= Self.preparedRows { insertStatements[count] = sql }
+        return sql
     }
 
     static func text(_ value: SQLiteValue?) -> String? {

@@ -12,6 +12,8 @@ final class PGConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     /// Where the connection goes, for messages (host and database; never the password).
     let target: String
+    /// The statements prepared on this session (PGStatementCache.swift); dies with the connection.
+    private var statements = PGStatementCache()
 
     /// Connects with libpq keywords; `conninfo` is a libpq connection string expanded first, the
     /// other settings override it. Fails with `postgresUnavailable` when the server cannot be reached.
@@ -52,6 +54,28 @@ final class PGConnection: @unchecked Sendable {
         return try check(result)
     }
 
+    /// Runs one statement like `query`, prepared once on this connection and executed by name after
+    /// that (`PQprepare`/`PQexecPrepared`): the server parses and plans it once per session instead
+    /// of on every request. For the statements the request path runs again and again; `sql` must be
+    /// one fixed text per statement (parameters go in `parameters`, never into the text).
+    @discardableResult
+    func prepared(_ sql: String, _ parameters: [String?] = []) throws(StoreError) -> PGResult {
+        let name: String
+        if let known = statements.name(of: sql) {
+            name = known
+        } else if let fresh = statements.reserve() {
+            try check(PQprepare(handle, fresh, sql, Int32(parameters.count), nil))
+            statements.remember(sql, as: fresh)
+            name = fresh
+        } else {
+            return try query(sql, parameters)
+        }
+        let result = Self.withOptionalCStrings(parameters) { values in
+            PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
+        }
+        return try check(result)
+    }
+
     /// Runs SQL without parameters; several statements are allowed (migrations).
     func execute(_ sql: String) throws(StoreError) {
         try check(PQexec(handle, sql))
@@ -72,6 +96,7 @@ final class PGConnection: @unchecked Sendable {
 
     /// Turns a result into a `PGResult`, or into an error: `postgresUnavailable` when the connection
     /// is broken, `postgres` when the statement failed.
+    @discardableResult
     private func check(_ result: OpaquePointer?) throws(StoreError) -> PGResult {
         guard let result else {
             throw StoreError(.postgresUnavailable, "postgresql at \(target): \(Self.clean(PQerrorMessage(handle)))")

@@ -106,7 +106,7 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
 
     private func readKey(_ keyID: String) throws(StoreError) -> CachedKey? {
         try database.pool.withConnection { connection throws(StoreError) -> CachedKey? in
-            let result = try connection.query(
+            let result = try connection.prepared(
                 "SELECT member, agent, secret_sha256, revoked_us IS NOT NULL, last_used_us FROM member_keys WHERE key_id = $1", [keyID])
             guard result.rowCount == 1, let member = result.text(0, 0), let agent = result.text(0, 1),
                 let hash = result.bytes(0, 2)
@@ -126,7 +126,7 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
         lock.unlock()
         do {
             try database.pool.withConnection { connection throws(StoreError) in
-                try connection.query(
+                try connection.prepared(
                     "UPDATE member_keys SET last_used_us = $1 WHERE key_id = $2 AND (last_used_us IS NULL OR last_used_us < $1)",
                     ["\(now)", keyID])
             }

@@ -26,7 +26,7 @@ public final class PGSessionStore: SessionBindingStore, @unchecked Sendable {
 
     public func claim(server: String, sessionID: String, member: String, now: Int64) throws(StoreError) -> SessionBinding.State {
         try database.pool.withConnection { connection throws(StoreError) in
-            let insert = try connection.query(
+            let insert = try connection.prepared(
                 """
                 INSERT INTO session_bindings (tenant, server, session_id, member, bound_us, seen_us) VALUES ($1, $2, $3, $4, $5, $5)
                 ON CONFLICT (tenant, server, session_id) DO NOTHING
@@ -38,7 +38,7 @@ public final class PGSessionStore: SessionBindingStore, @unchecked Sendable {
 
     public func end(server: String, sessionID: String, now: Int64) throws(StoreError) {
         try database.pool.withConnection { connection throws(StoreError) in
-            try connection.query(
+            try connection.prepared(
                 """
                 UPDATE session_bindings SET ended_us = $1, seen_us = $1 WHERE tenant = $2 AND server = $3 AND session_id = $4 AND ended_us IS NULL
                 """, ["\(now)", tenant, server, sessionID])
@@ -65,7 +65,7 @@ public final class PGSessionStore: SessionBindingStore, @unchecked Sendable {
         _ connection: PGConnection, server: String, sessionID: String, member: String,
         now: Int64
     ) throws(StoreError) -> SessionBinding.State {
-        let result = try connection.query(
+        let result = try connection.prepared(
             "SELECT member, seen_us, ended_us FROM session_bindings WHERE tenant = $1 AND server = $2 AND session_id = $3",
             [tenant, server, sessionID])
         guard result.rowCount == 1, let owner = result.text(0, 0) else { return .unbound }
@@ -76,7 +76,7 @@ public final class PGSessionStore: SessionBindingStore, @unchecked Sendable {
         if ended || now - seen > rules.idleTimeoutMicros { return .expired }
         if now - seen >= rules.refreshMicros {
             do {
-                try connection.query(
+                try connection.prepared(
                     """
                     UPDATE session_bindings SET seen_us = $1 WHERE tenant = $2 AND server = $3 AND session_id = $4 AND ended_us IS NULL AND seen_us < $1
                     """, ["\(now)", tenant, server, sessionID])

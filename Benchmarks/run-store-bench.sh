@@ -5,6 +5,10 @@
 # CPU per request: the CPU time of `wicket serve` and, for PostgreSQL, of the server's processes,
 # divided by the requests wrk sent in the Wicket phase (warm-up included; req/s x (DURATION+WARMUP)).
 # Needs root (postgres runs as the `postgres` user).
+# STORES ("sqlite postgres"): which phases to run. PG_STATEMENTS=1: PostgreSQL logs every statement it
+# runs (log_statement = all, parameters never logged) and the end prints statements per request by
+# kind (one line = one round trip; prepares are per connection, not per request); slower, so its
+# req/s and CPU are not comparable with a run without it.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=${WICKET_BIN:-$ROOT/.build/release/wicket}
@@ -27,6 +31,7 @@ mkdir -p "$DIR/pg/sock"
 as_pg "$PG/initdb" -D "$DIR/pg/data" -A peer -U postgres --no-sync -E UTF8 --locale=C >/dev/null
 printf 'local all postgres peer\nlocal all all scram-sha-256\n' > "$DIR/pg/data/pg_hba.conf"
 printf "listen_addresses = ''\nunix_socket_directories = '%s'\nshared_buffers = 64MB\n" "$DIR/pg/sock" >> "$DIR/pg/data/postgresql.conf"
+[ "${PG_STATEMENTS:-0}" = 1 ] && printf "log_statement = 'all'\nlog_parameter_max_length = 0\nlog_min_duration_statement = -1\n" >> "$DIR/pg/data/postgresql.conf"
 as_pg "$PG/pg_ctl" -D "$DIR/pg/data" -l "$DIR/pg/log" -w start >/dev/null
 PASS=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 as_pg "$PG/psql" -h "$DIR/pg/sock" -d postgres -qc "CREATE ROLE wicket_acme LOGIN PASSWORD '$PASS'" \
@@ -60,7 +65,8 @@ pg_cpu() {
 pg_pids() { pgrep -u postgres -f "postgres" | while read -r p; do [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$DIR/pg/data" ] && echo "$p"; done; }
 
 declare -A RESULT
-for store in sqlite postgres; do
+STORES=${STORES:-sqlite postgres}
+for store in $STORES; do
   C=$DIR/$store/wicket.toml
   KEY=$("$W" keys issue --config "$C" --tenant acme --member alex@company.com --agent bench-agent 2>/dev/null | head -n1)
   printf 'bench-upstream-token' | "$W" creds set --config "$C" --tenant acme --member alex@company.com --server database >/dev/null
@@ -84,10 +90,21 @@ span=$(awk -v a="$(secs "$DURATION")" -v b="$(secs "$WARMUP")" 'BEGIN { print a 
 echo
 echo "store comparison, same run ($(nproc) cores): CPU per request = (wicket [+ postgres] CPU) / (req/s x ${span}s)"
 printf '%-9s %9s %16s %18s %14s\n' store "req/s" "wicket µs CPU/req" "postgres µs CPU/req" "total µs/req"
-for store in sqlite postgres; do
+for store in $STORES; do
   read -r rps wcpu pcpu <<<"${RESULT[$store]}"
   [ "$store" = sqlite ] && pcpu=0
   awk -v s="$store" -v r="$rps" -v w="$wcpu" -v p="$pcpu" -v t="$span" 'BEGIN {
     n = r * t; if (n <= 0) n = 1
     printf "%-9s %9s %16.0f %18.0f %14.0f\n", s, r, w / n * 1e6, p / n * 1e6, (w + p) / n * 1e6 }'
 done
+
+if [ "${PG_STATEMENTS:-0}" = 1 ] && [[ " $STORES " == *" postgres "* ]]; then
+  records=$(as_pg "$PG/psql" -h "$DIR/pg/sock" -d wicket_acme -Atqc "SELECT count(*) FROM audit")
+  echo
+  echo "postgres statements per request ($records audit records; one statement = one round trip):"
+  # LOG:  statement: BEGIN (simple protocol) / LOG:  execute wicket_3: SELECT … (extended, by name or unnamed)
+  grep -E 'LOG:  (statement|execute [^:]*):' "$DIR/pg/log" \
+    | sed -E 's/^.*LOG:  (statement|execute ([^:]*)): *//; s/^(INSERT INTO [a-z_]+|UPDATE [a-z_]+|DELETE FROM [a-z_]+|SELECT [^ ]+ ?[^ ]*|[A-Z]+).*/\1/' \
+    | sort | uniq -c | sort -rn | awk -v n="$records" '{ c = $1; $1 = ""; t += c; printf "  %8.3f %s\n", c / n, $0 } END { printf "  %8.3f in all\n", t / n }'
+  printf '  prepared by name: %s statements\n' "$(grep -cE 'LOG:  execute wicket_' "$DIR/pg/log" || true)"
+fi

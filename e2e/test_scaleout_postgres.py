@@ -290,3 +290,92 @@ def test_an_alert_raised_on_any_node_is_sent_once_by_the_fleet(fleet: scaleout.F
     ids = [m.group(0) for text in received for m in [re.search(r"acme/\d+", text)] if m]
     assert len(ids) == expected and len(set(ids)) == expected, f"sent twice or lost: {sorted(ids)}"
     assert fleet.tenant.query("SELECT count(*) FROM alert_outbox")[0][0] == str(expected)
+
+
+def upstream_requests(node: scaleout.Node) -> list[dict]:
+    assert node.demo is not None
+    return pg.in_netns(node.holder, lambda: node.demo.requests())  # type: ignore[union-attr]
+
+
+def session_request(node: scaleout.Node, key: str, session: str, request_id: str = "s1") -> "mcp_call.RawResponse":
+    """A 2025-11-25 tools/call carrying `Mcp-Session-Id`: on PostgreSQL the session check reads the
+    member's credential in the same statement (PGSessionStore.lookupReadingCredential)."""
+    import mcp_call
+    headers = {"Authorization": f"Bearer {key}", "Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-11-25"}
+    body = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
+            "params": {"name": "query", "arguments": {"sql": "select 1"}}}
+    return pg.in_netns(node.holder, lambda: mcp_call.raw_post(node.url, body, headers, timeout=10))
+
+
+def test_a_credential_changed_or_removed_by_the_cli_is_the_one_every_node_sends_next(fleet: scaleout.Fleet) -> None:
+    """Both ways a request reads its credential on PostgreSQL: on its own (no session) and in the
+    session check's statement. The CLI runs on node-a; every node's very next request sends the new
+    credential, or none once it is removed."""
+    a = fleet.nodes[0]
+    key = fleet.keys[st.MEMBER][0]  # type: ignore[attr-defined]
+    sessions = {node.name: f"e2e-cred-session-{node.name}" for node in fleet.nodes}
+    sends = {
+        "no session": lambda node: node.request(key),
+        "session": lambda node: session_request(node, key, sessions[node.name]),
+    }
+    try:
+        for round_ in range(3):
+            credential = f"changed-{round_}-{st.MEMBER}"
+            a.tenant_cli("creds", "set", "--member", st.MEMBER, "--server", st.SERVER_NAME, stdin=credential)
+            for node in fleet.nodes:
+                for how, send in sends.items():
+                    before = len(upstream_requests(node))
+                    resp = send(node)
+                    seen = upstream_requests(node)[before:]
+                    assert len(seen) == 1, (node.name, how, resp.status, resp.body)
+                    assert seen[0]["authorization"] == f"Bearer {credential}", (node.name, how, round_)
+        a.tenant_cli("creds", "rm", "--member", st.MEMBER, "--server", st.SERVER_NAME)
+        for node in fleet.nodes:
+            for how, send in sends.items():
+                before = len(upstream_requests(node))
+                resp = send(node)
+                assert resp.status == 403 and b"no upstream credential" in resp.body, (node.name, how, resp.status, resp.body)
+                assert len(upstream_requests(node)) == before, (node.name, how)
+    finally:
+        a.tenant_cli("creds", "set", "--member", st.MEMBER, "--server", st.SERVER_NAME, stdin=f"cred-{st.MEMBER}")
+
+
+def test_a_session_opened_on_one_node_is_refused_to_another_member_on_every_node(fleet: scaleout.Fleet) -> None:
+    a, b, c = fleet.nodes
+    keys = fleet.keys  # type: ignore[attr-defined]
+    owner, other = keys["steady0@company.com"][0], keys["steady1@company.com"][0]
+    session = "e2e-shared-session"
+    before = len(upstream_requests(a))
+    session_request(a, owner, session)
+    assert len(upstream_requests(a)) == before + 1, "the owner's first request did not reach the upstream"
+    for node in (b, c):
+        before = len(upstream_requests(node))
+        resp = session_request(node, other, session)
+        assert resp.status == 403 and b"another member" in resp.body, (node.name, resp.status, resp.body)
+        assert len(upstream_requests(node)) == before, node.name
+        session_request(node, owner, session)
+        seen = upstream_requests(node)[before:]
+        assert [r["authorization"] for r in seen] == ["Bearer cred-steady0@company.com"], (node.name, seen)
+
+
+def test_a_failed_audit_write_answers_503_and_nothing_reaches_the_upstream(fleet: scaleout.Fleet) -> None:
+    """PostgreSQL refuses one record (a CHECK the test adds as the superuser): its request is answered
+    503 and never forwarded, on every node; the next request commits and is forwarded."""
+    key = fleet.keys[st.MEMBER][0]  # type: ignore[attr-defined]
+    fleet.server.sql("ALTER TABLE audit ADD CONSTRAINT e2e_refuse_record "
+                     "CHECK (position('refuse-this-record' in coalesce(jsonrpc_id, '')) = 0)",
+                     database=fleet.tenant.database)
+    try:
+        for node in fleet.nodes:
+            import mcp_call
+            before = node.upstream_count()
+            resp = pg.in_netns(node.holder, lambda: mcp_call.stateless_request(
+                node.url, key, "tools/call", {"name": "query", "arguments": {"sql": "select 1"}},
+                request_id=f"refuse-this-record-{node.name}", timeout=10))
+            assert resp.status == 503, (node.name, resp.status, resp.body)
+            assert node.upstream_count() == before, node.name
+            assert node.request(key).status == 200, node.name
+            assert node.upstream_count() == before + 1, node.name
+    finally:
+        fleet.server.sql("ALTER TABLE audit DROP CONSTRAINT IF EXISTS e2e_refuse_record", database=fleet.tenant.database)
+    assert not scaleout.audit_rows(fleet.tenant, "jsonrpc_id LIKE '%refuse-this-record%'")

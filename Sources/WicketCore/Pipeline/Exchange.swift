@@ -85,7 +85,7 @@ struct Exchange {
         let session = SessionGuard(
             store: tenant.sessions, server: upstream.name, classification: classification,
             member: identity.member, now: time.microseconds)
-        let sessionUnbound = try session.check()
+        let (sessionUnbound, readCredential) = try session.check()
 
         guard let clientAddress = client else {
             throw Refusal.forbidden("nginx sent no client address, so no policy can be evaluated")
@@ -145,7 +145,7 @@ struct Exchange {
         let token: String
         do {
             if UpstreamLists.batchCarriesList(classification) { throw UpstreamLists.batchedListRefusal }
-            token = try upstreamToken(member: identity.member)
+            token = try upstreamToken(member: identity.member, read: readCredential)
             try session.settle(wasUnbound: sessionUnbound)
         } catch let refusal as Refusal {
             for index in records.indices { records[index].overruled(by: refusal) }
@@ -222,10 +222,12 @@ struct Exchange {
     }
 
     /// The value nginx puts in the upstream's `Authorization`: the member's own credential for this
-    /// server, decrypted for this request only.
-    private func upstreamToken(member: String) throws -> String {
+    /// server, decrypted for this request only; `read` when the session check already read it.
+    private func upstreamToken(member: String, read: ReadCredential?) throws -> String {
         let secret: Secret?
-        do { secret = try tenant.credentials.reveal(member: member, server: upstream.name) } catch {
+        do {
+            if let read { secret = try read.reveal() } else { secret = try tenant.credentials.reveal(member: member, server: upstream.name) }
+        } catch {
             throw Refusal.unavailable("the member's upstream credential could not be opened, so the request is refused", cause: .store)
         }
         guard let secret else {

@@ -27,15 +27,24 @@ struct SessionGuard {
         self.now = now
     }
 
-    /// Refuses another member's session or an ended one; returns whether the id is still unbound.
-    func check() throws -> Bool {
-        guard let sessionID else { return false }
+    /// Refuses another member's session or an ended one; returns whether the id is still unbound, and
+    /// the member's credential for the server when the store read it in the same statement
+    /// (PostgreSQL, SessionCredentialRead.swift), else nil.
+    func check() throws -> (unbound: Bool, credential: ReadCredential?) {
+        guard let sessionID else { return (false, nil) }
         let state: SessionBinding.State
-        do { state = try store.lookup(server: server, sessionID: sessionID, member: member, now: now) } catch {
+        var credential: ReadCredential?
+        do {
+            if let reading = store as? any SessionCredentialReading {
+                (state, credential) = try reading.lookupReadingCredential(server: server, sessionID: sessionID, member: member, now: now)
+            } else {
+                state = try store.lookup(server: server, sessionID: sessionID, member: member, now: now)
+            }
+        } catch {
             throw Refusal.unavailable("the session store could not be read, so the request is refused")
         }
         try Self.refuse(unless: state)
-        return state == .unbound
+        return (state == .unbound, credential)
     }
 
     /// After an allow: binds a fresh id to this member (first wins), and ends it on `DELETE`.

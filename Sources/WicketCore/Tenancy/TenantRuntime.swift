@@ -146,11 +146,13 @@ public struct TenantStores {
             let keyStore = PGKeyStore(database: database)
             if serving { keyStore.startListening() }
             keys = keyStore
-            credentials = PGCredentialStore(database: database, ring: ring)
+            let credentialStore = PGCredentialStore(database: database, ring: ring)
+            credentials = credentialStore
             audit = PGAuditStore(database: database)
+            // The session check reads the member's credential in the same statement (one round trip).
             sessions = PGSessionStore(
                 database: database,
-                rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
+                rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout), credentials: credentialStore)
         }
     }
 }

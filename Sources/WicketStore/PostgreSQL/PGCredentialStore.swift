@@ -50,6 +50,11 @@ public final class PGCredentialStore: SealedCredentialStore, @unchecked Sendable
             return (keyID, sealed)
         }
         guard let (keyID, sealed) = row else { return nil }
+        return try open(keyID: keyID, sealed: sealed, member: member, server: server)
+    }
+
+    /// Opens a sealed row read by this store or in the session check's statement (PGSessionStore).
+    func open(keyID: String, sealed: [UInt8], member: String, server: String) throws(StoreError) -> Secret {
         guard let key = try ring.key(id: keyID) else {
             throw StoreError(
                 .sealedCredential,

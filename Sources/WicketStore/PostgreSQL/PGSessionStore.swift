@@ -4,23 +4,57 @@ import Logging
 /// A tenant's session bindings in its PostgreSQL database, shared by every node: a session opened
 /// through node A is bound to its member on node B too. `claim` is `INSERT … ON CONFLICT DO
 /// NOTHING` and then a read, so the first presenter on any node wins. Rules: ``SessionBindings``.
-public final class PGSessionStore: SessionBindingStore, @unchecked Sendable {
-    // @unchecked Sendable: immutable after init; the pool is thread-safe.
+/// Given the tenant's credential store, the session check also reads the member's credential in the
+/// same statement (``SessionCredentialReading``).
+public final class PGSessionStore: SessionBindingStore, SessionCredentialReading, @unchecked Sendable {
+    // @unchecked Sendable: immutable after init; the pool and the credential store are thread-safe.
     public let tenant: String
     public let rules: SessionBindingRules
     private let database: PGTenantDatabase
+    private let credentials: PGCredentialStore?
     private let logger: Logger
 
-    public init(database: PGTenantDatabase, rules: SessionBindingRules, logger: Logger = Logger(label: "wicket.store.sessions")) {
+    public init(
+        database: PGTenantDatabase, rules: SessionBindingRules, credentials: PGCredentialStore? = nil,
+        logger: Logger = Logger(label: "wicket.store.sessions")
+    ) {
         tenant = database.tenant
         self.database = database
         self.rules = rules
+        self.credentials = credentials
         self.logger = logger
     }
 
     public func lookup(server: String, sessionID: String, member: String, now: Int64) throws(StoreError) -> SessionBinding.State {
         try database.pool.withConnection { connection throws(StoreError) in
             try read(connection, server: server, sessionID: sessionID, member: member, now: now)
+        }
+    }
+
+    /// The binding and the member's sealed credential for `server` in one statement: one row always
+    /// (a `VALUES` row left-joined to both), so an absent binding or credential is a NULL, not a
+    /// missing row. The credential is opened only when the caller reveals it.
+    public func lookupReadingCredential(
+        server: String, sessionID: String, member: String, now: Int64
+    ) throws(StoreError) -> (state: SessionBinding.State, credential: ReadCredential?) {
+        guard let credentials else { return (try lookup(server: server, sessionID: sessionID, member: member, now: now), nil) }
+        return try database.pool.withConnection { connection throws(StoreError) in
+            let result = try connection.prepared(
+                """
+                SELECT s.member, s.seen_us, s.ended_us, c.key_id, c.sealed FROM (VALUES (1)) AS one (x)
+                LEFT JOIN session_bindings s ON s.tenant = $1 AND s.server = $2 AND s.session_id = $3
+                LEFT JOIN credentials c ON c.member = $4 AND c.server = $2
+                """, [tenant, server, sessionID, member])
+            guard result.rowCount == 1 else {
+                throw StoreError(.postgres, "the session check returned \(result.rowCount) rows instead of one")
+            }
+            let binding = state(of: result, connection, server: server, sessionID: sessionID, member: member, now: now)
+            let row = result.text(0, 3).flatMap { keyID in result.bytes(0, 4).map { (keyID, $0) } }
+            let credential = ReadCredential { () throws(StoreError) -> Secret? in
+                guard let (keyID, sealed) = row else { return nil }
+                return try credentials.open(keyID: keyID, sealed: sealed, member: member, server: server)
+            }
+            return (binding, credential)
         }
     }
 
@@ -68,6 +102,14 @@ public final class PGSessionStore: SessionBindingStore, @unchecked Sendable {
         let result = try connection.prepared(
             "SELECT member, seen_us, ended_us FROM session_bindings WHERE tenant = $1 AND server = $2 AND session_id = $3",
             [tenant, server, sessionID])
+        return state(of: result, connection, server: server, sessionID: sessionID, member: member, now: now)
+    }
+
+    /// The state for `member` from a result whose row 0 starts with member, seen_us, ended_us (no row,
+    /// or a NULL member, is unbound); refreshes the last use when it is older than `refreshMicros`.
+    private func state(
+        of result: PGResult, _ connection: PGConnection, server: String, sessionID: String, member: String, now: Int64
+    ) -> SessionBinding.State {
         guard result.rowCount == 1, let owner = result.text(0, 0) else { return .unbound }
         let seen = result.int64(0, 1) ?? 0
         let ended = !result.isNull(0, 2)

@@ -212,8 +212,6 @@ struct JSONReader {
         pos += 1
         let start = pos
         while pos < count {
-            skipPlainASCII()
-            guard pos < count else { break }
             let byte = buffer[pos]
             if byte == UInt8(ascii: "\"") {
                 let string = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[start..<pos]), as: UTF8.self)
@@ -249,29 +247,6 @@ struct JSONReader {
             }
         }
         throw JSONParseError(.unexpectedEnd, at: quote, "the string is not terminated")
-    }
-
-    /// Moves past whole 8-byte words of plain string bytes: printable ASCII other than `"` and `\\`
-    /// (0x20–0x7F). Every other byte — a quote, a backslash, a control character, the start of a
-    /// multi-byte sequence — stops it before the word that holds it, for the byte loop to read (and
-    /// check) one byte at a time as before. The word tests are exact: each says "no such byte" only
-    /// when there is none (borrows only run upwards from a byte that matched).
-    @inline(__always)
-    private mutating func skipPlainASCII() {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        while pos + 8 <= count {
-            let word = buffer.loadUnaligned(fromByteOffset: pos, as: UInt64.self)
-            let quotes = word ^ (ones &* 0x22)
-            let backslashes = word ^ (ones &* 0x5C)
-            let special =
-                (word & highs)  // a byte ≥ 0x80
-                | ((word &- ones &* 0x20) & ~word & highs)  // a byte < 0x20
-                | ((quotes &- ones) & ~quotes & highs)  // a `"`
-                | ((backslashes &- ones) & ~backslashes & highs)  // a `\\`
-            if special != 0 { return }
-            pos += 8
-        }
     }
 
     private mutating func parseEscape() throws(JSONParseError) {

@@ -16,8 +16,26 @@ let bodies: [(name: String, bytes: [UInt8])] = {
     }
     let list = #"{"jsonrpc":"2.0","id":3,"result":{"tools":["# + tools.joined(separator: ",") + "]}}"
     return [("tools/call", Array(call.utf8)), ("initialize", Array(initialize.utf8)),
-            ("escapes+unicode", Array(escaped.utf8)), ("tools/list 200", Array(list.utf8))]
+            ("escapes+unicode", Array(escaped.utf8)), ("tools/list 200", Array(list.utf8)),
+            ("tools/call 10 KB", rowsCall(10_000)), ("tools/call 1 MB", rowsCall(1_000_000))]
 }()
+
+/// `make bench-growth`'s body-size rows: a `tools/call` whose arguments carry customer rows until the
+/// body is at least `size` bytes (Benchmarks/growth_bench.py, `body_of_size`).
+func rowsCall(_ size: Int) -> [UInt8] {
+    let head = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"delete_records","arguments":{"table":"prod.customer_records","where":{"customer_id":"c-0042","status":"inactive"},"reason":"quarterly retention cleanup","dry_run":false,"limit":100,"rows":["#
+    let tail = #"]},"_meta":{"progressToken":"pt-0007-bench-x"}}}"#
+    var rows: [String] = []
+    var length = head.utf8.count + tail.utf8.count
+    while length < size {
+        let i = rows.count
+        let id = String(repeating: "0", count: max(0, 7 - String(i).count)) + String(i)
+        let row = #"{"customer_id":"c-\#(id)","name":"Customer \#(i)","email":"customer\#(i)@example.com","status":"\#(i % 3 == 0 ? "active" : "inactive")","balance_cents":\#(i * 37 % 100_000),"note":"closed account, retention period over"}"#
+        rows.append(row)
+        length += row.utf8.count + (i == 0 ? 0 : 1)
+    }
+    return Array((head + rows.joined(separator: ",") + tail).utf8)
+}
 
 let parser = JSONParser(limits: .init(maxBytes: 1 << 24, maxDepth: 64))
 /// This thread's CPU time in ns: a descheduled thread does not count.
@@ -27,7 +45,7 @@ func now() -> UInt64 {
     return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
 }
 
-print("body                  bytes    ns/parse      MB/s")
+print("body                  bytes    ns/parse      MB/s   ns/KB")
 for (name, bytes) in bodies {
     let iterations = max(200, 4_000_000 / bytes.count)
     var best = UInt64.max
@@ -42,5 +60,7 @@ for (name, bytes) in bodies {
     precondition(sink > 0, "the body did not parse")
     let perParse = Double(best) / Double(iterations)
     let mbps = Double(bytes.count) / perParse * 1000
-    print(name.padding(toLength: 20, withPad: " ", startingAt: 0), String(format: "%7d  %10.0f  %8.1f", bytes.count, perParse, mbps))
+    print(
+        name.padding(toLength: 20, withPad: " ", startingAt: 0),
+        String(format: "%7d  %10.0f  %8.1f  %6.0f", bytes.count, perParse, mbps, perParse / Double(bytes.count) * 1000))
 }

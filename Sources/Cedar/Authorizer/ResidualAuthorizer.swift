@@ -11,6 +11,22 @@ public enum ResidualAuthorizer {
         principal: EntityUID, action: EntityUID, context: [ExactString: Value],
         placeholder: EntityUID, policies: PolicySet, entities store: S
     ) -> ResidualResponse {
+        residual(principal: principal, action: action, context: context, placeholder: placeholder, policies: policies, entities: store)
+    }
+
+    /// The same, specialized inside this module for a request's layered entities, so a caller in
+    /// another module (the list filter) gets no generic dispatch on every store lookup.
+    public static func decide(
+        principal: EntityUID, action: EntityUID, context: [ExactString: Value],
+        placeholder: EntityUID, policies: PolicySet, entities store: RequestEntities
+    ) -> ResidualResponse {
+        residual(principal: principal, action: action, context: context, placeholder: placeholder, policies: policies, entities: store)
+    }
+
+    private static func residual<S: EntityStore>(
+        principal: EntityUID, action: EntityUID, context: [ExactString: Value],
+        placeholder: EntityUID, policies: PolicySet, entities store: S
+    ) -> ResidualResponse {
         let request = Request(principal: principal, action: action, resource: placeholder, context: context)
         let ev = Evaluator(request: request, store: store)
         var forbids: [String] = []

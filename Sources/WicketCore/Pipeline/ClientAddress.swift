@@ -15,6 +15,20 @@ struct IPNetwork: Sendable, Equatable {
         self.prefix = prefix
     }
 
+    func contains(_ address: AddressBytes) -> Bool {
+        guard address.count == bytes.count else { return false }
+        var remaining = prefix
+        var index = 0
+        while remaining > 0 && index < bytes.count {
+            let bits = min(8, remaining)
+            let mask: UInt8 = bits == 8 ? 0xFF : ~(0xFF >> UInt8(bits))
+            if address[index] & mask != bytes[index] & mask { return false }
+            remaining -= bits
+            index += 1
+        }
+        return true
+    }
+
     func contains(_ address: [UInt8]) -> Bool {
         guard address.count == bytes.count else { return false }
         var remaining = prefix
@@ -25,6 +39,48 @@ struct IPNetwork: Sendable, Equatable {
             remaining -= bits
         }
         return true
+    }
+
+    /// ``parseAddress(_:)`` without an allocation: the text is copied to the stack for inet_pton (up to
+    /// its first NUL, as a C string ends there) and the bytes come back inline.
+    static func parseInline(_ text: some Collection<UInt8>) -> AddressBytes? {
+        // The longest address inet_pton reads is 45 characters; longer text is no address.
+        guard text.count < 64 else { return nil }
+        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &buffer) { raw -> AddressBytes? in
+            var length = 0
+            for byte in text {
+                if byte == 0 { break }
+                raw[length] = byte
+                length += 1
+            }
+            guard let start = raw.baseAddress else { return nil }
+            let cString = start.assumingMemoryBound(to: CChar.self)
+            var address = AddressBytes()
+            var v4 = in_addr()
+            if inet_pton(AF_INET, cString, &v4) == 1 {
+                address.count = 4
+                withUnsafeBytes(of: &v4) { source in
+                    withUnsafeMutableBytes(of: &address.storage) { $0.copyMemory(from: source) }
+                }
+                return address
+            }
+            var v6 = in6_addr()
+            guard inet_pton(AF_INET6, cString, &v6) == 1 else { return nil }
+            withUnsafeBytes(of: &v6) { source in
+                withUnsafeMutableBytes(of: &address.storage) { $0.copyMemory(from: source) }
+            }
+            address.count = 16
+            if (0..<10).allSatisfy({ address[$0] == 0 }) && address[10] == 0xFF && address[11] == 0xFF {
+                var mapped = AddressBytes()
+                mapped.count = 4
+                withUnsafeMutableBytes(of: &mapped.storage) { target in
+                    for k in 0..<4 { target[k] = address[12 + k] }
+                }
+                return mapped
+            }
+            return address
+        }
     }
 
     /// Parses a textual address with inet_pton; IPv4-mapped IPv6 addresses become IPv4.
@@ -40,6 +96,16 @@ struct IPNetwork: Sendable, Equatable {
             return Array(bytes[12..<16])
         }
         return bytes
+    }
+}
+
+/// An address's bytes held inline (4 for IPv4, 16 for IPv6), so parsing one allocates nothing.
+struct AddressBytes {
+    var count = 0
+    var storage: (UInt64, UInt64) = (0, 0)
+
+    subscript(index: Int) -> UInt8 {
+        withUnsafeBytes(of: storage) { $0[index] }
     }
 }
 
@@ -74,16 +140,39 @@ struct ClientAddressResolver: Sendable {
     }
 
     private func resolveText(remoteAddress: String?, forwardedFor: String?) -> String? {
-        // Each address is parsed once: the parse both validates it and gives the bytes to match.
-        guard let remote = remoteAddress, let remoteBytes = IPNetwork.parseAddress(remote) else { return nil }
-        guard !trusted.isEmpty, isTrusted(bytes: remoteBytes), let forwardedFor else { return remote }
-        // Walk from the nearest hop outwards; the first address not ours is the client.
-        let hops = forwardedFor.split(separator: ",").map { HeaderText.trimmed($0.utf8[...]) }
-        for hop in hops.reversed() {
-            guard let hopBytes = IPNetwork.parseAddress(hop) else { return remote }
-            if !isTrusted(bytes: hopBytes) { return hop }
+        // Each address is parsed once, inline: the parse both validates it and gives the bytes to match.
+        guard let remote = remoteAddress, let remoteBytes = IPNetwork.parseInline(remote.utf8) else { return nil }
+        guard !trusted.isEmpty, isTrusted(remoteBytes), let forwardedFor else { return remote }
+        // Walk from the nearest hop outwards; the first address not ours is the client. Hops are the
+        // non-empty pieces between commas, without surrounding spaces and tabs.
+        let utf8 = forwardedFor.utf8
+        var end = utf8.endIndex
+        var nearestFirst: Substring.UTF8View?
+        while end > utf8.startIndex {
+            var start = end
+            while start > utf8.startIndex, utf8[utf8.index(before: start)] != UInt8(ascii: ",") { start = utf8.index(before: start) }
+            if start < end {
+                let hop = Self.trimmed(Substring(forwardedFor)[start..<end].utf8)
+                guard let hopBytes = IPNetwork.parseInline(hop) else { return remote }
+                if !isTrusted(hopBytes) { return String(Substring(hop)) }
+                nearestFirst = hop
+            }
+            end = start > utf8.startIndex ? utf8.index(before: start) : start
         }
-        return hops.first ?? remote
+        // Every hop is trusted: the farthest one (the first in the header).
+        return nearestFirst.map { String(Substring($0)) } ?? remote
+    }
+
+    private func isTrusted(_ address: AddressBytes) -> Bool {
+        trusted.contains { $0.contains(address) }
+    }
+
+    /// The bytes without leading and trailing spaces and tabs (as ``HeaderText/trimmed(_:)``, no copy).
+    private static func trimmed(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
+        var slice = bytes
+        while let first = slice.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
+        while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
+        return slice
     }
 
     /// An IPv4-mapped IPv6 address (`::ffff:203.0.113.42`, what a dual-stack nginx listener reports

@@ -10,8 +10,9 @@ struct DecisionExplanation: Sendable {
     /// `explained`: the set's entries worked out at load (PolicyExplanations.swift); nil works them out here.
     init(policyIDs: [String], in set: PolicySet, explained: PolicyExplanations? = nil, context: [ExactString: Value]) {
         var policies: [AuditRecord.DeterminingPolicy] = []
-        var paths: [[String]] = []
-        for id in policyIDs.sorted() {
+        policies.reserveCapacity(policyIDs.count)
+        var reads: [PolicyExplanations.Read] = []
+        for id in policyIDs.count > 1 ? policyIDs.sorted() : policyIDs {
             let entry: PolicyExplanations.Entry
             if let explained {
                 guard let found = explained.entry(id: id) else { continue }
@@ -21,14 +22,17 @@ struct DecisionExplanation: Sendable {
                 entry = PolicyExplanations.entry(policy, id: id)
             }
             policies.append(entry.policy)
-            paths += entry.paths
+            reads += entry.reads
         }
         self.policies = policies
-        var seen = Set<[String]>()
-        contextValues = paths.filter { seen.insert($0).inserted }.map { path in
+        if policies.count > 1 {
+            // One policy's paths are already distinct (`Policy.contextPaths`); several may share some.
+            var seen = Set<[String]>()
+            reads = reads.filter { seen.insert($0.path).inserted }
+        }
+        contextValues = reads.map { read in
             AuditRecord.ContextValue(
-                name: "context." + path.joined(separator: "."),
-                value: ContextReads.lookup(path, in: context).map(ValueText.render) ?? "(absent)")
+                name: read.name, value: ContextReads.lookup(read.keys, in: context).map(ValueText.render) ?? "(absent)")
         }
     }
 }
@@ -44,6 +48,16 @@ enum ContextReads {
             fields = next
         }
         return nil
+    }
+
+    /// The same with the path's keys already made (``PolicyExplanations/Read``).
+    static func lookup(_ keys: [ExactString], in context: [ExactString: Value]) -> Value? {
+        guard let first = keys.first, var value = context[first] else { return nil }
+        for key in keys.dropFirst() {
+            guard case .record(let fields) = value, let next = fields[key] else { return nil }
+            value = next
+        }
+        return value
     }
 }
 

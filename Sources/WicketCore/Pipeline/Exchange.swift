@@ -105,7 +105,7 @@ struct Exchange {
                 server: upstream.name, method: item.facts.method)
             let verdict = try Verdict(
                 facts: item.facts, member: identity.member, context: context,
-                mapping: mapping, snapshot: snapshot.value, jsonrpcID: item.id)
+                mapping: mapping, snapshot: snapshot, jsonrpcID: item.id)
             var record = base.message(
                 method: item.facts.method, targetKind: item.targetKind, targetName: item.targetName,
                 resource: item.facts.mappedResource, id: item.id,

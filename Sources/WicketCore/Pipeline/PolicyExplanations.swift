@@ -13,6 +13,22 @@ struct PolicyExplanations: Sendable {
         let policy: AuditRecord.DeterminingPolicy
         /// Non-empty context paths, in the policy's own (sorted) order.
         let paths: [[String]]
+        /// The same paths with what a record needs of each, made once: its name (`context.time.hour`)
+        /// and its keys as Cedar compares them.
+        let reads: [Read]
+
+        init(policy: AuditRecord.DeterminingPolicy, paths: [[String]]) {
+            self.policy = policy
+            self.paths = paths
+            reads = paths.map { Read(path: $0, name: "context." + $0.joined(separator: "."), keys: $0.map { ExactString($0) }) }
+        }
+    }
+
+    /// One `context` path a policy's conditions read.
+    struct Read: Sendable {
+        let path: [String]
+        let name: String
+        let keys: [ExactString]
     }
 
     private let set: PolicySet

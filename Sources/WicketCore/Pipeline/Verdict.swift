@@ -15,27 +15,29 @@ struct Verdict {
 
     init(
         facts: MessageFacts, member: String, context contextFacts: ContextFacts, mapping: CedarMapping,
-        snapshot: PolicySnapshot, jsonrpcID: JSONRPCID?
+        snapshot shared: SharedSnapshot, jsonrpcID: JSONRPCID?
     ) throws {
+        // Read through the shared reference: a `PolicySnapshot` argument would be copied (every one of
+        // its tables retained and released) for every message.
         guard case .record(let context)? = contextFacts.cedarContext() else {
             throw Refusal.forbidden("the client address `\(contextFacts.sourceIP)` is not an IP address")
         }
-        let (action, resource, store) = mapping.resolve(facts, over: snapshot.entities(namespace: mapping.namespace))
+        let (action, resource, store) = mapping.resolve(facts, over: shared.value.entities(namespace: mapping.namespace))
         let request = Request(principal: mapping.principal(member: member), action: action, resource: resource, context: context)
         // Optional chaining reads the surface in place; binding it would copy (retain) its every table.
-        if let problem = snapshot.toolSurface?.problem(request: request, facts: facts, namespace: mapping.namespace) {
+        if let problem = shared.value.toolSurface?.problem(request: request, facts: facts, namespace: mapping.namespace) {
             // Refused before any policy: the schema does not admit this request.
             allowed = false
-            explanation = DecisionExplanation(policyIDs: [], in: snapshot.enforced, context: context)
+            explanation = DecisionExplanation(policyIDs: [], in: shared.value.enforced, context: context)
             errors = [problem.record]
             refusal = .forbidden(problem.message, id: jsonrpcID)
             shadowAllowed = nil
             return
         }
-        let response = snapshot.enforced.authorize(request, entities: store)
+        let response = shared.value.enforced.authorize(request, entities: store)
         errors = response.errors.map { Self.errorPrefix + "\($0.policyID)`: \($0.error.message)" }
         allowed = response.decision == .allow && response.errors.isEmpty
-        if let shadow = snapshot.shadow {
+        if let shadow = shared.value.shadow {
             let candidate = shadow.authorize(request, entities: store)
             shadowAllowed = candidate.decision == .allow && candidate.errors.isEmpty
         } else {
@@ -46,7 +48,7 @@ struct Verdict {
         let erroring = response.errors.map(\.policyID)
         // What decided: the permits on allow, the forbids on a policy deny, else the erroring policies.
         let determining = allowed || forbidden ? response.reasons : erroring
-        explanation = DecisionExplanation(policyIDs: determining, in: snapshot.enforced, explained: snapshot.explained, context: context)
+        explanation = DecisionExplanation(policyIDs: determining, in: shared.value.enforced, explained: shared.value.explained, context: context)
         if allowed {
             refusal = nil
         } else if forbidden, let first = explanation.policies.first {

@@ -35,8 +35,9 @@ struct ListFilter {
 
     func filter(_ entries: [JSONValue]) -> Outcome {
         var outcome = Outcome()
+        let calls = Calls(self)
         for entry in entries {
-            if let reason = hidingReason(entry) {
+            if let reason = hidingReason(entry, calls) {
                 outcome.hidden += 1
                 outcome.hidingPolicies.formUnion(reason)
             } else {
@@ -48,49 +49,77 @@ struct ListFilter {
 
     /// Why the entry is hidden (the policies, or a bracketed cause), or nil to keep it.
     func hidingReason(_ entry: JSONValue) -> [String]? {
+        hidingReason(entry, Calls(self))
+    }
+
+    /// What every entry's decision shares, worked out once per list instead of once per entry: the
+    /// call's context record (the list's facts with the call's method: every entry of one list is
+    /// the same method), the principal, and the tenant's entities in the upstream's namespace.
+    struct Calls {
+        let method: String
+        /// nil when the client address is not an IP address (every entry is hidden, `(address)`).
+        let context: [ExactString: Value]?
+        let principal: EntityUID
+        let base: Entities
+
+        init(_ filter: ListFilter) {
+            method = Self.callMethod(of: filter.method)
+            var facts = filter.context
+            facts.method = method
+            if case .record(let record)? = facts.cedarContext() { context = record } else { context = nil }
+            principal = filter.mapping.principal(member: filter.member)
+            base = filter.snapshot.entities(namespace: filter.mapping.namespace)
+        }
+
+        /// The call an entry of the list offers.
+        static func callMethod(of list: String) -> String {
+            switch list {
+            case "tools/list": "tools/call"
+            case "prompts/list": "prompts/get"
+            default: "resources/read"
+            }
+        }
+    }
+
+    private func hidingReason(_ entry: JSONValue, _ calls: Calls) -> [String]? {
         switch method {
         case "tools/list":
             guard let name = entry["name"]?.stringValue else { return ["(malformed entry)"] }
-            if refusedTools.contains(Array(name.utf8)) { return ["(pinning)"] }
+            let bytes = Array(name.utf8)
+            if refusedTools.contains(bytes) { return ["(pinning)"] }
             if CedarMapping.ambiguity(method: "tools/call", tool: name) != nil { return ["(name)"] }
             if let surface = snapshot.toolSurface, surface.unknownTools == .deny,
-                !(surface.toolsByNamespace[mapping.namespace]?.contains(Array(name.utf8)) ?? false)
+                !(surface.toolsByNamespace[mapping.namespace]?.contains(bytes) ?? false)
             {
                 return ["(schema)"]
             }
             let facts = MessageFacts(method: "tools/call", target: .tool(name))
-            return resourceArguments[name] == nil ? exact(facts) : residual(facts)
+            return resourceArguments[name] == nil ? exact(facts, calls) : residual(facts, calls)
         case "prompts/list":
             guard let name = entry["name"]?.stringValue else { return ["(malformed entry)"] }
-            return exact(MessageFacts(method: "prompts/get", target: .prompt(name)))
+            return exact(MessageFacts(method: "prompts/get", target: .prompt(name)), calls)
         case "resources/list":
             guard let uri = entry["uri"]?.stringValue else { return ["(malformed entry)"] }
-            return exact(MessageFacts(method: "resources/read", target: .resource(uri)))
+            return exact(MessageFacts(method: "resources/read", target: .resource(uri)), calls)
         default:
             guard entry["uriTemplate"]?.stringValue != nil else { return ["(malformed entry)"] }
-            return residual(MessageFacts(method: "resources/read", target: .resource("")))
+            return residual(MessageFacts(method: "resources/read", target: .resource("")), calls)
         }
     }
 
-    private func cedarContext(method: String) -> [ExactString: Value]? {
-        var facts = context
-        facts.method = method
-        guard case .record(let record)? = facts.cedarContext() else { return nil }
-        return record
-    }
-
-    /// The call's own decision, with Wicket's strict rule (any policy error denies).
-    private func exact(_ facts: MessageFacts) -> [String]? {
-        guard let context = cedarContext(method: facts.method) else { return ["(address)"] }
-        let (action, resource, entities) = mapping.resolve(facts)
-        let request = Request(principal: mapping.principal(member: member), action: action, resource: resource, context: context)
+    /// The call's own decision, with Wicket's strict rule (any policy error denies). The entities are
+    /// the upstream's layers with the entry's own action and resource (``CedarMapping/resolve(_:over:)``:
+    /// the same store as the flat overlay, built without its dictionaries).
+    private func exact(_ facts: MessageFacts, _ calls: Calls) -> [String]? {
+        guard let context = calls.context else { return ["(address)"] }
+        let (action, resource, store) = mapping.resolve(facts, over: calls.base)
+        let request = Request(principal: calls.principal, action: action, resource: resource, context: context)
         if facts.method == "tools/call", let surface = snapshot.toolSurface,
             surface.problem(request: request, facts: facts, namespace: mapping.namespace) != nil
         {
             return ["(schema)"]
         }
-        let store = LayeredEntityStore(base: snapshot.entities(namespace: mapping.namespace), overlay: entities)
-        let response = Authorizer.isAuthorized(request, policies: snapshot.enforced, entities: store)
+        let response = snapshot.enforced.authorize(request, entities: store)
         if response.decision == .allow && response.errors.isEmpty { return nil }
         if response.decision == .deny && !response.reasons.isEmpty { return response.reasons }
         let erroring = response.errors.map(\.policyID)
@@ -98,12 +127,11 @@ struct ListFilter {
     }
 
     /// The decision with the resource unknown.
-    private func residual(_ facts: MessageFacts) -> [String]? {
-        guard let context = cedarContext(method: facts.method) else { return ["(address)"] }
-        let (action, _, entities) = mapping.resolve(facts)
-        let store = LayeredEntityStore(base: snapshot.entities(namespace: mapping.namespace), overlay: entities)
+    private func residual(_ facts: MessageFacts, _ calls: Calls) -> [String]? {
+        guard let context = calls.context else { return ["(address)"] }
+        let (action, _, store) = mapping.resolve(facts, over: calls.base)
         let response = ResidualAuthorizer.decide(
-            principal: mapping.principal(member: member), action: action, context: context,
+            principal: calls.principal, action: action, context: context,
             placeholder: mapping.serverUID, policies: snapshot.enforced, entities: store)
         guard response.decision == .deny else { return nil }
         return response.determining.isEmpty ? ["(no permit)"] : response.determining

@@ -78,6 +78,10 @@ struct ExactKey: Hashable, Sendable {
     /// The parts, each prefixed with its length, so no two lists of parts make the same key.
     init(_ parts: String...) {
         var bytes: [UInt8] = []
+        // Sized once: growing from empty reallocated it two or three times per key, on every request.
+        var total = 0
+        for part in parts { total += 4 + part.utf8.count }
+        bytes.reserveCapacity(total)
         for part in parts {
             let count = UInt32(clamping: part.utf8.count)
             withUnsafeBytes(of: count.bigEndian) { bytes.append(contentsOf: $0) }

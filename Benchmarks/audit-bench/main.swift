@@ -69,7 +69,7 @@ func auditRun(threads: Int, directory: String) throws -> (Double, Int, Double, D
     return (Double(tally.total) / elapsed, tally.failures, Double(tally.total) / Double(max(transactions, 1)), elapsed / Double(max(transactions, 1)) * 1000)
 }
 
-print("audit store: WAL, synchronous=FULL, \(seconds)s per run, data in \(root)")
+print("audit store: WAL, \(onlyCost ? "" : "synchronous=FULL, \(seconds)s per run, ")data in \(root)")
 var baseline = 0.0
 for threads in onlyCost ? [] : [1, 4, 16, 64] {
     let (rate, failures, batch, millis) = try auditRun(threads: threads, directory: root + "/audit-\(threads)")
@@ -90,10 +90,10 @@ func threadCPUMicros() -> Double {
     return Double(time.tv_sec) * 1_000_000 + Double(time.tv_nsec) / 1_000
 }
 
-/// Bytes this process has handed to write(2)/pwrite(2) so far (`wchar` in /proc/self/io): the
-/// WAL frames a commit appends, plus whatever the checkpoint thread copied into the database meanwhile.
+/// Bytes this thread has handed to write(2)/pwrite(2) so far (`wchar` in /proc/thread-self/io): the
+/// WAL frames its commits appended (the checkpoint thread's copies are its own thread's).
 func bytesWritten() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+    guard let text = try? String(contentsOfFile: "/proc/thread-self/io", encoding: .utf8) else { return 0 }
     for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
         return Int(line.dropFirst("wchar:".count).trimmingCharacters(in: .whitespaces)) ?? 0
     }
@@ -205,7 +205,7 @@ func queryRun() throws {
             found = try store.query(query).count
             best = min(best, Date().timeIntervalSince(start) * 1000)
         }
-        print(String(format: "  %-26@ %8.3f ms  (%d records)", name as NSString, best, found))
+        print("  " + name.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: "%8.3f ms  (%d records)", best, found))
     }
 }
 if ProcessInfo.processInfo.environment["AUDIT_BENCH"] == "query" { try queryRun() }

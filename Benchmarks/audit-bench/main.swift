@@ -13,8 +13,9 @@ let arguments = CommandLine.arguments
 let root = arguments.count > 1 ? arguments[1] : FileManager.default.currentDirectoryPath + "/.build/audit-bench-data"
 let seconds = arguments.count > 2 ? (Double(arguments[2]) ?? 3) : 3
 try? FileManager.default.removeItem(atPath: root)
-/// `AUDIT_BENCH=cost`: only the commit-cost table (what issue 11's audit work measures).
-let onlyCost = ProcessInfo.processInfo.environment["AUDIT_BENCH"] == "cost"
+/// `AUDIT_BENCH=cost`: only the commit-cost table (what issue 11's audit work measures);
+/// `AUDIT_BENCH=query`: only `wicket audit`'s query timings over a million records.
+let onlyCost = ["cost", "query"].contains(ProcessInfo.processInfo.environment["AUDIT_BENCH"] ?? "")
 
 func record(_ thread: Int, _ i: Int) -> AuditRecord {
     AuditRecord(
@@ -68,7 +69,7 @@ func auditRun(threads: Int, directory: String) throws -> (Double, Int, Double, D
     return (Double(tally.total) / elapsed, tally.failures, Double(tally.total) / Double(max(transactions, 1)), elapsed / Double(max(transactions, 1)) * 1000)
 }
 
-print("audit store: WAL, synchronous=FULL, \(seconds)s per run, data in \(root)")
+print("audit store: WAL, \(onlyCost ? "" : "synchronous=FULL, \(seconds)s per run, ")data in \(root)")
 var baseline = 0.0
 for threads in onlyCost ? [] : [1, 4, 16, 64] {
     let (rate, failures, batch, millis) = try auditRun(threads: threads, directory: root + "/audit-\(threads)")
@@ -79,17 +80,36 @@ for threads in onlyCost ? [] : [1, 4, 16, 64] {
 }
 
 // The commit's own cost: one thread, `append(contentsOf:)` of 1, 16 and 32 records per transaction
-// (what a group commit of that size writes), thread CPU time per record (fsync's system time
-// included), best of 5 rounds. "1 member" is the bench-path request (one member, one tool);
+// (what a group commit of that size writes), the process's CPU time per record (fsync's system time
+// included), best of 5 rounds. The process's, not the thread's: a commit may be led by the checkpoint
+// thread (a caller that finds the writer's turn taken queues, and whoever holds the turn commits for
+// it), and the checkpoints are part of what records cost. "1 member" is the bench-path request (one member, one tool);
 // "8 members" spreads each commit over 8 members and 12 tools, as a busy tenant's does (each
 // distinct member and tool touches its own page of the member and tool indexes).
-func threadCPUMicros() -> Double {
+func processCPUMicros() -> Double {
     var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
     return Double(time.tv_sec) * 1_000_000 + Double(time.tv_nsec) / 1_000
 }
 
-func commitCostRun(rows: Int, spread: Int, durability: AuditStore.Durability, directory: String) throws -> Double {
+/// Bytes the process has handed to write(2)/pwrite(2) so far (`wchar` in /proc/self/io): the WAL
+/// frames of the commits and the checkpoint thread's copies into the database.
+func bytesWritten() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
+        return Int(line.dropFirst("wchar:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+    }
+    return 0
+}
+
+/// One configuration's cost: µs of process CPU per record (best round) and bytes written per
+/// transaction (the same round).
+struct CommitCost {
+    var microsPerRecord: Double
+    var bytesPerCommit: Double
+}
+
+func commitCostRun(rows: Int, spread: Int, durability: AuditStore.Durability, directory: String) throws -> CommitCost {
     let store = try AuditStore(directory: directory, tenant: "bench", durability: durability)
     defer { store.close() }
     let tools = ["delete_records", "query", "list_tables", "describe", "insert_rows", "export", "search", "fetch",
@@ -108,26 +128,89 @@ func commitCostRun(rows: Int, spread: Int, durability: AuditStore.Durability, di
         }
     }
     for batch in batches.prefix(commits / 10) { try store.append(contentsOf: batch) }  // warm up
-    var best = Double.infinity
-    for _ in 0..<5 {
-        let start = threadCPUMicros()
+    var best = CommitCost(microsPerRecord: .infinity, bytesPerCommit: 0)
+    for _ in 0..<rounds {
+        let written = bytesWritten()
+        let start = processCPUMicros()
         for batch in batches { try store.append(contentsOf: batch) }
-        best = min(best, (threadCPUMicros() - start) / Double(commits * rows))
+        let micros = (processCPUMicros() - start) / Double(commits * rows)
+        if micros < best.microsPerRecord {
+            best = CommitCost(microsPerRecord: micros, bytesPerCommit: Double(bytesWritten() - written) / Double(commits))
+        }
     }
     return best
 }
 
-for durability in [AuditStore.Durability.full, .normal] {
-    for spread in [1, 8] {
-        var line = String(format: "commit cost, %@, %d member%@:", durability.rawValue, spread, spread == 1 ? "" : "s")
-        for rows in [1, 16, 32] {
-            let cost = try commitCostRun(rows: rows, spread: spread, durability: durability,
-                                         directory: root + "/cost-\(durability.rawValue)-\(spread)-\(rows)")
-            line += String(format: "  %2d rows %6.2f µs/record", rows, cost)
+/// `AUDIT_BENCH_SYNCS`, `AUDIT_BENCH_SPREADS`, `AUDIT_BENCH_ROWS` (comma-separated) choose the
+/// configurations; `AUDIT_BENCH_ROUNDS` the rounds each (best kept).
+func listSetting(_ name: String) -> [String]? {
+    ProcessInfo.processInfo.environment[name].map { $0.split(separator: ",").map(String.init) }
+}
+let rounds = Int(ProcessInfo.processInfo.environment["AUDIT_BENCH_ROUNDS"] ?? "") ?? 5
+let durabilities = (listSetting("AUDIT_BENCH_SYNCS") ?? ["full", "normal"]).compactMap(AuditStore.Durability.init(rawValue:))
+let spreads = (listSetting("AUDIT_BENCH_SPREADS") ?? ["1", "8"]).compactMap { Int($0) }
+let rowCounts = (listSetting("AUDIT_BENCH_ROWS") ?? ["1", "16", "32"]).compactMap { Int($0) }
+
+if ProcessInfo.processInfo.environment["AUDIT_BENCH"] != "query" {
+    for durability in durabilities {
+        for spread in spreads {
+            var line = String(format: "commit cost, %@, %d member%@:", durability.rawValue, spread, spread == 1 ? "" : "s")
+            for rows in rowCounts {
+                let cost = try commitCostRun(rows: rows, spread: spread, durability: durability,
+                                             directory: root + "/cost-\(durability.rawValue)-\(spread)-\(rows)")
+                line += String(format: "  %2d rows %6.2f µs/record %6.1f KB/commit", rows, cost.microsPerRecord, cost.bytesPerCommit / 1024)
+            }
+            print(line)
         }
-        print(line)
     }
 }
+
+// `AUDIT_BENCH=query`: `wicket audit`'s queries over AUDIT_BENCH_RECORDS records (1,000,000 by
+// default; 50 members and 40 tools, skewed), each the best of 5, newest first as the CLI asks.
+func queryRun() throws {
+    let count = Int(ProcessInfo.processInfo.environment["AUDIT_BENCH_RECORDS"] ?? "") ?? 1_000_000
+    let store = try AuditStore(directory: root + "/query", tenant: "bench", durability: .normal)
+    defer { store.close() }
+    let base = Int64(Date().timeIntervalSince1970 * 1_000_000) - Int64(count) * 10_000
+    var batch: [AuditRecord] = []
+    batch.reserveCapacity(32)
+    for i in 0..<count {
+        var r = record(0, i)
+        // Of every 1,000 records: 600 by member0 with tool0 (common), 399 spread over 48 members and
+        // 38 tools, one by member49 with tool39 (rare).
+        let k = i % 1000
+        r.member = "member\(k < 600 ? 0 : k < 999 ? 1 + k % 48 : 49)@company.com"
+        r.targetName = "tool\(k < 600 ? 0 : k < 999 ? 1 + k % 38 : 39)"
+        r.timeMicros = base + Int64(i) * 10_000  // 10 ms apart: the last hour holds 360,000
+        batch.append(r)
+        if batch.count == 32 || i == count - 1 {
+            try store.append(contentsOf: batch)
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+    let queries: [(String, AuditQuery)] = [
+        ("newest 100", AuditQuery()),
+        ("the last hour", AuditQuery(since: Date().addingTimeInterval(-3600))),
+        ("--member common", AuditQuery(member: "member0@company.com")),
+        ("--member rare", AuditQuery(member: "member49@company.com")),
+        ("--member with no record", AuditQuery(member: "nobody@company.com")),
+        ("--tool common", AuditQuery(tool: "tool0")),
+        ("--tool rare", AuditQuery(tool: "tool39")),
+        ("--tool with no record", AuditQuery(tool: "never_called")),
+    ]
+    print("queries over \(count) records (best of 5):")
+    for (name, query) in queries {
+        var best = Double.infinity
+        var found = 0
+        for _ in 0..<5 {
+            let start = Date()
+            found = try store.query(query).count
+            best = min(best, Date().timeIntervalSince(start) * 1000)
+        }
+        print("  " + name.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: "%8.3f ms  (%d records)", best, found))
+    }
+}
+if ProcessInfo.processInfo.environment["AUDIT_BENCH"] == "query" { try queryRun() }
 
 // Authentication: one indexed read per call on a pooled connection, plus the hash.
 func authenticationRun() throws {

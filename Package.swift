@@ -66,6 +66,7 @@ let package = Package(
         ]),
         .target(name: "WicketServer", dependencies: [
             "WicketCore", "WicketFastCGI", .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),

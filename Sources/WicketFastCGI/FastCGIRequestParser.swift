@@ -249,6 +249,8 @@ struct FastCGIRequestParser {
     private mutating func decodeParams() throws(Malformed) {
         let keepsAll = selection.names == nil
         if !keepsAll { params.reserveCapacity(16) }
+        // libfcgi put the role first, as a param; kept for programs (and tests) that read it.
+        if keepsAll || selection.keeps("FCGI_ROLE") { params.append(.init(name: "FCGI_ROLE", value: "RESPONDER")) }
         var declared: Int?
         let stream = paramsBytes
         paramsBytes = []

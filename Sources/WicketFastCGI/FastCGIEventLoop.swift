@@ -220,7 +220,10 @@ final class FastCGIEventLoop: @unchecked Sendable {
         }
         let withHandler = connection.parser.isAnswering || connection.answerQueued
         if !withHandler && !connection.holdsSlot {
-            if hangup && connection.parser.isIdle {
+            // nginx closed an idle kept connection: close it without taking a slot. Only when nothing
+            // is left to read: a request nginx sent before it gave up is still read and decided.
+            var byte: UInt8 = 0
+            if hangup && connection.parser.isIdle && recv(connection.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) <= 0 {
                 connection.lock.unlock()
                 close(connection)
                 return

@@ -81,10 +81,38 @@ struct EventLoopFrontTests {
             // The loop is free: another connection is served while the first request waits.
             let other = try FastCGITestClient.send(to: socket, params: [("X_TAG", "other")], body: [])
             #expect(other.headerLines.first == "Status: 403 Forbidden")
-            #expect(server.inFlightRequests == 1, "the decided request still holds its slot until answered")
+            // The other's slot goes back just after its answer is written (the client may read first).
+            #expect(waitUntil { server.inFlightRequests == 1 }, "the decided request still holds its slot until answered")
             held.answerOldest(Self.deny)
             #expect(waitUntil { server.inFlightRequests == 0 && server.openConnections == 0 })
             #expect(server.responderErrors == 0)
+        }
+    }
+
+    @Test("a request nginx sent on a kept connection before closing it is still read and decided")
+    func requestBeforeHangup() throws {
+        let gate = Gate()
+        defer { gate.open() }
+        let seen = Recorder<String>()
+        try withFastCGIServer(
+            threads: 1,
+            handler: { request in
+                let tag = request[param: "X_TAG"] ?? ""
+                if tag == "block" { gate.wait() }
+                seen.append(tag)
+                return Self.deny
+            }
+        ) { server, socket in
+            let kept = try FastCGITestClient.connect(socket)
+            _ = try FastCGITestClient.request(on: kept, params: [("X_TAG", "first")], body: [], keepConnection: true)
+            // The one loop is held by another request while nginx sends one more and closes.
+            Thread { _ = try? FastCGITestClient.send(to: socket, params: [("X_TAG", "block")], body: []) }.start()
+            try #require(waitUntil { gate.waiters == 1 })
+            try FastCGITestClient.writeAll(kept, Self.requestBytes(tag: "late", keep: true))
+            close(kept)
+            gate.open()
+            #expect(waitUntil { seen.all.contains("late") }, "the request before the hang-up was dropped unread")
+            #expect(waitUntil { server.inFlightRequests == 0 && server.openConnections == 0 })
         }
     }
 

@@ -6,7 +6,7 @@ import PackageDescription
 //   CedarTooling   the CLI side of Cedar: `authorize` (one call or a batch), `format` over files
 //   WicketJSON     the one strict JSON reader, value type and writer (no dependencies)
 //   WicketMCP      JSON-RPC 2.0 and MCP classification
-//   WicketFastCGI  the libfcgi responder: accept threads, signals, graceful shutdown
+//   WicketFastCGI  Wicket's own FastCGI responder: record parser, epoll event loops, kept connections, graceful shutdown
 //   WicketStore    per-tenant stores (SQLite files, or a PostgreSQL database): member keys, sealed credentials, audit
 //   WicketGeo      the libmaxminddb lookup
 //   WicketCore     config, tenants, the decision core (no transport), nginx includes, alerts, metrics
@@ -37,7 +37,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
-        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        // Linux's epoll, eventfd and accept4, which the Glibc module does not export (WicketFastCGI's event loops).
+        .systemLibrary(name: "CLinuxIO"),
         .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -48,7 +49,7 @@ let package = Package(
         // The CLI side of Cedar: the authorize call and batch, the policy file formatter (files, exit codes).
         .target(name: "CedarTooling", dependencies: ["Cedar", "WicketJSON"]),
         .target(name: "WicketMCP", dependencies: ["WicketJSON"]),
-        .target(name: "WicketFastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "WicketFastCGI", dependencies: ["CLinuxIO", .product(name: "Logging", package: "swift-log")]),
         .target(name: "WicketStore", dependencies: [
             "CSQLite", "CPostgreSQL", "WicketJSON",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -65,6 +66,7 @@ let package = Package(
         ]),
         .target(name: "WicketServer", dependencies: [
             "WicketCore", "WicketFastCGI", .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Request-path benchmark (docs/benchmarks.md): in one run, on loopback, with wrk:
 #   1. plain     nginx proxy to a trivial upstream (the baseline)
-#   2. noop      nginx + the do-nothing C libfcgi responder + the same upstream (the floor of the shape)
-#   3. wicket    nginx + Wicket + the same upstream (only when WICKET_CMD is set)
+#   2. noop      nginx + the do-nothing C libfcgi responder + the same upstream (the floor of the shape),
+#                over kept FastCGI connections (upstream keepalive + fastcgi_keep_conn), as Wicket's include
+#   2b. noopclose the same responder with a connection per request (nginx's default, the old shape)
+#   3. wicket    nginx + Wicket + the same upstream (only when WICKET_CMD is set), kept connections
 # and prints req/s, p50, p99 and the ratios to the plain proxy.
 #
 # Usage: Benchmarks/path-bench.sh
@@ -13,7 +15,10 @@
 #   WICKET_SERVER_NAME  value of the WICKET_SERVER param (default: database)
 #   AUTHORIZATION       client Authorization header (default: a dummy bearer key)
 #   DURATION (10s) THREADS (2) CONNECTIONS (32) WARMUP (2s)   wrk settings
-#   NOOP_THREADS (32)   accept threads of the noop responder (Wicket's default)
+#   NOOP_THREADS (32)   accept threads of the noop responder. libfcgi ties a kept connection to one
+#                       thread, so the kept upstreams keep at most 16 idle connections per nginx worker
+#                       (2 workers here): never more kept connections than noop threads
+#   SKIP_NOOP_CLOSE=1   skip the noop with a connection per request
 #   NGINX (nginx)       nginx binary
 #   BODY_FILE           the POST body (default: the 291-byte tools/call below)
 #   PROTOCOL_VERSION    the Mcp-Protocol-Version header (default: 2025-06-18; batches need 2025-03-26)
@@ -62,7 +67,7 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-P_UP=$(free_port); P_PLAIN=$(free_port); P_NOOP=$(free_port); P_WICKET=$(free_port)
+P_UP=$(free_port); P_PLAIN=$(free_port); P_NOOP=$(free_port); P_NOOPCLOSE=$(free_port); P_WICKET=$(free_port)
 export WICKET_SOCKET="$DIR/wicket.sock"
 NOOP_SOCKET="$DIR/noop.sock"
 
@@ -73,12 +78,13 @@ disown "$NOOP_PID"
 
 # The Wicket-shaped locations mirror nginx/wicket-server.conf (timeouts, hide headers, the
 # named location); all three setups reach the same trivial upstream the same way.
-wicket_locations() { # $1 = socket
+wicket_locations() { # $1 = fastcgi_pass target, $2 = "on" to keep connections (an upstream with keepalive)
   cat <<CONF
         location = /mcp {
             client_max_body_size 1m;
             error_page 502 503 504 = @wicket_unavailable;
-            fastcgi_pass unix:$1;
+            fastcgi_pass $1;
+            fastcgi_keep_conn ${2:-off};
             include $DIR/fastcgi_params;
             fastcgi_param WICKET_SERVER $WICKET_SERVER_NAME;
             fastcgi_param WICKET_REQUEST_ID \$request_id;
@@ -133,6 +139,17 @@ http {
         server 127.0.0.1:$P_UP;
         keepalive 64;
     }
+    # The FastCGI responders as Wicket's include declares its socket: kept connections.
+    upstream noop_fcgi {
+        server unix:$NOOP_SOCKET;
+        keepalive 16;
+        keepalive_requests 10000;
+    }
+    upstream wicket_fcgi {
+        server unix:$WICKET_SOCKET;
+        keepalive 16;
+        keepalive_requests 10000;
+    }
     # The trivial MCP server: nginx itself.
     server {
         listen 127.0.0.1:$P_UP;
@@ -151,15 +168,20 @@ http {
             proxy_pass http://trivial;
         }
     }
-    # 2. nginx + noop responder.
+    # 2. nginx + noop responder, kept connections.
     server {
         listen 127.0.0.1:$P_NOOP;
-$(wicket_locations "$NOOP_SOCKET")
+$(wicket_locations noop_fcgi on)
     }
-    # 3. nginx + Wicket.
+    # 2b. nginx + noop responder, a connection per request.
+    server {
+        listen 127.0.0.1:$P_NOOPCLOSE;
+$(wicket_locations "unix:$NOOP_SOCKET" off)
+    }
+    # 3. nginx + Wicket, kept connections.
     server {
         listen 127.0.0.1:$P_WICKET;
-$(wicket_locations "$WICKET_SOCKET")
+$(wicket_locations wicket_fcgi on)
     }
 }
 CONF
@@ -257,17 +279,20 @@ if [ "${SKIP_PLAIN:-0}" != 1 ]; then
   SETUPS=(plain noop)
 fi
 run noop "$P_NOOP" "$NOOP_PID"
+if [ "${SKIP_NOOP_CLOSE:-0}" != 1 ]; then
+  run noopclose "$P_NOOPCLOSE" "$NOOP_PID" && SETUPS+=(noopclose)
+fi
 if [ -n "${WICKET_CMD:-}" ]; then
   run wicket "$P_WICKET" "$WICKET_PID" && SETUPS+=(wicket)
 fi
 
 echo
 echo "request path, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, POST of $BODY_BYTES bytes (protocol $PROTOCOL_VERSION), $(nproc) cores"
-printf '%-8s %10s %10s %10s %12s %16s\n' setup "req/s" "p50 ms" "p99 ms" "vs plain" "µs CPU/req"
+printf '%-9s %10s %10s %10s %12s %16s\n' setup "req/s" "p50 ms" "p99 ms" "vs plain" "µs CPU/req"
 for name in "${SETUPS[@]}"; do
   ratio=-
   [ -n "${RPS[plain]:-}" ] && ratio=$(awk -v a="${RPS[$name]}" -v b="${RPS[plain]}" 'BEGIN { printf "%.2fx", a / b }')
-  printf '%-8s %10s %10s %10s %12s %16s\n' "$name" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "$ratio" "${CPU[$name]}"
+  printf '%-9s %10s %10s %10s %12s %16s\n' "$name" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "$ratio" "${CPU[$name]}"
 done
 if [ -n "${RPS[wicket]:-}" ]; then
   awk -v a="${RPS[wicket]}" -v b="${RPS[noop]}" -v ca="${CPU[wicket]}" -v cb="${CPU[noop]}" \

@@ -45,6 +45,9 @@ END {
                 p99[key, "wicket"], p99[key, "noop"], note99, limit99, verdict(p99[key, "wicket"] <= limit99))
         }
         print line
+        if ((key, "noopclose") in rps && cpu[key, "noopclose"] > 0)
+            printf "  (the noop with a connection per request: %.0f req/s, CPU %.1f µs, p50 %.2f ms, p99 %.2f ms; wicket's CPU = %.2fx of it)\n",
+                rps[key, "noopclose"], cpu[key, "noopclose"], p50[key, "noopclose"], p99[key, "noopclose"], cpu[key, "wicket"] / cpu[key, "noopclose"]
         printf "  (disk: write + fdatasync p50 %.2f ms, p99 %.2f ms where the audit lives, just before this setting)\n", fs50[key], fs99[key]
     }
 }

@@ -42,8 +42,10 @@ def test_printed_commands_work_from_the_same_directory_and_from_inside_the_folde
                 continue
             out = run(command, cwd, shell=True)
             assert out.returncode == 0, f"`{command}` from {cwd}: {out.stderr}"
-            if " nginx " in command and "--http-part" not in command:
-                assert f"fastcgi_pass unix:{socket};" in out.stdout, out.stdout
+            if " nginx " in command:
+                # The socket is the http part's upstream; the server part passes to that upstream.
+                expected = f"server unix:{socket};" if "--http-part" in command else "fastcgi_pass wicket_fastcgi;"
+                assert expected in out.stdout, out.stdout
 
 
 def test_relative_config_paths_resolve_against_the_real_folder_of_the_file(workdir: Path) -> None:
@@ -54,9 +56,9 @@ def test_relative_config_paths_resolve_against_the_real_folder_of_the_file(workd
     link.symlink_to(folder.resolve(), target_is_directory=True)
     for cwd, config in ((workdir, f"{FOLDER}/wicket.toml"), (folder, "wicket.toml"), (folder, "./wicket.toml"),
                         (workdir, "link/wicket.toml"), (Path("/"), str(link / "wicket.toml"))):
-        out = run([binary, "nginx", "--config", config, "--server", "database"], cwd)
+        out = run([binary, "nginx", "--config", config, "--server", "database", "--http-part"], cwd)
         assert out.returncode == 0, f"--config {config} from {cwd}: {out.stderr}"
-        assert f"fastcgi_pass unix:{socket};" in out.stdout, (config, cwd, out.stdout[:400])
+        assert f"server unix:{socket};" in out.stdout, (config, cwd, out.stdout[:400])
     # A tenant command reads and writes the data folder next to the config, whatever the cwd.
     out = run([binary, "keys", "issue", "--config", f"{FOLDER}/wicket.toml", "--tenant", "acme",
                "--member", "alex@company.com", "--agent", "a"], workdir)

@@ -1,40 +1,39 @@
-import CFastCGI
-import Foundation
 import Logging
 
-/// The one answer to one accepted FastCGI request. The handler gets it with the request and calls
+/// The one answer to one FastCGI request. The handler gets it with the request and calls
 /// ``respond(_:)`` exactly once, from any thread, now or later (Wicket's does it from the audit
-/// commit's completion). Responding writes the CGI response, ends the request (`FCGX_Detach` +
-/// `FCGX_Finish_r`), gives its `FCGX_Request` back to the pool and ends its in-flight accounting, which
-/// the draining shutdown waits on.
+/// commit's completion). Responding encodes the CGI response into FCGI_STDOUT records and
+/// FCGI_END_REQUEST and writes them on the request's connection from the calling thread when the
+/// socket takes them all (else its event loop finishes the write); then the request's slot goes back,
+/// which the draining shutdown waits on, and the connection is kept for nginx's next request
+/// (FCGI_KEEP_CONN) or closed.
 ///
 /// Never responding is a bug the type catches: a responder dropped without an answer answers 500
 /// (a refusal: nginx forwards nothing) and logs it as critical, so a request can neither hang nor
-/// keep its struct. A second ``respond(_:)`` is ignored and logged the same way. Both are counted
+/// keep its slot. A second ``respond(_:)`` is ignored and logged the same way. Both are counted
 /// (``FastCGIServer/responderErrors``).
 public final class FastCGIResponder: @unchecked Sendable {
-    // @unchecked Sendable: `request` is used only inside `respond`, which runs once; `answered` is
-    // written by that call (and read by a later one, or by deinit, which the reference count orders
-    // after every use).
-    private let request: UnsafeMutablePointer<FCGX_Request>
-    private let pool: FCGXRequestPool
+    // @unchecked Sendable: `answered` is written by the one `respond` that answers (and read by a later
+    // one, or by deinit, which the reference count orders after every use); the rest is immutable.
+    private let connection: FastCGIConnection
+    private let id: UInt16
+    private let keep: Bool
+    private let slots: RequestSlots
     private let logger: Logger
-    /// Set for a kept connection: its accept thread waits for the answer, then reads the next request
-    /// on the same connection (and so the same struct).
-    private let kept: DispatchSemaphore?
     private var answered = false
 
-    init(request: UnsafeMutablePointer<FCGX_Request>, pool: FCGXRequestPool, logger: Logger, kept: DispatchSemaphore?) {
-        self.request = request
-        self.pool = pool
+    init(connection: FastCGIConnection, id: UInt16, keep: Bool, slots: RequestSlots, logger: Logger) {
+        self.connection = connection
+        self.id = id
+        self.keep = keep
+        self.slots = slots
         self.logger = logger
-        self.kept = kept
     }
 
     deinit {
         guard !answered else { return }
         logger.critical("a fastcgi request was dropped without an answer; answering 500")
-        pool.responderError()
+        slots.responderError()
         write(FastCGIResponse(status: 500))
     }
 
@@ -42,7 +41,7 @@ public final class FastCGIResponder: @unchecked Sendable {
     public func respond(_ response: FastCGIResponse) {
         guard !answered else {
             logger.critical("a fastcgi request was answered twice; the second answer is dropped")
-            pool.responderError()
+            slots.responderError()
             return
         }
         write(response)
@@ -50,22 +49,17 @@ public final class FastCGIResponder: @unchecked Sendable {
 
     private func write(_ response: FastCGIResponse) {
         answered = true
-        let bytes: [UInt8]
+        let stdout: [UInt8]
         if let encoded = response.encoded() {
-            bytes = encoded
+            stdout = encoded
         } else {
             logger.error(
                 "handler returned a response that cannot be written safely; answering 500",
                 metadata: [
                     "wicket.fastcgi.status": "\(response.status)"
                 ])
-            bytes = FastCGIResponse.unencodable.encoded() ?? []
+            stdout = FastCGIResponse.unencodable.encoded() ?? []
         }
-        if !FCGXRequestIO.write(bytes, to: request) {
-            logger.debug("nginx closed the fastcgi connection before the answer was written")
-        }
-        FCGXRequestIO.finish(request)
-        pool.ended(request, keeping: kept != nil)
-        kept?.signal()
+        connection.answer(FastCGIRecord.answer(id: id, stdout: stdout), keep: keep)
     }
 }

@@ -11,8 +11,8 @@ import WicketFastCGI
 /// The lifecycle is swift-service-lifecycle's `ServiceGroup`: SIGTERM and SIGINT start its graceful
 /// shutdown, which runs in reverse order of the services — the policy poller and the SIGHUP reloader
 /// stop first, then the FastCGI service stops accepting, lets the requests already accepted finish
-/// (each is answered once its audit record committed) and returns. The accept threads stay plain
-/// pthreads (blocking C calls and audit commits never run on the concurrency pool).
+/// (each is answered once its audit record committed) and returns. The event loops stay plain
+/// pthreads (audit commits never run on the concurrency pool).
 public final class Gateway: @unchecked Sendable {
     // @unchecked Sendable: every stored property is immutable after init and itself thread-safe.
     public let runtime: WicketRuntime
@@ -28,6 +28,7 @@ public final class Gateway: @unchecked Sendable {
         let runtime = try WicketRuntime(config: config, clock: clock, logger: logger)
         self.runtime = runtime
         let pipeline = runtime.pipeline
+        let front = FrontGauges()
         server = FastCGIServer(
             configuration: .init(
                 socketPath: socketPath ?? config.socketPath, socketMode: config.socketMode,
@@ -37,14 +38,16 @@ public final class Gateway: @unchecked Sendable {
             deferredHandler: { request, responder in
                 // Only nginx's metrics location sets this param; a client's headers arrive as HTTP_*.
                 if FastCGIMapping.isScrape(request) {
+                    front.record()
                     return responder.respond(metrics.map { FastCGIMapping.response($0.answer()) } ?? FastCGIResponse(status: 404))
                 }
                 // The answer leaves from the audit commit's completion, on whichever thread committed;
-                // this accept thread goes back to accept (DecisionPipeline+Handoff.swift).
+                // this event loop goes on with its other connections (DecisionPipeline+Handoff.swift).
                 pipeline.decide(FastCGIMapping.input(request)) { decision in
                     responder.respond(FastCGIMapping.response(decision.reply))
                 }
             })
+        front.attach(server)
     }
 
     /// Blocks SIGTERM/SIGINT/SIGHUP in the calling thread; call first in `main`, before any thread
@@ -77,7 +80,7 @@ public final class Gateway: @unchecked Sendable {
             configuration: .init(services: services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let outcome = Outcome()
         // The calling (main) thread waits; the group runs on the concurrency pool, whose threads the
-        // FastCGI service never blocks (it awaits the accept threads through a continuation).
+        // FastCGI service never blocks (it awaits the event loops through a continuation).
         Task {
             do { try await group.run() } catch { outcome.finish(error) }
             outcome.finish(nil)

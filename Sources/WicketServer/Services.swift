@@ -5,7 +5,7 @@ import UnixSignals
 import WicketCore
 import WicketFastCGI
 
-/// The FastCGI socket and its accept threads, with the runtime's alert delivery: starts both, and on
+/// The FastCGI socket and its event loops, with the runtime's alert delivery: starts both, and on
 /// graceful shutdown stops accepting, waits for the requests already accepted, then stops alerts.
 struct FastCGIService: Service {
     let server: FastCGIServer
@@ -17,7 +17,7 @@ struct FastCGIService: Service {
         runtime.start()
         defer { runtime.stop() }
         await withGracefulShutdownHandler {
-            // `wait` blocks until the accept threads are done: on a thread of its own, never the pool.
+            // `wait` blocks until the event loops are done: on a thread of its own, never the pool.
             await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
                 Thread.detachNewThread { [server] in
                     server.wait()

@@ -6,8 +6,8 @@ import WicketTestSupport
 @testable import WicketFastCGI
 
 /// A request is answered through its one-shot responder, possibly later and from another thread (the
-/// audit commit's): the accept thread goes straight back to accept, the `FCGX_Request` pool bounds the
-/// requests in flight, and a draining shutdown waits for every pending answer.
+/// audit commit's): the event loop goes straight on with its other connections, the request slots bound
+/// the requests in flight, and a draining shutdown waits for every pending answer.
 @Suite("Answers given later through the responder", .serialized, .timeLimit(.minutes(1)))
 struct DeferredAnswerTests {
     /// Responders a test handler keeps, to answer them when the test says.
@@ -50,7 +50,7 @@ struct DeferredAnswerTests {
         }
     }
 
-    @Test("when every request struct is in flight the next accept waits, then proceeds once one is answered")
+    @Test("when every request slot is in flight nothing is accepted, then the next proceeds once one is answered")
     func poolBoundsRequestsInFlight() throws {
         let held = Held()
         let seen = Recorder<String>()
@@ -65,14 +65,14 @@ struct DeferredAnswerTests {
             Self.sendInBackground(socket, tag: "a", into: answers)
             Self.sendInBackground(socket, tag: "b", into: answers)
             try #require(waitUntil { held.count == 2 })
-            // Both accept threads have handed their request on and wait for a struct: none is free.
-            try #require(waitUntil { server.acceptsWaitingForRequest == 2 })
+            // Both slots are taken: the listener is out of every loop's epoll set.
+            try #require(waitUntil { !server.isAccepting })
             Self.sendInBackground(socket, tag: "c", into: answers)
             // The third connection is queued in the listen backlog; nobody accepts it while both are in flight.
             #expect(server.inFlightRequests == 2)
             #expect(seen.all.count == 2 && answers.all.isEmpty)
             held.answerOldest(.json(status: 403, body: "{}"))
-            try #require(waitUntil { seen.all.count == 3 }, "answering one frees a struct for the waiting accept")
+            try #require(waitUntil { seen.all.count == 3 }, "answering one frees a slot, and the listener comes back")
             #expect(server.inFlightRequests == 2)
             held.answerOldest(.json(status: 403, body: "{}"))
             held.answerOldest(.json(status: 403, body: "{}"))
@@ -97,9 +97,9 @@ struct DeferredAnswerTests {
             Self.sendInBackground(socket, tag: "b", into: answers)
             try #require(waitUntil { held.count == 2 })
             server.shutdown()
-            // The pending answers are given only once `wait()` has seen every accept thread leave and
-            // waits for them: a `wait()` that returned with the accept threads never gets there. The
-            // mark is set before the answers: once the last one is written `wait()` may return at once.
+            // The pending answers are given only once `wait()` waits for them with the listener gone: a
+            // `wait()` that returned before its answers never gets there. The mark is set before the
+            // answers: once the last one is written `wait()` may return at once.
             let answered = Recorder<Int>()
             Thread {
                 guard waitUntil({ server.isDrainingAnswers }) else { return }
@@ -111,7 +111,7 @@ struct DeferredAnswerTests {
             #expect(answered.all == [2], "wait() returned before the pending requests were answered")
             #expect(server.inFlightRequests == 0)
             try #require(waitUntil { answers.all.count == 2 })
-            // Which of a and b an accept thread took first is the scheduler's choice: each got one answer.
+            // Which of a and b a loop read first is the scheduler's choice: each got one answer.
             #expect(Set(answers.all.map { $0.split(separator: " ").first.map(String.init) ?? "" }) == ["a", "b"])
             #expect(
                 Set(answers.all.map { $0.split(separator: " ").dropFirst().joined(separator: " ") }) == [

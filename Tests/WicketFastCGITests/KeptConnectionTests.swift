@@ -3,9 +3,9 @@ import Testing
 
 @testable import WicketFastCGI
 
-/// nginx may keep a FastCGI connection open (`fastcgi_keep_conn on`; Wicket's include leaves it off,
-/// docs/architecture.md). libfcgi honours FCGI_KEEP_CONN, so a kept connection must never carry
-/// anything of one request into the next: params, body, stdin leftovers.
+/// nginx keeps FastCGI connections open (`fastcgi_keep_conn on` with an upstream `keepalive`, as
+/// Wicket's include sets it, docs/architecture.md), so a kept connection must never carry anything of
+/// one request into the next: params, body, stdin leftovers.
 @Suite("Two requests on one kept FastCGI connection", .serialized)
 struct KeptConnectionTests {
     @Test("each request sees only its own params and body")

@@ -13,8 +13,9 @@ public struct WicketConfig: Sendable {
     public var socketMode: UInt32
     /// The group the socket is given (nginx's group, `www-data` on Debian); nil keeps the process's group.
     public var socketGroup: String?
-    /// Accept threads. Each blocks on its request's audit commit, so more threads than cores; more threads
-    /// also make larger group commits under load (docs/benchmarks.md). Default 32.
+    /// Event-loop threads of the FastCGI front: each reads the requests of the connections it accepted
+    /// and decides them; a loop that leads an audit commit waits for it (docs/benchmarks.md, issue 11
+    /// round 4). 4 × this many requests may be in flight. Default 32.
     public var threads: Int
     /// Largest request body accepted; larger bodies are refused with 413. Default 1 MiB.
     public var maxBodyBytes: Int

@@ -81,7 +81,7 @@ public struct SetupInitializer {
             socket = \(TOMLQuoting.quote(options.socketPath))      # nginx's fastcgi_pass points here
             socket_mode = "0660"            # nginx's user must reach the socket, nobody else
             \(group)
-            threads = 32                    # accept threads; each waits for its audit commit
+            threads = 32                    # event-loop threads of the FastCGI front
             max_body_bytes = 1048576        # larger MCP messages get 413
             data_dir = \(TOMLQuoting.quote(options.dataDirectory))               # per-tenant keys, sealed credentials, audit (mode 0700)
             \(geo)

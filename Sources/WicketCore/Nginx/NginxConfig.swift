@@ -9,6 +9,12 @@ import Foundation
 /// 401/403 JSON-RPC answer goes to the client; if Wicket is down, slow or its socket is gone nginx
 /// answers 503 itself and the MCP server is never reached.
 ///
+/// The http include declares Wicket's socket as the upstream `wicket_fastcgi` with `keepalive`, and
+/// both FastCGI locations pass to it with `fastcgi_keep_conn on`: nginx reuses its connections to
+/// Wicket instead of connecting per request. A connection Wicket closed (a restart) is dropped from
+/// nginx's cache as soon as nginx sees it close; a request that races it gets 502, which the
+/// include answers as 503 (fail closed, never forwarded).
+///
 /// Every value is checked before it is written, so no input can add a directive.
 public struct NginxConfig: Sendable, Equatable {
     /// The named location Wicket's allow answer redirects to (`X-Accel-Redirect: @wicket_mcp`).
@@ -94,7 +100,7 @@ public struct NginxConfig: Sendable, Equatable {
     /// The part for `http {}` (include once).
     public func httpInclude() throws -> String {
         try validate(standalone: false)
-        return Self.httpBody + "\n"
+        return httpBody + "\n"
     }
 
     /// The part for the operator's `server {}` block (with `include fastcgi_params;`).
@@ -148,7 +154,7 @@ public struct NginxConfig: Sendable, Equatable {
             "    scgi_temp_path \(dir)/scgi_temp;",
             "",
         ]
-        lines += Self.httpBody.split(separator: "\n", omittingEmptySubsequences: false).map { indent(String($0)) }
+        lines += httpBody.split(separator: "\n", omittingEmptySubsequences: false).map { indent(String($0)) }
         lines += [
             "    # One access log line per request, without query strings, headers or bodies.",
             "    access_log \(dir)/access.log wicket;",
@@ -176,7 +182,11 @@ public struct NginxConfig: Sendable, Equatable {
 
     // MARK: - Rendering
 
-    private static let httpBody = """
+    /// The upstream every `fastcgi_pass` names (declared in the http include).
+    public static let upstreamName = "wicket_fastcgi"
+
+    private var httpBody: String {
+        """
         # Wicket: include once inside http { }.
         # Access log format for the MCP endpoint: no query string, headers or body; the
         # request id is the one Wicket records in the audit. Use it with
@@ -186,7 +196,21 @@ public struct NginxConfig: Sendable, Equatable {
         # nginx bounds no proxied stream's lifetime. Put `worker_shutdown_timeout 10s;` in
         # nginx.conf's main context: after `systemctl reload nginx` (say, once a key is revoked)
         # every SSE stream still open closes within 10 s and its reconnect is decided again.
+        # Wicket's socket. nginx keeps connections to it open between requests
+        # (`fastcgi_keep_conn on` in the locations), so a request costs no connect and no accept.
+        upstream \(Self.upstreamName) {
+            # The socket `wicket serve` listens on.
+            server unix:\(socketPath);
+            # Idle connections each nginx worker keeps; more than the requests a worker has
+            # in flight to Wicket at once is enough.
+            keepalive 64;
+            # A kept connection serves this many requests, then nginx opens a new one.
+            keepalive_requests 10000;
+            # An idle kept connection closes after this long.
+            keepalive_timeout 60s;
+        }
         """
+    }
 
     /// The CGI params of Debian's `fastcgi_params` that Wicket reads or records, for standalone
     /// configs that cannot rely on `/etc/nginx`. PHP's `REDIRECT_STATUS` is left out.
@@ -251,7 +275,9 @@ public struct NginxConfig: Sendable, Equatable {
                 "    error_page 502 503 504 = @wicket_unavailable;",
                 "",
                 "    # Wicket decides. nginx reads the whole body first and sends it as FastCGI stdin.",
-                "    fastcgi_pass unix:\(socketPath);",
+                "    fastcgi_pass \(Self.upstreamName);",
+                "    # Keep the connection to Wicket for the next request (the http include's upstream).",
+                "    fastcgi_keep_conn on;",
             ] + paramLines + [
                 "    # Wicket's name for the MCP server behind this location; it selects the tenant.",
                 "    fastcgi_param WICKET_SERVER \(serverName);",
@@ -346,7 +372,9 @@ public struct NginxConfig: Sendable, Equatable {
             "    allow ::1;",
             "    deny all;",
             "    # Wicket renders the metrics; no body or client header is passed on.",
-            "    fastcgi_pass unix:\(socketPath);",
+            "    fastcgi_pass \(Self.upstreamName);",
+            "    # Keep the connection to Wicket for the next request (the http include's upstream).",
+            "    fastcgi_keep_conn on;",
             "    fastcgi_pass_request_body off;",
             "    fastcgi_pass_request_headers off;",
             "    # Marks the request as a scrape; only this location sets it.",

@@ -28,7 +28,8 @@ struct NginxConfigTests {
     func safetyDirectives() throws {
         let text = try Self.example.serverInclude()
         for directive in [
-            "fastcgi_pass unix:/run/wicket/wicket.sock;",
+            "fastcgi_pass wicket_fastcgi;",
+            "fastcgi_keep_conn on;",
             "fastcgi_param WICKET_SERVER database;",
             "location @wicket_mcp {",
             "set $wicket_token $upstream_http_x_wicket_token;",

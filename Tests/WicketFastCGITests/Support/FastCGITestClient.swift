@@ -109,7 +109,7 @@ enum FastCGITestClient {
         }
     }
 
-    private static func record(type: UInt8, content: [UInt8]) -> [UInt8] {
+    static func record(type: UInt8, content: [UInt8]) -> [UInt8] {
         [1, type, 0, 1, UInt8(content.count >> 8), UInt8(content.count & 0xff), 0, 0] + content
     }
 
@@ -117,7 +117,7 @@ enum FastCGITestClient {
         n < 128 ? [UInt8(n)] : [UInt8((n >> 24) | 0x80), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)]
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

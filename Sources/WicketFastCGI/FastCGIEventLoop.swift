@@ -1,0 +1,353 @@
+import CLinuxIO
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One event-loop thread: an epoll set over the connections it accepted (non-blocking, edge-triggered),
+/// the shared listener (level-triggered, EPOLLEXCLUSIVE so one loop wakes per new connection) while
+/// the server accepts, and an eventfd other threads wake it with. It reads requests, hands each
+/// complete one to the handler on this thread, finishes answers the socket would not take at once
+/// (EPOLLOUT), and closes connections — it alone closes its descriptors.
+final class FastCGIEventLoop: @unchecked Sendable {
+    // @unchecked Sendable: `connections`, `scratch` and `draining` are touched only by the loop's own
+    // thread; `messages` only with `messageLock`; the rest is immutable or thread-safe (epoll_ctl, write).
+    enum Message {
+        /// Close this connection (its answer is written, or it broke).
+        case close(FastCGIConnection)
+        /// A slot was handed to this stalled connection: read its request.
+        case resume(FastCGIConnection)
+        /// The server stops: close idle connections, leave once none is left.
+        case drain
+        /// The grace period ran out: close everything and leave.
+        case stop
+    }
+
+    private static let wakeToken = UInt64.max
+    private static let listenerToken = UInt64.max - 1
+    private static let readSize = 64 * 1024
+
+    let index: Int
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let listenerFD: Int32
+    private let slots: RequestSlots
+    private let handler: FastCGIServer.DeferredHandler
+    private let limits: FastCGIRequestParser.Limits
+    private let selection: FastCGIParamSelection
+    private let logger: Logger
+    private var connections: [Int32: FastCGIConnection] = [:]
+    private let scratch: UnsafeMutableRawBufferPointer
+    private var draining = false
+    private let messageLock = NSLock()
+    private var messages: [Message] = []
+
+    init(
+        index: Int, listenerFD: Int32, slots: RequestSlots, handler: @escaping FastCGIServer.DeferredHandler,
+        limits: FastCGIRequestParser.Limits, selection: FastCGIParamSelection, logger: Logger
+    ) throws {
+        let epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw FastCGIError(.initialisationFailed, "could not create an epoll set (error \(errno))") }
+        let wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard wakeFD >= 0 else {
+            Glibc.close(epollFD)
+            throw FastCGIError(.initialisationFailed, "could not create an eventfd (error \(errno))")
+        }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.u64 = Self.wakeToken
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event) == 0 else {
+            Glibc.close(epollFD)
+            Glibc.close(wakeFD)
+            throw FastCGIError(.initialisationFailed, "could not watch an eventfd (error \(errno))")
+        }
+        self.index = index
+        self.epollFD = epollFD
+        self.wakeFD = wakeFD
+        self.listenerFD = listenerFD
+        self.slots = slots
+        self.handler = handler
+        self.limits = limits
+        self.selection = selection
+        self.logger = logger
+        scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
+    }
+
+    deinit {
+        scratch.deallocate()
+        Glibc.close(epollFD)
+        Glibc.close(wakeFD)
+    }
+
+    // MARK: - From other threads
+
+    /// Hands `message` to the loop and wakes it.
+    func post(_ message: Message) {
+        messageLock.lock()
+        messages.append(message)
+        messageLock.unlock()
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    /// Adds the listener to this loop's epoll set, or removes it (RequestSlots' accept gate).
+    func listen(_ on: Bool) {
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue
+        event.data.u64 = Self.listenerToken
+        _ = epoll_ctl(epollFD, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listenerFD, &event)
+    }
+
+    /// Asks for EPOLLOUT on `connection` while its output waits, or stops asking.
+    func watchOutput(of connection: FastCGIConnection, _ on: Bool) {
+        var event = epoll_event()
+        event.events = Self.connectionEvents | (on ? EPOLLOUT.rawValue : 0)
+        event.data.u64 = UInt64(UInt32(bitPattern: connection.fd))
+        _ = epoll_ctl(epollFD, EPOLL_CTL_MOD, connection.fd, &event)
+    }
+
+    /// Gives a request slot back; a stalled connection it goes to is resumed by its own loop.
+    func releaseSlot() {
+        if let next = slots.release() { next.loop.post(.resume(next)) }
+    }
+
+    var isDraining: Bool { slots.isDraining }
+
+    private static let connectionEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+
+    // MARK: - The loop
+
+    /// Runs until drained (or stopped).
+    func run() {
+        let capacity = 64
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        defer { events.deallocate() }
+        while true {
+            let count = epoll_wait(epollFD, events, Int32(capacity), -1)
+            if count < 0 {
+                if errno == EINTR { continue }
+                logger.critical("fastcgi event loop failed", metadata: ["wicket.fastcgi.errno": "\(errno)"])
+                closeAll()
+                return
+            }
+            for slot in 0..<Int(count) {
+                let event = events[slot]
+                switch event.data.u64 {
+                case Self.wakeToken:
+                    if !takeMessages() { return }
+                case Self.listenerToken:
+                    acceptOne()
+                default:
+                    guard let connection = connections[Int32(truncatingIfNeeded: event.data.u64)] else { continue }
+                    if event.events & EPOLLOUT.rawValue != 0 { writable(connection) }
+                    if event.events & ~EPOLLOUT.rawValue != 0 { readable(connection, hangup: event.events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0) }
+                }
+            }
+            if draining && connections.isEmpty { return }
+        }
+    }
+
+    /// Handles the posted messages; false when the loop must leave now.
+    private func takeMessages() -> Bool {
+        var value: UInt64 = 0
+        _ = read(wakeFD, &value, 8)
+        messageLock.lock()
+        let taken = messages
+        messages = []
+        messageLock.unlock()
+        for message in taken {
+            switch message {
+            case .close(let connection):
+                close(connection)
+            case .resume(let connection):
+                connection.lock.lock()
+                connection.stalled = false
+                if connection.closed {
+                    connection.lock.unlock()
+                    releaseSlot()
+                    continue
+                }
+                connection.holdsSlot = true
+                connection.lock.unlock()
+                readable(connection, hangup: false)
+            case .drain:
+                draining = true
+                for connection in Array(connections.values) {
+                    connection.lock.lock()
+                    let idle = !connection.parser.hasRequest && !connection.answerQueued && !connection.holdsSlot
+                    connection.lock.unlock()
+                    if idle { close(connection) }
+                }
+            case .stop:
+                closeAll()
+                return false
+            }
+        }
+        return true
+    }
+
+    private func acceptOne() {
+        let fd = accept4(listenerFD, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+        guard fd >= 0 else {
+            let code = errno
+            if code == EAGAIN || code == EWOULDBLOCK || code == EINTR || code == ECONNABORTED { return }
+            // EMFILE and friends: back off a little instead of spinning on a ready listener.
+            logger.warning("fastcgi accept failed", metadata: ["wicket.fastcgi.errno": "\(code)"])
+            usleep(10_000)
+            return
+        }
+        let connection = FastCGIConnection(fd: fd, loop: self, parser: FastCGIRequestParser(limits: limits, selection: selection))
+        connections[fd] = connection
+        slots.connection(opened: true)
+        var event = epoll_event()
+        event.events = Self.connectionEvents
+        event.data.u64 = UInt64(UInt32(bitPattern: fd))
+        if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
+            logger.warning("fastcgi connection could not be watched", metadata: ["wicket.fastcgi.errno": "\(errno)"])
+            close(connection)
+        }
+    }
+
+    /// Reads what `connection` has, hands a complete request to the handler, answers what the parser
+    /// answers itself, and closes the connection when nginx went away or broke the protocol.
+    private func readable(_ connection: FastCGIConnection, hangup: Bool) {
+        connection.lock.lock()
+        guard !connection.closed, !connection.broken, !connection.stalled else {
+            connection.lock.unlock()
+            return
+        }
+        let withHandler = connection.parser.isAnswering || connection.answerQueued
+        if !withHandler && !connection.holdsSlot {
+            // nginx closed an idle kept connection: close it without taking a slot. Only when nothing
+            // is left to read: a request nginx sent before it gave up is still read and decided.
+            var byte: UInt8 = 0
+            if hangup && connection.parser.isIdle && recv(connection.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) <= 0 {
+                connection.lock.unlock()
+                close(connection)
+                return
+            }
+            guard slots.take(for: connection) else {
+                connection.stalled = true
+                connection.lock.unlock()
+                return
+            }
+            connection.holdsSlot = true
+        }
+        var events: [FastCGIRequestParser.Event] = []
+        var ended = false
+        var malformed: String?
+        reading: while true {
+            let count = read(connection.fd, scratch.baseAddress, scratch.count)
+            if count > 0 {
+                do {
+                    try connection.parser.consume(UnsafeRawBufferPointer(rebasing: scratch[0..<count]), into: &events)
+                } catch {
+                    malformed = error.reason
+                    break reading
+                }
+                continue
+            }
+            if count == 0 {
+                ended = true
+                break
+            }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: break reading
+            default:
+                ended = true
+                break reading
+            }
+        }
+        var request: FastCGIRequestParser.Request?
+        for event in events {
+            switch event {
+            case .request(let complete): request = complete
+            case .reply(let bytes, let closeAfter):
+                if closeAfter { connection.closeAfterFlush = true }
+                if !connection.sendLocked(bytes) { ended = true }
+            case .abort:
+                logger.debug("nginx aborted a fastcgi request; its answer is still written")
+            }
+        }
+        if let malformed {
+            logger.warning("closing a fastcgi connection that broke the protocol", metadata: ["wicket.fastcgi.reason": "\(malformed)"])
+            ended = true
+        }
+        if ended {
+            connection.broken = true
+            // A request with the handler keeps the connection open until answered (the answer then
+            // fails to write and closes it); otherwise it closes now.
+            let keepOpen = request != nil || connection.parser.isAnswering
+            if !keepOpen {
+                connection.lock.unlock()
+                close(connection)
+                return
+            }
+        } else if request == nil, !connection.parser.hasRequest, !connection.answerQueued, connection.holdsSlot,
+            connection.parser.isIdle
+        {
+            // Only management records (or an aborted request): no request holds the slot.
+            connection.holdsSlot = false
+            releaseSlot()
+        }
+        if connection.closeAfterFlush, connection.output.isEmpty, request == nil, !connection.parser.hasRequest {
+            connection.lock.unlock()
+            close(connection)
+            return
+        }
+        connection.lock.unlock()
+        if let request {
+            slots.dispatched()
+            handler(
+                FastCGIRequest(params: request.params, body: request.body),
+                FastCGIResponder(connection: connection, id: request.id, keep: request.keepConnection, slots: slots, logger: logger))
+        }
+    }
+
+    /// Writes the output the socket refused earlier; once an answer is all out, finishes it.
+    private func writable(_ connection: FastCGIConnection) {
+        connection.lock.lock()
+        guard !connection.closed else {
+            connection.lock.unlock()
+            return
+        }
+        if !connection.flushLocked() { connection.broken = true }
+        let done = connection.outputOffset >= connection.output.count || connection.broken
+        if done && connection.answerQueued {
+            connection.finishAnswerLocked(keep: connection.keepAfterFlush)
+        } else if done, connection.broken || connection.closeAfterFlush, !connection.parser.hasRequest {
+            connection.lock.unlock()
+            close(connection)
+            return
+        }
+        connection.lock.unlock()
+    }
+
+    /// Closes `connection` (its slot, if it still held one, goes back). Loop thread only.
+    private func close(_ connection: FastCGIConnection) {
+        connection.lock.lock()
+        guard !connection.closed else {
+            connection.lock.unlock()
+            return
+        }
+        connection.closed = true
+        let heldSlot = connection.holdsSlot
+        connection.holdsSlot = false
+        let wasStalled = connection.stalled
+        connection.lock.unlock()
+        if heldSlot { releaseSlot() }
+        if wasStalled { slots.forget(connection) }
+        _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, connection.fd, nil)
+        _ = Glibc.close(connection.fd)
+        connections[connection.fd] = nil
+        slots.connection(opened: false)
+    }
+
+    private func closeAll() {
+        for connection in Array(connections.values) { close(connection) }
+        draining = true
+    }
+}

@@ -127,9 +127,9 @@ def test_graceful_shutdown_then_restart_serves_again(wicket_stack_factory, sig) 
         stopping = sw.log_count(stack, "fastcgi responder stopping")
         stack.serve_proc.popen.send_signal(sig)
         line = sw.wait_for_log(stack, "fastcgi responder stopping", stopping)
-        # libfcgi reads a request's params inside FCGX_Accept_r, so a connection accepted a moment
-        # before SIGTERM may not be counted in flight yet (0); its thread serves it all the same and the
-        # server stops only after it (what the rest of this test checks). Never more than this one.
+        # A request counts in flight once its loop starts reading it, so a connection accepted a moment
+        # before SIGTERM may not be counted yet (0); it is read and served all the same and the server
+        # stops only after it (what the rest of this test checks). Never more than this one.
         assert "in_flight=1" in line or "in_flight=0" in line, line
         assert client.is_alive(), "the in-flight request was answered before its record committed"
         # New requests are refused from here on; the held one is not dropped.

@@ -83,7 +83,7 @@ func rowsBody(_ call: String, size: Int) -> String {
 
 /// `PIPELINE_HANDOFF=1`: each decision goes through `decide(_:then:)` as `wicket serve`'s do (the
 /// thread does not wait for the commit; the committing thread answers), with at most 4 × threads in
-/// flight (the server's `FCGX_Request` pool).
+/// flight (the server's request slots, RequestSlots.swift).
 let handoff = ProcessInfo.processInfo.environment["PIPELINE_HANDOFF"] == "1"
 
 /// The whole process's CPU time (every thread's, the committing ones included), in microseconds.

@@ -6,12 +6,12 @@
 
 /// SIGTERM, SIGINT and SIGHUP: the signals that stop or reload a server. Wicket's own threads block
 /// them; the process's lifecycle (swift-service-lifecycle's signal sources in `WicketServer`) takes
-/// them. libfcgi installs handlers only for SIGPIPE and SIGUSR1 (`OS_LibInit`, and only where the
-/// disposition is still the default), so it never competes for these.
+/// them. The FastCGI front installs no handler at all (its writes use `MSG_NOSIGNAL` instead of
+/// ignoring SIGPIPE).
 public enum ControlSignals {
     /// Blocks the control signals in the calling thread; threads it creates afterwards inherit the
     /// mask. Call at the top of `main`, before anything starts threads, so a process-directed signal
-    /// stays pending for the lifecycle's signal source instead of interrupting an accept thread.
+    /// stays pending for the lifecycle's signal source instead of interrupting an event loop.
     public static func blockInCurrentThread() {
         var blocked = sigset_t()
         sigemptyset(&blocked)

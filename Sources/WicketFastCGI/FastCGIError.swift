@@ -16,7 +16,7 @@ public struct FastCGIError: Error, Sendable, Equatable, CustomStringConvertible 
         case invalidConfiguration
         /// `start()` was called twice or after shutdown.
         case alreadyStarted
-        /// libfcgi or the thread library could not be initialised.
+        /// An event loop's epoll set or eventfd, or a thread, could not be created.
         case initialisationFailed
         /// Installing the signal handlers failed.
         case signalSetupFailed

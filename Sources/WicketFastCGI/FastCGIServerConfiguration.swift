@@ -9,11 +9,13 @@ extension FastCGIServer {
         /// Group owning the socket (name or numeric id), normally nginx's (`www-data` on Debian).
         /// nil keeps the process's group. Default nil.
         public var socketGroup: String?
-        /// Accept threads. Each reads a request and hands it to the handler, then accepts the next; a
-        /// handler that answers later through its responder does not hold the thread. Default 8.
+        /// Event-loop threads. Each reads the requests of the connections it accepted and hands each to
+        /// the handler; a handler that answers later through its responder does not hold the loop.
+        /// Default 8 (`wicket serve` passes `server.threads`, 32).
         public var threadCount: Int
-        /// Requests accepted and not yet answered, at most (each holds an `FCGX_Request` until its
-        /// answer is written); past it the next accept waits. nil means 4 × ``threadCount``.
+        /// Requests being read or waiting for their answer, at most (each holds a slot until its answer
+        /// is written, RequestSlots.swift); past it no further request is read and nothing is
+        /// accepted. nil means 4 × ``threadCount``.
         public var requestsInFlight: Int?
         /// Largest body read into memory; a longer one arrives as ``FastCGIRequest/Body/tooLarge(limit:)``.
         /// Default 1 MiB.

@@ -5,7 +5,7 @@
 #endif
 
 /// A joinable thread of its own, outside the Swift concurrency pool, for blocking C calls
-/// (`FCGX_Accept_r`, a handler that waits on an audit commit).
+/// (`epoll_wait`, a handler that leads an audit commit and its fdatasync).
 struct PosixThread: Sendable {
     #if canImport(Glibc)
         fileprivate typealias Handle = pthread_t

@@ -7,8 +7,8 @@ import Testing
     import Glibc
 #endif
 
-/// After answering, the responder closes its end at once instead of draining until nginx closes
-/// (libfcgi's shutdown-select-read, which held the accept thread for nginx's round trip).
+/// After answering a request without FCGI_KEEP_CONN, the responder closes its end at once instead of
+/// draining until nginx closes (libfcgi's shutdown-select-read held a thread for nginx's round trip).
 @Suite("The connection closes right after the answer", .serialized)
 struct CloseAfterAnswerTests {
     @Test("the answer arrives whole, then the responder's end is closed, not merely shut for writing")

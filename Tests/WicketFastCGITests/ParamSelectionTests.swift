@@ -3,7 +3,7 @@ import Testing
 
 @testable import WicketFastCGI
 
-/// The reader keeps only the selected params, matched by bytes in libfcgi's buffers, over the real
+/// The reader keeps only the selected params, matched by bytes in the params stream, over the real
 /// wire protocol: missing, repeated, empty, look-alike and prefix names.
 @Suite("FastCGI params read as bytes", .serialized)
 struct ParamSelectionTests {

@@ -244,7 +244,7 @@ public struct NginxConfig: Sendable, Equatable {
         } else {
             paramLines = [
                 "    # Standard CGI params: REQUEST_METHOD, CONTENT_LENGTH, REMOTE_ADDR, REQUEST_URI…",
-                "    # Never repeat a name it sets: both are sent and libfcgi reads the first.",
+                "    # Never repeat a name it sets: both are sent and Wicket reads the first.",
                 "    include fastcgi_params;",
             ]
         }

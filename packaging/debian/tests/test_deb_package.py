@@ -202,7 +202,11 @@ def test_snippets_match_the_renderer_and_pass_nginx_t(root: Path, tmp_path: Path
     rendered = chroot(root, "wicket", "nginx", "--config", "/etc/wicket/wicket.toml", "--server", "database").stdout
     snippet = (root / "etc/nginx/snippets/wicket-database.conf").read_text()
     assert snippet == rendered
-    assert "fastcgi_pass unix:/run/wicket/wicket.sock;" in snippet
+    # The server part passes to the http part's upstream, which names the socket and keeps connections.
+    assert "fastcgi_pass wicket_fastcgi;" in snippet and "fastcgi_keep_conn on;" in snippet
+    http_part = (root / "etc/nginx/snippets/wicket-http.conf").read_text()
+    assert http_part == chroot(root, "wicket", "nginx", "--config", "/etc/wicket/wicket.toml", "--server", "database", "--http-part").stdout
+    assert "server unix:/run/wicket/wicket.sock;" in http_part and "keepalive 64;" in http_part
     shutil.copy("/etc/nginx/fastcgi_params", tmp_path / "fastcgi_params")
     conf = tmp_path / "nginx.conf"
     conf.write_text(f"""

@@ -85,6 +85,20 @@ enum FastCGIRecord {
         }
     }
 
+    /// The name-value pair at `offset` (a params stream or a get-values record), advancing past it;
+    /// nil when its lengths or its bytes run past the end of `bytes`.
+    static func readPair(
+        _ bytes: UnsafeRawBufferPointer, _ offset: inout Int
+    ) -> (name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)? {
+        guard let nameLength = readLength(bytes, &offset), let valueLength = readLength(bytes, &offset),
+            nameLength <= bytes.count - offset, valueLength <= bytes.count - offset - nameLength
+        else { return nil }
+        let name = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + nameLength)])
+        let value = UnsafeRawBufferPointer(rebasing: bytes[(offset + nameLength)..<(offset + nameLength + valueLength)])
+        offset += nameLength + valueLength
+        return (name, value)
+    }
+
     /// Decodes a name-value pair's length at `offset`, advancing it; nil when the bytes end first.
     static func readLength(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> Int? {
         guard offset < bytes.count else { return nil }

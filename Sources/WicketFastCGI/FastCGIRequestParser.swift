@@ -257,13 +257,11 @@ struct FastCGIRequestParser {
         let decoded = stream.withUnsafeBytes { bytes in Result { () throws(Malformed) in
             var offset = 0
             while offset < bytes.count {
-                guard let nameLength = FastCGIRecord.readLength(bytes, &offset),
-                    let valueLength = FastCGIRecord.readLength(bytes, &offset),
-                    nameLength <= bytes.count - offset, valueLength <= bytes.count - offset - nameLength
-                else { throw Malformed(reason: "a params pair runs past the end of the params stream") }
-                let name = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + nameLength)])
-                var value = UnsafeRawBufferPointer(rebasing: bytes[(offset + nameLength)..<(offset + nameLength + valueLength)])
-                offset += nameLength + valueLength
+                guard let (name, pairValue) = FastCGIRecord.readPair(bytes, &offset) else {
+                    throw Malformed(reason: "a params pair runs past the end of the params stream")
+                }
+                let nameLength = name.count
+                var value = pairValue
                 if let base = value.baseAddress, let nul = memchr(base, 0, value.count) {
                     value = UnsafeRawBufferPointer(start: base, count: base.distance(to: UnsafeRawPointer(nul)))
                 }
@@ -294,12 +292,10 @@ struct FastCGIRequestParser {
         var pairs: [UInt8] = []
         var offset = 0
         while offset < content.count {
-            guard let nameLength = FastCGIRecord.readLength(content, &offset),
-                let valueLength = FastCGIRecord.readLength(content, &offset),
-                nameLength <= content.count - offset, valueLength <= content.count - offset - nameLength
-            else { throw Malformed(reason: "a get-values pair runs past the end of its record") }
-            let name = UnsafeRawBufferPointer(rebasing: content[offset..<(offset + nameLength)])
-            offset += nameLength + valueLength
+            guard let (name, _) = FastCGIRecord.readPair(content, &offset) else {
+                throw Malformed(reason: "a get-values pair runs past the end of its record")
+            }
+            let nameLength = name.count
             let answer: String? =
                 if Self.equal(name, "FCGI_MAX_CONNS") {
                     String(limits.maxConnections)

@@ -252,6 +252,19 @@ resources = {{ delete_records = "table", drop_table = "table", query = "table" }
     return lines
 
 
+def noop_floor(numbers):
+    """The noop's cheaper shape (kept connections, `noop`, or a connection per request, `noopclose`):
+    libfcgi ties a kept connection to a thread and nginx closes it after each allow, so the kept shape
+    costs the noop more, and a ratio against it would flatter Wicket."""
+    shapes = [numbers[name] for name in ("noop", "noopclose") if name in numbers]
+    def cpu(shape):
+        try:
+            return float(shape["cpu"])
+        except ValueError:
+            return float("inf")
+    return min(shapes, key=cpu) if shapes else None
+
+
 def measure(setup, label, work, body=None, protocol=None, keys_lines=None):
     """One path-bench run (noop, then wicket) on `setup`; returns {setup name: numbers}."""
     scratch = os.path.join(work, "run-" + label)
@@ -281,7 +294,7 @@ def measure(setup, label, work, body=None, protocol=None, keys_lines=None):
             numbers[name] = dict(rps=float(rps), p50=float(p50), p99=float(p99), cpu=cpu, bad=int(bad), total=int(total))
     if "wicket" not in numbers or output.returncode != 0:
         log(f"{label}: no wicket result; path-bench said:\n{(output.stderr or output.stdout)[-1500:]}")
-    elif numbers["wicket"]["bad"] or numbers["noop"]["bad"]:
+    elif numbers["wicket"]["bad"] or any(numbers[n]["bad"] for n in ("noop", "noopclose") if n in numbers):
         log(f"{label}: {numbers['wicket']['bad']} failed or non-2xx answers of {numbers['wicket']['total']}: "
             f"{output.stderr.strip()[-500:]}")
     numbers["load"] = load
@@ -340,13 +353,14 @@ def main():
     print()
     print(f"growth of the request path: wrk -t{min(2, CONNECTIONS)} -c{CONNECTIONS} -d{DURATION} after {WARMUP} warm-up, "
           f"audit `{AUDIT_SYNC}`, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}, commit {commit or '?'}, "
-          f"{time.time() - started:.0f} s in all, {WICKET}; noop = the do-nothing C responder measured just before, same row")
+          f"{time.time() - started:.0f} s in all, {WICKET}; noop = the do-nothing C responder measured just before, same row, "
+          f"the cheaper of its two shapes (kept connections, a connection per request)")
     print()
     print("| dimension | setting | Wicket µs CPU/req | µs per message | noop µs CPU/req | CPU ratio | Wicket req/s | noop req/s "
           "| Wicket p50 / p99 ms | noop p50 / p99 ms | load |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|")
     for dimension, setting, messages, numbers in rows:
-        wicket, noop = numbers.get("wicket"), numbers.get("noop")
+        wicket, noop = numbers.get("wicket"), noop_floor(numbers)
         if not wicket or not noop:
             print(f"| {dimension} | {setting} | failed (see above) | | | | | | | | {numbers['load']} |")
             continue

@@ -39,18 +39,7 @@ struct DecisionExplanation: Sendable {
 
 /// Reads a `context.a.b` path's value out of the context record.
 enum ContextReads {
-    static func lookup(_ path: [String], in context: [ExactString: Value]) -> Value? {
-        var fields = context
-        for (position, name) in path.enumerated() {
-            guard let value = fields[ExactString(name)] else { return nil }
-            if position == path.count - 1 { return value }
-            guard case .record(let next) = value else { return nil }
-            fields = next
-        }
-        return nil
-    }
-
-    /// The same with the path's keys already made (``PolicyExplanations/Read``).
+    /// The value at the path's keys, made once per policy (``PolicyExplanations/Read``); nil when absent.
     static func lookup(_ keys: [ExactString], in context: [ExactString: Value]) -> Value? {
         guard let first = keys.first, var value = context[first] else { return nil }
         for key in keys.dropFirst() {

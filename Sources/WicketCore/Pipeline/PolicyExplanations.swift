@@ -11,15 +11,14 @@ import WicketStore
 struct PolicyExplanations: Sendable {
     struct Entry: Sendable {
         let policy: AuditRecord.DeterminingPolicy
-        /// Non-empty context paths, in the policy's own (sorted) order.
-        let paths: [[String]]
-        /// The same paths with what a record needs of each, made once: its name (`context.time.hour`)
-        /// and its keys as Cedar compares them.
+        /// The policy's non-empty context paths, in its own (sorted) order, with what a record needs
+        /// of each, made once: its name (`context.time.hour`) and its keys as Cedar compares them.
         let reads: [Read]
+        /// The paths alone.
+        var paths: [[String]] { reads.map(\.path) }
 
         init(policy: AuditRecord.DeterminingPolicy, paths: [[String]]) {
             self.policy = policy
-            self.paths = paths
             reads = paths.map { Read(path: $0, name: "context." + $0.joined(separator: "."), keys: $0.map { ExactString($0) }) }
         }
     }

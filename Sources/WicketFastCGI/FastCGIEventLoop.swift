@@ -142,7 +142,9 @@ final class FastCGIEventLoop: @unchecked Sendable {
                 default:
                     guard let connection = connections[Int32(truncatingIfNeeded: event.data.u64)] else { continue }
                     if event.events & EPOLLOUT.rawValue != 0 { writable(connection) }
-                    if event.events & ~EPOLLOUT.rawValue != 0 { readable(connection, hangup: event.events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0) }
+                    if event.events & ~EPOLLOUT.rawValue != 0 {
+                        readable(connection, hangup: event.events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0)
+                    }
                 }
             }
             if draining && connections.isEmpty { return }

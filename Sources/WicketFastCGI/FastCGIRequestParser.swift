@@ -254,29 +254,31 @@ struct FastCGIRequestParser {
         var declared: Int?
         let stream = paramsBytes
         paramsBytes = []
-        let decoded = stream.withUnsafeBytes { bytes in Result { () throws(Malformed) in
-            var offset = 0
-            while offset < bytes.count {
-                guard let (name, pairValue) = FastCGIRecord.readPair(bytes, &offset) else {
-                    throw Malformed(reason: "a params pair runs past the end of the params stream")
-                }
-                let nameLength = name.count
-                var value = pairValue
-                if let base = value.baseAddress, let nul = memchr(base, 0, value.count) {
-                    value = UnsafeRawBufferPointer(start: base, count: base.distance(to: UnsafeRawPointer(nul)))
-                }
-                if declared == nil, nameLength == 14, Self.equal(name, "CONTENT_LENGTH") {
-                    declared = Self.decimal(value)
-                }
-                if keepsAll {
-                    params.append(.init(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
-                } else if let base = name.baseAddress,
-                    let kept = selection.match(base.assumingMemoryBound(to: CChar.self), length: nameLength)
-                {
-                    params.append(.init(name: kept, value: String(decoding: value, as: UTF8.self)))
+        let decoded = stream.withUnsafeBytes { bytes in
+            Result { () throws(Malformed) in
+                var offset = 0
+                while offset < bytes.count {
+                    guard let (name, pairValue) = FastCGIRecord.readPair(bytes, &offset) else {
+                        throw Malformed(reason: "a params pair runs past the end of the params stream")
+                    }
+                    let nameLength = name.count
+                    var value = pairValue
+                    if let base = value.baseAddress, let nul = memchr(base, 0, value.count) {
+                        value = UnsafeRawBufferPointer(start: base, count: base.distance(to: UnsafeRawPointer(nul)))
+                    }
+                    if declared == nil, nameLength == 14, Self.equal(name, "CONTENT_LENGTH") {
+                        declared = Self.decimal(value)
+                    }
+                    if keepsAll {
+                        params.append(.init(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
+                    } else if let base = name.baseAddress,
+                        let kept = selection.match(base.assumingMemoryBound(to: CChar.self), length: nameLength)
+                    {
+                        params.append(.init(name: kept, value: String(decoding: value, as: UTF8.self)))
+                    }
                 }
             }
-        } }
+        }
         try decoded.get()
         if let declared {
             if declared > limits.maxBodyBytes {
@@ -318,7 +320,9 @@ struct FastCGIRequestParser {
     }
 
     private static func equal(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
-        guard bytes.count == text.utf8CodeUnitCount, let base = bytes.baseAddress else { return bytes.isEmpty && text.utf8CodeUnitCount == 0 }
+        guard bytes.count == text.utf8CodeUnitCount, let base = bytes.baseAddress else {
+            return bytes.isEmpty && text.utf8CodeUnitCount == 0
+        }
         return memcmp(base, text.utf8Start, bytes.count) == 0
     }
 

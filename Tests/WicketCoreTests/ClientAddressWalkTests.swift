@@ -50,7 +50,9 @@ import Testing
                 header = (0..<next(5)).map { _ in Self.pieces[next(Self.pieces.count)] }.joined(separator: next(3) == 0 ? ", " : ",")
             }
             let got = resolver.resolve(remoteAddress: remote, forwardedFor: header)
-            #expect(got == Self.reference(resolver, remote: remote, forwardedFor: header), "\(String(describing: remote)) \(String(describing: header))")
+            #expect(
+                got == Self.reference(resolver, remote: remote, forwardedFor: header),
+                "\(String(describing: remote)) \(String(describing: header))")
             answers.insert(got ?? "(none)")
         }
         // The cases reach many different answers (remote, a hop, the first hop, none), not one.

@@ -100,7 +100,9 @@ struct FastCGIRequestParserTests {
         parser.answered()
         #expect(parser.isIdle)
         let next = Self.requests(Self.feed(&parser, Self.request(id: 1, params: [("A", "b")], body: [])))
-        #expect(next.count == 1 && next[0].params.dropFirst() == [.init(name: "A", value: "b")] && next[0].body == .complete([]) && !next[0].keepConnection)
+        #expect(
+            next.count == 1 && next[0].params.dropFirst() == [.init(name: "A", value: "b")] && next[0].body == .complete([])
+                && !next[0].keepConnection)
     }
 
     @Test("a request fed one byte at a time, or split at every offset, parses the same")
@@ -153,7 +155,10 @@ struct FastCGIRequestParserTests {
                 &parser,
                 Self.request(params: [("REMOTE_ADDR", "1"), ("OTHER", "x"), ("HTTP_X", "a"), ("REMOTE_ADDR", "2")], body: [])))
         try #require(parsed.count == 1)
-        #expect(parsed[0].params == [.init(name: "REMOTE_ADDR", value: "1"), .init(name: "HTTP_X", value: "a"), .init(name: "REMOTE_ADDR", value: "2")])
+        #expect(
+            parsed[0].params == [
+                .init(name: "REMOTE_ADDR", value: "1"), .init(name: "HTTP_X", value: "a"), .init(name: "REMOTE_ADDR", value: "2"),
+            ])
     }
 
     // MARK: - Bounds
@@ -193,18 +198,20 @@ struct FastCGIRequestParserTests {
 
     // MARK: - Malformed input closes the connection
 
-    @Test("malformed input is refused", arguments: [
-        ("wrong version", [2, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
-        ("begin with id 0", record(1, id: 0, [0, 1, 0, 0, 0, 0, 0, 0])),
-        ("begin too short", record(1, [0, 1, 0])),
-        ("second begin for the active id", begin() + begin()),
-        ("params pair past its end", begin() + record(4, [5, 1, 65]) + record(4)),
-        ("four-byte length past its end", begin() + record(4, [0x80, 0]) + record(4)),
-        ("stdin before the params end", begin() + record(5, [1])),
-        ("params after the params end", begin() + record(4) + record(4, [1, 1, 65, 66])),
-        ("stdin after the request completed", request(params: [], body: []) + record(5, [1])),
-        ("get-values pair past its end", record(9, id: 0, [14, 0, 65])),
-    ] as [(String, [UInt8])])
+    @Test(
+        "malformed input is refused",
+        arguments: [
+            ("wrong version", [2, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
+            ("begin with id 0", record(1, id: 0, [0, 1, 0, 0, 0, 0, 0, 0])),
+            ("begin too short", record(1, [0, 1, 0])),
+            ("second begin for the active id", begin() + begin()),
+            ("params pair past its end", begin() + record(4, [5, 1, 65]) + record(4)),
+            ("four-byte length past its end", begin() + record(4, [0x80, 0]) + record(4)),
+            ("stdin before the params end", begin() + record(5, [1])),
+            ("params after the params end", begin() + record(4) + record(4, [1, 1, 65, 66])),
+            ("stdin after the request completed", request(params: [], body: []) + record(5, [1])),
+            ("get-values pair past its end", record(9, id: 0, [14, 0, 65])),
+        ] as [(String, [UInt8])])
     func malformed(_ name: String, _ bytes: [UInt8]) {
         var parser = Self.parser()
         let result = Self.feed(&parser, bytes)
@@ -217,7 +224,9 @@ struct FastCGIRequestParserTests {
     func getValues() throws {
         var parser = Self.parser()
         let replies = Self.replies(
-            Self.feed(&parser, Self.record(9, id: 0, Self.pairs([("FCGI_MAX_CONNS", ""), ("FCGI_MAX_REQS", ""), ("FCGI_MPXS_CONNS", ""), ("OTHER", "")]))))
+            Self.feed(
+                &parser,
+                Self.record(9, id: 0, Self.pairs([("FCGI_MAX_CONNS", ""), ("FCGI_MAX_REQS", ""), ("FCGI_MPXS_CONNS", ""), ("OTHER", "")]))))
         try #require(replies.count == 1)
         let reply = replies[0]
         #expect(Array(reply[0..<4]) == [1, 10, 0, 0])

@@ -226,7 +226,11 @@ struct Exchange {
     private func upstreamToken(member: String, read: ReadCredential?) throws -> String {
         let secret: Secret?
         do {
-            if let read { secret = try read.reveal() } else { secret = try tenant.credentials.reveal(member: member, server: upstream.name) }
+            if let read {
+                secret = try read.reveal()
+            } else {
+                secret = try tenant.credentials.reveal(member: member, server: upstream.name)
+            }
         } catch {
             throw Refusal.unavailable("the member's upstream credential could not be opened, so the request is refused", cause: .store)
         }

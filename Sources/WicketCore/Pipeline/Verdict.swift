@@ -48,7 +48,8 @@ struct Verdict {
         let erroring = response.errors.map(\.policyID)
         // What decided: the permits on allow, the forbids on a policy deny, else the erroring policies.
         let determining = allowed || forbidden ? response.reasons : erroring
-        explanation = DecisionExplanation(policyIDs: determining, in: shared.value.enforced, explained: shared.value.explained, context: context)
+        explanation = DecisionExplanation(
+            policyIDs: determining, in: shared.value.enforced, explained: shared.value.explained, context: context)
         if allowed {
             refusal = nil
         } else if forbidden, let first = explanation.policies.first {

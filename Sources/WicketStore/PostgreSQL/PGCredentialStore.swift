@@ -45,7 +45,8 @@ public final class PGCredentialStore: SealedCredentialStore, @unchecked Sendable
 
     public func reveal(member: String, server: String) throws(StoreError) -> Secret? {
         let row = try database.pool.withConnection { connection throws(StoreError) -> (String, [UInt8])? in
-            let result = try connection.prepared("SELECT key_id, sealed FROM credentials WHERE member = $1 AND server = $2", [member, server])
+            let result = try connection.prepared(
+                "SELECT key_id, sealed FROM credentials WHERE member = $1 AND server = $2", [member, server])
             guard result.rowCount == 1, let keyID = result.text(0, 0), let sealed = result.bytes(0, 1) else { return nil }
             return (keyID, sealed)
         }

@@ -114,7 +114,8 @@ import WicketJSON
             "principal == \(ns)::User::\"sam@company.com\"", "principal is \(ns)::User",
         ])
         let action = g.pick([
-            "action", "action in \(ns)::Action::\"tools/call\"", "action == \(ns)::Action::\"\(g.pick(toolNames).unicodeScalars.map { "\\u{\(String($0.value, radix: 16))}" }.joined())\"",
+            "action", "action in \(ns)::Action::\"tools/call\"",
+            "action == \(ns)::Action::\"\(g.pick(toolNames).unicodeScalars.map { "\\u{\(String($0.value, radix: 16))}" }.joined())\"",
             "action in [\(ns)::Action::\"query\", \(ns)::Action::\"Ma\\u{308}rz\"]", "action == \(ns)::Action::\"prompts/get\"",
             "action == \(ns)::Action::\"resources/read\"", "action in \(ns)::Action::\"session\"",
         ])

@@ -1,23 +1,24 @@
 extension Policy {
     /// The `context` attribute paths the policy's conditions read, e.g. `[["time", "hour"]]` for
     /// `context.time.hour < 9`. Paths are the longest static chains of `.attr` / `["attr"]` /
-    /// `has attr` under `context`; a bare `context` is the empty path. Unique and sorted.
+    /// `has attr` under `context`; a bare `context` is the empty path. Unique and sorted by code
+    /// points, as Cedar compares record keys: `"é"` (U+00E9) and `"e\u{301}"` are two paths.
     public var contextPaths: [[String]] {
-        var found = Set<[String]>()
+        var found = Set<[ExactString]>()
         for c in conditions { Policy.collectContextPaths(c.body, into: &found) }
-        return found.sorted { $0.lexicographicallyPrecedes($1) }
+        return found.sorted { $0.lexicographicallyPrecedes($1) }.map { $0.map(\.string) }
     }
 
     /// The attribute chain under `context`, if `e` is one (`context.a.b` → `["a", "b"]`).
-    private static func contextChain(_ e: Expr) -> [String]? {
+    private static func contextChain(_ e: Expr) -> [ExactString]? {
         switch e {
         case .variable(.context): return []
-        case .getAttr(let x, let a): return contextChain(x).map { $0 + [a] }
+        case .getAttr(let x, let a): return contextChain(x).map { $0 + [ExactString(a)] }
         default: return nil
         }
     }
 
-    private static func collectContextPaths(_ e: Expr, into found: inout Set<[String]>) {
+    private static func collectContextPaths(_ e: Expr, into found: inout Set<[ExactString]>) {
         if let chain = contextChain(e) {
             found.insert(chain)
             return
@@ -29,7 +30,7 @@ extension Policy {
         case .getAttr(let x, _):
             collectContextPaths(x, into: &found)
         case .hasAttr(let x, let a):
-            if let chain = contextChain(x) { found.insert(chain + [a]) } else { collectContextPaths(x, into: &found) }
+            if let chain = contextChain(x) { found.insert(chain + [ExactString(a)]) } else { collectContextPaths(x, into: &found) }
         case .binary(_, let l, let r), .and(let l, let r), .or(let l, let r):
             collectContextPaths(l, into: &found)
             collectContextPaths(r, into: &found)

@@ -12,7 +12,8 @@ struct DecisionExplanation: Sendable {
         var policies: [AuditRecord.DeterminingPolicy] = []
         policies.reserveCapacity(policyIDs.count)
         var reads: [PolicyExplanations.Read] = []
-        for id in policyIDs.count > 1 ? policyIDs.sorted() : policyIDs {
+        // Code-point order: ids that differ only in Unicode normalisation keep one order, not the input's.
+        for id in policyIDs.count > 1 ? policyIDs.sorted(by: CodePoints.less) : policyIDs {
             let entry: PolicyExplanations.Entry
             if let explained {
                 guard let found = explained.entry(id: id) else { continue }
@@ -27,8 +28,10 @@ struct DecisionExplanation: Sendable {
         self.policies = policies
         if policies.count > 1 {
             // One policy's paths are already distinct (`Policy.contextPaths`); several may share some.
-            var seen = Set<[String]>()
-            reads = reads.filter { seen.insert($0.path).inserted }
+            // By code points, as Cedar compares record keys (a `Set<[String]>` would merge `"é"`
+            // spelled U+00E9 with `"e\u{301}"`, and one of the two values would go unrecorded).
+            var seen = Set<[ExactString]>()
+            reads = reads.filter { seen.insert($0.keys).inserted }
         }
         contextValues = reads.map { read in
             AuditRecord.ContextValue(
@@ -58,7 +61,7 @@ enum ValueText {
         case .long(let n): return String(n)
         case .string(let s): return "\"\(CedarString.escape(s))\""
         case .entity(let uid): return uid.description
-        case .set(let items): return "[" + items.map(render).sorted().joined(separator: ", ") + "]"
+        case .set(let items): return "[" + items.map(render).sorted(by: CodePoints.less).joined(separator: ", ") + "]"
         case .record(let fields):
             return "{" + fields.keys.sorted().map { "\($0): \(fields[$0].map(render) ?? "")" }.joined(separator: ", ") + "}"
         case .ext(.ipaddr(let ip)):

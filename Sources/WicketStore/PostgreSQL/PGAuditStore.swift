@@ -6,16 +6,13 @@ import Foundation
 /// written as one multi-row INSERT. When the database is unreachable `append` throws and the request
 /// is refused; the next leader reconnects, so the node recovers by itself.
 public final class PGAuditStore: AuditLog, @unchecked Sendable {
-    // @unchecked Sendable: `writerConnection` and `insertStatements` are only used by the writer's
-    // current leader (one at a time, as `AuditWriter` guarantees); everything else is immutable or
-    // thread-safe.
+    // @unchecked Sendable: `writerConnection` is only used by the writer's current leader (one at a
+    // time, as `AuditWriter` guarantees); everything else is immutable or thread-safe.
     public let tenant: String
     public let node: String
     let database: PGTenantDatabase
     private var writer: AuditWriter?
     private var writerConnection: PGConnection?
-    /// The INSERT text per batch size up to `preparedRows` (used by the writer's leader only).
-    private var insertStatements: [Int: String] = [:]
     /// Rows per INSERT statement (PostgreSQL allows 65,535 parameters; 29 per row).
     static let rowsPerStatement = 1000
     /// Batches of up to this many records use a statement prepared on the writer's connection (one
@@ -122,25 +119,25 @@ public final class PGAuditStore: AuditLog, @unchecked Sendable {
         var parameters: [String?] = []
         parameters.reserveCapacity(rows.count * Self.columnCount)
         for row in rows { parameters += row.map(Self.text) }
-        let sql = insertSQL(rows: rows.count)
-        let result = rows.count <= Self.preparedRows ? try connection.prepared(sql, parameters) : try connection.query(sql, parameters)
+        let result =
+            rows.count <= Self.preparedRows
+            ? try connection.prepared(.auditInsert(rows: rows.count), parameters) { Self.insertSQL(rows: rows.count) }
+            : try connection.query(Self.insertSQL(rows: rows.count), parameters)
         guard result.rowCount == rows.count else {
             throw StoreError(.postgres, "the audit insert returned \(result.rowCount) ids for \(rows.count) records")
         }
         return (0..<result.rowCount).map { result.int64($0, 0) ?? 0 }
     }
 
-    /// The INSERT for `count` rows; kept for the batch sizes that are prepared (leader only, like
-    /// `writerConnection`).
-    private func insertSQL(rows count: Int) -> String {
-        if let known = insertStatements[count] { return known }
-        var sql = "INSERT INTO audit (\(Self.columns)) VALUES "
+    /// The INSERT for `count` rows, a function of the count alone (``PGStatementKey/auditInsert(rows:)``
+    /// relies on it); made only when a connection prepares it, or for a batch too large to prepare.
+    static func insertSQL(rows count: Int) -> String {
+        var sql = "INSERT INTO audit (\(columns)) VALUES "
         for index in 0..<count {
             if index > 0 { sql += ", " }
-            sql += "(" + (0..<Self.columnCount).map { "$\(index * Self.columnCount + $0 + 1)" }.joined(separator: ", ") + ")"
+            sql += "(" + (0..<columnCount).map { "$\(index * columnCount + $0 + 1)" }.joined(separator: ", ") + ")"
         }
         sql += " RETURNING id"
-        if count <= Self.preparedRows { insertStatements[count] = sql }
         return sql
     }
 

@@ -56,19 +56,27 @@ final class PGConnection: @unchecked Sendable {
 
     /// Runs one statement like `query`, prepared once on this connection and executed by name after
     /// that (`PQprepare`/`PQexecPrepared`): the server parses and plans it once per session instead
-    /// of on every request. For the statements the request path runs again and again; `sql` must be
-    /// one fixed text per statement (parameters go in `parameters`, never into the text).
+    /// of on every request. For the statements the request path runs again and again; `sql` is a
+    /// literal (parameters go in `parameters`, never into the text), found again by its address.
     @discardableResult
-    func prepared(_ sql: String, _ parameters: [String?] = []) throws(StoreError) -> PGResult {
+    func prepared(_ sql: StaticString, _ parameters: [String?] = []) throws(StoreError) -> PGResult {
+        guard let key = PGStatementKey(sql) else { return try query("\(sql)", parameters) }
+        return try prepared(key, parameters) { "\(sql)" }
+    }
+
+    /// `prepared` for a generated text; `key` must name that one text (``PGStatementKey``), which
+    /// `sql` makes only when the statement is not prepared yet.
+    @discardableResult
+    func prepared(_ key: PGStatementKey, _ parameters: [String?], sql: () -> String) throws(StoreError) -> PGResult {
         let name: String
-        if let known = statements.name(of: sql) {
+        if let known = statements.name(of: key) {
             name = known
         } else if let fresh = statements.reserve() {
-            try check(PQprepare(handle, fresh, sql, Int32(parameters.count), nil))
-            statements.remember(sql, as: fresh)
+            try check(PQprepare(handle, fresh, sql(), Int32(parameters.count), nil))
+            statements.remember(key, as: fresh)
             name = fresh
         } else {
-            return try query(sql, parameters)
+            return try query(sql(), parameters)
         }
         let result = Self.withOptionalCStrings(parameters) { values in
             PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)

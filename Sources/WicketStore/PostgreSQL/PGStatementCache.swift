@@ -1,5 +1,7 @@
-/// The statements one connection has prepared on its server session (`PQprepare`), by SQL text, so
-/// each per-request statement is parsed and planned once per connection instead of on every request.
+/// The statements one connection has prepared on its server session (`PQprepare`), by statement
+/// identity (``PGStatementKey``), so each per-request statement is parsed and planned once per
+/// connection instead of on every request, and finding it costs hashing two integers, not its text
+/// (the audit INSERT for a batch is ~10 KB).
 ///
 /// What invalidates it: a prepared statement lives exactly as long as the server session that
 /// prepared it. The cache belongs to one `PGConnection` (one session) and dies with it, so a new
@@ -17,11 +19,11 @@
 /// leader), and so is its cache.
 struct PGStatementCache {
     static let capacity = 96
-    private var names: [String: String] = [:]
+    private var names: [PGStatementKey: String] = [:]
     private var next = 0
 
-    /// The name `sql` was prepared under on this session, if it was.
-    func name(of sql: String) -> String? { names[sql] }
+    /// The name the statement `key` names was prepared under on this session, if it was.
+    func name(of key: PGStatementKey) -> String? { names[key] }
 
     /// A fresh statement name, or nil when the cache is full (run the statement unprepared).
     mutating func reserve() -> String? {
@@ -30,5 +32,23 @@ struct PGStatementCache {
         return "wicket_\(next)"
     }
 
-    mutating func remember(_ sql: String, as name: String) { names[sql] = name }
+    mutating func remember(_ key: PGStatementKey, as name: String) { names[key] = name }
+}
+
+/// Which statement text a prepared statement runs, cheap to hash and exact: two keys are equal only
+/// when their texts are the same bytes.
+enum PGStatementKey: Hashable {
+    /// A fixed statement: the address and length of its text, a literal in the binary's read-only
+    /// data. Equal keys are the same bytes of memory, so the same text; one text written twice may
+    /// get two keys (two prepared statements of the same text, harmless).
+    case literal(address: UInt, count: Int)
+    /// The audit's multi-row INSERT for `rows` records: its text is a function of the count alone
+    /// (`PGAuditStore.insertSQL`).
+    case auditInsert(rows: Int)
+
+    /// The key of a literal; nil when it has no pointer (a one-scalar literal, never an SQL statement).
+    init?(_ sql: StaticString) {
+        guard sql.hasPointerRepresentation else { return nil }
+        self = .literal(address: UInt(bitPattern: sql.utf8Start), count: sql.utf8CodeUnitCount)
+    }
 }

@@ -22,6 +22,7 @@
 #   NGINX (nginx)       nginx binary
 #   BODY_FILE           the POST body (default: the 291-byte tools/call below)
 #   PROTOCOL_VERSION    the Mcp-Protocol-Version header (default: 2025-06-18; batches need 2025-03-26)
+#   SESSION_ID          the Mcp-Session-Id header (default: mcp_sess_bench; empty: none)
 #   KEYS_FILE           lines `SERVER KEY`: each request takes the next line's key and server (sent
 #                       as the X-Bench-Server header, passed on as WICKET_SERVER) instead of
 #                       AUTHORIZATION and WICKET_SERVER_NAME; spreads the load over tenants
@@ -196,6 +197,7 @@ BODY='{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"delete_rec
 if [ -n "${BODY_FILE:-}" ]; then cp "$BODY_FILE" "$DIR/body.json"; else printf '%s' "$BODY" > "$DIR/body.json"; fi
 BODY_BYTES=$(stat -c %s "$DIR/body.json")
 PROTOCOL_VERSION=${PROTOCOL_VERSION:-2025-06-18}
+SESSION_ID=${SESSION_ID-mcp_sess_bench}
 # The first key of KEYS_FILE answers the readiness probe.
 PROBE_SERVER=""
 if [ -n "${KEYS_FILE:-}" ]; then
@@ -210,7 +212,7 @@ f:close()
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["Authorization"] = "$AUTHORIZATION"
-wrk.headers["Mcp-Session-Id"] = "mcp_sess_bench"
+if "$SESSION_ID" ~= "" then wrk.headers["Mcp-Session-Id"] = "$SESSION_ID" end
 wrk.headers["Mcp-Protocol-Version"] = "$PROTOCOL_VERSION"
 local keys = {}
 if "${KEYS_FILE:-}" ~= "" then
@@ -240,7 +242,7 @@ wait_ready() { # $1 = port, $2 = name
   for _ in $(seq 1 300); do
     code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "@$DIR/body.json" \
       -H "Authorization: $AUTHORIZATION" -H 'Content-Type: application/json' -H "Mcp-Protocol-Version: $PROTOCOL_VERSION" \
-      -H 'Mcp-Session-Id: mcp_sess_bench' ${PROBE_SERVER:+-H "X-Bench-Server: $PROBE_SERVER"} "http://127.0.0.1:$1/mcp" || true)
+      ${SESSION_ID:+-H "Mcp-Session-Id: $SESSION_ID"} ${PROBE_SERVER:+-H "X-Bench-Server: $PROBE_SERVER"} "http://127.0.0.1:$1/mcp" || true)
     [ "$code" = 200 ] && return 0
     sleep 0.1
   done

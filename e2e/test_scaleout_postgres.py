@@ -16,7 +16,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -379,3 +379,66 @@ def test_a_failed_audit_write_answers_503_and_nothing_reaches_the_upstream(fleet
     finally:
         fleet.server.sql("ALTER TABLE audit DROP CONSTRAINT IF EXISTS e2e_refuse_record", database=fleet.tenant.database)
     assert not scaleout.audit_rows(fleet.tenant, "jsonrpc_id LIKE '%refuse-this-record%'")
+
+
+def reads_of_keys_and_credentials(fleet: scaleout.Fleet, send: "Callable[[], mcp_call.RawResponse]") -> tuple[list[str], "mcp_call.RawResponse"]:
+    """The SELECTs of `member_keys` or `credentials` PostgreSQL ran while `send` ran (log_statement =
+    all, parameters never logged): one log entry per statement, one statement per round trip."""
+    assert fleet.server.proc is not None
+    log = fleet.server.proc.log
+    start = log.stat().st_size
+    resp = send()
+    text = log.read_bytes()[start:].decode(errors="replace")
+    entries = re.split(r"\n(?=\d{4}-\d\d-\d\d )", text)
+    reads = [e for e in entries if re.search(r"LOG:  (statement|execute [^:]*): *SELECT", e)
+             and re.search(r"\b(member_keys|credentials)\b", e)]
+    return reads, resp
+
+
+def send_and_check(fleet: scaleout.Fleet, node: scaleout.Node, key: str, credential: str) -> list[str]:
+    """One request without a session: forwarded with `credential`, after exactly one read statement."""
+    before = len(upstream_requests(node))
+    reads, resp = reads_of_keys_and_credentials(fleet, lambda: node.request(key))
+    assert resp.status == 200, (resp.status, resp.body)
+    seen = upstream_requests(node)[before:]
+    assert len(seen) == 1 and seen[0]["authorization"] == f"Bearer {credential}", seen
+    assert len(reads) == 1 and "credentials" in reads[0], reads
+    return reads
+
+
+def test_a_request_whose_key_is_read_from_postgres_reads_its_credential_in_the_same_statement(
+        fleet: scaleout.Fleet) -> None:
+    """Without a session: a key no node holds in memory yet is read with the member's credential in one
+    statement (KeyCredentialReading); the next request answers the key from memory and reads only the
+    credential, still per request. Either way the credential sent is the one stored right before."""
+    b = fleet.nodes[1]
+    fleet.server.sql("ALTER SYSTEM SET log_statement = 'all'")
+    fleet.server.sql("ALTER SYSTEM SET log_parameter_max_length = 0")
+    fleet.server.sql("SELECT pg_reload_conf()")
+    try:
+        # A backend applies a reload after its next command: warm node b's pooled connections up until
+        # requests in a row are each logged (sequential requests use the connections they warmed).
+        steady = "steady0@company.com"
+        in_a_row = [0]
+
+        def logged() -> bool:
+            reads, resp = reads_of_keys_and_credentials(fleet, lambda: b.request(fleet.keys[steady][0]))  # type: ignore[attr-defined]
+            assert resp.status == 200, (resp.status, resp.body)
+            in_a_row[0] = in_a_row[0] + 1 if reads else 0
+            return in_a_row[0] >= 8
+        st.wait_until(logged, 30, "node b's statements in PostgreSQL's log")
+        for round_ in range(2):
+            credential = f"read-with-key-{round_}"
+            fleet.nodes[0].tenant_cli("creds", "set", "--member", st.MEMBER, "--server", st.SERVER_NAME, stdin=credential)
+            key, _ = fleet.issue_key(st.MEMBER)
+            # The first request: the key is new to node b, so its row is read, with the credential.
+            reads = send_and_check(fleet, b, key, credential)
+            assert "member_keys" in reads[0], reads
+            # Then from memory (once the listener has confirmed it fresh): the credential alone.
+            st.wait_until(lambda: "member_keys" not in send_and_check(fleet, b, key, credential)[0], 10,
+                          "a request answering the key from memory")
+    finally:
+        fleet.server.sql("ALTER SYSTEM RESET log_statement")
+        fleet.server.sql("ALTER SYSTEM RESET log_parameter_max_length")
+        fleet.server.sql("SELECT pg_reload_conf()")
+        fleet.nodes[0].tenant_cli("creds", "set", "--member", st.MEMBER, "--server", st.SERVER_NAME, stdin=f"cred-{st.MEMBER}")

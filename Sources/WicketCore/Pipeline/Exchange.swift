@@ -145,7 +145,7 @@ struct Exchange {
         let token: String
         do {
             if UpstreamLists.batchCarriesList(classification) { throw UpstreamLists.batchedListRefusal }
-            token = try upstreamToken(member: identity.member, read: readCredential)
+            token = try upstreamToken(member: identity.member, read: readCredential ?? identity.credential)
             try session.settle(wasUnbound: sessionUnbound)
         } catch let refusal as Refusal {
             for index in records.indices { records[index].overruled(by: refusal) }
@@ -169,6 +169,8 @@ struct Exchange {
         let keyID: String
         let member: String
         let agent: String
+        /// The member's credential, when the key check read it in its own statement (KeyCredentialReading.swift).
+        var credential: ReadCredential?
     }
 
     /// The bearer key → tenant, member, agent. A key is looked up only in the store of the tenant that
@@ -192,7 +194,14 @@ struct Exchange {
             throw Refusal.unauthenticated("the key does not belong to the tenant of this server")
         }
         let found: KeyLookup
-        do { found = try tenant.keys.lookup(presented) } catch {
+        var credential: ReadCredential?
+        do {
+            if let reading = tenant.keysReadingCredentials {
+                (found, credential) = try reading.lookup(presented, readingCredentialFor: upstream.name)
+            } else {
+                found = try tenant.keys.lookup(presented)
+            }
+        } catch {
             throw Refusal.unavailable("the key store could not be read, so the request is refused", cause: .store)
         }
         if case .revoked(let owner) = found, owner.tenant == tenant.config.name {
@@ -203,7 +212,7 @@ struct Exchange {
         guard case .valid(let key) = found, key.tenant == tenant.config.name else {
             throw Refusal.unauthenticated("the key is unknown or has been revoked")
         }
-        return Identity(keyID: key.keyID, member: key.member, agent: key.agent)
+        return Identity(keyID: key.keyID, member: key.member, agent: key.agent, credential: credential)
     }
 
     /// Authorization schemes a stored credential may already carry (lowercase, with the space).

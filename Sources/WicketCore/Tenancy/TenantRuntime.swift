@@ -9,6 +9,9 @@ public final class TenantRuntime: @unchecked Sendable {
     // @unchecked Sendable: the stores are Sendable; `current` is only read and written under `lock`.
     public let config: TenantConfig
     public let keys: any MemberKeyStore
+    /// `keys`, when a key it reads from the database comes with the member's credential
+    /// (PostgreSQL, KeyCredentialReading.swift); found once here, not cast on every request.
+    let keysReadingCredentials: (any KeyCredentialReading)?
     public let credentials: any SealedCredentialStore
     public let audit: any AuditLog
     /// Which member opened each MCP session (`sessions.sqlite`, or the tenant's PostgreSQL database).
@@ -33,6 +36,7 @@ public final class TenantRuntime: @unchecked Sendable {
         self.config = config
         let stores = try TenantStores(config: wicket, tenant: config.name, serving: true)
         keys = stores.keys
+        keysReadingCredentials = stores.keys as? any KeyCredentialReading
         credentials = stores.credentials
         audit = stores.audit
         sessions = stores.sessions
@@ -143,11 +147,12 @@ public struct TenantStores {
                 rules: SessionBindingRules(idleTimeoutSeconds: config.sessionIdleTimeout))
         case .postgres(let settings):
             let database = try PGTenantDatabase(settings: settings, tenant: tenant, node: config.nodeName)
-            let keyStore = PGKeyStore(database: database)
-            if serving { keyStore.startListening() }
-            keys = keyStore
             let credentialStore = PGCredentialStore(database: database, ring: ring)
             credentials = credentialStore
+            // A key read from the database reads the member's credential in the same statement.
+            let keyStore = PGKeyStore(database: database, credentials: credentialStore)
+            if serving { keyStore.startListening() }
+            keys = keyStore
             audit = PGAuditStore(database: database)
             // The session check reads the member's credential in the same statement (one round trip).
             sessions = PGSessionStore(

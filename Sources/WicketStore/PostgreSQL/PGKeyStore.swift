@@ -14,10 +14,13 @@ import Logging
 ///   otherwise (channel lost, database gone) it reads the row through the pool, and if that fails
 ///   too it throws and the request is refused (503). A stale view is never served past the bound.
 /// A read-through that races an invalidation does not re-insert the old row (`generation`).
-public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
+/// Given the tenant's credential store, a read-through also reads the member's credential for the
+/// request's server in the same statement (``KeyCredentialReading``).
+public final class PGKeyStore: KeyCredentialReading, @unchecked Sendable {
     // @unchecked Sendable: `cache`, `generation` and `freshAsOf` are only touched under `lock`.
     public let tenant: String
     private let database: PGTenantDatabase
+    private let credentials: PGCredentialStore?
     private let logger: Logger
     private let lock = NSLock()
     private var cache: [String: CachedKey] = [:]
@@ -36,9 +39,12 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
         var lastUsedMicros: Int64?
     }
 
-    public init(database: PGTenantDatabase, logger: Logger = Logger(label: "wicket.store.keys")) {
+    public init(
+        database: PGTenantDatabase, credentials: PGCredentialStore? = nil, logger: Logger = Logger(label: "wicket.store.keys")
+    ) {
         tenant = database.tenant
         self.database = database
+        self.credentials = credentials
         self.logger = logger
     }
 
@@ -77,7 +83,19 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
     }
 
     public func lookup(_ key: PresentedKey) throws(StoreError) -> KeyLookup {
-        guard key.tenant == tenant else { return .unknown }
+        try lookup(key, credentialServer: nil).found
+    }
+
+    public func lookup(
+        _ key: PresentedKey, readingCredentialFor server: String
+    ) throws(StoreError) -> (found: KeyLookup, credential: ReadCredential?) {
+        try lookup(key, credentialServer: credentials == nil ? nil : server)
+    }
+
+    private func lookup(
+        _ key: PresentedKey, credentialServer server: String?
+    ) throws(StoreError) -> (found: KeyLookup, credential: ReadCredential?) {
+        guard key.tenant == tenant else { return (.unknown, nil) }
         let now = ContinuousClock.now
         lock.lock()
         let fresh = freshAsOf.map { now - $0 < Self.staleAfter } ?? false
@@ -85,11 +103,13 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
         let seenGeneration = generation
         lock.unlock()
         var entry: CachedKey
+        var credential: ReadCredential?
         if let cached {
             entry = cached
         } else {
-            guard let read = try readKey(key.keyID) else { return .unknown }
-            entry = read
+            guard let read = try readKey(key.keyID, credentialServer: server) else { return (.unknown, nil) }
+            entry = read.key
+            credential = read.credential
             lock.lock()
             if generation == seenGeneration, fresh || freshAsOf.map({ now - $0 < Self.staleAfter }) ?? false {
                 cache[key.keyID] = entry
@@ -97,24 +117,46 @@ public final class PGKeyStore: MemberKeyStore, @unchecked Sendable {
             lock.unlock()
         }
         let presentedHash = Array(SHA256.hash(data: key.secret))
-        guard KeyStore.constantTimeEqual(presentedHash, entry.secretSHA256) else { return .unknown }
+        guard KeyStore.constantTimeEqual(presentedHash, entry.secretSHA256) else { return (.unknown, nil) }
         let identity = AuthenticatedKey(keyID: key.keyID, tenant: tenant, member: entry.member, agent: entry.agent)
-        guard !entry.revoked else { return .revoked(identity) }
+        guard !entry.revoked else { return (.revoked(identity), nil) }
         touch(key.keyID, entry: &entry)
-        return .valid(identity)
+        return (.valid(identity), credential)
     }
 
-    private func readKey(_ keyID: String) throws(StoreError) -> CachedKey? {
-        try database.pool.withConnection { connection throws(StoreError) -> CachedKey? in
+    /// The key's row; with `server` (and a credential store), the member's sealed credential for it
+    /// in the same statement (a `LEFT JOIN`: an absent credential is a NULL, not a missing row).
+    private func readKey(
+        _ keyID: String, credentialServer server: String?
+    ) throws(StoreError) -> (key: CachedKey, credential: ReadCredential?)? {
+        try database.pool.withConnection { connection throws(StoreError) -> (key: CachedKey, credential: ReadCredential?)? in
+            guard let server, let credentials else {
+                let result = try connection.prepared(
+                    "SELECT member, agent, secret_sha256, revoked_us IS NOT NULL, last_used_us FROM member_keys WHERE key_id = $1", [keyID])
+                return Self.key(in: result).map { ($0, nil) }
+            }
             let result = try connection.prepared(
-                "SELECT member, agent, secret_sha256, revoked_us IS NOT NULL, last_used_us FROM member_keys WHERE key_id = $1", [keyID])
-            guard result.rowCount == 1, let member = result.text(0, 0), let agent = result.text(0, 1),
-                let hash = result.bytes(0, 2)
-            else { return nil }
-            return CachedKey(
-                member: member, agent: agent, secretSHA256: hash, revoked: result.text(0, 3) == "t",
-                lastUsedMicros: result.int64(0, 4))
+                """
+                SELECT k.member, k.agent, k.secret_sha256, k.revoked_us IS NOT NULL, k.last_used_us, c.key_id, c.sealed
+                FROM member_keys k LEFT JOIN credentials c ON c.member = k.member AND c.server = $2 WHERE k.key_id = $1
+                """, [keyID, server])
+            guard let key = Self.key(in: result) else { return nil }
+            let row = result.text(0, 5).flatMap { sealedUnder in result.bytes(0, 6).map { (sealedUnder, $0) } }
+            let member = key.member
+            let credential = ReadCredential { () throws(StoreError) -> Secret? in
+                guard let (sealedUnder, sealed) = row else { return nil }
+                return try credentials.open(keyID: sealedUnder, sealed: sealed, member: member, server: server)
+            }
+            return (key, credential)
         }
+    }
+
+    /// The key of a result whose row 0 starts with member, agent, secret_sha256, revoked, last_used_us.
+    private static func key(in result: PGResult) -> CachedKey? {
+        guard result.rowCount == 1, let member = result.text(0, 0), let agent = result.text(0, 1), let hash = result.bytes(0, 2)
+        else { return nil }
+        return CachedKey(
+            member: member, agent: agent, secretSHA256: hash, revoked: result.text(0, 3) == "t", lastUsedMicros: result.int64(0, 4))
     }
 
     /// `last used` at most once a minute per key and node; best effort, never a denial.

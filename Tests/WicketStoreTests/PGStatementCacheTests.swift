@@ -29,12 +29,14 @@ import Testing
         var cache = PGStatementCache()
         let literal = try #require(Self.readKey())
         #expect(cache.name(of: literal) == nil)
-        let name = try #require(cache.reserve())
+        let reserved = cache.reserve()
+        let name = try #require(reserved)
         cache.remember(literal, as: name)
         #expect(cache.name(of: literal) == name)
         #expect(cache.name(of: .auditInsert(rows: 1)) == nil)
         for rows in 1..<PGStatementCache.capacity {
-            let fresh = try #require(cache.reserve())
+            let reserved = cache.reserve()
+            let fresh = try #require(reserved)
             cache.remember(.auditInsert(rows: rows), as: fresh)
             #expect(fresh != name)
         }

@@ -10,6 +10,8 @@ import Testing
             """
             permit(principal, action, resource) when { context["caf\u{E9}"].x == 1 && context["cafe\u{301}"].x == 2 };
             """)[0]
-        #expect(p.contextPaths.map { $0.map { Array($0.utf8) } } == [["cafe\u{301}", "x"], ["caf\u{E9}", "x"]].map { $0.map { Array($0.utf8) } })
+        #expect(
+            p.contextPaths.map { $0.map { Array($0.utf8) } }
+                == [["cafe\u{301}", "x"], ["caf\u{E9}", "x"]].map { $0.map { Array($0.utf8) } })
     }
 }

@@ -64,7 +64,8 @@ import Testing
         for ids in [[Self.composed, Self.decomposed], [Self.decomposed, Self.composed]] {
             let explanation = DecisionExplanation(policyIDs: ids, in: set, explained: PolicyExplanations(set), context: context)
             #expect(explanation.policies.map { Array($0.id.utf8) } == [Array(Self.decomposed.utf8), Array(Self.composed.utf8)])
-            #expect(explanation.contextValues.map { Array($0.value.utf8) } == [Array("[\"\(Self.decomposed)\", \"\(Self.composed)\"]".utf8)])
+            #expect(
+                explanation.contextValues.map { Array($0.value.utf8) } == [Array("[\"\(Self.decomposed)\", \"\(Self.composed)\"]".utf8)])
         }
     }
 }

@@ -21,7 +21,10 @@ import Testing
         #expect(PGStatementKey.auditInsert(rows: 3) == .auditInsert(rows: 3))
         #expect(PGStatementKey.auditInsert(rows: 3) != .auditInsert(rows: 4))
         #expect(PGAuditStore.insertSQL(rows: 3) == PGAuditStore.insertSQL(rows: 3))
-        #expect(PGAuditStore.insertSQL(rows: 2).hasSuffix("($29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51, $52, $53, $54, $55, $56) RETURNING id"))
+        #expect(
+            PGAuditStore.insertSQL(rows: 2).hasSuffix(
+                "($29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51, $52, $53, $54, $55, $56) RETURNING id"
+            ))
     }
 
     @Test("a statement is found under the name it was prepared as, and the cache holds at most 96")

@@ -9,5 +9,7 @@
 public protocol KeyCredentialReading: MemberKeyStore {
     /// `lookup`, and, when the key's row was read by a statement and the key is valid, the member's
     /// credential for `server` as that statement read it; else nil (the caller reads it itself).
-    func lookup(_ key: PresentedKey, readingCredentialFor server: String) throws(StoreError) -> (found: KeyLookup, credential: ReadCredential?)
+    func lookup(
+        _ key: PresentedKey, readingCredentialFor server: String
+    ) throws(StoreError) -> (found: KeyLookup, credential: ReadCredential?)
 }

@@ -76,6 +76,23 @@ struct WakeupTests {
         }
     }
 
+    @Test("an end of file behind a request in the same read is noticed: the kept connection closes after its answer")
+    func endOfFileBehindRequest() throws {
+        try withHeldLoop { server, socket, gate in
+            let fd = try FastCGITestClient.connect(socket)
+            defer { close(fd) }
+            try FastCGITestClient.writeAll(fd, EventLoopFrontTests.requestBytes(tag: "next", keep: true))
+            // The request and the end of file wait together; the read that gets the request is short.
+            shutdown(fd, Int32(SHUT_WR))
+            gate.open()
+            let answer = try FastCGITestClient.readAnswer(fd)
+            #expect(answer.headerLines.first == "Status: 403 Forbidden")
+            var byte: UInt8 = 0
+            #expect(read(fd, &byte, 1) == 0, "the end of file behind the request went unseen: the connection stays open")
+            #expect(waitUntil { server.openConnections == 1 })
+        }
+    }
+
     @Test("an idle kept connection nginx closes is noticed and closed; its descriptor number serves the next")
     func peerCloseNoticed() throws {
         try withFastCGIServer(threads: 1, handler: { _ in Self.deny }) { server, socket in

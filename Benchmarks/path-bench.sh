@@ -28,6 +28,8 @@
 #                       AUTHORIZATION and WICKET_SERVER_NAME; spreads the load over tenants
 #   SKIP_PLAIN=1        skip the plain proxy (its column then reads `-`)
 #   RESULT_FILE         append one line per setup: `NAME REQ/S P50_MS P99_MS CPU_US_PER_REQ FAILED TOTAL`
+#   COUNT_WAKEUPS=1     for each responder, per-request syscalls, context switches and threads woken
+#                       over COUNT_SECONDS (3) of the measured run (Benchmarks/wakeup-counts.sh)
 #   WICKET_PROFILE_CMD  run in the background (with WICKET_PID exported) when the measured wrk run
 #                       against Wicket starts; waited for before Wicket stops (Benchmarks/profile-path.sh)
 set -euo pipefail
@@ -264,8 +266,14 @@ run() { # $1 = name, $2 = port, $3 = the responder's pid (CPU per request), if a
     WICKET_PID=$3 bash -c "$WICKET_PROFILE_CMD" &
     profiler=$!
   fi
+  local counter=""
+  if [ "${COUNT_WAKEUPS:-0}" = 1 ] && [ -n "${3:-}" ]; then
+    (sleep 1; "$HERE/wakeup-counts.sh" "$1" "$3" "${COUNT_SECONDS:-3}" > "$DIR/counts.$1") &
+    counter=$!
+  fi
   line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$DIR/post.lua" "http://127.0.0.1:$2/mcp" | grep '^RESULT')
   [ -z "$profiler" ] || wait "$profiler" || echo "path-bench: the profile command failed" >&2
+  if [ -n "$counter" ]; then wait "$counter" || echo "path-bench: counting $1's wake-ups failed" >&2; cat "$DIR/counts.$1"; fi
   read -r _ rps p50 p99 bad total <<<"$line"
   [ "$bad" = 0 ] || echo "path-bench: $1 had $bad failed or non-2xx responses of $total" >&2
   RPS[$1]=$rps; P50[$1]=$p50; P99[$1]=$p99; CPU[$1]=-

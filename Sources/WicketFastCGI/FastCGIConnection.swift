@@ -11,8 +11,12 @@ import Foundation
 /// Only its loop closes the descriptor, and only once no request of it is with the handler, so a
 /// descriptor number is never reused under a responder that still writes to it.
 final class FastCGIConnection: @unchecked Sendable {
-    // @unchecked Sendable: every var is touched only with `lock` held; `fd` and `loop` are immutable.
+    // @unchecked Sendable: every var is touched only with `lock` held; `fd`, `token` and `loop` are
+    // immutable.
     let fd: Int32
+    /// The epoll data of its events: the descriptor and its loop's count of accepted connections, so
+    /// that a left-over event for a descriptor number reused since is told apart.
+    let token: UInt64
     unowned let loop: FastCGIEventLoop
     let lock = NSLock()
     var parser: FastCGIRequestParser
@@ -35,8 +39,9 @@ final class FastCGIConnection: @unchecked Sendable {
     var closed = false
     var watchingOutput = false
 
-    init(fd: Int32, loop: FastCGIEventLoop, parser: FastCGIRequestParser) {
+    init(fd: Int32, token: UInt64, loop: FastCGIEventLoop, parser: FastCGIRequestParser) {
         self.fd = fd
+        self.token = token
         self.loop = loop
         self.parser = parser
     }

@@ -11,9 +11,19 @@ import Logging
 /// the server accepts, and an eventfd other threads wake it with. It reads requests, hands each
 /// complete one to the handler on this thread, finishes answers the socket would not take at once
 /// (EPOLLOUT), and closes connections — it alone closes its descriptors.
+///
+/// What one request costs it (issue 11, round 5, the one-connection path): nginx connects and writes
+/// its request at once, so a new connection is read as soon as it is accepted, in the same wake-up
+/// (no second `epoll_wait` for its first bytes); a read shorter than the buffer emptied the socket, so
+/// no read waits for EAGAIN (the next bytes raise a new edge); a closed descriptor leaves the epoll set
+/// by itself (no EPOLL_CTL_DEL), and an event left over for a descriptor number since reused is
+/// recognised by its generation (`FastCGIConnection.token`); and what the loop's own thread posts to
+/// itself (an answer given on the loop, which closes its connection or hands its slot on) is taken
+/// before the next `epoll_wait`, without writing the eventfd.
 final class FastCGIEventLoop: @unchecked Sendable {
-    // @unchecked Sendable: `connections`, `scratch` and `draining` are touched only by the loop's own
-    // thread; `messages` only with `messageLock`; the rest is immutable or thread-safe (epoll_ctl, write).
+    // @unchecked Sendable: `connections`, `scratch`, `draining`, `postedToSelf` and `generation` are
+    // touched only by the loop's own thread; `messages` and `thread` only with `messageLock`; the rest
+    // is immutable or thread-safe (epoll_ctl, write).
     enum Message {
         /// Close this connection (its answer is written, or it broke).
         case close(FastCGIConnection)
@@ -43,6 +53,15 @@ final class FastCGIEventLoop: @unchecked Sendable {
     private var draining = false
     private let messageLock = NSLock()
     private var messages: [Message] = []
+    /// The thread running ``run()``, once it runs: a post from it needs no eventfd write.
+    private var thread: pthread_t?
+    /// The loop's own thread posted a message: take it before the next `epoll_wait`.
+    private var postedToSelf = false
+    /// Counts accepted connections, so that an event for a closed descriptor whose number was reused
+    /// in the same batch is not taken for the new connection's.
+    private var generation: UInt32 = 0
+    /// `epoll_wait` returns since start (with `messageLock`; for tests).
+    private var wakeupCount = 0
 
     init(
         index: Int, listenerFD: Int32, slots: RequestSlots, handler: @escaping FastCGIServer.DeferredHandler,
@@ -83,11 +102,17 @@ final class FastCGIEventLoop: @unchecked Sendable {
 
     // MARK: - From other threads
 
-    /// Hands `message` to the loop and wakes it.
+    /// Hands `message` to the loop and wakes it; from the loop's own thread, it is taken before the
+    /// loop next waits, without a wake-up.
     func post(_ message: Message) {
         messageLock.lock()
         messages.append(message)
+        let own = thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
         messageLock.unlock()
+        if own {
+            postedToSelf = true
+            return
+        }
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
     }
@@ -104,7 +129,7 @@ final class FastCGIEventLoop: @unchecked Sendable {
     func watchOutput(of connection: FastCGIConnection, _ on: Bool) {
         var event = epoll_event()
         event.events = Self.connectionEvents | (on ? EPOLLOUT.rawValue : 0)
-        event.data.u64 = UInt64(UInt32(bitPattern: connection.fd))
+        event.data.u64 = connection.token
         _ = epoll_ctl(epollFD, EPOLL_CTL_MOD, connection.fd, &event)
     }
 
@@ -115,6 +140,13 @@ final class FastCGIEventLoop: @unchecked Sendable {
 
     var isDraining: Bool { slots.isDraining }
 
+    /// `epoll_wait` returns since start.
+    var wakeups: Int {
+        messageLock.lock()
+        defer { messageLock.unlock() }
+        return wakeupCount
+    }
+
     private static let connectionEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
 
     // MARK: - The loop
@@ -124,8 +156,15 @@ final class FastCGIEventLoop: @unchecked Sendable {
         let capacity = 64
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
+        _ = pthread_setname_np(pthread_self(), "wicket-loop-\(index)")
+        messageLock.lock()
+        thread = pthread_self()
+        messageLock.unlock()
         while true {
             let count = epoll_wait(epollFD, events, Int32(capacity), -1)
+            messageLock.lock()
+            wakeupCount += 1
+            messageLock.unlock()
             if count < 0 {
                 if errno == EINTR { continue }
                 logger.critical("fastcgi event loop failed", metadata: ["wicket.fastcgi.errno": "\(errno)"])
@@ -136,16 +175,24 @@ final class FastCGIEventLoop: @unchecked Sendable {
                 let event = events[slot]
                 switch event.data.u64 {
                 case Self.wakeToken:
+                    var value: UInt64 = 0
+                    _ = read(wakeFD, &value, 8)
                     if !takeMessages() { return }
                 case Self.listenerToken:
                     acceptOne()
                 default:
-                    guard let connection = connections[Int32(truncatingIfNeeded: event.data.u64)] else { continue }
+                    guard let connection = connections[Int32(truncatingIfNeeded: event.data.u64)],
+                        connection.token == event.data.u64
+                    else { continue }
                     if event.events & EPOLLOUT.rawValue != 0 { writable(connection) }
                     if event.events & ~EPOLLOUT.rawValue != 0 {
                         readable(connection, hangup: event.events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0)
                     }
                 }
+            }
+            while postedToSelf {
+                postedToSelf = false
+                if !takeMessages() { return }
             }
             if draining && connections.isEmpty { return }
         }
@@ -153,8 +200,6 @@ final class FastCGIEventLoop: @unchecked Sendable {
 
     /// Handles the posted messages; false when the loop must leave now.
     private func takeMessages() -> Bool {
-        var value: UInt64 = 0
-        _ = read(wakeFD, &value, 8)
         messageLock.lock()
         let taken = messages
         messages = []
@@ -200,16 +245,23 @@ final class FastCGIEventLoop: @unchecked Sendable {
             usleep(10_000)
             return
         }
-        let connection = FastCGIConnection(fd: fd, loop: self, parser: FastCGIRequestParser(limits: limits, selection: selection))
+        generation &+= 1
+        let token = UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
+        let connection = FastCGIConnection(
+            fd: fd, token: token, loop: self, parser: FastCGIRequestParser(limits: limits, selection: selection))
         connections[fd] = connection
         slots.connection(opened: true)
         var event = epoll_event()
         event.events = Self.connectionEvents
-        event.data.u64 = UInt64(UInt32(bitPattern: fd))
+        event.data.u64 = token
         if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
             logger.warning("fastcgi connection could not be watched", metadata: ["wicket.fastcgi.errno": "\(errno)"])
             close(connection)
+            return
         }
+        // nginx writes its request right after connecting: read it now, not after another wake-up.
+        // Watched first, so bytes arriving after this read's EAGAIN still raise an edge.
+        readable(connection, hangup: false)
     }
 
     /// Reads what `connection` has, hands a complete request to the handler, answers what the parser
@@ -249,6 +301,9 @@ final class FastCGIEventLoop: @unchecked Sendable {
                     malformed = error.reason
                     break reading
                 }
+                // A short read emptied the socket: what arrives next raises a new edge. After a
+                // hang-up, read on to the end of file (no edge will come for it).
+                if count < scratch.count && !hangup { break reading }
                 continue
             }
             if count == 0 {
@@ -342,7 +397,7 @@ final class FastCGIEventLoop: @unchecked Sendable {
         connection.lock.unlock()
         if heldSlot { releaseSlot() }
         if wasStalled { slots.forget(connection) }
-        _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, connection.fd, nil)
+        // Closing the only descriptor of the socket takes it out of the epoll set.
         _ = Glibc.close(connection.fd)
         connections[connection.fd] = nil
         slots.connection(opened: false)

@@ -54,6 +54,9 @@ public final class FastCGIServer: @unchecked Sendable {
     private var stopRequestedAt: ContinuousClock.Instant?
     /// `wait()` has seen the listener gone and waits for answers still pending (for tests).
     private var drainingAnswers = false
+    /// Times `wait()` went round its loop (it wakes for a phase change, a loop leaving, or the last
+    /// answer while draining; for tests).
+    private var waitPassCount = 0
 
     /// - Parameters:
     ///   - configuration: socket, permissions, thread count and limits.
@@ -187,6 +190,7 @@ public final class FastCGIServer: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while phase != .idle && phase != .stopped {
+            waitPassCount += 1
             if phase == .stopping {
                 if liveThreads == 0 && (slots?.inFlightLocked ?? 0) == 0 { break }
                 if (slots?.inFlightLocked ?? 0) > 0 { drainingAnswers = true }
@@ -260,6 +264,21 @@ public final class FastCGIServer: @unchecked Sendable {
     /// Responders dropped without an answer or answered twice: a handler bug each (logged as critical).
     public var responderErrors: Int {
         currentSlots?.responderErrorCount ?? 0
+    }
+
+    /// Times `wait()` went round its loop (for tests).
+    var waitPasses: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return waitPassCount
+    }
+
+    /// The event loops' wake-ups (`epoll_wait` returns) since start (for tests).
+    var loopWakeups: Int {
+        condition.lock()
+        let loops = self.loops
+        condition.unlock()
+        return loops.reduce(0) { $0 + $1.wakeups }
     }
 
     /// Whether `wait()` waits for pending answers after the listener went (for tests).

@@ -68,7 +68,9 @@ final class RequestSlots: @unchecked Sendable {
         }
         inFlight -= 1
         updateListeningLocked()
-        if inFlight == 0 { condition.broadcast() }
+        // Only the draining `wait()` waits for this; while serving, a broadcast would wake its
+        // thread after every request at one connection.
+        if inFlight == 0 && draining { condition.broadcast() }
         return nil
     }
 

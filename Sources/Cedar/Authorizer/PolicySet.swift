@@ -4,8 +4,9 @@ import WicketJSON
 public struct PolicySet: Sendable {
     /// Static and linked policies, in source/link order. These are what the authorizer evaluates.
     public private(set) var policies: [Policy]
-    /// Templates by id (never evaluated directly).
-    public private(set) var templates: [String: Policy]
+    /// Templates by id (never evaluated directly), compared by code points as Cedar compares ids: two
+    /// ids that differ only in Unicode normalisation are two templates, never one.
+    public private(set) var templates: [ExactString: Policy]
     /// The scope index and the compiled policies, rebuilt whenever `policies` changes; boxed so that
     /// copying a set (the request path passes snapshots by value) retains one object, not every table.
     final class Derived: Sendable {
@@ -30,7 +31,7 @@ public struct PolicySet: Sendable {
         var ids = Set<ExactString>()
         for p in all {
             guard ids.insert(ExactString(p.id)).inserted else { throw PolicySetError("duplicate policy id `\(p.id)`") }
-            if p.isTemplate { templates[p.id] = p } else { policies.append(p) }
+            if p.isTemplate { templates[ExactString(p.id)] = p } else { policies.append(p) }
         }
         rebuild()
     }
@@ -57,8 +58,8 @@ public struct PolicySet: Sendable {
     public mutating func link(template: String, newID: String, principal: EntityUID?, resource: EntityUID?)
         throws(PolicySetError)
     {
-        guard let t = templates[template] else { throw PolicySetError("no template with id `\(template)`") }
-        guard templates[newID] == nil, !policies.contains(where: { CodePoints.equal($0.id, newID) }) else {
+        guard let t = templates[ExactString(template)] else { throw PolicySetError("no template with id `\(template)`") }
+        guard templates[ExactString(newID)] == nil, !policies.contains(where: { CodePoints.equal($0.id, newID) }) else {
             throw PolicySetError("duplicate policy id `\(newID)`")
         }
         do {
@@ -106,7 +107,7 @@ public struct PolicySet: Sendable {
 
     /// The policy (static or linked) or template with this id.
     public func policy(id: String) -> Policy? {
-        policies.first { CodePoints.equal($0.id, id) } ?? templates[id]
+        policies.first { CodePoints.equal($0.id, id) } ?? templates[ExactString(id)]
     }
 }
 

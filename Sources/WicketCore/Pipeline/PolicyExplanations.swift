@@ -47,7 +47,7 @@ struct PolicyExplanations: Sendable {
     /// The entry of policy `id`, as `PolicySet.policy(id:)` would find it; nil when the set has none.
     func entry(id: String) -> Entry? {
         if let found = byID[id]?.first(where: { CodePoints.equal($0.id, id) }) { return found.entry }
-        return set.templates[id].map { Self.entry($0, id: id) }
+        return set.templates[ExactString(id)].map { Self.entry($0, id: id) }
     }
 
     static func entry(_ policy: Policy, id: String) -> Entry {

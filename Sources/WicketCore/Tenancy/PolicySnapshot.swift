@@ -45,7 +45,7 @@ public enum PolicyLoader {
     static func policies(in text: String, file: String) throws(PolicySetError) -> [Policy] {
         let parsed = try PolicySet(text: text, file: file)
         let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-        return (parsed.policies + parsed.templates.values.sorted(by: { $0.id < $1.id })).map { policy in
+        return (parsed.policies + parsed.templates.values.sorted(by: { CodePoints.less($0.id, $1.id) })).map { policy in
             var named = policy
             named.id = policy.annotation("id") ?? "\(stem).\(policy.id)"
             return named
@@ -114,7 +114,7 @@ public enum PolicyLoader {
 
     /// Strict validation against the schema: a policy that does not typecheck is never served.
     static func validate(_ set: PolicySet, with validator: Validator, path: String) throws(PolicyLoadError) {
-        let result = validator.validate(set.policies + set.templates.values.sorted { $0.id < $1.id })
+        let result = validator.validate(set.policies + set.templates.values.sorted { CodePoints.less($0.id, $1.id) })
         guard let first = result.errors.first else { return }
         let more = result.errors.count > 1 ? " (and \(result.errors.count - 1) more)" : ""
         throw PolicyLoadError("`\(path)` does not validate against the schema: \(first.description)\(more)")

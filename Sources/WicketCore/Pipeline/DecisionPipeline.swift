@@ -153,8 +153,6 @@ public final class DecisionPipeline: Sendable {
         {
             return id
         }
-        let high = String(UInt64.random(in: .min ... .max), radix: 16)
-        let low = String(UInt64.random(in: .min ... .max), radix: 16)
-        return String(repeating: "0", count: 16 - high.count) + high + String(repeating: "0", count: 16 - low.count) + low
+        return FreshRequestID.make()
     }
 }

@@ -50,7 +50,7 @@ struct Exchange {
             forwardedFor: request.headers.forwardedFor)
         base.sourceIP = client
         var location: GeoLocation?
-        if let client, let geo = pipeline.geo.current {
+        if let client, let geo = pipeline.geo.currentAnswers {
             do { location = try geo.lookup(client) } catch {
                 throw Refusal.unavailable("the GeoIP lookup failed, so the request is refused", cause: .geoip)
             }

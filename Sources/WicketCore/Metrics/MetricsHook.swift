@@ -4,11 +4,11 @@ import WicketStore
 /// `DecisionPipeline` so the request path reads as the decision alone.
 enum MetricsHook {
     static func committed(
-        _ records: [AuditRecord], tenant: String, metrics: WicketMetrics, decision: Duration, commit: Duration,
-        onAlertsQueued: (@Sendable () -> Void)?
+        _ records: [AuditRecord], tenant: String, handles: TenantMetricHandles, metrics: WicketMetrics, decision: Duration,
+        commit: Duration, onAlertsQueued: (@Sendable () -> Void)?
     ) {
         metrics.requestCommitted(
-            records, tenant: tenant, decisionNanoseconds: nanoseconds(decision),
+            records, handles: handles, decisionNanoseconds: nanoseconds(decision),
             commitNanoseconds: nanoseconds(commit))
         var policyErrors = 0
         var alerts = false

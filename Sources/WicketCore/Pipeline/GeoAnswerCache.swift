@@ -1,3 +1,4 @@
+import Cedar
 import Foundation
 import WicketGeo
 
@@ -54,7 +55,7 @@ struct AddressText: Hashable {
 
     init(_ text: String) { self.text = text }
 
-    static func == (a: AddressText, b: AddressText) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+    static func == (a: AddressText, b: AddressText) -> Bool { CodePoints.equal(a.text, b.text) }
 
     func hash(into hasher: inout Hasher) {
         hasher.combine(text.utf8.count)

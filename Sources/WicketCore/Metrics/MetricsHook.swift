@@ -12,9 +12,9 @@ enum MetricsHook {
             commitNanoseconds: nanoseconds(commit))
         var policyErrors = 0
         var alerts = false
-        for record in records {
-            policyErrors += record.errors.count { $0.hasPrefix(Verdict.errorPrefix) }
-            if !alerts, record.policies.contains(where: { $0.annotations["alert"] != nil }) { alerts = true }
+        for index in records.indices {  // by index: no copy of each record
+            policyErrors += records[index].errors.count { $0.hasPrefix(Verdict.errorPrefix) }
+            if !alerts, records[index].policies.contains(where: { $0.annotations["alert"] != nil }) { alerts = true }
         }
         metrics.error(.policy, tenant: tenant, count: policyErrors)
         if alerts { onAlertsQueued?() }

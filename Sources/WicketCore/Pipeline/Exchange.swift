@@ -83,7 +83,7 @@ struct Exchange {
         base.sessionID = classification.sessionID
         if let refused = NameDiscipline.outcome(of: classification, upstream: upstream, base: base) { return refused }
         let session = SessionGuard(
-            store: tenant.sessions, server: upstream.name, classification: classification,
+            store: tenant.sessions, reading: route.sessionReading, server: upstream.name, classification: classification,
             member: identity.member, now: time.microseconds)
         let (sessionUnbound, readCredential) = try session.check()
 

@@ -7,8 +7,16 @@ public enum ExactText {
     /// Whether `a` and `b` are the same UTF-8 bytes.
     @inlinable
     public static func equal(_ a: String, _ b: String) -> Bool {
-        guard a.utf8.count == b.utf8.count else { return false }
-        return a.utf8.elementsEqual(b.utf8)
+        let au = a.utf8
+        let bu = b.utf8
+        guard au.count == bu.count else { return false }
+        // Both sides' bytes in place (a small string's on the stack): one tight loop over two buffers
+        // instead of walking two `UTF8View` indexes byte by byte.
+        let same: Bool?? = au.withContiguousStorageIfAvailable { pa in
+            bu.withContiguousStorageIfAvailable { pb in pa.elementsEqual(pb) }
+        }
+        if let same, let same { return same }
+        return au.elementsEqual(bu)
     }
 
     /// Feeds `text`'s UTF-8 bytes (and their count, so concatenations differ) to `hasher`.

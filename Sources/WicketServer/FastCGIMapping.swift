@@ -25,23 +25,34 @@ public enum FastCGIMapping {
         var requestID: String?
         var method: String?
         var remote: String?
-        // One pass over the params; `first` keeps FCGX_GetParam's first-value rule.
+        // One pass over the params; `first` keeps FCGX_GetParam's first-value rule. The name's byte
+        // count picks its one or two candidates, so a param costs one or two comparisons instead of
+        // up to thirteen (each an ASCII name of that very length: same length and `==` is same bytes).
         func first(_ slot: inout String?, _ value: String) { if slot == nil { slot = value } }
         for param in request.params {
-            switch param.name {
-            case "WICKET_SERVER": first(&serverName, param.value)
-            case "WICKET_REQUEST_ID": first(&requestID, param.value)
-            case "REQUEST_METHOD": first(&method, param.value)
-            case "REMOTE_ADDR": first(&remote, param.value)
-            case "HTTP_AUTHORIZATION": first(&headers.authorization, param.value)
-            case "HTTP_X_FORWARDED_FOR": first(&headers.forwardedFor, param.value)
-            case "HTTP_TRACEPARENT": first(&headers.traceparent, param.value)
-            case "CONTENT_TYPE": first(&headers.contentType, param.value)
-            case "HTTP_ACCEPT": first(&headers.accept, param.value)
-            case "HTTP_MCP_SESSION_ID": first(&headers.mcpSessionID, param.value)
-            case "HTTP_MCP_PROTOCOL_VERSION": first(&headers.mcpProtocolVersion, param.value)
-            case "HTTP_MCP_METHOD": first(&headers.mcpMethod, param.value)
-            case "HTTP_MCP_NAME": first(&headers.mcpName, param.value)
+            let name = param.name
+            switch name.utf8.count {
+            case 11:
+                if name == "REMOTE_ADDR" {
+                    first(&remote, param.value)
+                } else if name == "HTTP_ACCEPT" {
+                    first(&headers.accept, param.value)
+                }
+            case 12: if name == "CONTENT_TYPE" { first(&headers.contentType, param.value) }
+            case 13:
+                if name == "WICKET_SERVER" {
+                    first(&serverName, param.value)
+                } else if name == "HTTP_MCP_NAME" {
+                    first(&headers.mcpName, param.value)
+                }
+            case 14: if name == "REQUEST_METHOD" { first(&method, param.value) }
+            case 15: if name == "HTTP_MCP_METHOD" { first(&headers.mcpMethod, param.value) }
+            case 16: if name == "HTTP_TRACEPARENT" { first(&headers.traceparent, param.value) }
+            case 17: if name == "WICKET_REQUEST_ID" { first(&requestID, param.value) }
+            case 18: if name == "HTTP_AUTHORIZATION" { first(&headers.authorization, param.value) }
+            case 19: if name == "HTTP_MCP_SESSION_ID" { first(&headers.mcpSessionID, param.value) }
+            case 20: if name == "HTTP_X_FORWARDED_FOR" { first(&headers.forwardedFor, param.value) }
+            case 25: if name == "HTTP_MCP_PROTOCOL_VERSION" { first(&headers.mcpProtocolVersion, param.value) }
             default: break
             }
         }

@@ -1,3 +1,4 @@
+import Cedar
 import CoreMetrics
 import Foundation
 
@@ -105,9 +106,9 @@ struct LabelValues: Hashable, Sendable {
     }
 
     static func == (lhs: LabelValues, rhs: LabelValues) -> Bool {
-        lhs.count == rhs.count && lhs.label.utf8.elementsEqual(rhs.label.utf8)
-            && lhs.values.0.utf8.elementsEqual(rhs.values.0.utf8) && lhs.values.1.utf8.elementsEqual(rhs.values.1.utf8)
-            && lhs.values.2.utf8.elementsEqual(rhs.values.2.utf8) && lhs.values.3.utf8.elementsEqual(rhs.values.3.utf8)
+        lhs.count == rhs.count && CodePoints.equal(lhs.label, rhs.label)
+            && CodePoints.equal(lhs.values.0, rhs.values.0) && CodePoints.equal(lhs.values.1, rhs.values.1)
+            && CodePoints.equal(lhs.values.2, rhs.values.2) && CodePoints.equal(lhs.values.3, rhs.values.3)
     }
 
     func hash(into hasher: inout Hasher) {

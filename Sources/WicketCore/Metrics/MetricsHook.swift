@@ -4,17 +4,17 @@ import WicketStore
 /// `DecisionPipeline` so the request path reads as the decision alone.
 enum MetricsHook {
     static func committed(
-        _ records: [AuditRecord], tenant: String, metrics: WicketMetrics, decision: Duration, commit: Duration,
-        onAlertsQueued: (@Sendable () -> Void)?
+        _ records: [AuditRecord], tenant: String, handles: TenantMetricHandles, metrics: WicketMetrics, decision: Duration,
+        commit: Duration, onAlertsQueued: (@Sendable () -> Void)?
     ) {
         metrics.requestCommitted(
-            records, tenant: tenant, decisionNanoseconds: nanoseconds(decision),
+            records, handles: handles, decisionNanoseconds: nanoseconds(decision),
             commitNanoseconds: nanoseconds(commit))
         var policyErrors = 0
         var alerts = false
-        for record in records {
-            policyErrors += record.errors.count { $0.hasPrefix(Verdict.errorPrefix) }
-            if !alerts, record.policies.contains(where: { $0.annotations["alert"] != nil }) { alerts = true }
+        for index in records.indices {  // by index: no copy of each record
+            policyErrors += records[index].errors.count { $0.hasPrefix(Verdict.errorPrefix) }
+            if !alerts, records[index].policies.contains(where: { $0.annotations["alert"] != nil }) { alerts = true }
         }
         metrics.error(.policy, tenant: tenant, count: policyErrors)
         if alerts { onAlertsQueued?() }

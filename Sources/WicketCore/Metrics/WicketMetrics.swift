@@ -1,3 +1,4 @@
+import Cedar
 import CoreMetrics
 import Foundation
 import Prometheus
@@ -50,15 +51,26 @@ public struct WicketMetrics: Sendable {
 
     /// One request's records: decisions, determining policies, latency, commit time, queued alerts.
     func requestCommitted(_ records: [AuditRecord], tenant: String, decisionNanoseconds: Int64, commitNanoseconds: Int64) {
-        let handles = handles.tenant(tenant, factory: factory)
+        requestCommitted(
+            records, handles: handles.tenant(tenant, factory: factory), decisionNanoseconds: decisionNanoseconds,
+            commitNanoseconds: commitNanoseconds)
+    }
+
+    /// The same, with the tenant's handles already found (the pipeline resolves each tenant's once).
+    func requestCommitted(
+        _ records: [AuditRecord], handles: TenantMetricHandles, decisionNanoseconds: Int64, commitNanoseconds: Int64
+    ) {
         handles.withCounters { counter in
-            for record in records {
-                let decision = record.decision.rawValue
-                counter(.decision, LabelValues("", record.server ?? "", Self.methodLabel(record.method), decision, count: 3)).increment()
-                for policy in record.policies {
+            // By index: `for record in records` copies each record (a retain per field) to read a few.
+            for index in records.indices {
+                let decision = records[index].decision.rawValue
+                counter(
+                    .decision, LabelValues("", records[index].server ?? "", Self.methodLabel(records[index].method), decision, count: 3)
+                ).increment()
+                for policy in records[index].policies {
                     counter(.determination, LabelValues("", policy.id, decision, count: 2)).increment()
                 }
-                for alert in record.alertNames {
+                for alert in records[index].alertNames {
                     counter(.alert, LabelValues("", alert, count: 1)).increment()
                 }
             }
@@ -127,7 +139,7 @@ public struct WicketMetrics: Sendable {
     static func methodLabel(_ method: String?) -> String {
         guard let method, !method.isEmpty else { return "none" }
         // Swift's `String ==` would let a canonically equivalent spelling hit; the byte check does not.
-        if let known = knownMethodLabels[method], known.utf8.elementsEqual(method.utf8) { return known }
+        if let known = knownMethodLabels[method], CodePoints.equal(known, method) { return known }
         return "other"
     }
 }

@@ -124,7 +124,7 @@ final class CedarMapping: Sendable {
             action = EntityUID(type: actionType, id: tool)
             entities.append(Entity(uid: action, parents: [toolsCall.uid]))
             entities.append(toolsCall.entity)
-        } else if let known = methodActions[facts.method], known.method.utf8.elementsEqual(facts.method.utf8) {
+        } else if let known = methodActions[facts.method], CodePoints.equal(known.method, facts.method) {
             // Swift's `String ==` (the dictionary's) would admit a canonically equivalent spelling; the bytes must match.
             action = known.action
             entities.append(contentsOf: known.entities)
@@ -162,7 +162,7 @@ extension CedarMapping {
             }
             own.append(Entity(uid: action, parents: toolsCallParents))
             layer = toolsCallLayer
-        } else if let known = methodActions[facts.method], known.method.utf8.elementsEqual(facts.method.utf8) {
+        } else if let known = methodActions[facts.method], CodePoints.equal(known.method, facts.method) {
             action = known.action
             layer = known.layer
         } else {

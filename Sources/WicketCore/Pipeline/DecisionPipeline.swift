@@ -23,6 +23,9 @@ public final class DecisionPipeline: Sendable {
     let routes: UpstreamRoutes
     let logger: Logger
     let metrics: WicketMetrics
+    /// Each tenant runtime's metric handles, resolved once here instead of looked up by name (a lock
+    /// and a hash) after every commit; the runtimes are fixed for the pipeline's life.
+    let tenantMetrics: [ObjectIdentifier: TenantMetricHandles]
     /// Rung after a commit that queued alerts (the alert dispatcher's `wake`).
     let onAlertsQueued: (@Sendable () -> Void)?
     /// Reviewed against live tool definitions, per upstream (issue 13).
@@ -44,6 +47,9 @@ public final class DecisionPipeline: Sendable {
         addresses = try ClientAddressResolver(trustedProxies: config.trustedProxies)
         classifier = MCPClassifier(limits: MCPLimits(maxBodyBytes: config.maxBodyBytes))
         routes = UpstreamRoutes(config: config, tenants: tenants)
+        tenantMetrics = Dictionary(
+            tenants.values.map { (ObjectIdentifier($0), metrics.handles.tenant($0.config.name, factory: metrics.factory)) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     public convenience init(
@@ -114,7 +120,9 @@ public final class DecisionPipeline: Sendable {
                 reply: Answer.deny(.unavailable("the audit record could not be written, so the request is refused"), requestID: requestID))
         }
         MetricsHook.committed(
-            records, tenant: tenant.config.name, metrics: metrics,
+            records, tenant: tenant.config.name,
+            handles: tenantMetrics[ObjectIdentifier(tenant)] ?? metrics.handles.tenant(tenant.config.name, factory: metrics.factory),
+            metrics: metrics,
             decision: commit.committing - commit.started, commit: ContinuousClock.now - commit.committing,
             onAlertsQueued: onAlertsQueued)
         switch outcome {
@@ -153,8 +161,6 @@ public final class DecisionPipeline: Sendable {
         {
             return id
         }
-        let high = String(UInt64.random(in: .min ... .max), radix: 16)
-        let low = String(UInt64.random(in: .min ... .max), radix: 16)
-        return String(repeating: "0", count: 16 - high.count) + high + String(repeating: "0", count: 16 - low.count) + low
+        return FreshRequestID.make()
     }
 }

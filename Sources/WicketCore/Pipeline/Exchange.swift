@@ -50,7 +50,7 @@ struct Exchange {
             forwardedFor: request.headers.forwardedFor)
         base.sourceIP = client
         var location: GeoLocation?
-        if let client, let geo = pipeline.geo.current {
+        if let client, let geo = pipeline.geo.currentAnswers {
             do { location = try geo.lookup(client) } catch {
                 throw Refusal.unavailable("the GeoIP lookup failed, so the request is refused", cause: .geoip)
             }
@@ -83,7 +83,7 @@ struct Exchange {
         base.sessionID = classification.sessionID
         if let refused = NameDiscipline.outcome(of: classification, upstream: upstream, base: base) { return refused }
         let session = SessionGuard(
-            store: tenant.sessions, server: upstream.name, classification: classification,
+            store: tenant.sessions, reading: route.sessionReading, server: upstream.name, classification: classification,
             member: identity.member, now: time.microseconds)
         let (sessionUnbound, readCredential) = try session.check()
 

@@ -11,6 +11,8 @@ import WicketStore
 /// binding on an allowed `DELETE`. The stateless 2026-07-28 has no session id: nothing to bind.
 struct SessionGuard {
     let store: any SessionBindings
+    /// `store` when it reads the credential with the binding (the route casts it once), else nil.
+    let reading: (any SessionCredentialReading)?
     let server: String
     let sessionID: String?
     let member: String
@@ -18,8 +20,12 @@ struct SessionGuard {
     let ending: Bool
     let now: Int64
 
-    init(store: any SessionBindings, server: String, classification: MCPClassification, member: String, now: Int64) {
+    init(
+        store: any SessionBindings, reading: (any SessionCredentialReading)?, server: String, classification: MCPClassification,
+        member: String, now: Int64
+    ) {
         self.store = store
+        self.reading = reading
         self.server = server
         sessionID = classification.sessionID
         self.member = member
@@ -35,7 +41,7 @@ struct SessionGuard {
         let state: SessionBinding.State
         var credential: ReadCredential?
         do {
-            if let reading = store as? any SessionCredentialReading {
+            if let reading {
                 (state, credential) = try reading.lookupReadingCredential(server: server, sessionID: sessionID, member: member, now: now)
             } else {
                 state = try store.lookup(server: server, sessionID: sessionID, member: member, now: now)

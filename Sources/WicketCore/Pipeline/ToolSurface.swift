@@ -22,7 +22,7 @@ struct ToolSurface: Sendable {
             let type = action.uid.type
             guard type.hasSuffix("::Action") || type == "Action" else { continue }
             let namespace = type == "Action" ? "" : String(type.dropLast("::Action".count))
-            let isTool = action.memberOf.contains { $0.type.utf8.elementsEqual(type.utf8) && $0.id.utf8.elementsEqual("tools/call".utf8) }
+            let isTool = action.memberOf.contains { CodePoints.equal($0.type, type) && CodePoints.equal($0.id, "tools/call") }
             if isTool { tools[namespace, default: []].insert(Array(action.uid.id.utf8)) }
         }
         toolsByNamespace = tools

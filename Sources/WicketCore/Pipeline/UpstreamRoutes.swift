@@ -1,5 +1,6 @@
 import Cedar
 import Foundation
+import WicketStore
 
 /// Every server name this process serves, resolved once at start to all a request for it needs: the
 /// upstream, its tenant's runtime, its Cedar mapping and its tenant's local-time cache. A request
@@ -20,12 +21,16 @@ struct UpstreamRoutes: Sendable {
         let mapping: CedarMapping
         /// The tenant's `context.time` (LocalTimeCache.swift), shared by every upstream of the tenant.
         let localTime: LocalTimeCache
+        /// The tenant's session store when it also reads the credential in the same statement
+        /// (PostgreSQL): cast once here, not per request (the store is fixed for the runtime's life).
+        let sessionReading: (any SessionCredentialReading)?
 
         init(upstream: UpstreamConfig, tenant: TenantRuntime, mapping: CedarMapping, localTime: LocalTimeCache) {
             self.upstream = upstream
             self.tenant = tenant
             self.mapping = mapping
             self.localTime = localTime
+            sessionReading = tenant.sessions as? any SessionCredentialReading
         }
     }
 

@@ -129,7 +129,7 @@ final class ToolPins: @unchecked Sendable {
 
     /// Why a `tools/call` must be refused, or nil (any other message: nil).
     func callRefusal(_ facts: MessageFacts, upstream: UpstreamConfig) -> String? {
-        guard case .tool(let tool) = facts.target, facts.method.utf8.elementsEqual("tools/call".utf8) else { return nil }
+        guard case .tool(let tool) = facts.target, CodePoints.equal(facts.method, "tools/call") else { return nil }
         return callRefusal(tool: tool, upstream: upstream)
     }
 

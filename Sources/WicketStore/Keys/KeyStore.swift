@@ -32,6 +32,8 @@ public final class KeyStore: Sendable {
         let secretSHA256: [UInt8]
         let revoked: Bool
         let lastUsed: Int64?
+        /// A secret found to hash to `secretSHA256` (VerifiedSecret.swift); nil until one did.
+        var verified: VerifiedSecret? = nil
     }
 
     static let migrations = Migrations(steps: [
@@ -118,14 +120,22 @@ public final class KeyStore: Sendable {
         switch try cache.find(cacheKey) {
         case .hit(let kept):
             row = kept
+            // The very secret that matched this row's hash before matches it again; any other is hashed.
+            if row.verified?.isSecret(key.secret) != true {
+                guard let verified = VerifiedSecret.verify(key.secret, against: row.secretSHA256) else { return .unknown }
+                cache.update(cacheKey) { kept in
+                    // Only beside the hash it was verified against (the row may have been read again since).
+                    if kept.secretSHA256 == row.secretSHA256 { kept.verified = verified }
+                }
+            }
         case .miss(let ticket):
-            guard let read = try readRow(keyID: key.keyID) else { return .unknown }
+            guard var read = try readRow(keyID: key.keyID) else { return .unknown }
+            // Hash, compare in constant time, then look at revocation; the row is kept either way.
+            read.verified = VerifiedSecret.verify(key.secret, against: read.secretSHA256)
             cache.keep(read, for: cacheKey, ticket: ticket)
+            guard read.verified != nil else { return .unknown }
             row = read
         }
-        // Hash always, compare in constant time, then look at revocation.
-        let presentedHash = Array(SHA256.hash(data: key.secret))
-        guard Self.constantTimeEqual(presentedHash, row.secretSHA256) else { return .unknown }
         let identity = AuthenticatedKey(keyID: key.keyID, tenant: tenant, member: row.member, agent: row.agent)
         guard !row.revoked else { return .revoked(identity) }
         touch(cacheKey, keyID: key.keyID, lastUsed: row.lastUsed)
@@ -164,6 +174,13 @@ public final class KeyStore: Sendable {
                 logger.warning("cannot record key use", metadata: ["wicket.key.id": "\(keyID)", "wicket.error": "\(error)"])
             }
         }
+    }
+
+    /// Whether `key`'s secret is remembered as verified beside its row in memory (tests; a commit
+    /// since forgets it).
+    func isVerifiedInMemory(_ key: PresentedKey) throws(StoreError) -> Bool {
+        guard key.tenant == tenant, case .hit(let row) = try cache.find(ExactKey(key.keyID)) else { return false }
+        return row.verified?.isSecret(key.secret) == true
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -61,6 +61,16 @@ final class ReadCache<Value>: @unchecked Sendable {
         entries[key] = value
     }
 
+    /// Changes the value kept for `key` in place, when one is kept. For what the value itself makes
+    /// true whatever read it came from (a key's verified secret is checked against the kept row's own
+    /// hash): a commit seen since the caller's `find` may have replaced the entry.
+    func update(_ key: ExactKey, _ change: (inout Value) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let index = entries.index(forKey: key) else { return }
+        change(&entries.values[index])
+    }
+
     /// Drops every entry (the store is closing).
     func removeAll() {
         lock.lock()

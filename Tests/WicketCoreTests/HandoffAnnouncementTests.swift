@@ -49,16 +49,16 @@ struct HandoffAnnouncementTests {
             let answers = Recorder<Int>()
             // Allowed, refused by policy, refused for its key: each commits a record.
             for request in [
-                h.request(Body.listTools, key: h.key(PipelineHarness.alex)),
                 h.request(Body.deleteProd, key: h.key(PipelineHarness.alex)),
-                h.request(Body.listTools, key: "wk_not_a_key"),
+                h.request(Body.deleteProd, key: h.key(PipelineHarness.alex)),
+                h.request(Body.deleteProd, key: "wk_not_a_key"),
             ] {
                 pipeline.decide(request) { answers.append($0.reply.status) }
             }
             #expect(answers.all.count == 3)
             #expect(sink.events.all == Array(repeating: ["announce", "append announced"], count: 3).flatMap { $0 })
             // A server no configuration names has no tenant and so no sink: nothing is announced.
-            pipeline.decide(h.request(Body.listTools, key: h.key(PipelineHarness.alex), server: "nowhere")) { answers.append($0.reply.status) }
+            pipeline.decide(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex), server: "nowhere")) { answers.append($0.reply.status) }
             #expect(answers.all.count == 4)
             #expect(sink.events.all.count == 6)
         }
@@ -67,8 +67,8 @@ struct HandoffAnnouncementTests {
     @Test func theTenantsSQLiteStoreEndsEveryAnnouncement() throws {
         try withPipeline { h in
             for request in [
-                h.request(Body.listTools, key: h.key(PipelineHarness.alex)),
-                h.request(Body.listTools, key: "wk_not_a_key"),
+                h.request(Body.deleteProd, key: h.key(PipelineHarness.alex)),
+                h.request(Body.deleteProd, key: "wk_not_a_key"),
             ] {
                 let answered = Recorder<Int>()
                 h.pipeline.decide(request) { answered.append($0.reply.status) }

@@ -58,7 +58,8 @@ struct HandoffAnnouncementTests {
             #expect(answers.all.count == 3)
             #expect(sink.events.all == Array(repeating: ["announce", "append announced"], count: 3).flatMap { $0 })
             // A server no configuration names has no tenant and so no sink: nothing is announced.
-            pipeline.decide(h.request(Body.deleteProd, key: h.key(PipelineHarness.alex), server: "nowhere")) { answers.append($0.reply.status) }
+            let unrouted = h.request(Body.deleteProd, key: h.key(PipelineHarness.alex), server: "nowhere")
+            pipeline.decide(unrouted) { answers.append($0.reply.status) }
             #expect(answers.all.count == 4)
             #expect(sink.events.all.count == 6)
         }

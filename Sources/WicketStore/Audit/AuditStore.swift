@@ -108,7 +108,8 @@ public final class AuditStore: Sendable {
             try SQLiteConnection.openStore(path: path, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         }
         self.checkpointer = checkpointer
-        writer = AuditWriter(connection: connection, insertSQL: Self.insertSQL, tenant: tenant, checkpointer: checkpointer, gatherBound: gatherBound)
+        writer = AuditWriter(
+            connection: connection, insertSQL: Self.insertSQL, tenant: tenant, checkpointer: checkpointer, gatherBound: gatherBound)
         readers = ConnectionPool(maxIdle: 4) { () throws(StoreError) in
             let reader = try SQLiteConnection(path: path, readOnly: true)
             try reader.execute("PRAGMA query_only = ON")

@@ -16,6 +16,8 @@ import Foundation
 /// (`gatherBound`, 100 µs by default: under a one-record commit's cost with `normal`, and a small
 /// share of an fsync with `full`), and with no other decision under way (`deciding == 0`, e.g. at one
 /// connection, where the caller's own append ended its announcement) the leader does not wait at all.
+/// (The deadline is on the wall clock, as `NSCondition` waits: a clock stepped back during a wait
+/// lengthens it, but the last announced decision's arrival still ends it, and a decision always ends.)
 extension AuditWriter {
     /// The longest a leader waits for announced decisions before it commits.
     static let defaultGatherBound: Duration = .microseconds(100)

@@ -185,6 +185,14 @@ $(wicket_locations "unix:$NOOP_SOCKET" off)
     server {
         listen 127.0.0.1:$P_WICKET;
 $(wicket_locations wicket_fcgi on)
+        # Wicket's metrics (records per audit commit), scraped before and after the measured run.
+        location = /wicket/metrics {
+            fastcgi_pass wicket_fcgi;
+            fastcgi_keep_conn on;
+            fastcgi_pass_request_body off;
+            fastcgi_pass_request_headers off;
+            fastcgi_param WICKET_METRICS 1;
+        }
     }
 }
 CONF
@@ -253,6 +261,13 @@ wait_ready() { # $1 = port, $2 = name
   return 1
 }
 
+# The sum and count of Wicket's `wicket_audit_records_per_commit` histogram (every tenant), or "0 0".
+commit_sums() {
+  curl -s "http://127.0.0.1:$P_WICKET/wicket/metrics" | awk '
+    /^wicket_audit_records_per_commit_sum/ { s += $NF } /^wicket_audit_records_per_commit_count/ { c += $NF }
+    END { printf "%d %d\n", s, c }'
+}
+
 # utime + stime of a process in seconds (/proc/PID/stat fields 14 and 15, after the command name).
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"; }
 
@@ -262,6 +277,8 @@ run() { # $1 = name, $2 = port, $3 = the responder's pid (CPU per request), if a
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$DIR/post.lua" "http://127.0.0.1:$2/mcp" >/dev/null
   local line before=0 profiler=""
   [ -n "${3:-}" ] && before=$(cpu_seconds "$3")
+  local commits_before="0 0"
+  [ "$1" = wicket ] && commits_before=$(commit_sums)
   if [ "$1" = wicket ] && [ -n "${WICKET_PROFILE_CMD:-}" ]; then
     WICKET_PID=$3 bash -c "$WICKET_PROFILE_CMD" &
     profiler=$!
@@ -275,6 +292,13 @@ run() { # $1 = name, $2 = port, $3 = the responder's pid (CPU per request), if a
   [ -z "$profiler" ] || wait "$profiler" || echo "path-bench: the profile command failed" >&2
   if [ -n "$counter" ]; then wait "$counter" || echo "path-bench: counting $1's wake-ups failed" >&2; cat "$DIR/counts.$1"; fi
   read -r _ rps p50 p99 bad total <<<"$line"
+  if [ "$1" = wicket ]; then
+    # The measured run's audit records per commit (the group commit's batch size).
+    read -r sum0 count0 <<<"$commits_before"
+    read -r sum1 count1 <<<"$(commit_sums)"
+    awk -v r=$((sum1 - sum0)) -v c=$((count1 - count0)) \
+      'BEGIN { printf "wicket audit: %d records in %d commits, %.2f records per commit\n", r, c, (c > 0 ? r / c : 0) }'
+  fi
   [ "$bad" = 0 ] || echo "path-bench: $1 had $bad failed or non-2xx responses of $total" >&2
   RPS[$1]=$rps; P50[$1]=$p50; P99[$1]=$p99; CPU[$1]=-
   if [ -n "${3:-}" ]; then

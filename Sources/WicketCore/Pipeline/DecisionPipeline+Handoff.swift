@@ -11,12 +11,18 @@ extension DecisionPipeline {
     /// committed (a failed commit answers the 503 refusal). `answer` runs on this thread when this
     /// caller committed (no commit was under way) or had nothing to commit, otherwise on the thread that
     /// led the commit; it must be short and must not decide synchronously.
+    ///
+    /// Before deciding, the request is announced to its tenant's audit sink, so that a commit led
+    /// meanwhile may wait for it (bounded: AuditWriter+Gather.swift); its append ends the announcement.
     public func decide(_ request: DecisionInput, then answer: @escaping @Sendable (Decision) -> Void) {
+        let sink = request.serverName.flatMap { routes.route(for: $0) }?.tenant.auditSink
+        let announced = sink?.announce() ?? false
         switch decision(for: request) {
         case .final(let decision):
+            if announced { sink?.withdraw() }
             answer(decision)
         case .committing(let commit):
-            commit.tenant.auditSink.append(contentsOf: commit.records) { [self] result in
+            commit.tenant.auditSink.append(contentsOf: commit.records, announced: announced) { [self] result in
                 switch result {
                 case .success: answer(finish(commit, failure: nil))
                 case .failure(let error): answer(finish(commit, failure: error))

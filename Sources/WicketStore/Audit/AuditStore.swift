@@ -88,10 +88,11 @@ public final class AuditStore: Sendable {
         try self.init(directory: directory, tenant: tenant, busyTimeoutMilliseconds: 5000, durability: durability)
     }
 
-    /// `checkpointFrames`: the WAL's size, in pages, at which the checkpoint thread copies it (tests make it small).
+    /// `checkpointFrames`: the WAL's size, in pages, at which the checkpoint thread copies it (tests make it small);
+    /// `gatherBound`: the longest a commit's leader waits for announced decisions (AuditWriter+Gather.swift).
     init(
         directory: String, tenant: String, busyTimeoutMilliseconds: Int32, durability: Durability = .full,
-        checkpointFrames: Int = AuditCheckpointer.defaultThreshold
+        checkpointFrames: Int = AuditCheckpointer.defaultThreshold, gatherBound: Duration = AuditWriter.defaultGatherBound
     ) throws(StoreError) {
         try Names.validateTenant(tenant)
         try StoreFiles.ensureDirectory(directory)
@@ -107,7 +108,8 @@ public final class AuditStore: Sendable {
             try SQLiteConnection.openStore(path: path, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         }
         self.checkpointer = checkpointer
-        writer = AuditWriter(connection: connection, insertSQL: Self.insertSQL, tenant: tenant, checkpointer: checkpointer)
+        writer = AuditWriter(
+            connection: connection, insertSQL: Self.insertSQL, tenant: tenant, checkpointer: checkpointer, gatherBound: gatherBound)
         readers = ConnectionPool(maxIdle: 4) { () throws(StoreError) in
             let reader = try SQLiteConnection(path: path, readOnly: true)
             try reader.execute("PRAGMA query_only = ON")
@@ -140,9 +142,32 @@ public final class AuditStore: Sendable {
     /// (group commit: this one when no commit was under way, else that commit's leader). It never runs
     /// before the commit returned, so an answer it sends follows its record to disk.
     public func append(contentsOf records: [AuditRecord], then completion: @escaping AuditCompletion) {
-        if let misfiled = AuditStore.misfiled(records, tenant: tenant) { return completion(.failure(misfiled)) }
-        guard !records.isEmpty else { return completion(.success([])) }
-        writer.append(work: .rows(records.map(AuditRow.init)), then: completion)
+        append(contentsOf: records, announced: false, then: completion)
+    }
+
+    /// Says a decision whose records will come here has started: the group commit's leader may wait
+    /// for it, briefly (AuditWriter+Gather.swift). End it with the append (`announced: true`) or
+    /// ``withdraw()``, exactly once. Returns true: this store counts announcements.
+    @discardableResult
+    public func announce() -> Bool {
+        writer.announce()
+        return true
+    }
+
+    /// Ends an announcement that has no records to append.
+    public func withdraw() { writer.withdraw() }
+
+    /// ``append(contentsOf:then:)`` for a caller that announced its decision (`announced: true`).
+    public func append(contentsOf records: [AuditRecord], announced: Bool, then completion: @escaping AuditCompletion) {
+        if let misfiled = AuditStore.misfiled(records, tenant: tenant) {
+            if announced { writer.withdraw() }
+            return completion(.failure(misfiled))
+        }
+        guard !records.isEmpty else {
+            if announced { writer.withdraw() }
+            return completion(.success([]))
+        }
+        writer.append(work: .rows(records.map(AuditRow.init)), announced: announced, then: completion)
     }
 
     /// The error for the first record of another tenant in `records`, if any: each tenant's audit takes

@@ -11,9 +11,14 @@ import Foundation
 /// serves many requests, and the requests whose answer is written by a completion never sleep on the
 /// commit. The WAL is checkpointed by `AuditCheckpointer`'s thread, which takes the writer's turn
 /// (`exclusively`) only for the last few frames of a pass, and leads the batch that queued meanwhile.
+///
+/// Gathering (AuditWriter+Gather.swift): a caller may announce a decision whose records will follow
+/// (``announce()``, then an append with `announced: true`). Before committing a batch the leader waits,
+/// at most ``gatherBound``, while announced decisions are still under way, so they join this batch
+/// instead of forming the next one. With none under way it commits at once: a lone caller never waits.
 final class AuditWriter: @unchecked Sendable {
     // @unchecked Sendable: `pending`, `writing`, `closing`, `transactions`, `exclusiveWaiting`,
-    // `exclusiveTurn` are only touched with `lock` held; a `Pending`'s `result` is written by the leader
+    // `exclusiveTurn`, `deciding`, `gathering` and the gather counters are only touched with `lock` held; a `Pending`'s `result` is written by the leader
     // before it signals `wake` (a waiting caller reads it after its wait: the semaphore orders them) or
     // calls `completion` (on the leader's own thread); `connection` and `walFrames` only by whoever
     // holds the turn (`writing`).
@@ -46,10 +51,19 @@ final class AuditWriter: @unchecked Sendable {
         }
     }
 
-    private let lock = NSCondition()
+    let lock = NSCondition()
     private var pending: [Pending] = []
     private var writing = false
-    private var closing = false
+    var closing = false
+    /// Announced decisions whose records have not been appended yet (AuditWriter+Gather.swift).
+    var deciding = 0
+    /// Whether the leader waits for `deciding` to reach zero (an append that makes it zero wakes it).
+    var gathering = false
+    /// How long a leader waits at most for announced decisions before committing its batch.
+    let gatherBound: Duration
+    /// Commits whose leader waited for announced decisions, and those of them that hit the bound (for tests).
+    var gatheredCommits = 0
+    var gatherTimeouts = 0
     private var transactions = 0
     /// A checkpoint pass waits for the turn; the leader hands it over (`exclusiveTurn`) before the next batch.
     private var exclusiveWaiting = false
@@ -69,8 +83,12 @@ final class AuditWriter: @unchecked Sendable {
     private let recordsPerCommit: Recorder
 
     /// With a `checkpointer`, the connection's own automatic checkpoint is off and that thread checkpoints.
-    init(connection: SQLiteConnection, insertSQL: String, tenant: String = "", checkpointer: AuditCheckpointer? = nil) {
+    init(
+        connection: SQLiteConnection, insertSQL: String, tenant: String = "", checkpointer: AuditCheckpointer? = nil,
+        gatherBound: Duration = AuditWriter.defaultGatherBound
+    ) {
         self.connection = connection
+        self.gatherBound = gatherBound
         self.insertSQL = insertSQL
         insert = AuditRowInsert(insertSQL: insertSQL)
         self.checkpointer = checkpointer
@@ -84,6 +102,7 @@ final class AuditWriter: @unchecked Sendable {
 
     init(tenant: String, commit: @escaping BatchCommit) {
         connection = nil
+        gatherBound = AuditWriter.defaultGatherBound
         checkpointer = nil
         insertSQL = ""
         insert = AuditRowInsert(insertSQL: "")
@@ -102,9 +121,10 @@ final class AuditWriter: @unchecked Sendable {
     }
 
     /// Adds work and waits until it is committed; returns the rowids of the records it inserted.
-    func append(work: Work) throws(StoreError) -> [Int64] {
+    func append(work: Work, announced: Bool = false) throws(StoreError) -> [Int64] {
         let item = Pending(work, completion: nil)
         lock.lock()
+        if announced { arrived() }
         guard !closing else {
             lock.unlock()
             throw StoreError(.closed, "the audit store has been closed")
@@ -125,9 +145,11 @@ final class AuditWriter: @unchecked Sendable {
     /// failed), on the thread that led that commit: this one when no commit was under way (then it has
     /// run before this returns), otherwise the leader's. Never before the commit returned.
     /// `completion` must not append to this writer synchronously (its caller holds the turn).
-    func append(work: Work, then completion: @escaping Completion) {
+    /// `announced`: this caller announced its decision (``announce()``); its append ends the announcement.
+    func append(work: Work, announced: Bool = false, then completion: @escaping Completion) {
         let item = Pending(work, completion: completion)
         lock.lock()
+        if announced { arrived() }
         guard !closing else {
             lock.unlock()
             return completion(.failure(StoreError(.closed, "the audit store has been closed")))
@@ -155,6 +177,7 @@ final class AuditWriter: @unchecked Sendable {
     /// `lock` released.
     private func lead() {
         while true {
+            gather()
             let batch = pending
             pending.removeAll(keepingCapacity: true)
             lock.unlock()

@@ -9,12 +9,12 @@ import Testing
     /// The walk as it was: split on commas (empty pieces dropped), trim, parse into arrays.
     static func reference(_ resolver: ClientAddressResolver, remote: String?, forwardedFor: String?) -> String? {
         func text() -> String? {
-            guard let remote, let remoteBytes = IPNetwork.parseAddress(remote) else { return nil }
-            guard !resolver.trusted.isEmpty, resolver.isTrusted(bytes: remoteBytes), let forwardedFor else { return remote }
+            guard let remote, let remoteBytes = IPNetwork.parseInline(remote.utf8) else { return nil }
+            guard !resolver.trusted.isEmpty, resolver.isTrusted(remoteBytes), let forwardedFor else { return remote }
             let hops = forwardedFor.split(separator: ",").map { HeaderText.trimmed($0.utf8[...]) }
             for hop in hops.reversed() {
-                guard let hopBytes = IPNetwork.parseAddress(hop) else { return remote }
-                if !resolver.isTrusted(bytes: hopBytes) { return hop }
+                guard let hopBytes = IPNetwork.parseInline(hop.utf8) else { return remote }
+                if !resolver.isTrusted(hopBytes) { return hop }
             }
             return hops.first ?? remote
         }

@@ -92,10 +92,15 @@ enum HeaderText {
     /// The bytes without leading and trailing spaces and tabs, as a string (byte-wise: no grapheme work
     /// on the request path).
     static func trimmed(_ bytes: Substring.UTF8View) -> String {
+        String(Substring(trimmedBytes(bytes)))
+    }
+
+    /// The same bytes as a slice of the input (no copy).
+    static func trimmedBytes(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
         var slice = bytes
         while let first = slice.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
         while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
-        return String(Substring(slice))
+        return slice
     }
 
     /// Header values must not carry control characters (no header injection through a policy id).

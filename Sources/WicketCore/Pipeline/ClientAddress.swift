@@ -29,20 +29,9 @@ struct IPNetwork: Sendable, Equatable {
         return true
     }
 
-    func contains(_ address: [UInt8]) -> Bool {
-        guard address.count == bytes.count else { return false }
-        var remaining = prefix
-        for (a, b) in zip(address, bytes) where remaining > 0 {
-            let bits = min(8, remaining)
-            let mask: UInt8 = bits == 8 ? 0xFF : ~(0xFF >> UInt8(bits))
-            if a & mask != b & mask { return false }
-            remaining -= bits
-        }
-        return true
-    }
-
-    /// ``parseAddress(_:)`` without an allocation: the text is copied to the stack for inet_pton (up to
-    /// its first NUL, as a C string ends there) and the bytes come back inline.
+    /// Parses a textual address with inet_pton without an allocation: the text is copied to the stack
+    /// (up to its first NUL, as a C string ends there) and the bytes come back inline; IPv4-mapped IPv6
+    /// addresses become IPv4.
     static func parseInline(_ text: some Collection<UInt8>) -> AddressBytes? {
         // The longest address inet_pton reads is 45 characters; longer text is no address.
         guard text.count < 64 else { return nil }
@@ -83,19 +72,9 @@ struct IPNetwork: Sendable, Equatable {
         }
     }
 
-    /// Parses a textual address with inet_pton; IPv4-mapped IPv6 addresses become IPv4.
+    /// ``parseInline(_:)`` as an array, for the trusted-proxy list (read once at start-up).
     static func parseAddress(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-            return Array(bytes[12..<16])
-        }
-        return bytes
+        parseInline(text.utf8).map { address in (0..<address.count).map { address[$0] } }
     }
 }
 
@@ -126,12 +105,7 @@ struct ClientAddressResolver: Sendable {
     }
 
     func isTrusted(_ address: String) -> Bool {
-        guard let bytes = IPNetwork.parseAddress(address) else { return false }
-        return isTrusted(bytes: bytes)
-    }
-
-    func isTrusted(bytes: [UInt8]) -> Bool {
-        trusted.contains { $0.contains(bytes) }
+        IPNetwork.parseInline(address.utf8).map(isTrusted) ?? false
     }
 
     /// The client's address as text, or nil when nginx sent none that parses.
@@ -152,7 +126,7 @@ struct ClientAddressResolver: Sendable {
             var start = end
             while start > utf8.startIndex, utf8[utf8.index(before: start)] != UInt8(ascii: ",") { start = utf8.index(before: start) }
             if start < end {
-                let hop = Self.trimmed(Substring(forwardedFor)[start..<end].utf8)
+                let hop = HeaderText.trimmedBytes(Substring(forwardedFor)[start..<end].utf8)
                 guard let hopBytes = IPNetwork.parseInline(hop) else { return remote }
                 if !isTrusted(hopBytes) { return String(Substring(hop)) }
                 nearestFirst = hop
@@ -163,16 +137,8 @@ struct ClientAddressResolver: Sendable {
         return nearestFirst.map { String(Substring($0)) } ?? remote
     }
 
-    private func isTrusted(_ address: AddressBytes) -> Bool {
+    func isTrusted(_ address: AddressBytes) -> Bool {
         trusted.contains { $0.contains(address) }
-    }
-
-    /// The bytes without leading and trailing spaces and tabs (as ``HeaderText/trimmed(_:)``, no copy).
-    private static func trimmed(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
-        var slice = bytes
-        while let first = slice.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
-        while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
-        return slice
     }
 
     /// An IPv4-mapped IPv6 address (`::ffff:203.0.113.42`, what a dual-stack nginx listener reports

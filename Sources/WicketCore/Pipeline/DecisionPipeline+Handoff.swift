@@ -15,9 +15,10 @@ extension DecisionPipeline {
     /// Before deciding, the request is announced to its tenant's audit sink, so that a commit led
     /// meanwhile may wait for it (bounded: AuditWriter+Gather.swift); its append ends the announcement.
     public func decide(_ request: DecisionInput, then answer: @escaping @Sendable (Decision) -> Void) {
-        let sink = request.serverName.flatMap { routes.route(for: $0) }?.tenant.auditSink
+        let route = route(of: request)
+        let sink = route?.tenant.auditSink
         let announced = sink?.announce() ?? false
-        switch decision(for: request) {
+        switch decision(for: request, route: route) {
         case .final(let decision):
             if announced { sink?.withdraw() }
             answer(decision)

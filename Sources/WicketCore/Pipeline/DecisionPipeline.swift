@@ -62,7 +62,7 @@ public final class DecisionPipeline: Sendable {
     /// Decides, commits the records and returns the answer, waiting for the commit (the CLI, tests,
     /// benchmarks). The server uses ``decide(_:then:)``, which does not wait.
     public func decide(_ request: DecisionInput) -> Decision {
-        switch decision(for: request) {
+        switch decision(for: request, route: route(of: request)) {
         case .final(let decision):
             return decision
         case .committing(let commit):
@@ -75,11 +75,17 @@ public final class DecisionPipeline: Sendable {
         }
     }
 
-    /// The decision, and the records to commit before it is answered (DecisionPipeline+Handoff.swift).
-    func decision(for request: DecisionInput) -> Decided {
+    /// The route of the server nginx named, if the configuration has it.
+    func route(of request: DecisionInput) -> UpstreamRoutes.Route? {
+        request.serverName.flatMap { routes.route(for: $0) }
+    }
+
+    /// The decision, and the records to commit before it is answered (DecisionPipeline+Handoff.swift);
+    /// `route` is ``route(of:)`` of `request`, found once by the caller.
+    func decision(for request: DecisionInput, route: UpstreamRoutes.Route?) -> Decided {
         let started = ContinuousClock.now
         let requestID = Self.requestID(from: request.requestID)
-        guard let serverName = request.serverName, let route = routes.route(for: serverName) else {
+        guard let route else {
             // No tenant means no audit store to write to: refuse, and say so in the log.
             logger.error(
                 "request for a server the configuration does not name",

@@ -22,5 +22,8 @@ let package = Package(
         ], path: "pipeline-bench"),
         .executableTarget(name: "json-bench", dependencies: [.product(name: "WicketJSON", package: "Wicket")], path: "json-bench"),
         .executableTarget(name: "audit-bench", dependencies: [.product(name: "WicketStore", package: "Wicket")], path: "audit-bench"),
+        .executableTarget(name: "front-responder", dependencies: [
+            .product(name: "WicketFastCGI", package: "Wicket"), .product(name: "Logging", package: "swift-log"),
+        ], path: "front-responder"),
     ]
 )

@@ -4,6 +4,8 @@
 #   2. noop      nginx + the do-nothing C libfcgi responder + the same upstream (the floor of the shape),
 #                over kept FastCGI connections (upstream keepalive + fastcgi_keep_conn), as Wicket's include
 #   2b. noopclose the same responder with a connection per request (nginx's default, the old shape)
+#   2c. front    nginx + Wicket's own FastCGI front alone (Benchmarks/front-responder: no decision, no
+#                audit, the noop's answer) + the same upstream (only when FRONT_BIN is set), kept connections
 #   3. wicket    nginx + Wicket + the same upstream (only when WICKET_CMD is set), kept connections
 # and prints req/s, p50, p99 and the ratios to the plain proxy.
 #
@@ -19,6 +21,9 @@
 #                       thread, so the kept upstreams keep at most 16 idle connections per nginx worker
 #                       (2 workers here): never more kept connections than noop threads
 #   SKIP_NOOP_CLOSE=1   skip the noop with a connection per request
+#   FRONT_BIN           the front-responder binary (swift build -c release --package-path Benchmarks
+#                       --product front-responder): adds the `front` setup, Wicket's front without the
+#                       decision and the audit; FRONT_THREADS (32) its event loops, as `server.threads`
 #   NGINX (nginx)       nginx binary
 #   BODY_FILE           the POST body (default: the 291-byte tools/call below)
 #   PROTOCOL_VERSION    the Mcp-Protocol-Version header (default: 2025-06-18; batches need 2025-03-26)
@@ -53,6 +58,7 @@ done
 
 DIR=$(mktemp -d /tmp/wicket-path-bench.XXXXXX)
 NOOP_PID=""
+FRONT_PID=""
 WICKET_PID=""
 # SIGTERM, then SIGKILL after 10 s.
 stop_pid() {
@@ -63,6 +69,7 @@ stop_pid() {
 cleanup() {
   # libfcgi turns SIGTERM into a flag only one blocked accept sees: the noop responder is killed.
   [ -n "$NOOP_PID" ] && kill -9 "$NOOP_PID" 2>/dev/null || true
+  [ -n "$FRONT_PID" ] && stop_pid "$FRONT_PID"
   [ -n "$WICKET_PID" ] && stop_pid "$WICKET_PID"
   [ -f "$DIR/nginx.pid" ] && stop_pid "$(cat "$DIR/nginx.pid")"
   rm -rf "$DIR"
@@ -70,14 +77,19 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-P_UP=$(free_port); P_PLAIN=$(free_port); P_NOOP=$(free_port); P_NOOPCLOSE=$(free_port); P_WICKET=$(free_port)
+P_UP=$(free_port); P_PLAIN=$(free_port); P_NOOP=$(free_port); P_NOOPCLOSE=$(free_port); P_FRONT=$(free_port); P_WICKET=$(free_port)
 export WICKET_SOCKET="$DIR/wicket.sock"
 NOOP_SOCKET="$DIR/noop.sock"
+FRONT_SOCKET="$DIR/front.sock"
 
 cc -O2 -o "$DIR/noop-responder" "$HERE/noop-responder/noop-responder.c" -lfcgi -lpthread
 "$DIR/noop-responder" "$NOOP_SOCKET" "$NOOP_THREADS" &
 NOOP_PID=$!
 disown "$NOOP_PID"
+if [ -n "${FRONT_BIN:-}" ]; then
+  "$FRONT_BIN" "$FRONT_SOCKET" "${FRONT_THREADS:-32}" &
+  FRONT_PID=$!
+fi
 
 # The Wicket-shaped locations mirror nginx/wicket-server.conf (timeouts, hide headers, the
 # named location); all three setups reach the same trivial upstream the same way.
@@ -148,6 +160,11 @@ http {
         keepalive 16;
         keepalive_requests 10000;
     }
+    upstream front_fcgi {
+        server unix:$FRONT_SOCKET;
+        keepalive 16;
+        keepalive_requests 10000;
+    }
     upstream wicket_fcgi {
         server unix:$WICKET_SOCKET;
         keepalive 16;
@@ -180,6 +197,11 @@ $(wicket_locations noop_fcgi on)
     server {
         listen 127.0.0.1:$P_NOOPCLOSE;
 $(wicket_locations "unix:$NOOP_SOCKET" off)
+    }
+    # 2c. nginx + Wicket's front alone, kept connections.
+    server {
+        listen 127.0.0.1:$P_FRONT;
+$(wicket_locations front_fcgi on)
     }
     # 3. nginx + Wicket, kept connections.
     server {
@@ -316,6 +338,9 @@ run noop "$P_NOOP" "$NOOP_PID"
 if [ "${SKIP_NOOP_CLOSE:-0}" != 1 ]; then
   run noopclose "$P_NOOPCLOSE" "$NOOP_PID" && SETUPS+=(noopclose)
 fi
+if [ -n "$FRONT_PID" ]; then
+  run front "$P_FRONT" "$FRONT_PID" && SETUPS+=(front)
+fi
 if [ -n "${WICKET_CMD:-}" ]; then
   run wicket "$P_WICKET" "$WICKET_PID" && SETUPS+=(wicket)
 fi
@@ -331,4 +356,8 @@ done
 if [ -n "${RPS[wicket]:-}" ]; then
   awk -v a="${RPS[wicket]}" -v b="${RPS[noop]}" -v ca="${CPU[wicket]}" -v cb="${CPU[noop]}" \
     'BEGIN { printf "wicket vs noop: %.2fx throughput, %.1fx CPU per request (responder process only)\n", a / b, ca / cb }'
+fi
+if [ -n "${RPS[front]:-}" ]; then
+  awk -v a="${RPS[front]}" -v b="${RPS[noop]}" -v ca="${CPU[front]}" -v cb="${CPU[noop]}" \
+    'BEGIN { printf "front vs noop: %.2fx throughput, %.1fx CPU per request (responder process only)\n", a / b, ca / cb }'
 fi

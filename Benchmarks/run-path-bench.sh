@@ -11,6 +11,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=${WICKET_BIN:-$ROOT/.build/release/wicket}
 [ -x "$W" ] || { echo "run-path-bench: no wicket binary at \`$W\` (swift build -c release)" >&2; exit 1; }
+# Wicket's front alone beside the noop (the `front` setup, Benchmarks/front-responder), when built:
+# swift build -c release --package-path Benchmarks --product front-responder (FRONT_BIN= to skip it).
+FRONT_BIN=${FRONT_BIN-$ROOT/Benchmarks/.build/release/front-responder}
+if [ -n "$FRONT_BIN" ] && [ -x "$FRONT_BIN" ]; then export FRONT_BIN; else unset FRONT_BIN; fi
 DIR=$(mktemp -d /tmp/wicket-path-setup.XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
 "$W" init "$DIR/setup" --geoip "$ROOT/geo/wicket-city-test.mmdb" >/dev/null

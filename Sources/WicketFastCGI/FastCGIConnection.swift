@@ -8,8 +8,10 @@ import Foundation
 /// One accepted connection from nginx: its non-blocking socket, its parser, and the answer bytes the
 /// socket did not take yet. Its loop reads it; whichever thread answers its request writes the answer
 /// directly (``answer(_:keep:)``) and leaves only what the socket would not take to the loop (EPOLLOUT).
-/// Only its loop closes the descriptor, and only once no request of it is with the handler, so a
-/// descriptor number is never reused under a responder that still writes to it.
+/// The descriptor is closed only once no request of it is with the handler — by its loop (nginx went
+/// away, or broke the protocol) or by the thread that wrote an answer ending the connection
+/// (``closeLocked()``), always with `lock` held and `closed` set, so a descriptor number is never
+/// reused under a responder that still writes to it.
 final class FastCGIConnection: @unchecked Sendable {
     // @unchecked Sendable: every var is touched only with `lock` held; `fd`, `token` and `loop` are
     // immutable.
@@ -79,13 +81,29 @@ final class FastCGIConnection: @unchecked Sendable {
     /// Queues `bytes` after whatever is still unwritten and writes as much as the socket takes, with
     /// `lock` held. Returns false when the socket failed.
     func sendLocked(_ bytes: [UInt8]) -> Bool {
-        if output.isEmpty {
-            output = bytes
-            outputOffset = 0
-        } else {
+        guard output.isEmpty else {
             output.append(contentsOf: bytes)
+            return flushLocked()
         }
-        return flushLocked()
+        // Nothing waits before it: send straight from `bytes`; only what the socket refuses is kept.
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { buffer in
+                send(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if sent > 0 {
+                offset += sent
+                continue
+            }
+            if sent < 0 && errno == EINTR { continue }
+            if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                output = bytes
+                outputOffset = offset
+                return flushLocked()
+            }
+            return false
+        }
+        return true
     }
 
     /// The handler's answer to the request with it, from any thread: written now if the socket takes
@@ -117,16 +135,38 @@ final class FastCGIConnection: @unchecked Sendable {
     }
 
     /// The answer is written (or cannot be): the slot goes back, and unless the connection is kept it
-    /// is shut at once (nginx sees the end now) and closed by its loop. With `lock` held.
+    /// is closed at once, on this thread (nginx sees the end now). With `lock` held.
     func finishAnswerLocked(keep: Bool) {
         answerQueued = false
-        if holdsSlot {
-            holdsSlot = false
-            loop.releaseSlot()
+        if keep && !broken && !closeAfterFlush {
+            let draining: Bool
+            if holdsSlot {
+                holdsSlot = false
+                draining = loop.releaseSlotReportingDrain()
+            } else {
+                draining = loop.isDraining
+            }
+            if !draining { return }
         }
-        if keep && !broken && !closeAfterFlush && !loop.isDraining { return }
-        if !broken { shutdown(fd, Int32(SHUT_RDWR)) }
+        closeLocked()
+    }
+
+    /// Closes the descriptor now, from whichever thread holds `lock`, once no request of the
+    /// connection is with the handler (its answer is written, or it broke); its slot, if it still
+    /// holds one, goes back. Safe off the loop: every use of `fd` is under `lock` after a check of
+    /// `closed`, so nothing reads or writes a number reused since; closing the socket's only
+    /// descriptor takes it out of the epoll set; an event the loop already took for it finds it
+    /// closed (or, once the loop forgot it, a token no connection has). The loop drops it from its
+    /// table when it next wakes (``FastCGIEventLoop/forget(_:heldSlot:stalled:)``).
+    func closeLocked() {
+        guard !closed else { return }
+        closed = true
         broken = true
-        loop.post(.close(self))
+        let heldSlot = holdsSlot
+        holdsSlot = false
+        let wasStalled = stalled
+        stalled = false
+        _ = Glibc.close(fd)
+        loop.forget(self, heldSlot: heldSlot, stalled: wasStalled)
     }
 }

@@ -10,7 +10,8 @@ import Logging
 /// the shared listener (level-triggered, EPOLLEXCLUSIVE so one loop wakes per new connection) while
 /// the server accepts, and an eventfd other threads wake it with. It reads requests, hands each
 /// complete one to the handler on this thread, finishes answers the socket would not take at once
-/// (EPOLLOUT), and closes connections — it alone closes its descriptors.
+/// (EPOLLOUT), and closes connections nginx left (an answer that ends its connection is closed by
+/// the thread that wrote it, FastCGIConnection.closeLocked).
 ///
 /// What one request costs it (issue 11, round 5, the one-connection path): nginx connects and writes
 /// its request at once, so a new connection is read as soon as it is accepted, in the same wake-up
@@ -25,8 +26,6 @@ final class FastCGIEventLoop: @unchecked Sendable {
     // touched only by the loop's own thread; `messages` and `thread` only with `messageLock`; the rest
     // is immutable or thread-safe (epoll_ctl, write).
     enum Message {
-        /// Close this connection (its answer is written, or it broke).
-        case close(FastCGIConnection)
         /// A slot was handed to this stalled connection: read its request.
         case resume(FastCGIConnection)
         /// The server stops: close idle connections, leave once none is left.
@@ -62,6 +61,9 @@ final class FastCGIEventLoop: @unchecked Sendable {
     private var generation: UInt32 = 0
     /// `epoll_wait` returns since start (with `messageLock`; for tests).
     private var wakeupCount = 0
+    /// Connections closed by the thread that answered them (``forget(_:stalled:)``), still in
+    /// `connections` until the loop next wakes (with `messageLock`).
+    private var forgotten: [FastCGIConnection] = []
 
     init(
         index: Int, listenerFD: Int32, slots: RequestSlots, handler: @escaping FastCGIServer.DeferredHandler,
@@ -117,6 +119,33 @@ final class FastCGIEventLoop: @unchecked Sendable {
         _ = write(wakeFD, &one, 8)
     }
 
+    /// `connection` was closed by the thread that wrote its last answer (FastCGIConnection.closeLocked,
+    /// with its lock held): it is counted out now and leaves the loop's table when the loop next wakes
+    /// for anything — no wake-up of its own (an event for it meanwhile finds it closed), except while
+    /// the server drains, when a loop leaves only once its table is empty.
+    func forget(_ connection: FastCGIConnection, heldSlot: Bool, stalled: Bool) {
+        let (next, draining) = slots.closed(connection, heldSlot: heldSlot, stalled: stalled)
+        if let next { next.loop.post(.resume(next)) }
+        messageLock.lock()
+        forgotten.append(connection)
+        let own = thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
+        messageLock.unlock()
+        if !own && draining {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+    }
+
+    /// Drops the connections closed elsewhere from the table. Loop thread only.
+    private func dropForgotten() {
+        messageLock.lock()
+        for connection in forgotten where connections[connection.fd] === connection {
+            connections[connection.fd] = nil
+        }
+        forgotten.removeAll(keepingCapacity: true)
+        messageLock.unlock()
+    }
+
     /// Adds the listener to this loop's epoll set, or removes it (RequestSlots' accept gate).
     func listen(_ on: Bool) {
         var event = epoll_event()
@@ -136,6 +165,13 @@ final class FastCGIEventLoop: @unchecked Sendable {
     /// Gives a request slot back; a stalled connection it goes to is resumed by its own loop.
     func releaseSlot() {
         if let next = slots.release() { next.loop.post(.resume(next)) }
+    }
+
+    /// ``releaseSlot()``, returning whether the server drains (one lock for both).
+    func releaseSlotReportingDrain() -> Bool {
+        let (next, draining) = slots.releaseReportingDrain()
+        if let next { next.loop.post(.resume(next)) }
+        return draining
     }
 
     var isDraining: Bool { slots.isDraining }
@@ -194,6 +230,7 @@ final class FastCGIEventLoop: @unchecked Sendable {
                 postedToSelf = false
                 if !takeMessages() { return }
             }
+            dropForgotten()
             if draining && connections.isEmpty { return }
         }
     }
@@ -206,8 +243,6 @@ final class FastCGIEventLoop: @unchecked Sendable {
         messageLock.unlock()
         for message in taken {
             switch message {
-            case .close(let connection):
-                close(connection)
             case .resume(let connection):
                 connection.lock.lock()
                 connection.stalled = false

@@ -24,6 +24,9 @@ public struct FastCGIParamSelection: Sendable, Equatable {
     public let names: [String]?
     /// `byLength[n]`: the kept names of `n` bytes, with their bytes.
     private let byLength: [[(bytes: [UInt8], name: String)]]
+    /// Whether `FCGI_ROLE` (the param the reader adds itself, as libfcgi did) is kept: decided once
+    /// here, not per request.
+    let keepsRole: Bool
 
     private init(names: [String]?) {
         self.names = names
@@ -35,6 +38,7 @@ public struct FastCGIParamSelection: Sendable, Equatable {
             if !table[bytes.count].contains(where: { $0.bytes == bytes }) { table[bytes.count].append((bytes, name)) }
         }
         byLength = table
+        keepsRole = names?.contains { $0.utf8.elementsEqual("FCGI_ROLE".utf8) } ?? true
     }
 
     public static func == (lhs: FastCGIParamSelection, rhs: FastCGIParamSelection) -> Bool {

@@ -250,7 +250,7 @@ struct FastCGIRequestParser {
         let keepsAll = selection.names == nil
         if !keepsAll { params.reserveCapacity(16) }
         // libfcgi put the role first, as a param; kept for programs (and tests) that read it.
-        if keepsAll || selection.keeps("FCGI_ROLE") { params.append(.init(name: "FCGI_ROLE", value: "RESPONDER")) }
+        if selection.keepsRole { params.append(.init(name: "FCGI_ROLE", value: "RESPONDER")) }
         var declared: Int?
         let stream = paramsBytes
         paramsBytes = []

@@ -49,17 +49,25 @@ public final class FastCGIResponder: @unchecked Sendable {
 
     private func write(_ response: FastCGIResponse) {
         answered = true
-        let stdout: [UInt8]
-        if let encoded = response.encoded() {
-            stdout = encoded
+        let answer: (bytes: [UInt8], redirects: Bool)
+        if let encoded = response.answer(id: id) {
+            answer = encoded
         } else {
             logger.error(
                 "handler returned a response that cannot be written safely; answering 500",
                 metadata: [
                     "wicket.fastcgi.status": "\(response.status)"
                 ])
-            stdout = FastCGIResponse.unencodable.encoded() ?? []
+            answer = FastCGIResponse.unencodable.answer(id: id) ?? (FastCGIRecord.answer(id: id, stdout: []), false)
         }
-        connection.answer(FastCGIRecord.answer(id: id, stdout: stdout), keep: keep)
+        // An internal redirect (an allow) ends the connection: nginx acts on X-Accel-Redirect as soon
+        // as it has the headers and closes the connection without reading the END_REQUEST, whatever
+        // FCGI_KEEP_CONN said — the keepalive upstream keeps a connection only once the FastCGI module
+        // has read the END_REQUEST (nginx 1.22: ngx_http_upstream.c 2794–2797, X-Accel-Redirect
+        // finalizes the upstream before any body filter runs; ngx_http_upstream_keepalive_module.c
+        // 342, `!u->keepalive` → not cached; ngx_http_fastcgi_module.c 2223 and 2489, the only places
+        // `u->keepalive` becomes 1; docs/benchmarks.md, "Issue 11, round 6"). Closing it at once, from
+        // this thread, spares the loop the wake-up for nginx's hang-up.
+        connection.answer(answer.bytes, keep: keep && !answer.redirects)
     }
 }

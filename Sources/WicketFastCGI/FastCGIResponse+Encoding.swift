@@ -3,21 +3,70 @@ extension FastCGIResponse {
     /// (docs/architecture.md); `fastcgi_hide_header` does not stop it.
     static let leakingOnRedirect: Set<String> = ["set-cookie", "cache-control", "expires", "content-disposition", "accept-ranges"]
 
+    /// The whole FastCGI answer to request `id` in one buffer — the CGI header block and body in
+    /// FCGI_STDOUT records, the empty FCGI_STDOUT that ends the stream, FCGI_END_REQUEST — and whether
+    /// it is an internal redirect (`X-Accel-Redirect`, an allow: nginx acts on it as soon as it has the
+    /// headers and closes the connection, FastCGIResponder.swift). nil when the response cannot be
+    /// written safely (``encoded()``). The CGI bytes are written straight into their record: no
+    /// intermediate buffer for an answer of up to 65,535 bytes (every answer but a large body).
+    func answer(id: UInt16) -> (bytes: [UInt8], redirects: Bool)? {
+        guard let redirects = check() else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(FastCGIRecord.headerLength + 160 + body.count + 32)
+        out.append(contentsOf: [FastCGIRecord.version, FastCGIRecord.Kind.stdout.rawValue, UInt8(id >> 8), UInt8(id & 0xff), 0, 0, 0, 0])
+        appendCGI(to: &out)
+        let length = out.count - FastCGIRecord.headerLength
+        guard length <= FastCGIRecord.maxContentLength else {
+            return (FastCGIRecord.answer(id: id, stdout: Array(out[FastCGIRecord.headerLength...])), redirects)
+        }
+        let padding = (8 - length % 8) % 8
+        out[4] = UInt8(length >> 8)
+        out[5] = UInt8(length & 0xff)
+        out[6] = UInt8(padding)
+        for _ in 0..<padding { out.append(0) }
+        FastCGIRecord.append(.stdout, id: id, content: [], to: &out)
+        FastCGIRecord.appendEndRequest(id: id, status: .requestComplete, to: &out)
+        return (out, redirects)
+    }
+
     /// The CGI header block and body as bytes, or nil when the response cannot be written safely:
     /// a status outside 100...599, a header name that is not an HTTP token, a value with CR, LF
     /// or NUL (which would let a value inject headers), an internal redirect carrying a header nginx
     /// would leak to the client, or a 200 with neither redirect nor body (the client would get an
     /// empty 200). `Content-Length` is added for a body.
     func encoded() -> [UInt8]? {
-        guard (100...599).contains(status) else { return nil }
-        let redirects = headers.contains { Self.sameToken($0.name, "x-accel-redirect") }
-        if redirects, headers.contains(where: { header in Self.leakingOnRedirect.contains { Self.sameToken(header.name, $0) } }) {
-            return nil
-        }
-        if status == 200, !redirects, body.isEmpty { return nil }
+        guard check() != nil else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(128 + body.count)
-        out.append(contentsOf: "Status: \(status)".utf8)
+        appendCGI(to: &out)
+        return out
+    }
+
+    /// Whether the response can be written safely (see ``encoded()``): nil when not, else whether
+    /// it redirects. One pass over the headers, each name's bytes read once.
+    private func check() -> Bool? {
+        guard (100...599).contains(status) else { return nil }
+        var redirects = false
+        var leaks = false
+        for header in headers {
+            guard let kind = Self.nameKind(header.name), Self.isSafeValue(header.value) else { return nil }
+            switch kind {
+            case .status: return nil
+            case .redirect: redirects = true
+            case .leaking: leaks = true
+            case .contentLength, .other: break
+            }
+        }
+        if redirects && leaks { return nil }
+        if status == 200, !redirects, body.isEmpty { return nil }
+        return redirects
+    }
+
+    /// Appends the checked response's CGI bytes: the status line, the headers, `Content-Length` for a
+    /// body that has none, the blank line, the body.
+    private func appendCGI(to out: inout [UInt8]) {
+        out.append(contentsOf: "Status: ".utf8)
+        Self.appendDecimal(status, to: &out)
         if let reason = Self.reasonPhrase(status) {
             out.append(UInt8(ascii: " "))
             out.append(contentsOf: reason.utf8)
@@ -25,20 +74,19 @@ extension FastCGIResponse {
         out.append(contentsOf: [13, 10])
         var hasLength = false
         for header in headers {
-            guard Self.isToken(header.name), Self.isSafeValue(header.value) else { return nil }
-            if Self.sameToken(header.name, "status") { return nil }
-            if Self.sameToken(header.name, "content-length") { hasLength = true }
+            if !hasLength, Self.sameToken(header.name, "content-length") { hasLength = true }
             out.append(contentsOf: header.name.utf8)
-            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
             out.append(contentsOf: header.value.utf8)
             out.append(contentsOf: [13, 10])
         }
         if !body.isEmpty && !hasLength {
-            out.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8)
+            out.append(contentsOf: "Content-Length: ".utf8)
+            Self.appendDecimal(body.count, to: &out)
+            out.append(contentsOf: [13, 10])
         }
         out.append(contentsOf: [13, 10])
         out.append(contentsOf: body)
-        return out
     }
 
     /// The fallback when a handler's response cannot be encoded: fail closed with a 500.
@@ -56,22 +104,48 @@ extension FastCGIResponse {
         }
     }
 
-    private static func isToken(_ name: String) -> Bool {
-        guard !name.isEmpty else { return false }
-        for byte in name.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"):
-                continue
-            default:
-                guard "!#$%&'*+-.^_`|~".utf8.contains(byte) else { return false }
-            }
+    /// What a header name is to the encoder.
+    enum NameKind { case status, contentLength, redirect, leaking, other }
+
+    /// The kind of header name `name`, or nil when it is not an HTTP token (RFC 9110: `!#$%&'*+-.^_`|~`,
+    /// digits, ASCII letters). Compared byte by byte, ignoring ASCII case only.
+    static func nameKind(_ name: String) -> NameKind? {
+        guard !name.isEmpty else { return nil }
+        for byte in name.utf8 where !isTokenByte(byte) { return nil }
+        switch name.utf8.count {
+        case 6 where sameToken(name, "status"): return .status
+        case 14 where sameToken(name, "content-length"): return .contentLength
+        case 16 where sameToken(name, "x-accel-redirect"): return .redirect
+        case 7, 10, 13, 19:
+            return leakingOnRedirect.contains { sameToken(name, $0) } ? .leaking : .other
+        default: return .other
         }
-        return true
+    }
+
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"),
+            UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "^"),
+            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            true
+        default: false
+        }
     }
 
     private static func isSafeValue(_ value: String) -> Bool {
         !value.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
+    }
+
+    /// Appends non-negative `value` in decimal ASCII.
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        let start = out.count
+        var rest = max(0, value)
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        out[start...].reverse()
     }
 
     private static func reasonPhrase(_ status: Int) -> String? {

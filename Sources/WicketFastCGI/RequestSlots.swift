@@ -57,6 +57,31 @@ final class RequestSlots: @unchecked Sendable {
     func release() -> FastCGIConnection? {
         condition.lock()
         defer { condition.unlock() }
+        return releaseLocked()
+    }
+
+    /// ``release()`` that also says whether the server drains, under the same lock.
+    func releaseReportingDrain() -> (next: FastCGIConnection?, draining: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (releaseLocked(), draining)
+    }
+
+    /// A connection closed by the thread that wrote its last answer (FastCGIConnection.closeLocked),
+    /// all under one lock: its slot goes back if it still held one, it leaves the stalled queue if it
+    /// waited there, and the count of open connections. Returns the stalled connection the slot went
+    /// to (its loop must resume it) and whether the server drains.
+    func closed(_ connection: FastCGIConnection, heldSlot: Bool, stalled wasStalled: Bool) -> (next: FastCGIConnection?, draining: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        let next = heldSlot ? releaseLocked() : nil
+        if wasStalled, let index = stalled[stalledHead...].firstIndex(where: { $0 === connection }) { stalled.remove(at: index) }
+        connections -= 1
+        updateListeningLocked()
+        return (next, draining)
+    }
+
+    private func releaseLocked() -> FastCGIConnection? {
         if stalledHead < stalled.count {
             let next = stalled[stalledHead]
             stalledHead += 1

@@ -94,7 +94,8 @@ struct AnswerRecordsTests {
     @Test(
         "records equal FastCGIRecord.answer of the CGI bytes",
         arguments: [
-            FastCGIResponse.internalRedirect(to: "@wicket_mcp", headers: [.init("X-Wicket-Token", "Bearer t"), .init("X-Wicket-Rule", "r")]),
+            FastCGIResponse.internalRedirect(
+                to: "@wicket_mcp", headers: [.init("X-Wicket-Token", "Bearer t"), .init("X-Wicket-Rule", "r")]),
             FastCGIResponse.json(status: 403, body: "{\"error\":1}"),
             FastCGIResponse(status: 599, headers: [.init("x-a", "")], body: [1]),
             FastCGIResponse(status: 200, body: [UInt8](repeating: 0x61, count: 65_400)),
@@ -142,6 +143,7 @@ struct AnswerRecordsTests {
 
     @Test("a leaking header without a redirect is written")
     func leakingWithoutRedirect() {
-        #expect(FastCGIResponse.json(status: 403, body: "{}", headers: [.init("Cache-Control", "no-store")]).answer(id: 1)?.redirects == false)
+        #expect(
+            FastCGIResponse.json(status: 403, body: "{}", headers: [.init("Cache-Control", "no-store")]).answer(id: 1)?.redirects == false)
     }
 }

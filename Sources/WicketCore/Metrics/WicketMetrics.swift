@@ -72,7 +72,8 @@ public struct WicketMetrics: Sendable {
                 for policy in span[index].policies {
                     counter(.determination, LabelValues("", policy.id, decision, count: 2)).increment()
                 }
-                for alert in span[index].alertNames {
+                // From the policies field: the `alertNames` getter took a copy of the whole record.
+                for alert in AuditRecord.alertNames(in: span[index].policies) {
                     counter(.alert, LabelValues("", alert, count: 1)).increment()
                 }
             }

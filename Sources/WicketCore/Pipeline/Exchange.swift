@@ -87,7 +87,7 @@ struct Exchange: ~Copyable {
             throw Refusal(status: error.httpStatus, jsonRPCCode: error.jsonRPCCode, message: error.message, jsonrpcID: error.requestID)
         }
         base.sessionID = classification.sessionID
-        if let refused = NameDiscipline.outcome(of: classification, upstream: route.upstream, base: base) { return refused }
+        if let refused = NameDiscipline.outcome(of: classification, route: route, base: base) { return refused }
         let session = SessionGuard(
             store: route.tenant.sessions, reading: route.sessionReading, server: route.upstream.name, classification: classification,
             member: identity.member, now: time.microseconds)
@@ -115,18 +115,19 @@ struct Exchange: ~Copyable {
             var record = base.message(
                 method: item.facts.method, targetKind: item.targetKind, targetName: item.targetName,
                 resource: item.facts.mappedResource, id: item.id,
-                batchIndex: classification.isBatch ? position : nil
-            ).decided(by: verdict)
+                batchIndex: classification.isBatch ? position : nil)
+            record.apply(verdict)
             if verdict.allowed, let pinned = pipeline.pins.callRefusal(item.facts, upstream: route.upstream) {
                 // Allowed by policy, but the tool changed since review (ToolSurface/ToolPins.swift).
                 record.decision = .deny
                 record.httpStatus = 403
                 record.errors.append("pinning: " + ToolPins.changedMessage)
-                records.append(record)
+                records.append(consume record)
                 if firstRefusal == nil { firstRefusal = .forbidden(pinned, id: item.id); firstDenied = position }
                 continue
             }
-            records.append(record)
+            // Moved into the array: a plain `append(record)` copied it and destroyed the original.
+            records.append(consume record)
             if verdict.allowed {
                 rules += verdict.explanation.policies.map(\.id)
             } else if firstRefusal == nil {

@@ -9,7 +9,8 @@ import WicketStore
 /// Not copyable: it exists once per request and is passed by borrowing, so its request, record and
 /// references are never duplicated (each copy of a struct is a retain per reference field, and a
 /// release later). Per-route configuration is read through `route`, one shared reference: the
-/// upstream's fields are read in place (`route.upstream.name`), never copied out as a whole.
+/// decision reads the upstream's fields in place (`route.upstream.name`) rather than through a copy of
+/// the whole configuration (only the pins' call check and the list call still take one).
 struct Exchange: ~Copyable {
     let pipeline: DecisionPipeline
     let request: DecisionInput

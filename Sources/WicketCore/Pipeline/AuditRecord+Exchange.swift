@@ -42,17 +42,15 @@ extension AuditRecord {
     }
 
     /// The policy verdict on this message: decision, status, determining policies, context, shadow.
-    /// `consuming`, as `refused` and `refusedByName`: called on the fresh record `message(…)` returns, it
-    /// fills that one in place instead of copying every field's reference once more.
-    consuming func decided(by verdict: Verdict) -> AuditRecord {
-        var record = self
-        record.decision = verdict.allowed ? .allow : .deny
-        record.httpStatus = verdict.allowed ? 200 : 403
-        record.policies = verdict.explanation.policies
-        record.contextValues = verdict.explanation.contextValues
-        record.errors = verdict.errors
-        record.shadowDecision = verdict.shadowAllowed.map { $0 ? .allow : .deny }
-        return record
+    /// `mutating`: it fills the fresh record `message(…)` returned where it is (a `consuming` method
+    /// returning the record still moved it through a copy and a destroy, a retain and a release per field).
+    mutating func apply(_ verdict: Verdict) {
+        decision = verdict.allowed ? .allow : .deny
+        httpStatus = verdict.allowed ? 200 : 403
+        policies = verdict.explanation.policies
+        contextValues = verdict.explanation.contextValues
+        errors = verdict.errors
+        shadowDecision = verdict.shadowAllowed.map { $0 ? .allow : .deny }
     }
 
     /// Refused by a name rule before any policy (or with a batch element that broke one).

@@ -19,6 +19,9 @@ public struct DecisionInput: Sendable {
         public var mcpMethod: String?
         public var mcpName: String?
 
+        /// Inlinable, as ``DecisionInput/init(serverName:requestID:method:remoteAddress:headers:body:)``:
+        /// the server module builds these per request, in place instead of through a copy.
+        @inlinable
         public init(
             authorization: String? = nil, forwardedFor: String? = nil, traceparent: String? = nil,
             contentType: String? = nil, accept: String? = nil, mcpSessionID: String? = nil,
@@ -47,6 +50,7 @@ public struct DecisionInput: Sendable {
     public var headers: Headers
     public var body: Body
 
+    @inlinable
     public init(
         serverName: String?, requestID: String?, method: String, remoteAddress: String?,
         headers: Headers, body: Body

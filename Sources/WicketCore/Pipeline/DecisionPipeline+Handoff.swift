@@ -14,7 +14,7 @@ extension DecisionPipeline {
     ///
     /// Before deciding, the request is announced to its tenant's audit sink, so that a commit led
     /// meanwhile may wait for it (bounded: AuditWriter+Gather.swift); its append ends the announcement.
-    public func decide(_ request: DecisionInput, then answer: @escaping @Sendable (Decision) -> Void) {
+    public func decide(_ request: consuming DecisionInput, then answer: @escaping @Sendable (Decision) -> Void) {
         let route = route(of: request)
         let sink = route?.tenant.auditSink
         let announced = sink?.announce() ?? false
@@ -41,24 +41,27 @@ extension DecisionPipeline {
     }
 
     /// A decided request waiting for its records' commit: everything its answer is rendered from.
-    struct Commit: @unchecked Sendable {
+    /// A class: the completion that answers captures one reference, not a copy of every field.
+    final class Commit: @unchecked Sendable {
         // @unchecked Sendable: immutable; handed once from the deciding thread to the committing one
         // through the audit writer's lock, and read only there.
+        /// The answer and its records, each record with the decision's latency.
         let outcome: Outcome
-        /// The outcome's records, each with the decision's latency.
-        let records: [AuditRecord]
+        /// The outcome's records (the same array: no copy).
+        var records: [AuditRecord] { outcome.records }
         let tenant: TenantRuntime
         let requestID: String
         let started: ContinuousClock.Instant
         /// When the records went to the sink (the commit's latency is measured from here).
         let committing: ContinuousClock.Instant
 
-        init(_ outcome: Outcome, tenant: TenantRuntime, requestID: String, started: ContinuousClock.Instant) {
+        /// Takes `outcome` over and writes the latency into its records in place: the array is this
+        /// outcome's alone, so no record is copied.
+        init(_ outcome: consuming Outcome, tenant: TenantRuntime, requestID: String, started: ContinuousClock.Instant) {
             let latency = DecisionPipeline.micros(ContinuousClock.now - started)
-            var records = outcome.records
-            for index in records.indices { records[index].latencyMicros = latency }
+            var outcome = outcome
+            for index in outcome.records.indices { outcome.records[index].latencyMicros = latency }
             self.outcome = outcome
-            self.records = records
             self.tenant = tenant
             self.requestID = requestID
             self.started = started

@@ -61,8 +61,9 @@ public final class DecisionPipeline: Sendable {
 
     /// Decides, commits the records and returns the answer, waiting for the commit (the CLI, tests,
     /// benchmarks). The server uses ``decide(_:then:)``, which does not wait.
-    public func decide(_ request: DecisionInput) -> Decision {
-        switch decision(for: request, route: route(of: request)) {
+    public func decide(_ request: consuming DecisionInput) -> Decision {
+        let route = route(of: request)
+        switch decision(for: request, route: route) {
         case .final(let decision):
             return decision
         case .committing(let commit):
@@ -81,8 +82,9 @@ public final class DecisionPipeline: Sendable {
     }
 
     /// The decision, and the records to commit before it is answered (DecisionPipeline+Handoff.swift);
-    /// `route` is ``route(of:)`` of `request`, found once by the caller.
-    func decision(for request: DecisionInput, route: UpstreamRoutes.Route?) -> Decided {
+    /// `route` is ``route(of:)`` of `request`, found once by the caller. `request` is moved into the
+    /// request's ``Exchange``, not copied.
+    func decision(for request: consuming DecisionInput, route: UpstreamRoutes.Route?) -> Decided {
         let started = ContinuousClock.now
         let requestID = Self.requestID(from: request.requestID)
         guard let route else {
@@ -113,7 +115,7 @@ public final class DecisionPipeline: Sendable {
 
     /// The answer once the records' commit returned; a failed write turns any answer into a 503 refusal.
     func finish(_ commit: Commit, failure: (any Error)?) -> Decision {
-        let (outcome, records, tenant, requestID) = (commit.outcome, commit.records, commit.tenant, commit.requestID)
+        let (records, tenant, requestID) = (commit.records, commit.tenant, commit.requestID)
         if let error = failure {
             metrics.error(.store, tenant: tenant.config.name)
             logger.error(
@@ -131,27 +133,49 @@ public final class DecisionPipeline: Sendable {
             metrics: metrics,
             decision: commit.committing - commit.started, commit: ContinuousClock.now - commit.committing,
             onAlertsQueued: onAlertsQueued)
-        switch outcome {
-        case .allowed(let token, let rules, _):
+        switch commit.outcome.answer {
+        case .allowed(let token, let rules):
             return Decision(allowed: true, records: records, reply: Answer.allow(token: token, rules: rules, requestID: requestID))
-        case .refused(let refusal, _):
+        case .refused(let refusal):
             return Decision(allowed: false, records: records, reply: Answer.deny(refusal, requestID: requestID))
-        case .answered(let reply, _):
+        case .answered(let reply):
             // A list Wicket fetched and filtered itself: allowed when it answered the list.
-            return Decision(allowed: reply.status == 200 && records.allSatisfy { $0.decision == .allow }, records: records, reply: reply)
+            return Decision(allowed: reply.status == 200 && Self.allAllowed(records), records: records, reply: reply)
         }
     }
 
-    enum Outcome {
-        case allowed(token: String, rules: [String], records: [AuditRecord])
-        case refused(Refusal, records: [AuditRecord])
-        /// Wicket answered the client itself (a filtered list).
-        case answered(Reply, records: [AuditRecord])
+    /// Whether every record reads as an allow, each read in place (an array's element read by `for`
+    /// or `allSatisfy` is a copy of the whole record).
+    static func allAllowed(_ records: [AuditRecord]) -> Bool {
+        let span = records.span
+        for index in span.indices where span[index].decision != .allow { return false }
+        return true
+    }
 
-        var records: [AuditRecord] {
-            switch self {
-            case .allowed(_, _, let records), .refused(_, let records), .answered(_, let records): records
-            }
+    /// How a request ends, and its records. The records are a field beside the answer, not a payload
+    /// of each case, so the hand-off can write every record's latency in place (DecisionPipeline+Handoff.swift)
+    /// instead of taking a second array of copies.
+    struct Outcome {
+        enum Kind {
+            case allowed(token: String, rules: [String])
+            case refused(Refusal)
+            /// Wicket answered the client itself (a filtered list).
+            case answered(Reply)
+        }
+
+        var answer: Kind
+        var records: [AuditRecord]
+
+        static func allowed(token: String, rules: [String], records: [AuditRecord]) -> Outcome {
+            Outcome(answer: .allowed(token: token, rules: rules), records: records)
+        }
+
+        static func refused(_ refusal: Refusal, records: [AuditRecord]) -> Outcome {
+            Outcome(answer: .refused(refusal), records: records)
+        }
+
+        static func answered(_ reply: Reply, records: [AuditRecord]) -> Outcome {
+            Outcome(answer: .answered(reply), records: records)
         }
     }
 

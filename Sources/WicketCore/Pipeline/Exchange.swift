@@ -5,7 +5,13 @@ import WicketMCP
 import WicketStore
 
 /// One request's way through the pipeline: what is known so far, for the decision and its record.
-struct Exchange {
+///
+/// Not copyable: it exists once per request and is passed by borrowing, so its request, record and
+/// references are never duplicated (each copy of a struct is a retain per reference field, and a
+/// release later). Per-route configuration is read through `route`, one shared reference: the
+/// decision reads the upstream's fields in place (`route.upstream.name`) rather than through a copy of
+/// the whole configuration (only the pins' call check and the list call still take one).
+struct Exchange: ~Copyable {
     let pipeline: DecisionPipeline
     let request: DecisionInput
     /// The upstream, its tenant and mapping, looked up once by the server name (UpstreamRoutes.swift).
@@ -14,25 +20,26 @@ struct Exchange {
     let started: ContinuousClock.Instant
     private var base: AuditRecord
 
+    /// A copy of the upstream's configuration (every field retained): for the rare list call only; the
+    /// decision reads `route.upstream` in place.
     var upstream: UpstreamConfig { route.upstream }
     var tenant: TenantRuntime { route.tenant }
     /// The upstream's Cedar mapping, for the request's decisions and its list filter.
     var mapping: CedarMapping { route.mapping }
 
+    /// Takes `request` over (moved in from the caller, not copied).
     init(
-        pipeline: DecisionPipeline, request: DecisionInput, route: UpstreamRoutes.Route,
+        pipeline: DecisionPipeline, request: consuming DecisionInput, route: UpstreamRoutes.Route,
         requestID: String, started: ContinuousClock.Instant
     ) {
+        base = .exchange(
+            tenant: route.tenant.config.name, server: route.upstream.name, requestID: requestID,
+            traceparent: request.headers.traceparent)
         self.pipeline = pipeline
         self.request = request
         self.route = route
         self.requestID = requestID
         self.started = started
-        let upstream = route.upstream
-        let tenant = route.tenant
-        base = .exchange(
-            tenant: tenant.config.name, server: upstream.name, requestID: requestID,
-            traceparent: request.headers.traceparent)
     }
 
     /// The record for a refusal that happened before (or instead of) per-message decisions.
@@ -81,17 +88,17 @@ struct Exchange {
             throw Refusal(status: error.httpStatus, jsonRPCCode: error.jsonRPCCode, message: error.message, jsonrpcID: error.requestID)
         }
         base.sessionID = classification.sessionID
-        if let refused = NameDiscipline.outcome(of: classification, upstream: upstream, base: base) { return refused }
+        if let refused = NameDiscipline.outcome(of: classification, route: route, base: base) { return refused }
         let session = SessionGuard(
-            store: tenant.sessions, reading: route.sessionReading, server: upstream.name, classification: classification,
+            store: route.tenant.sessions, reading: route.sessionReading, server: route.upstream.name, classification: classification,
             member: identity.member, now: time.microseconds)
         let (sessionUnbound, readCredential) = try session.check()
 
         guard let clientAddress = client else {
             throw Refusal.forbidden("nginx sent no client address, so no policy can be evaluated")
         }
-        let snapshot = tenant.sharedSnapshot
-        let messages = try MessageFacts.of(classification, resourceArguments: upstream.resourceArguments)
+        let snapshot = route.tenant.sharedSnapshot
+        let messages = try MessageFacts.of(classification, resourceArguments: route.upstream.resourceArguments)
 
         var records: [AuditRecord] = []
         var rules: [String] = []
@@ -102,25 +109,26 @@ struct Exchange {
                 time: time, sourceIP: clientAddress,
                 geo: (location?.country, location?.region, location?.city),
                 agent: identity.agent, session: classification.sessionID,
-                server: upstream.name, method: item.facts.method)
+                server: route.upstream.name, method: item.facts.method)
             let verdict = try Verdict(
                 facts: item.facts, member: identity.member, context: context,
-                mapping: mapping, snapshot: snapshot, jsonrpcID: item.id)
+                mapping: route.mapping, snapshot: snapshot, jsonrpcID: item.id)
             var record = base.message(
                 method: item.facts.method, targetKind: item.targetKind, targetName: item.targetName,
                 resource: item.facts.mappedResource, id: item.id,
-                batchIndex: classification.isBatch ? position : nil
-            ).decided(by: verdict)
-            if verdict.allowed, let pinned = pipeline.pins.callRefusal(item.facts, upstream: upstream) {
+                batchIndex: classification.isBatch ? position : nil)
+            record.apply(verdict)
+            if verdict.allowed, let pinned = pipeline.pins.callRefusal(item.facts, upstream: route.upstream) {
                 // Allowed by policy, but the tool changed since review (ToolSurface/ToolPins.swift).
                 record.decision = .deny
                 record.httpStatus = 403
                 record.errors.append("pinning: " + ToolPins.changedMessage)
-                records.append(record)
+                records.append(consume record)
                 if firstRefusal == nil { firstRefusal = .forbidden(pinned, id: item.id); firstDenied = position }
                 continue
             }
-            records.append(record)
+            // Moved into the array: a plain `append(record)` copied it and destroyed the original.
+            records.append(consume record)
             if verdict.allowed {
                 rules += verdict.explanation.policies.map(\.id)
             } else if firstRefusal == nil {
@@ -130,7 +138,7 @@ struct Exchange {
         if let denied = firstRefusal {
             // Any denied element denies the whole batch; every element keeps its own record, and
             // none may read as an allow: nothing of the batch reaches the upstream.
-            let refusal = BatchRefusal.styled(denied, messages: messages, upstream: upstream, classification: classification)
+            let refusal = BatchRefusal.styled(denied, messages: messages, upstream: route.upstream, classification: classification)
             for index in records.indices {
                 records[index].refusedWithBatch(status: refusal.asToolResult ? 200 : 403, deniedElement: firstDenied)
             }
@@ -155,7 +163,7 @@ struct Exchange {
             // Lists are fetched by Wicket and filtered per member (ToolSurface/UpstreamLists.swift).
             let context = ContextFacts(
                 time: time, sourceIP: clientAddress, geo: (location?.country, location?.region, location?.city),
-                agent: identity.agent, session: classification.sessionID, server: upstream.name, method: list.method)
+                agent: identity.agent, session: classification.sessionID, server: route.upstream.name, method: list.method)
             let answered = UpstreamLists.call(
                 list, exchange: self, body: body, classification: classification, token: token,
                 member: identity.member, context: context, snapshot: snapshot.value)
@@ -190,26 +198,26 @@ struct Exchange {
             throw Refusal.unauthenticated("the key is malformed: \(error.message)")
         }
         base.keyID = presented.keyID
-        guard presented.tenant == tenant.config.name else {
+        guard presented.tenant == route.tenant.config.name else {
             throw Refusal.unauthenticated("the key does not belong to the tenant of this server")
         }
         let found: KeyLookup
         var credential: ReadCredential?
         do {
-            if let reading = tenant.keysReadingCredentials {
-                (found, credential) = try reading.lookup(presented, readingCredentialFor: upstream.name)
+            if let reading = route.tenant.keysReadingCredentials {
+                (found, credential) = try reading.lookup(presented, readingCredentialFor: route.upstream.name)
             } else {
-                found = try tenant.keys.lookup(presented)
+                found = try route.tenant.keys.lookup(presented)
             }
         } catch {
             throw Refusal.unavailable("the key store could not be read, so the request is refused", cause: .store)
         }
-        if case .revoked(let owner) = found, owner.tenant == tenant.config.name {
+        if case .revoked(let owner) = found, owner.tenant == route.tenant.config.name {
             // Refused, and the record says whose key it was (the client is told no more than before).
             base.member = owner.member
             base.agent = owner.agent
         }
-        guard case .valid(let key) = found, key.tenant == tenant.config.name else {
+        guard case .valid(let key) = found, key.tenant == route.tenant.config.name else {
             throw Refusal.unauthenticated("the key is unknown or has been revoked")
         }
         return Identity(keyID: key.keyID, member: key.member, agent: key.agent, credential: credential)
@@ -238,15 +246,15 @@ struct Exchange {
             if let read {
                 secret = try read.reveal()
             } else {
-                secret = try tenant.credentials.reveal(member: member, server: upstream.name)
+                secret = try route.tenant.credentials.reveal(member: member, server: route.upstream.name)
             }
         } catch {
             throw Refusal.unavailable("the member's upstream credential could not be opened, so the request is refused", cause: .store)
         }
         guard let secret else {
-            if tenant.config.missingCredential == .empty { return "" }
+            if route.tenant.config.missingCredential == .empty { return "" }
             throw Refusal.forbidden(
-                "no upstream credential is stored for `\(member)` on `\(upstream.name)`; "
+                "no upstream credential is stored for `\(member)` on `\(route.upstream.name)`; "
                     + "store one with `wicket creds set`")
         }
         guard let text = secret.utf8String(), HeaderText.isSafe(text) else {

@@ -21,18 +21,20 @@ struct NameDiscipline {
     let grammar: MCPNameGrammar
     let extensionMethods: Set<[UInt8]>
 
-    init(version: MCPProtocolVersion, upstream: UpstreamConfig) {
+    /// Reads the three fields it needs from the route's upstream in place (a whole `UpstreamConfig`
+    /// passed as an argument was copied, a retain per field).
+    init(version: MCPProtocolVersion, route: UpstreamRoutes.Route) {
         self.version = version
-        upstreamName = upstream.name
-        grammar = upstream.nameGrammar
-        extensionMethods = upstream.extensionMethodBytes
+        upstreamName = route.upstream.name
+        grammar = route.upstream.nameGrammar
+        extensionMethods = route.upstream.extensionMethodBytes
     }
 
     /// The refusal and its records when any message breaks a rule (a batch is refused whole), else nil.
-    static func outcome(of classification: MCPClassification, upstream: UpstreamConfig, base: AuditRecord)
+    static func outcome(of classification: MCPClassification, route: UpstreamRoutes.Route, base: AuditRecord)
         -> DecisionPipeline.Outcome?
     {
-        let discipline = NameDiscipline(version: classification.protocolVersion, upstream: upstream)
+        let discipline = NameDiscipline(version: classification.protocolVersion, route: route)
         let messages = classification.messages
         let refusals = messages.map { discipline.refusal(for: $0) }
         guard var refusal = refusals.compactMap({ $0 }).first else { return nil }

@@ -3,7 +3,11 @@ import Foundation
 
 /// One immutable, fully loaded generation of a tenant's policies and entities. A reload builds a new
 /// snapshot beside the serving one and swaps it in only when every file parsed.
-public struct PolicySnapshot: Sendable {
+///
+/// A class, and immutable: whoever holds it (a request's decisions, a list filter) takes one
+/// reference, not a copy of every table (a struct's copy retains each of its fields, and releases them
+/// again, on every message decided).
+public final class PolicySnapshot: Sendable {
     public let enforced: PolicySet
     /// The candidate set of shadow mode, evaluated beside the enforced one; never decides.
     public let shadow: PolicySet?
@@ -12,9 +16,21 @@ public struct PolicySnapshot: Sendable {
     /// What was read, to notice a change on disk.
     let fingerprint: SourceFingerprint
     /// The tenant's schema, enforced on live traffic (declared tools, request validation); nil without one.
-    var toolSurface: ToolSurface? = nil
+    let toolSurface: ToolSurface?
     /// The enforced set's policies as the audit explains them, worked out once (PolicyExplanations.swift).
-    var explained: PolicyExplanations? = nil
+    let explained: PolicyExplanations?
+
+    init(
+        enforced: PolicySet, shadow: PolicySet?, entitiesByNamespace: [String: Entities], fingerprint: SourceFingerprint,
+        toolSurface: ToolSurface? = nil, explained: PolicyExplanations? = nil
+    ) {
+        self.enforced = enforced
+        self.shadow = shadow
+        self.entitiesByNamespace = entitiesByNamespace
+        self.fingerprint = fingerprint
+        self.toolSurface = toolSurface
+        self.explained = explained
+    }
 
     func entities(namespace: String) -> Entities { entitiesByNamespace[namespace] ?? Entities() }
 }

@@ -167,7 +167,7 @@ final class HTTPClientPool: @unchecked Sendable {
 
 extension UpstreamLists {
     static func call(
-        _ list: (method: String, id: JSONRPCID), exchange: Exchange, body: [UInt8], classification: MCPClassification,
+        _ list: (method: String, id: JSONRPCID), exchange: borrowing Exchange, body: [UInt8], classification: MCPClassification,
         token: String, member: String, context: ContextFacts, snapshot: PolicySnapshot
     ) -> Answered {
         let upstream = exchange.upstream

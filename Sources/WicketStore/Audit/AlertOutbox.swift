@@ -38,7 +38,10 @@ enum AlertOutboxSQL {
 
 extension AuditRecord {
     /// The alert names this record raises: each determining policy's `@alert("NAME")`, once each.
-    public var alertNames: [String] {
+    public var alertNames: [String] { Self.alertNames(in: policies) }
+
+    /// The alert names `policies` raise, as ``alertNames`` (for a reader holding the policies alone).
+    public static func alertNames(in policies: [DeterminingPolicy]) -> [String] {
         var names: [String] = []
         for policy in policies {
             if let name = policy.annotations["alert"], !name.isEmpty, !names.contains(where: { $0.utf8.elementsEqual(name.utf8) }) {

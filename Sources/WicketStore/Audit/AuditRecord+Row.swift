@@ -79,6 +79,18 @@ extension AuditRecord {
     }
 }
 
+extension AuditRow {
+    /// One row per record, each record read in place: `records.map(AuditRow.init)` would copy every
+    /// record (a retain per field, and a release) only to read it.
+    static func rows(of records: [AuditRecord]) -> [AuditRow] {
+        let span = records.span
+        var rows: [AuditRow] = []
+        rows.reserveCapacity(span.count)
+        for index in span.indices { rows.append(AuditRow(span[index])) }
+        return rows
+    }
+}
+
 /// The list column's JSON as `AuditRow` writes it (`JSONDecoder` reads it back), and the policies
 /// column alone.
 enum RowJSON {

@@ -81,6 +81,8 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     /// The node (`server.node_name`) that answered; set by the PostgreSQL store, nil on SQLite.
     public var node: String? = nil
 
+    /// Inlinable: the decision core builds a request's first record in place through it.
+    @inlinable
     public init(
         tenant: String, member: String? = nil, agent: String? = nil, keyID: String? = nil, sourceIP: String? = nil,
         geoCountry: String? = nil, geoRegion: String? = nil, geoCity: String? = nil,

@@ -27,7 +27,7 @@ struct AuditRow {
 
     static let columnCount = 27
 
-    init(_ r: AuditRecord) {
+    init(_ r: borrowing AuditRecord) {
         bytes.reserveCapacity(512)
         columns.reserveCapacity(Self.columnCount)
         integer(r.timeMicros)

@@ -134,7 +134,7 @@ public final class AuditStore: Sendable {
     public func append(contentsOf records: [AuditRecord]) throws(StoreError) -> [Int64] {
         if let misfiled = AuditStore.misfiled(records, tenant: tenant) { throw misfiled }
         guard !records.isEmpty else { return [] }
-        return try writer.append(work: .rows(records.map(AuditRow.init)))
+        return try writer.append(work: .rows(AuditRow.rows(of: records)))
     }
 
     /// Commits `records` as ``append(contentsOf:)`` does, without waiting: `completion` gets the ids
@@ -167,15 +167,16 @@ public final class AuditStore: Sendable {
             if announced { writer.withdraw() }
             return completion(.success([]))
         }
-        writer.append(work: .rows(records.map(AuditRow.init)), announced: announced, then: completion)
+        writer.append(work: .rows(AuditRow.rows(of: records)), announced: announced, then: completion)
     }
 
     /// The error for the first record of another tenant in `records`, if any: each tenant's audit takes
     /// only its own records (both backends, waiting or not).
     static func misfiled(_ records: [AuditRecord], tenant: String) -> StoreError? {
-        guard let record = records.first(where: { $0.tenant != tenant }) else { return nil }
+        let span = records.span  // each record read in place: `first(where:)` copies every one it passes
+        guard let index = span.indices.first(where: { span[$0].tenant != tenant }) else { return nil }
         return StoreError(
-            .invalidTenant, "a record of tenant `\(Names.printable(record.tenant))` cannot go into the audit of `\(tenant)`")
+            .invalidTenant, "a record of tenant `\(Names.printable(span[index].tenant))` cannot go into the audit of `\(tenant)`")
     }
 
     /// Records matching `query`, newest first.

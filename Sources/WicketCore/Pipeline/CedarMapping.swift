@@ -215,9 +215,9 @@ struct ContextFacts: Sendable {
         typealias K = ContextKeys
         // Sized up front: a dictionary that grows while it is filled is allocated and rehashed again.
         // The keys are `static let`s: their hashes were worked out once (ExactString), not per request.
-        var geoRecord: [ExactString: Value] = [:]
+        var geoRecord: [ExactString: Value] = [:]  // no geo: the empty record, nothing allocated
         if geo.country != nil || geo.region != nil || geo.city != nil {
-            geoRecord.reserveCapacity(3)
+            geoRecord = [ExactString: Value](minimumCapacity: 3)
             if let country = geo.country { geoRecord[K.country] = .string(country) }
             if let region = geo.region { geoRecord[K.region] = .string(region) }
             if let city = geo.city { geoRecord[K.city] = .string(city) }

@@ -94,7 +94,9 @@ import Testing
             let relative = try #require(h.config.tenant(named: "acme")?.schema)
             let path = relative.hasPrefix("/") ? relative : (h.root as NSString).appendingPathComponent(relative)
             let original = try String(contentsOfFile: path, encoding: .utf8)
-            let call = { try h.send(h.request(Body.toolCall("query", arguments: #"{"table":"prod.orders"}"#), key: h.key(PipelineHarness.alex))) }
+            let call = {
+                try h.send(h.request(Body.toolCall("query", arguments: #"{"table":"prod.orders"}"#), key: h.key(PipelineHarness.alex)))
+            }
             try call().expectAllowed(token: "Bearer " + PipelineHarness.alexCredential)
 
             let strict = original.replacingOccurrences(of: "session?: String,", with: "session: String,")

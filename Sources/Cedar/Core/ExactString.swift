@@ -16,17 +16,40 @@ public struct ExactString: Hashable, Comparable, Sendable, ExpressibleByStringLi
 {
     /// The text itself; compare it only through this type.
     public let string: String
+    /// The bytes' SipHash (``CodePoints/hash(_:into:)``), worked out once: record keys and attribute
+    /// names are hashed on every lookup, and a key kept in a `static let` (a context record's keys,
+    /// say) is then hashed once per process instead of once per request. Nothing invalidates it: the
+    /// text is immutable.
+    private let cachedHash: Int
 
-    public init(_ string: String) { self.string = string }
-    public init(stringLiteral value: String) { string = value }
+    public init(_ string: String) {
+        self.string = string
+        var h = Hasher()
+        CodePoints.hash(string, into: &h)
+        cachedHash = h.finalize()
+    }
+    public init(stringLiteral value: String) { self.init(value) }
 
     public var description: String { string }
 
     @inline(__always)
-    public static func == (a: ExactString, b: ExactString) -> Bool { CodePoints.equal(a.string, b.string) }
+    public static func == (a: ExactString, b: ExactString) -> Bool {
+        a.cachedHash == b.cachedHash && CodePoints.equal(a.string, b.string)
+    }
 
     @inline(__always)
-    public func hash(into h: inout Hasher) { CodePoints.hash(string, into: &h) }
+    public func hash(into h: inout Hasher) { h.combine(cachedHash) }
+
+    /// Dictionaries and sets ask for this on every lookup; the cached hash already came from a seeded
+    /// SipHash, so mixing it with the table's seed is enough (as ``EntityUID`` does).
+    @inline(__always)
+    public func _rawHashValue(seed: Int) -> Int {
+        var x = UInt64(bitPattern: Int64(cachedHash ^ seed))
+        x ^= x >> 33
+        x &*= 0xff51_afd7_ed55_8ccd
+        x ^= x >> 33
+        return Int(Int64(bitPattern: x))
+    }
 
     /// Code-point order (the same as UTF-8 byte order), as Rust orders `String`s.
     public static func < (a: ExactString, b: ExactString) -> Bool { CodePoints.less(a.string, b.string) }

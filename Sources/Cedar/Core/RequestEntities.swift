@@ -21,7 +21,8 @@ public struct RequestEntities: EntityStore {
     public init(base: Entities, layer: EntityLayer, adding own: [Entity] = []) {
         self.base = base
         var unique = own
-        if own.count > 1 {
+        // Rebuilt only when two share a uid (a request's action and resource never do): no copy otherwise.
+        if own.count > 1, own.indices.contains(where: { k in own[(k + 1)...].contains { $0.uid == own[k].uid } }) {
             unique = []
             unique.reserveCapacity(own.count)
             for e in own {

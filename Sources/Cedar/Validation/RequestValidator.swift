@@ -22,18 +22,32 @@ public final class RequestValidator: Sendable {
 
     /// Checks a request: the action is declared, the principal and resource types are ones the action
     /// applies to, and the context has the action's context type.
-    public func validate(_ request: Request) throws(SchemaConformanceError) {
+    ///
+    /// `contextConforms`: the caller already knows the context has the action's context type (it
+    /// asked ``contextConforms(_:action:)`` once about a context of the same keys and value types),
+    /// so the walk over it is skipped; every other check, and every answer, is the same.
+    public func validate(_ request: Request, contextConforms: Bool = false) throws(SchemaConformanceError) {
         guard let action = actions[request.action] else {
             throw SchemaConformanceError(.undeclaredAction, "request's action `\(request.action)` is not declared in the schema")
         }
         try check(request.principal, role: "principal", allowed: action.principalTypes, action: request.action, code: .invalidPrincipalType)
         try check(request.resource, role: "resource", allowed: action.resourceTypes, action: request.action, code: .invalidResourceType)
-        guard conformance.record(request.context, conformsTo: action.context, depth: 0) else {
+        guard contextConforms || conformance.record(request.context, conformsTo: action.context, depth: 0) else {
             throw SchemaConformanceError(
                 .contextMismatch,
                 "the context of the request does not match the context type \(action.declaredContext) declared for `\(request.action)`")
         }
     }
+
+    /// Whether `context` has the context type declared for `action`, as ``validate(_:contextConforms:)``
+    /// checks it; false when the action is not declared.
+    public func contextConforms(_ context: [ExactString: Value], action: EntityUID) -> Bool {
+        guard let compiled = actions[action] else { return false }
+        return conformance.record(context, conformsTo: compiled.context, depth: 0)
+    }
+
+    /// The declared actions' uids.
+    public var actionUIDs: [EntityUID] { Array(actions.keys) }
 
     private func check(
         _ uid: EntityUID, role: String, allowed: [AllowedType], action: EntityUID, code: SchemaConformanceError.Code

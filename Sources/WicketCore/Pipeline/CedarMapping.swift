@@ -192,7 +192,10 @@ extension CedarMapping {
         case .none:
             return (serverUID, nil)
         }
-        return (uid, Entity(uid: uid, attributes: ["name": .string(name), "server": .string(serverName)], parents: serverParents))
+        var attributes = [ExactString: Value](minimumCapacity: 2)
+        attributes[ContextKeys.name] = .string(name)
+        attributes[ContextKeys.server] = .string(serverName)
+        return (uid, Entity(uid: uid, attributes: attributes, parents: serverParents))
     }
 }
 
@@ -209,23 +212,59 @@ struct ContextFacts: Sendable {
     /// Cedar's `context` record; nil when the source address is not an IP address.
     func cedarContext() -> Value? {
         guard let ip = IPAddr(parsing: sourceIP) else { return nil }
+        typealias K = ContextKeys
         // Sized up front: a dictionary that grows while it is filled is allocated and rehashed again.
-        var geoRecord = [ExactString: Value](minimumCapacity: 3)
-        if let country = geo.country { geoRecord["country"] = .string(country) }
-        if let region = geo.region { geoRecord["region"] = .string(region) }
-        if let city = geo.city { geoRecord["city"] = .string(city) }
+        // The keys are `static let`s: their hashes were worked out once (ExactString), not per request.
+        var geoRecord: [ExactString: Value] = [:]  // no geo: the empty record, nothing allocated
+        if geo.country != nil || geo.region != nil || geo.city != nil {
+            geoRecord = [ExactString: Value](minimumCapacity: 3)
+            if let country = geo.country { geoRecord[K.country] = .string(country) }
+            if let region = geo.region { geoRecord[K.region] = .string(region) }
+            if let city = geo.city { geoRecord[K.city] = .string(city) }
+        }
+        var timeRecord = [ExactString: Value](minimumCapacity: 5)
+        timeRecord[K.hour] = .long(Int64(time.hour))
+        timeRecord[K.minute] = .long(Int64(time.minute))
+        timeRecord[K.weekday] = .long(Int64(time.weekday))
+        timeRecord[K.date] = .string(time.date)
+        timeRecord[K.now] = .ext(.datetime(CedarDatetime(epochMilliseconds: time.microseconds / 1000)))
         var record = [ExactString: Value](minimumCapacity: 7)
-        record["time"] = .record([
-            "hour": .long(Int64(time.hour)), "minute": .long(Int64(time.minute)),
-            "weekday": .long(Int64(time.weekday)), "date": .string(time.date),
-            "now": .ext(.datetime(CedarDatetime(epochMilliseconds: time.microseconds / 1000))),
-        ])
-        record["source_ip"] = .ext(.ipaddr(ip))
-        record["geo"] = .record(geoRecord)
-        record["agent"] = .string(agent)
-        record["server"] = .string(server)
-        record["method"] = .string(method)
-        if let session { record["session"] = .string(session) }
+        record[K.time] = .record(timeRecord)
+        record[K.sourceIP] = .ext(.ipaddr(ip))
+        record[K.geo] = .record(geoRecord)
+        record[K.agent] = .string(agent)
+        record[K.server] = .string(server)
+        record[K.method] = .string(method)
+        if let session { record[K.session] = .string(session) }
         return .record(record)
     }
+
+    /// Which of the context's optional keys this request has (`session`, `geo.country`, `geo.region`,
+    /// `geo.city`): with the value types fixed by ``cedarContext()``, what alone decides whether the
+    /// context conforms to a schema's context type (``ContextConformance``).
+    var shape: ContextShape {
+        var bits: UInt8 = 0
+        if session != nil { bits |= 1 }
+        if geo.country != nil { bits |= 2 }
+        if geo.region != nil { bits |= 4 }
+        if geo.city != nil { bits |= 8 }
+        return ContextShape(bits: bits)
+    }
+}
+
+/// The context record's keys (and a resource entity's `name`), hashed once per process.
+enum ContextKeys {
+    static let name: ExactString = "name"
+    static let time: ExactString = "time", sourceIP: ExactString = "source_ip", geo: ExactString = "geo"
+    static let agent: ExactString = "agent", server: ExactString = "server", method: ExactString = "method"
+    static let session: ExactString = "session"
+    static let hour: ExactString = "hour", minute: ExactString = "minute", weekday: ExactString = "weekday"
+    static let date: ExactString = "date", now: ExactString = "now"
+    static let country: ExactString = "country", region: ExactString = "region", city: ExactString = "city"
+}
+
+/// The optional keys one context has (see ``ContextFacts/shape``): one of 16.
+struct ContextShape: Sendable, Equatable {
+    let bits: UInt8
+    static let all: [ContextShape] = (0..<16).map { ContextShape(bits: UInt8($0)) }
 }

@@ -8,7 +8,12 @@ struct DecisionExplanation: Sendable {
     let contextValues: [AuditRecord.ContextValue]
 
     /// `explained`: the set's entries worked out at load (PolicyExplanations.swift); nil works them out here.
-    init(policyIDs: [String], in set: PolicySet, explained: PolicyExplanations? = nil, context: [ExactString: Value]) {
+    /// `__shared` (borrowed): an owned argument read out of the shared snapshot is a copy of the
+    /// snapshot on every decision.
+    init(
+        policyIDs: [String], in set: __shared PolicySet, explained: __shared PolicyExplanations? = nil,
+        context: __shared [ExactString: Value]
+    ) {
         var policies: [AuditRecord.DeterminingPolicy] = []
         policies.reserveCapacity(policyIDs.count)
         var reads: [PolicyExplanations.Read] = []

@@ -8,6 +8,8 @@ struct ToolSurface: Sendable {
     let schema: Schema
     /// The schema's request checks, built once with the schema (a reload builds a new surface).
     let requests: RequestValidator
+    /// Which context shapes conform to each action's context type, worked out with the schema.
+    let contexts: ContextConformance
     let unknownTools: UnknownTools
     /// Namespace → the UTF-8 bytes of every action declared in its `tools/call` group. Bytes, not
     /// `String`: Swift's `String` equality would let a canonically equivalent spelling match.
@@ -16,6 +18,7 @@ struct ToolSurface: Sendable {
     init(schema: Schema, unknownTools: UnknownTools) {
         self.schema = schema
         requests = RequestValidator(schema)
+        contexts = ContextConformance(requests)
         self.unknownTools = unknownTools
         var tools: [String: Set<[UInt8]>] = [:]
         for action in schema.actions.values {
@@ -28,8 +31,11 @@ struct ToolSurface: Sendable {
         toolsByNamespace = tools
     }
 
-    /// Why the message must be refused before any policy runs, or nil.
-    func problem(request: Request, facts: MessageFacts, namespace: String) -> (message: String, record: String)? {
+    /// Why the message must be refused before any policy runs, or nil. `shape`: the request's context
+    /// came from ``ContextFacts/cedarContext()`` with this shape (its conformance is then looked up).
+    func problem(
+        request: Request, facts: MessageFacts, namespace: String, shape: ContextShape? = nil
+    ) -> (message: String, record: String)? {
         if facts.method == "tools/call", case .tool(let tool) = facts.target {
             let declared = toolsByNamespace[namespace]?.contains(Array(tool.utf8)) ?? false
             if !declared {
@@ -42,7 +48,8 @@ struct ToolSurface: Sendable {
             }
         }
         do {
-            try requests.validate(request)
+            let conforms = shape.map { contexts.conforms(action: request.action, shape: $0) } ?? false
+            try requests.validate(request, contextConforms: conforms)
         } catch {
             return (
                 "the request does not conform to the tenant's schema (\(Self.part(error.code))): \(error.message); "

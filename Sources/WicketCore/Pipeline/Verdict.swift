@@ -22,10 +22,15 @@ struct Verdict {
         guard case .record(let context)? = contextFacts.cedarContext() else {
             throw Refusal.forbidden("the client address `\(contextFacts.sourceIP)` is not an IP address")
         }
-        let (action, resource, store) = mapping.resolve(facts, over: shared.value.entities(namespace: mapping.namespace))
+        // The table read in place: `entities(namespace:)`, a method of the snapshot, copied the whole snapshot per request.
+        let base = shared.value.entitiesByNamespace[mapping.namespace] ?? Entities()
+        let (action, resource, store) = mapping.resolve(facts, over: base)
         let request = Request(principal: mapping.principal(member: member), action: action, resource: resource, context: context)
         // Optional chaining reads the surface in place; binding it would copy (retain) its every table.
-        if let problem = shared.value.toolSurface?.problem(request: request, facts: facts, namespace: mapping.namespace) {
+        // The context came from `cedarContext()`: its schema conformance is looked up by its shape.
+        if let problem = shared.value.toolSurface?.problem(
+            request: request, facts: facts, namespace: mapping.namespace, shape: contextFacts.shape)
+        {
             // Refused before any policy: the schema does not admit this request.
             allowed = false
             explanation = DecisionExplanation(policyIDs: [], in: shared.value.enforced, context: context)

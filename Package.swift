@@ -43,6 +43,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // A VFS over SQLite's unix VFS that writes each audit commit's WAL frames in one write.
+        .target(name: "CWALGather", dependencies: ["CSQLite"]),
 
         .target(name: "WicketJSON"),
         .target(name: "Cedar", dependencies: ["WicketJSON"]),
@@ -51,7 +53,7 @@ let package = Package(
         .target(name: "WicketMCP", dependencies: ["WicketJSON"]),
         .target(name: "WicketFastCGI", dependencies: ["CLinuxIO", .product(name: "Logging", package: "swift-log")]),
         .target(name: "WicketStore", dependencies: [
-            "CSQLite", "CPostgreSQL", "WicketJSON",
+            "CSQLite", "CWALGather", "CPostgreSQL", "WicketJSON",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),

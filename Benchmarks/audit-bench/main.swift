@@ -15,7 +15,7 @@ let seconds = arguments.count > 2 ? (Double(arguments[2]) ?? 3) : 3
 try? FileManager.default.removeItem(atPath: root)
 /// `AUDIT_BENCH=cost`: only the commit-cost table (what issue 11's audit work measures);
 /// `AUDIT_BENCH=query`: only `wicket audit`'s query timings over a million records.
-let onlyCost = ["cost", "query"].contains(ProcessInfo.processInfo.environment["AUDIT_BENCH"] ?? "")
+let onlyCost = ["cost", "query", "tail"].contains(ProcessInfo.processInfo.environment["AUDIT_BENCH"] ?? "")
 
 func record(_ thread: Int, _ i: Int) -> AuditRecord {
     AuditRecord(
@@ -151,7 +151,7 @@ let durabilities = (listSetting("AUDIT_BENCH_SYNCS") ?? ["full", "normal"]).comp
 let spreads = (listSetting("AUDIT_BENCH_SPREADS") ?? ["1", "8"]).compactMap { Int($0) }
 let rowCounts = (listSetting("AUDIT_BENCH_ROWS") ?? ["1", "16", "32"]).compactMap { Int($0) }
 
-if ProcessInfo.processInfo.environment["AUDIT_BENCH"] != "query" {
+if !["query", "tail"].contains(ProcessInfo.processInfo.environment["AUDIT_BENCH"] ?? "") {
     for durability in durabilities {
         for spread in spreads {
             var line = String(format: "commit cost, %@, %d member%@:", durability.rawValue, spread, spread == 1 ? "" : "s")
@@ -164,6 +164,64 @@ if ProcessInfo.processInfo.environment["AUDIT_BENCH"] != "query" {
         }
     }
 }
+
+// `AUDIT_BENCH=tail`: one caller appending one record at a time, as one connection's requests do,
+// with `AUDIT_BENCH_GAP_US` (200) µs between appends (the rest of a request); each append's wall time
+// (p50, p99, p99.9, max, and how many took over 1 ms). At one connection the slow ones are the
+// request path's tail: whatever a commit waits for besides its own write (a checkpoint holding the
+// writer's turn, the WAL header's sync after a restart).
+func tailRun() throws {
+    let count = Int(ProcessInfo.processInfo.environment["AUDIT_BENCH_RECORDS"] ?? "") ?? 20_000
+    let gap = UInt32(ProcessInfo.processInfo.environment["AUDIT_BENCH_GAP_US"] ?? "") ?? 200
+    for durability in durabilities {
+        let store = try AuditStore(directory: root + "/tail-\(durability.rawValue)", tenant: "bench", durability: durability)
+        for i in 0..<1_000 { try store.append(record(0, i)) }  // warm up
+        var millis: [Double] = []
+        millis.reserveCapacity(count)
+        let cpu = processCPUMicros()
+        let written = bytesWritten()
+        // Where the slow appends' time went: this thread's run time and run-queue wait
+        // (/proc/thread-self/schedstat); the rest it was blocked (a sync, a lock, a condition).
+        let sched = open("/proc/thread-self/schedstat", O_RDONLY)
+        defer { close(sched) }
+        func schedTimes() -> (run: Double, queued: Double) {
+            var buffer = [UInt8](repeating: 0, count: 96)
+            let n = pread(sched, &buffer, buffer.count, 0)
+            let fields = String(decoding: buffer.prefix(max(n, 0)), as: UTF8.self).split(separator: " ")
+            guard fields.count >= 2 else { return (0, 0) }
+            return ((Double(fields[0]) ?? 0) / 1e6, (Double(fields[1]) ?? 0) / 1e6)
+        }
+        var slow = (wall: 0.0, run: 0.0, queued: 0.0)
+        for i in 0..<count {
+            let before = schedTimes()
+            let start = DispatchTime.now().uptimeNanoseconds
+            try store.append(record(0, i))
+            let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+            millis.append(wall)
+            if wall > 1 {
+                let after = schedTimes()
+                slow.wall += wall
+                slow.run += after.run - before.run
+                slow.queued += after.queued - before.queued
+            }
+            if gap > 0 { usleep(gap) }
+        }
+        if slow.wall > 0 {
+            print(String(format: "  appends over 1 ms: %.1f ms in all, %.0f%% running, %.0f%% waiting for a CPU, %.0f%% blocked",
+                         slow.wall, slow.run / slow.wall * 100, slow.queued / slow.wall * 100, (slow.wall - slow.run - slow.queued) / slow.wall * 100))
+        }
+        let cpuPerRecord = (processCPUMicros() - cpu) / Double(count)
+        let bytesPerRecord = Double(bytesWritten() - written) / Double(count)
+        store.close()
+        millis.sort()
+        func at(_ q: Double) -> Double { millis[min(millis.count - 1, Int(q * Double(millis.count - 1)))] }
+        print(String(
+            format: "tail, %@, %d appends %d µs apart: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms, over 1 ms: %d; %.1f µs CPU and %.0f B written per record",
+            durability.rawValue, count, Int(gap), at(0.5), at(0.99), at(0.999), millis.last ?? 0, millis.filter { $0 > 1 }.count,
+            cpuPerRecord, bytesPerRecord))
+    }
+}
+if ProcessInfo.processInfo.environment["AUDIT_BENCH"] == "tail" { try tailRun() }
 
 // `AUDIT_BENCH=query`: `wicket audit`'s queries over AUDIT_BENCH_RECORDS records (1,000,000 by
 // default; 50 members and 40 tools, skewed), each the best of 5, newest first as the CLI asks.

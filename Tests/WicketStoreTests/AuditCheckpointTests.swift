@@ -95,4 +95,31 @@ import Testing
             #expect(try store.query(AuditQuery(limit: 10_000)).count == 601)
         }
     }
+
+    @Test func aPassCopiesAgainBesideTheWriterWhatCommitsAddedDuringItsFirstCopy() throws {
+        try withTemporaryDirectory { dir in
+            let store = try AuditStore(
+                directory: dir, tenant: "acme", busyTimeoutMilliseconds: 5000, durability: .normal, checkpointFrames: 200)
+            defer { store.close() }
+            // During the pass's first copy, commits add far more than a few frames (each record
+            // changes the table's page and a page of each index).
+            let during = Collector<Int>()
+            store.checkpointer.afterCopy = {
+                guard during.all.isEmpty else { return }
+                during.append(0)  // the loop below stops appending
+                for i in 0..<30 {
+                    do { try store.append(AuditStoreTests.exampleRecord(requestID: "during\(i)")) } catch { during.append(-1) }
+                }
+                during.append(30)
+            }
+            // Past the threshold (a record writes 4 to 7 pages), and with the 30 above well below the
+            // limit (800): a leader past it would wait for the copy that is appending.
+            let i = 60
+            for n in 0..<i { try store.append(AuditStoreTests.exampleRecord(requestID: "r\(n)")) }
+            #expect(store.checkpointer.waitForPasses(1), "the checkpoint thread never completed a pass")
+            #expect(during.all == [0, 30])
+            #expect(store.checkpointer.lastPassCopies >= 2, "the pass did not copy again what commits added during its first copy")
+            #expect(try store.query(AuditQuery(limit: 1000)).count == i + 30)
+        }
+    }
 }

@@ -11,21 +11,29 @@ import Foundation
 /// the start: the WAL stays near `threshold` frames. Should this thread fall behind, the writer
 /// checkpoints itself at `limit` frames, so the WAL is bounded either way.
 ///
-/// What still reaches a request: the catch-up's own syncs (a checkpoint must sync the database
-/// before the WAL may restart), once per `threshold` frames, and on a disk whose fsyncs queue behind
-/// each other the pass's fsyncs delay the commits' own. The copy of the whole WAL no longer does.
+/// What still reaches a request: the catch-up's own syncs (a checkpoint must sync the WAL and the
+/// database before the WAL may restart) and the restarted WAL's header sync in the next commit (SQLite
+/// syncs it so that a power loss cannot mix old and new frames), once per `threshold` frames; and on
+/// a disk whose fsyncs queue behind each other the pass's fsyncs delay the commits' own. So a pass
+/// copies beside the writer until commits add only a few frames during a copy (`converge`), and the
+/// catch-up copies and syncs only those; and `threshold` is 4,000 frames, so these waits reach one
+/// request in several hundred at one connection (docs/benchmarks.md, "Issue 11, round 6").
 ///
 /// Safe for readers and kill -9: a checkpoint only copies committed pages into the database file,
 /// never removes a frame a reader still needs, and SQLite recovers an interrupted one from the WAL.
 ///
-/// `@unchecked Sendable`: `requested`, `stopping`, `running`, `copying`, `passes`, `failures` and
-/// `exclusive` are only touched with `lock` held; `connection` only by the checkpoint thread.
+/// `@unchecked Sendable`: `requested`, `stopping`, `running`, `copying`, `passes`, `failures`,
+/// `lastCopies` and `exclusive` are only touched with `lock` held; `connection`
+/// only by the checkpoint thread; `afterCopy` is set by a test before the thread first reads it.
 final class AuditCheckpointer: @unchecked Sendable {
-    /// WAL frames (pages) after which a pass starts: SQLite's own automatic-checkpoint default.
-    static let defaultThreshold = 1000
+    /// WAL frames (pages) after which a pass starts: four times SQLite's automatic-checkpoint default
+    /// (~8 MB with 2 KB pages), so that the catch-up's and the restart's syncs are rare on the request
+    /// path; a pass copies each page once however often the WAL holds it, so fewer, longer passes
+    /// also write less into the database per record.
+    static let defaultThreshold = 4000
     let threshold: Int
     /// WAL frames at which the writer stops waiting for this thread and checkpoints itself.
-    var limit: Int { threshold * 8 }
+    var limit: Int { threshold * 4 }
     /// Runs its argument while no batch commits (the writer's turn).
     typealias Exclusive = (() -> Void) -> Void
 
@@ -140,6 +148,42 @@ final class AuditCheckpointer: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Frames the part of a pass in the writer's turn may be left to copy: what commits add during
+    /// one copy beside the writer at one connection's pace.
+    static let fewFrames = 64
+    /// Copies beside the writer after the first, at most, while each finds more than `fewFrames`.
+    static let convergeRounds = 3
+
+    /// Copies the WAL beside the writer: the bulk, then again what commits added meanwhile while
+    /// that is more than `fewFrames`, so that the part in the writer's turn copies and syncs only a
+    /// few pages. Each copy syncs the WAL and the database (never in the writer's turn).
+    private func converge(_ connection: SQLiteConnection) throws(StoreError) {
+        var copied = try connection.checkpointPassive().copied
+        afterCopy?()
+        var copies = 1
+        for _ in 0..<Self.convergeRounds {
+            let next = try connection.checkpointPassive().copied
+            afterCopy?()
+            copies += 1
+            let added = next - copied
+            copied = next
+            if added <= Self.fewFrames { break }
+        }
+        lock.lock()
+        lastCopies = copies
+        lock.unlock()
+    }
+
+    /// For tests: runs on the checkpoint thread after each copy beside the writer (set before the first pass).
+    var afterCopy: (() -> Void)?
+    /// For tests: the last pass's copies beside the writer.
+    private var lastCopies = 0
+    var lastPassCopies: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return lastCopies
+    }
+
     private func pass(_ exclusive: Exclusive?) -> Bool {
         do throws(StoreError) {
             let connection: SQLiteConnection
@@ -148,7 +192,7 @@ final class AuditCheckpointer: @unchecked Sendable {
             // The bulk, beside the writer (a writer past the limit waits for this part only: the
             // next needs the writer's turn).
             setCopying(true)
-            do throws(StoreError) { try connection.checkpointPassive() } catch {
+            do throws(StoreError) { try converge(connection) } catch {
                 setCopying(false)
                 throw error
             }

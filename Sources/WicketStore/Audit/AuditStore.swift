@@ -101,8 +101,10 @@ public final class AuditStore: Sendable {
         self.tenant = tenant
         self.path = path
         let synchronous = durability == .full ? "FULL" : "NORMAL"
+        // The writer's commits write their WAL frames in one write each (WALGather.swift).
         let connection = try SQLiteConnection.openStore(
-            path: path, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds, pageSize: Self.pageSize)
+            path: path, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds, pageSize: Self.pageSize,
+            vfs: WALGather.vfs)
         try Self.migrations.apply(to: connection)
         let checkpointer = AuditCheckpointer(threshold: checkpointFrames) { () throws(StoreError) in
             try SQLiteConnection.openStore(path: path, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds)

@@ -69,7 +69,7 @@ final class AuditWriter: @unchecked Sendable {
     private var exclusiveWaiting = false
     private var exclusiveTurn = false
     private var inlineCheckpoints = 0
-    private let connection: SQLiteConnection?
+    let connection: SQLiteConnection?
     private let checkpointer: AuditCheckpointer?
     /// The WAL's frames after the last commit (SQLite's WAL hook writes it).
     private let walFrames = WALFrames()

@@ -29,9 +29,9 @@ extension SQLiteConnection {
     /// Opens a store file the Wicket way: WAL, the given durability, foreign keys on. `pageSize`
     /// applies only to a file that has no pages yet: a file's page size is fixed when it is created.
     static func openStore(
-        path: String, synchronous: String, busyTimeoutMilliseconds: Int32 = 5000, pageSize: Int? = nil
+        path: String, synchronous: String, busyTimeoutMilliseconds: Int32 = 5000, pageSize: Int? = nil, vfs: String? = nil
     ) throws(StoreError) -> SQLiteConnection {
-        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, vfs: vfs)
         if let pageSize { try connection.execute("PRAGMA page_size = \(pageSize)") }  // before WAL writes the header
         try connection.execute("PRAGMA journal_mode = WAL")
         try connection.execute("PRAGMA synchronous = \(synchronous)")

@@ -18,15 +18,15 @@ final class SQLiteConnection: @unchecked Sendable {
     private var cache: [String: SQLiteStatement] = [:]
     let path: String
 
-    /// Opens (or creates) a database file.
-    init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000) throws(StoreError) {
+    /// Opens (or creates) a database file; `vfs` names a registered VFS (nil: SQLite's default).
+    init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000, vfs: String? = nil) throws(StoreError) {
         self.path = path
         _ = sqliteConfigured
         var db: OpaquePointer?
         let flags =
             (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(path, &db, flags, vfs)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(db)

@@ -85,6 +85,7 @@ bench-lists: deps venv
 
 bench-path: deps venv
 	$(SWIFT) build -c release --product wicket
+	$(BENCH) --product front-responder
 	WICKET_BIN=$(CURDIR)/.build/release/wicket Benchmarks/run-path-bench.sh
 
 # Wicket's CPU per request against body size, batch size, policy, tenant and key counts (~4 min).

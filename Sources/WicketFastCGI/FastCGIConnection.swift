@@ -48,34 +48,53 @@ final class FastCGIConnection: @unchecked Sendable {
         self.parser = parser
     }
 
-    /// Writes what `output` holds from `outputOffset`, with `lock` held. Returns false when the
-    /// socket failed (nginx went away); true when all was written or the rest waits for EPOLLOUT.
-    func flushLocked() -> Bool {
-        while outputOffset < output.count {
-            let sent = output.withUnsafeBytes { bytes in
-                send(fd, bytes.baseAddress.map { $0 + outputOffset }, bytes.count - outputOffset, Int32(MSG_NOSIGNAL))
+    /// How far a send loop got: everything, up to the socket's refusal (EAGAIN), or a failed socket.
+    private enum Sent {
+        case all
+        case blocked(at: Int)
+        case failed
+    }
+
+    /// Sends `bytes` from `start` until all is written, the socket refuses more, or it fails.
+    private func transmit(_ bytes: [UInt8], from start: Int) -> Sent {
+        var offset = start
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { buffer in
+                send(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset, Int32(MSG_NOSIGNAL))
             }
             if sent > 0 {
-                outputOffset += sent
+                offset += sent
                 continue
             }
             if sent < 0 && errno == EINTR { continue }
-            if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if !watchingOutput {
-                    watchingOutput = true
-                    loop.watchOutput(of: self, true)
-                }
-                return true
-            }
+            if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return .blocked(at: offset) }
+            return .failed
+        }
+        return .all
+    }
+
+    /// Writes what `output` holds from `outputOffset`, with `lock` held. Returns false when the
+    /// socket failed (nginx went away); true when all was written or the rest waits for EPOLLOUT.
+    func flushLocked() -> Bool {
+        switch transmit(output, from: outputOffset) {
+        case .failed:
             return false
+        case .blocked(let offset):
+            outputOffset = offset
+            if !watchingOutput {
+                watchingOutput = true
+                loop.watchOutput(of: self, true)
+            }
+            return true
+        case .all:
+            output = []
+            outputOffset = 0
+            if watchingOutput {
+                watchingOutput = false
+                loop.watchOutput(of: self, false)
+            }
+            return true
         }
-        output = []
-        outputOffset = 0
-        if watchingOutput {
-            watchingOutput = false
-            loop.watchOutput(of: self, false)
-        }
-        return true
     }
 
     /// Queues `bytes` after whatever is still unwritten and writes as much as the socket takes, with
@@ -86,24 +105,16 @@ final class FastCGIConnection: @unchecked Sendable {
             return flushLocked()
         }
         // Nothing waits before it: send straight from `bytes`; only what the socket refuses is kept.
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { buffer in
-                send(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if sent > 0 {
-                offset += sent
-                continue
-            }
-            if sent < 0 && errno == EINTR { continue }
-            if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                output = bytes
-                outputOffset = offset
-                return flushLocked()
-            }
+        switch transmit(bytes, from: 0) {
+        case .all:
+            return true
+        case .failed:
             return false
+        case .blocked(let offset):
+            output = bytes
+            outputOffset = offset
+            return flushLocked()
         }
-        return true
     }
 
     /// The handler's answer to the request with it, from any thread: written now if the socket takes

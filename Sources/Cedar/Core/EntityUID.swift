@@ -30,11 +30,7 @@ public struct EntityUID: Hashable, Sendable, Comparable, CustomStringConvertible
     /// Dictionaries and sets hash uids constantly; the cached hash already came from a seeded
     /// SipHash, so mixing it with the table's seed is enough and skips a full Hasher round.
     public func _rawHashValue(seed: Int) -> Int {
-        var x = UInt64(bitPattern: Int64(cachedHash ^ seed))
-        x ^= x >> 33
-        x &*= 0xff51_afd7_ed55_8ccd
-        x ^= x >> 33
-        return Int(Int64(bitPattern: x))
+        SeededHash.mix(cachedHash, seed: seed)
     }
 
     /// Cedar syntax, e.g. `User::"alice"`, with the id escaped.

@@ -44,11 +44,7 @@ public struct ExactString: Hashable, Comparable, Sendable, ExpressibleByStringLi
     /// SipHash, so mixing it with the table's seed is enough (as ``EntityUID`` does).
     @inline(__always)
     public func _rawHashValue(seed: Int) -> Int {
-        var x = UInt64(bitPattern: Int64(cachedHash ^ seed))
-        x ^= x >> 33
-        x &*= 0xff51_afd7_ed55_8ccd
-        x ^= x >> 33
-        return Int(Int64(bitPattern: x))
+        SeededHash.mix(cachedHash, seed: seed)
     }
 
     /// Code-point order (the same as UTF-8 byte order), as Rust orders `String`s.

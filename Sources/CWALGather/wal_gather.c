@@ -24,8 +24,10 @@
 #include <stdint.h>
 #include <string.h>
 
-/// Gather at most this many bytes before writing (a batch of many records still writes in large steps).
-#define GATHER_LIMIT (1 << 20)
+/// Gather at most this many bytes before writing (a batch of many records writes in steps of this).
+/// It must stay under 128 KiB: the unix VFS's pwrite masks its length with 0x1ffff (SQLite itself never
+/// writes more than a 64 KiB page at once), so a longer write is cut short and fails as SQLITE_FULL.
+#define GATHER_LIMIT (64 * 1024)
 /// The size of a WAL frame's header and of the WAL file's header (SQLite's file format).
 #define FRAME_HEADER 24
 #define WAL_HEADER 32

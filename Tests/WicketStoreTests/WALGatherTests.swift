@@ -52,4 +52,24 @@ import Testing
             }
         }
     }
+
+    /// A commit of many records gathers more than the unix VFS takes in one write (its pwrite masks
+    /// the length with 0x1ffff: a 128 KiB write fails as "database or disk is full"); it is written
+    /// in steps and commits whole.
+    @Test func aCommitLargerThanOneWriteOfTheUnixVFSCommitsWhole() throws {
+        try withTemporaryDirectory { dir in
+            let store = try AuditStore(directory: dir, tenant: "acme", durability: .normal)
+            defer { store.close() }
+            let records = (0..<400).map { i in
+                AuditStoreTests.exampleRecord(member: "member-\(i)@company.com", tool: "tool_\(i)", requestID: "batch-\(i)")
+            }
+            let connection = try #require(store.writer.connection)
+            let before = try #require(WALGather.stats(of: connection))
+            #expect(try store.append(contentsOf: records).count == 400)
+            let after = try #require(WALGather.stats(of: connection))
+            #expect(after.flushes - before.flushes >= 3, "400 records should gather more than 128 KiB of WAL frames")
+            let reader = try SQLiteConnection(path: dir + "/audit.sqlite", readOnly: true)
+            #expect(try reader.scalarInt("SELECT count(*) FROM audit WHERE request_id LIKE 'batch-%'") == 400)
+        }
+    }
 }

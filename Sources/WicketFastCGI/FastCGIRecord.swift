@@ -33,16 +33,33 @@ enum FastCGIRecord {
         case unknownRole = 3
     }
 
-    /// Appends one record's header, `content` and padding to a multiple of 8 (as libfcgi pads).
-    static func append(_ kind: Kind, id: UInt16, content: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        let length = content.count
-        let padding = (8 - length % 8) % 8
+    /// The padding that brings `length` bytes of content to a multiple of 8 (as libfcgi pads).
+    static func padding(for length: Int) -> Int { (8 - length % 8) % 8 }
+
+    /// Appends a record header for `length` bytes of content (and their padding).
+    static func appendHeader(_ kind: Kind, id: UInt16, length: Int, to out: inout [UInt8]) {
         out.append(contentsOf: [
             version, kind.rawValue, UInt8(id >> 8), UInt8(id & 0xff), UInt8(length >> 8), UInt8(length & 0xff),
-            UInt8(padding), 0,
+            UInt8(padding(for: length)), 0,
         ])
+    }
+
+    /// Ends the record whose header starts at `start` with the bytes appended after that header
+    /// (at most ``maxContentLength``): sets its length and padding, and appends the padding.
+    static func closeRecord(startingAt start: Int, in out: inout [UInt8]) {
+        let length = out.count - start - headerLength
+        let pad = padding(for: length)
+        out[start + 4] = UInt8(length >> 8)
+        out[start + 5] = UInt8(length & 0xff)
+        out[start + 6] = UInt8(pad)
+        for _ in 0..<pad { out.append(0) }
+    }
+
+    /// Appends one record's header, `content` and padding to a multiple of 8.
+    static func append(_ kind: Kind, id: UInt16, content: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        appendHeader(kind, id: id, length: content.count, to: &out)
         out.append(contentsOf: content)
-        for _ in 0..<padding { out.append(0) }
+        for _ in 0..<padding(for: content.count) { out.append(0) }
     }
 
     static func append(_ kind: Kind, id: UInt16, content: [UInt8], to out: inout [UInt8]) {
@@ -69,9 +86,15 @@ enum FastCGIRecord {
                 offset = end
             }
         }
+        appendStreamEnd(id: id, to: &out)
+        return out
+    }
+
+    /// What ends every answer: the empty FCGI_STDOUT that closes the stream, and FCGI_END_REQUEST
+    /// (REQUEST_COMPLETE).
+    static func appendStreamEnd(id: UInt16, to out: inout [UInt8]) {
         append(.stdout, id: id, content: [], to: &out)
         appendEndRequest(id: id, status: .requestComplete, to: &out)
-        return out
     }
 
     /// A name-value pair's length: one byte below 128, else four with the top bit set.

@@ -13,19 +13,13 @@ extension FastCGIResponse {
         guard let redirects = check() else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(FastCGIRecord.headerLength + 160 + body.count + 32)
-        out.append(contentsOf: [FastCGIRecord.version, FastCGIRecord.Kind.stdout.rawValue, UInt8(id >> 8), UInt8(id & 0xff), 0, 0, 0, 0])
+        FastCGIRecord.appendHeader(.stdout, id: id, length: 0, to: &out)
         appendCGI(to: &out)
-        let length = out.count - FastCGIRecord.headerLength
-        guard length <= FastCGIRecord.maxContentLength else {
+        guard out.count - FastCGIRecord.headerLength <= FastCGIRecord.maxContentLength else {
             return (FastCGIRecord.answer(id: id, stdout: Array(out[FastCGIRecord.headerLength...])), redirects)
         }
-        let padding = (8 - length % 8) % 8
-        out[4] = UInt8(length >> 8)
-        out[5] = UInt8(length & 0xff)
-        out[6] = UInt8(padding)
-        for _ in 0..<padding { out.append(0) }
-        FastCGIRecord.append(.stdout, id: id, content: [], to: &out)
-        FastCGIRecord.appendEndRequest(id: id, status: .requestComplete, to: &out)
+        FastCGIRecord.closeRecord(startingAt: 0, in: &out)
+        FastCGIRecord.appendStreamEnd(id: id, to: &out)
         return (out, redirects)
     }
 

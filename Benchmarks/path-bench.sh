@@ -21,6 +21,7 @@
 #                       thread, so the kept upstreams keep at most 16 idle connections per nginx worker
 #                       (2 workers here): never more kept connections than noop threads
 #   SKIP_NOOP_CLOSE=1   skip the noop with a connection per request
+#   NOOP_BATCH=1        run the noop under SCHED_BATCH (`chrt -b 0`), as Wicket's loops run by default
 #   FRONT_BIN           the front-responder binary (swift build -c release --package-path Benchmarks
 #                       --product front-responder): adds the `front` setup, Wicket's front without the
 #                       decision and the audit; FRONT_THREADS (32) its event loops, as `server.threads`
@@ -83,7 +84,7 @@ NOOP_SOCKET="$DIR/noop.sock"
 FRONT_SOCKET="$DIR/front.sock"
 
 cc -O2 -o "$DIR/noop-responder" "$HERE/noop-responder/noop-responder.c" -lfcgi -lpthread
-"$DIR/noop-responder" "$NOOP_SOCKET" "$NOOP_THREADS" &
+${NOOP_BATCH:+chrt -b 0} "$DIR/noop-responder" "$NOOP_SOCKET" "$NOOP_THREADS" &
 NOOP_PID=$!
 disown "$NOOP_PID"
 if [ -n "${FRONT_BIN:-}" ]; then

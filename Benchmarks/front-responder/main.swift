@@ -7,7 +7,8 @@
 // everything.
 //
 // Build: swift build -c release --package-path Benchmarks --product front-responder
-// Run:   front-responder SOCKET [THREADS]   (socket mode 0666; THREADS defaults to 32, `server.threads`)
+// Run:   front-responder SOCKET [THREADS]   (socket mode 0666; THREADS defaults to 32, `server.threads`;
+//        FRONT_BATCH_SCHEDULING=0 keeps the loops under the default policy, `server.batch_scheduling = false`)
 import Foundation
 import Logging
 import WicketFastCGI
@@ -43,7 +44,9 @@ let allow = FastCGIResponse.internalRedirect(
 var logger = Logger(label: "front-responder")
 logger.logLevel = .warning
 let server = FastCGIServer(
-    configuration: .init(socketPath: arguments[1], socketMode: 0o666, threadCount: threads, params: params),
+    configuration: .init(
+        socketPath: arguments[1], socketMode: 0o666, threadCount: threads, params: params,
+        batchScheduling: ProcessInfo.processInfo.environment["FRONT_BATCH_SCHEDULING"] != "0"),
     logger: logger,
     deferredHandler: { _, responder in responder.respond(allow) })
 do {

@@ -40,6 +40,9 @@ final class FastCGIConnection: @unchecked Sendable {
     var broken = false
     var closed = false
     var watchingOutput = false
+    /// In its loop's epoll set. A new connection joins only once it must wait for bytes or for
+    /// EPOLLOUT (FastCGIEventLoop, round 7); closing its descriptor takes it out.
+    var watched = false
 
     init(fd: Int32, token: UInt64, loop: FastCGIEventLoop, parser: FastCGIRequestParser) {
         self.fd = fd
@@ -83,7 +86,7 @@ final class FastCGIConnection: @unchecked Sendable {
             outputOffset = offset
             if !watchingOutput {
                 watchingOutput = true
-                loop.watchOutput(of: self, true)
+                if !watchLocked() { return false }
             }
             return true
         case .all:
@@ -91,10 +94,19 @@ final class FastCGIConnection: @unchecked Sendable {
             outputOffset = 0
             if watchingOutput {
                 watchingOutput = false
-                loop.watchOutput(of: self, false)
+                _ = watchLocked()
             }
             return true
         }
+    }
+
+    /// Joins its loop's epoll set, or updates what it is watched for (EPOLLOUT while `watchingOutput`),
+    /// with `lock` held, from any thread. Joining late loses no event: EPOLL_CTL_ADD reports what the
+    /// socket already has. Returns false when epoll refused (the caller closes the connection).
+    func watchLocked() -> Bool {
+        guard loop.watch(self, output: watchingOutput, add: !watched) else { return false }
+        watched = true
+        return true
     }
 
     /// Queues `bytes` after whatever is still unwritten and writes as much as the socket takes, with
@@ -157,7 +169,8 @@ final class FastCGIConnection: @unchecked Sendable {
             } else {
                 draining = loop.isDraining
             }
-            if !draining { return }
+            // Kept: it waits for nginx's next request, so it joins the epoll set if it was not in it.
+            if !draining && (watched || watchLocked()) { return }
         }
         closeLocked()
     }

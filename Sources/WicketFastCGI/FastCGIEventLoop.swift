@@ -21,10 +21,20 @@ import Logging
 /// recognised by its generation (`FastCGIConnection.token`); and what the loop's own thread posts to
 /// itself (an answer given on the loop, which closes its connection or hands its slot on) is taken
 /// before the next `epoll_wait`, without writing the eventfd.
+///
+/// Round 7 (the front and the kernel): a new connection joins the epoll set only when it must wait —
+/// for the rest of its request, for its next request once a kept answer is written, or for EPOLLOUT
+/// (``FastCGIConnection/watchLocked()``). An allowed request arrives whole with its connect and its
+/// connection closes after the answer, so it never costs an `epoll_ctl`. Joining late loses nothing:
+/// `EPOLL_CTL_ADD` reports what is already readable (ep_insert polls the file), so bytes that arrived
+/// between the last read and the registration still wake the loop. While its request is with the
+/// handler an unwatched connection is not read; a hang-up then shows as the answer's failed write,
+/// which closes it, exactly as the hang-up's event did before. The loop's thread runs under
+/// SCHED_BATCH (BatchScheduling.swift) unless the configuration says otherwise.
 final class FastCGIEventLoop: @unchecked Sendable {
     // @unchecked Sendable: `connections`, `scratch`, `draining`, `postedToSelf` and `generation` are
-    // touched only by the loop's own thread; `messages` and `thread` only with `messageLock`; the rest
-    // is immutable or thread-safe (epoll_ctl, write).
+    // touched only by the loop's own thread; `messages`, `thread`, `wakeupCount`, `registrationCount`
+    // and `policy` only with `messageLock`; the rest is immutable or thread-safe (epoll_ctl, write).
     enum Message {
         /// A slot was handed to this stalled connection: read its request.
         case resume(FastCGIConnection)
@@ -46,6 +56,7 @@ final class FastCGIEventLoop: @unchecked Sendable {
     private let handler: FastCGIServer.DeferredHandler
     private let limits: FastCGIRequestParser.Limits
     private let selection: FastCGIParamSelection
+    private let batchScheduling: Bool
     private let logger: Logger
     private var connections: [Int32: FastCGIConnection] = [:]
     private let scratch: UnsafeMutableRawBufferPointer
@@ -61,13 +72,17 @@ final class FastCGIEventLoop: @unchecked Sendable {
     private var generation: UInt32 = 0
     /// `epoll_wait` returns since start (with `messageLock`; for tests).
     private var wakeupCount = 0
+    /// Connections added to the epoll set since start (with `messageLock`; for tests).
+    private var registrationCount = 0
+    /// The loop thread's scheduling policy once it runs, -1 before (with `messageLock`; for tests).
+    private var policy: Int32 = -1
     /// Connections closed by the thread that answered them (``forget(_:stalled:)``), still in
     /// `connections` until the loop next wakes (with `messageLock`).
     private var forgotten: [FastCGIConnection] = []
 
     init(
         index: Int, listenerFD: Int32, slots: RequestSlots, handler: @escaping FastCGIServer.DeferredHandler,
-        limits: FastCGIRequestParser.Limits, selection: FastCGIParamSelection, logger: Logger
+        limits: FastCGIRequestParser.Limits, selection: FastCGIParamSelection, batchScheduling: Bool, logger: Logger
     ) throws {
         let epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw FastCGIError(.initialisationFailed, "could not create an epoll set (error \(errno))") }
@@ -92,6 +107,7 @@ final class FastCGIEventLoop: @unchecked Sendable {
         self.handler = handler
         self.limits = limits
         self.selection = selection
+        self.batchScheduling = batchScheduling
         self.logger = logger
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
     }
@@ -154,12 +170,23 @@ final class FastCGIEventLoop: @unchecked Sendable {
         _ = epoll_ctl(epollFD, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listenerFD, &event)
     }
 
-    /// Asks for EPOLLOUT on `connection` while its output waits, or stops asking.
-    func watchOutput(of connection: FastCGIConnection, _ on: Bool) {
+    /// Adds `connection` to the epoll set (`add`) or changes what it is watched for: its input, and
+    /// EPOLLOUT while `output` waits. From any thread holding the connection's lock
+    /// (FastCGIConnection.watchLocked). False when epoll refused it.
+    func watch(_ connection: FastCGIConnection, output: Bool, add: Bool) -> Bool {
         var event = epoll_event()
-        event.events = Self.connectionEvents | (on ? EPOLLOUT.rawValue : 0)
+        event.events = Self.connectionEvents | (output ? EPOLLOUT.rawValue : 0)
         event.data.u64 = connection.token
-        _ = epoll_ctl(epollFD, EPOLL_CTL_MOD, connection.fd, &event)
+        guard epoll_ctl(epollFD, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, connection.fd, &event) == 0 else {
+            logger.warning("fastcgi connection could not be watched", metadata: ["wicket.fastcgi.errno": "\(errno)"])
+            return false
+        }
+        if add {
+            messageLock.lock()
+            registrationCount += 1
+            messageLock.unlock()
+        }
+        return true
     }
 
     /// Gives a request slot back; a stalled connection it goes to is resumed by its own loop.
@@ -183,6 +210,20 @@ final class FastCGIEventLoop: @unchecked Sendable {
         return wakeupCount
     }
 
+    /// Connections added to the epoll set since start.
+    var registrations: Int {
+        messageLock.lock()
+        defer { messageLock.unlock() }
+        return registrationCount
+    }
+
+    /// The loop thread's scheduling policy (`sched_getscheduler`), -1 before it runs.
+    var schedulingPolicy: Int32 {
+        messageLock.lock()
+        defer { messageLock.unlock() }
+        return policy
+    }
+
     private static let connectionEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
 
     // MARK: - The loop
@@ -193,8 +234,10 @@ final class FastCGIEventLoop: @unchecked Sendable {
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
         _ = pthread_setname_np(pthread_self(), "wicket-loop-\(index)")
+        let policy = batchScheduling ? BatchScheduling.adoptForCurrentThread() : sched_getscheduler(0)
         messageLock.lock()
         thread = pthread_self()
+        self.policy = policy
         messageLock.unlock()
         while true {
             let count = epoll_wait(epollFD, events, Int32(capacity), -1)
@@ -286,16 +329,8 @@ final class FastCGIEventLoop: @unchecked Sendable {
             fd: fd, token: token, loop: self, parser: FastCGIRequestParser(limits: limits, selection: selection))
         connections[fd] = connection
         slots.connection(opened: true)
-        var event = epoll_event()
-        event.events = Self.connectionEvents
-        event.data.u64 = token
-        if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
-            logger.warning("fastcgi connection could not be watched", metadata: ["wicket.fastcgi.errno": "\(errno)"])
-            close(connection)
-            return
-        }
-        // nginx writes its request right after connecting: read it now, not after another wake-up.
-        // Watched first, so bytes arriving after this read's EAGAIN still raise an edge.
+        // nginx writes its request right after connecting: read it now, not after another wake-up. It
+        // joins the epoll set only if it must wait (the end of ``readable(_:hangup:)``); an allow never does.
         readable(connection, hangup: false)
     }
 
@@ -386,6 +421,13 @@ final class FastCGIEventLoop: @unchecked Sendable {
             releaseSlot()
         }
         if connection.closeAfterFlush, connection.output.isEmpty, request == nil, !connection.parser.hasRequest {
+            connection.lock.unlock()
+            close(connection)
+            return
+        }
+        // It waits for bytes (the rest of its request, or its next one): watched from now on. A request
+        // with the handler is not waiting: its answer watches a kept connection (finishAnswerLocked).
+        if !connection.watched, !connection.broken, request == nil, !connection.parser.isAnswering, !connection.watchLocked() {
             connection.lock.unlock()
             close(connection)
             return

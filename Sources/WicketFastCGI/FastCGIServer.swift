@@ -114,7 +114,7 @@ public final class FastCGIServer: @unchecked Sendable {
                 loops.append(
                     try FastCGIEventLoop(
                         index: index, listenerFD: listener.fd, slots: slots, handler: handler, limits: limits,
-                        selection: configuration.params, logger: logger))
+                        selection: configuration.params, batchScheduling: configuration.batchScheduling, logger: logger))
             }
         } catch {
             listener.stopAccepting()
@@ -279,6 +279,23 @@ public final class FastCGIServer: @unchecked Sendable {
         let loops = self.loops
         condition.unlock()
         return loops.reduce(0) { $0 + $1.wakeups }
+    }
+
+    /// Each event loop's scheduling policy as its thread set it (`sched_getscheduler`; -1 until the
+    /// loop runs; for tests).
+    var loopSchedulingPolicies: [Int32] {
+        condition.lock()
+        let loops = self.loops
+        condition.unlock()
+        return loops.map(\.schedulingPolicy)
+    }
+
+    /// Epoll registrations of connections (`EPOLL_CTL_ADD`) since start, all loops (for tests).
+    var connectionRegistrations: Int {
+        condition.lock()
+        let loops = self.loops
+        condition.unlock()
+        return loops.reduce(0) { $0 + $1.registrations }
     }
 
     /// Whether `wait()` waits for pending answers after the listener went (for tests).

@@ -28,6 +28,9 @@ extension FastCGIServer {
         /// The params handed to the handler (``FastCGIParamSelection``); the others are never turned
         /// into strings. Default ``FastCGIParamSelection/all``.
         public var params: FastCGIParamSelection
+        /// Whether each event loop moves its own thread to SCHED_BATCH when it starts (only from the
+        /// default SCHED_OTHER; BatchScheduling.swift). Default true (`server.batch_scheduling`).
+        public var batchScheduling: Bool
 
         public init(
             socketPath: String = "/run/wicket/wicket.sock",
@@ -38,9 +41,11 @@ extension FastCGIServer {
             backlog: Int32 = 128,
             shutdownGracePeriod: Duration = .seconds(10),
             params: FastCGIParamSelection = .all,
-            requestsInFlight: Int? = nil
+            requestsInFlight: Int? = nil,
+            batchScheduling: Bool = true
         ) {
             self.requestsInFlight = requestsInFlight
+            self.batchScheduling = batchScheduling
             self.socketPath = socketPath
             self.socketMode = socketMode
             self.socketGroup = socketGroup

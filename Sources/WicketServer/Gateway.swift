@@ -33,7 +33,8 @@ public final class Gateway: @unchecked Sendable {
             configuration: .init(
                 socketPath: socketPath ?? config.socketPath, socketMode: config.socketMode,
                 socketGroup: config.socketGroup, threadCount: config.threads,
-                maxBodyBytes: config.maxBodyBytes, params: FastCGIMapping.params),
+                maxBodyBytes: config.maxBodyBytes, params: FastCGIMapping.params,
+                batchScheduling: config.batchScheduling),
             logger: logger,
             deferredHandler: { request, responder in
                 // Only nginx's metrics location sets this param; a client's headers arrive as HTTP_*.

@@ -51,6 +51,14 @@ struct TableReader {
         }
     }
 
+    func bool(_ key: String) throws(ConfigError) -> Bool? {
+        switch table[key] {
+        case nil: return nil
+        case .bool(let value): return value
+        default: throw ConfigError("`\(name(key))` must be true or false")
+        }
+    }
+
     func strings(_ key: String) throws(ConfigError) -> [String]? {
         switch table[key] {
         case nil: return nil

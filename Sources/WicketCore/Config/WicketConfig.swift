@@ -17,6 +17,8 @@ public struct WicketConfig: Sendable {
     /// and decides them; a loop that leads an audit commit waits for it (docs/benchmarks.md, issue 11
     /// round 4). 4 × this many requests may be in flight. Default 32.
     public var threads: Int
+    /// The event loops' threads run under SCHED_BATCH (`batch_scheduling`; WicketConfig+Front.swift). Default true.
+    public var batchScheduling = true
     /// Largest request body accepted; larger bodies are refused with 413. Default 1 MiB.
     public var maxBodyBytes: Int
     /// Where each tenant's SQLite files and master key live (`DATA/tenants/NAME/`).
@@ -148,7 +150,7 @@ extension WicketConfig {
                 "socket", "socket_mode", "socket_group", "threads", "max_body_bytes", "data_dir",
                 "geoip_database", "trusted_proxies", "log_level", "reload_interval", "audit_sync",
                 "session_idle_timeout",
-            ] as Set<String>).union(storeServerKeys))
+            ] as Set<String>).union(storeServerKeys).union(frontServerKeys))
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") ? path : ((baseDirectory as NSString).appendingPathComponent(path) as NSString).standardizingPath
         }
@@ -170,6 +172,7 @@ extension WicketConfig {
             auditSync: try server.choice("audit_sync", default: AuditStore.Durability.full),
             tenants: [], upstreams: [])
         try config.readStoreSettings(server)
+        try config.readFrontSettings(server)
         config.sessionIdleTimeout = try server.integer("session_idle_timeout") ?? 86_400
         guard (120...31_536_000).contains(config.sessionIdleTimeout) else {
             throw ConfigError("`server.session_idle_timeout` must be between 120 and 31536000 seconds")

@@ -15,23 +15,32 @@ public enum JSONString {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends `text` as a JSON string literal (quotes included) to `out`.
+    /// Appends `text` as a JSON string literal (quotes included) to `out`. Runs of bytes that need no
+    /// escape (usually the whole text) are copied at once, not appended byte by byte.
     public static func append(_ text: String, to out: inout [UInt8]) {
         out.append(0x22)
-        for byte in text.utf8 {
+        var text = text
+        text.withUTF8 { appendEscaped($0, to: &out) }
+        out.append(0x22)
+    }
+
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var plain = 0  // the start of the run of plain bytes not copied yet
+        for index in bytes.indices where needsEscape(bytes[index]) {
+            if plain < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain..<index])) }
+            plain = index + 1
+            let byte = bytes[index]
             switch byte {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])
             case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
             case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
             case 0x0D: out.append(contentsOf: [0x5C, 0x72])
             case 0x09: out.append(contentsOf: [0x5C, 0x74])
-            case 0..<0x20, 0x7F:
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
             default:
-                out.append(byte)
+                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
             }
         }
-        out.append(0x22)
+        if plain < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain...])) }
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)

@@ -73,4 +73,27 @@ import WicketStore
             #expect(lines.contains(Array(series.utf8)), "\(series)")
         }
     }
+
+    /// The pass that counts a request's alerts also tells whether any policy carried `@alert` (the
+    /// dispatcher is woken then), an empty name included, which counts no alert.
+    @Test func reportsWhetherAPolicyCarriesAnAlert() {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = WicketMetrics(factory: WicketMetrics.prometheusFactory(registry: registry))
+        let handles = metrics.handles.tenant("acme", factory: metrics.factory)
+        func committed(_ records: [AuditRecord]) -> Bool {
+            metrics.requestCommitted(records, handles: handles, decisionNanoseconds: 1_000, commitNanoseconds: 2_000)
+        }
+        #expect(!committed([Self.record(tenant: "acme", server: "db", decision: .allow, policies: ["p"])]))
+        #expect(!committed([]))
+        #expect(committed([Self.record(tenant: "acme", server: "db", decision: .deny, policies: ["p", "q"], alert: "oncall")]))
+        #expect(
+            committed([
+                Self.record(tenant: "acme", server: "db", decision: .allow, policies: ["p"]),
+                Self.record(tenant: "acme", server: "db", decision: .deny, policies: ["q"], alert: ""),
+            ]))
+        // Two policies raising the same alert count it once for their record.
+        let text = registry.emitToString()
+        #expect(text.contains(#"wicket_alerts_queued_total{tenant="acme",alert="oncall"} 1"#))
+        #expect(!text.contains(#"alert="""#))
+    }
 }

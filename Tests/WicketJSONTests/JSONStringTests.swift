@@ -9,6 +9,9 @@ import WicketJSON
         ("a\"b\\c", #""a\"b\\c""#),
         ("l1\nl2\r\t", #""l1\nl2\r\t""#),
         ("\u{0}\u{1f}\u{7f}", #""\u0000\u001f\u007f""#),
+        // Escapes at both ends and between plain runs, in a text too long to be stored inline.
+        ("\"a release window, ünïcode ✓\\ and more\n", #""\"a release window, ünïcode ✓\\ and more\n""#),
+        ("a long plain text that needs no escape at all, ünïcode ✓", "\"a long plain text that needs no escape at all, ünïcode ✓\""),
     ])
     func quotesAsJSON(text: String, expected: String) throws {
         #expect(JSONString.quote(text) == expected)

@@ -42,6 +42,12 @@ final class TenantMetricHandles: @unchecked Sendable {
     private let factory: any MetricsFactory
     private let lock = NSLock()
     private var counters: [LabelValues: Counter] = [:]
+    /// The counter each kind found last, by `Kind.rawValue - 1`: a tenant's requests mostly repeat one
+    /// label set (the same server, method and decision; the same policy), and comparing with the last
+    /// key — by its bytes, usually two integer compares for the very same strings — skips hashing it
+    /// and probing `counters`. Exact: a key's counter is the one `counters` holds for it, made once and
+    /// never replaced, and a different key falls through to `counters`. Bounded: one entry per kind.
+    private var lastFound: [(key: LabelValues, counter: Counter)?] = [nil, nil, nil]
 
     init(tenant: String, factory: any MetricsFactory) {
         self.tenant = tenant
@@ -58,10 +64,17 @@ final class TenantMetricHandles: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         body { kind, values in
-            if let found = counters[values] { return found }
-            let made = Counter(label: kind.label, dimensions: [("tenant", tenant)] + values.dimensions(kind.names), factory: factory)
-            counters[values] = made
-            return made
+            let slot = kind.rawValue - 1
+            if let last = lastFound[slot], last.key == values { return last.counter }
+            let counter: Counter
+            if let found = counters[values] {
+                counter = found
+            } else {
+                counter = Counter(label: kind.label, dimensions: [("tenant", tenant)] + values.dimensions(kind.names), factory: factory)
+                counters[values] = counter
+            }
+            lastFound[slot] = (values, counter)
+            return counter
         }
     }
 

@@ -7,15 +7,14 @@ enum MetricsHook {
         _ records: [AuditRecord], tenant: String, handles: TenantMetricHandles, metrics: WicketMetrics, decision: Duration,
         commit: Duration, onAlertsQueued: (@Sendable () -> Void)?
     ) {
-        metrics.requestCommitted(
+        // Counting the records' alerts tells whether any was queued: one look at each policy's annotations.
+        let alerts = metrics.requestCommitted(
             records, handles: handles, decisionNanoseconds: nanoseconds(decision),
             commitNanoseconds: nanoseconds(commit))
         var policyErrors = 0
-        var alerts = false
         let span = records.span  // read in place: an array's subscript getter copies the whole record
-        for index in span.indices {
+        for index in span.indices where !span[index].errors.isEmpty {
             policyErrors += span[index].errors.count { $0.hasPrefix(Verdict.errorPrefix) }
-            if !alerts, span[index].policies.contains(where: { $0.annotations["alert"] != nil }) { alerts = true }
         }
         metrics.error(.policy, tenant: tenant, count: policyErrors)
         if alerts { onAlertsQueued?() }

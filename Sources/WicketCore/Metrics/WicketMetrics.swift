@@ -57,9 +57,13 @@ public struct WicketMetrics: Sendable {
     }
 
     /// The same, with the tenant's handles already found (the pipeline resolves each tenant's once).
+    /// Returns whether a determining policy carries an `@alert` annotation (its record queued alerts:
+    /// the caller wakes the dispatcher), found in the same pass that counts them.
+    @discardableResult
     func requestCommitted(
         _ records: [AuditRecord], handles: TenantMetricHandles, decisionNanoseconds: Int64, commitNanoseconds: Int64
-    ) {
+    ) -> Bool {
+        var alerted = false
         handles.withCounters { counter in
             // Through a span: `for record in records`, and even `records[index]`'s getter, copy each
             // record (a retain per field) to read a few.
@@ -69,17 +73,21 @@ public struct WicketMetrics: Sendable {
                 counter(
                     .decision, LabelValues("", span[index].server ?? "", Self.methodLabel(span[index].method), decision, count: 3)
                 ).increment()
+                var counted: [String] = []  // the record's alert names, each counted once (`AuditRecord.alertNames(in:)`)
                 for policy in span[index].policies {
                     counter(.determination, LabelValues("", policy.id, decision, count: 2)).increment()
-                }
-                // From the policies field: the `alertNames` getter took a copy of the whole record.
-                for alert in AuditRecord.alertNames(in: span[index].policies) {
-                    counter(.alert, LabelValues("", alert, count: 1)).increment()
+                    guard let alert = policy.annotations["alert"] else { continue }
+                    alerted = true
+                    if !alert.isEmpty, !counted.contains(where: { $0.utf8.elementsEqual(alert.utf8) }) {
+                        counted.append(alert)
+                        counter(.alert, LabelValues("", alert, count: 1)).increment()
+                    }
                 }
             }
         }
         handles.decisionDuration.recordNanoseconds(decisionNanoseconds)
         handles.commitDuration.recordNanoseconds(commitNanoseconds)
+        return alerted
     }
 
     /// What failed: `store` (audit, keys, credentials), `geoip`, `policy` (a Cedar evaluation error).

@@ -192,11 +192,10 @@ struct AuditRow {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// `text`'s UTF-8 copied at once from its storage (`append(contentsOf: text.utf8)` goes through the
+    /// generic sequence copy, several times the instructions for a short value).
     private mutating func append(_ text: String, clip: Bool) {
-        if clip, text.utf8.count > AuditStore.maxFieldBytes {
-            bytes.append(contentsOf: AuditStore.clip(text).utf8)
-        } else {
-            bytes.append(contentsOf: text.utf8)
-        }
+        var text = clip && text.utf8.count > AuditStore.maxFieldBytes ? AuditStore.clip(text) : text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 }

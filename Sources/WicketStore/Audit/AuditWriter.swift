@@ -20,7 +20,7 @@ final class AuditWriter: @unchecked Sendable {
     // @unchecked Sendable: `pending`, `writing`, `closing`, `transactions`, `exclusiveWaiting`,
     // `exclusiveTurn`, `deciding`, `gathering` and the gather counters are only touched with `lock` held; a `Pending`'s `result` is written by the leader
     // before it signals `wake` (a waiting caller reads it after its wait: the semaphore orders them) or
-    // calls `completion` (on the leader's own thread); `connection` and `walFrames` only by whoever
+    // calls `completion` (on the leader's own thread); `connection`, `transactionControl` and `walFrames` only by whoever
     // holds the turn (`writing`).
     enum Work {
         /// Audit rows, each with the alert names its record raises (one outbox row each).
@@ -75,6 +75,8 @@ final class AuditWriter: @unchecked Sendable {
     private let walFrames = WALFrames()
     private let insertSQL: String
     private let insert: AuditRowInsert
+    /// `BEGIN IMMEDIATE` and `COMMIT` on `connection`, once prepared (only by whoever holds the turn).
+    private var transactionControl: (begin: SQLiteStatement, commit: SQLiteStatement)?
     /// Commits one batch (each caller's work) in one transaction elsewhere (PostgreSQL); the
     /// protocol above is the same whichever engine holds the audit.
     typealias BatchCommit = ([Work]) -> Result<[[Int64]], StoreError>
@@ -251,6 +253,7 @@ final class AuditWriter: @unchecked Sendable {
             let ids = try transaction(on: connection) { () throws(StoreError) -> [[Int64]] in
                 // Every caller's records in one multi-row insert, then each record's alerts.
                 var rows: [AuditRow] = []
+                rows.reserveCapacity(batch.count)  // a request's records are usually one row
                 for item in batch {
                     switch item.work {
                     case .rows(let itemRows): rows += itemRows
@@ -306,17 +309,27 @@ final class AuditWriter: @unchecked Sendable {
     }
 
     /// `BEGIN IMMEDIATE … COMMIT` with statements prepared once (`SQLiteConnection.transaction`
-    /// parses each again), rolling back on error.
+    /// parses each again) and held here (the connection's cache would hash their text on every
+    /// commit), rolling back on error.
     private func transaction<R>(on connection: SQLiteConnection, _ body: () throws(StoreError) -> R) throws(StoreError) -> R {
-        try connection.statement("BEGIN IMMEDIATE").run()
+        let (begin, commit) = try transactionStatements(on: connection)
+        try begin.run()
         do throws(StoreError) {
             let result = try body()
-            try connection.statement("COMMIT").run()
+            try commit.run()
             return result
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// The writer's `BEGIN IMMEDIATE` and `COMMIT`, prepared on the first commit (by whoever holds the turn).
+    private func transactionStatements(on connection: SQLiteConnection) throws(StoreError) -> (SQLiteStatement, SQLiteStatement) {
+        if let transactionControl { return transactionControl }
+        let made = (try connection.statement("BEGIN IMMEDIATE"), try connection.statement("COMMIT"))
+        transactionControl = made
+        return made
     }
 
     /// After a commit: past the threshold, asks the checkpoint thread for a pass. Past the limit (that

@@ -132,10 +132,12 @@ struct MCPClassifierTests {
         #expect(c.messages.first?.target == .tool("delete_records"))
     }
 
-    @Test("unknown protocol versions are 400", arguments: [
-        "2024-11-05", "2099-01-01", "not-a-version", "", "2025-03-26x", "2025-3-26", "2025-06-1", "\u{FF12}025-06-18",
-        "2025\u{2011}06-18", "2025-06-18\u{0}",
-    ])
+    @Test(
+        "unknown protocol versions are 400",
+        arguments: [
+            "2024-11-05", "2099-01-01", "not-a-version", "", "2025-03-26x", "2025-3-26", "2025-06-1", "\u{FF12}025-06-18",
+            "2025\u{2011}06-18", "2025-06-18\u{0}",
+        ])
     func unknownVersion(_ header: String) throws {
         let error = try #require(refusal(post(toolCall, version: header)))
         #expect(error.httpStatus == 400)

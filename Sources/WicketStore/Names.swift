@@ -8,9 +8,18 @@ public enum TenantName {
 enum Names {
     /// Tenant names are `[a-z0-9-]{1,32}`; they appear inside member keys and file paths.
     static func isValidTenant(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
+        let bytes = name.utf8
         guard (1...32).contains(bytes.count) else { return false }
-        return bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }
+        return bytes.allSatisfy(isTenantByte)
+    }
+
+    /// The same rule over bytes in place (a presented key's tenant part).
+    static func isValidTenant(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        (1...32).contains(bytes.count) && bytes.allSatisfy(isTenantByte)
+    }
+
+    private static func isTenantByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2d
     }
 
     static func validateTenant(_ name: String) throws(StoreError) {

@@ -28,4 +28,23 @@ import WicketTestSupport
             #expect(IPNetwork.parseAddress(odd) == nil, "\(odd)")
         }
     }
+
+    @Test("the form from the resolver's one parse is the form a second parse gave")
+    func canonicalFromTheParsedBytes() {
+        var generator = SplitMix(seed: 0x0C_A401)
+        var texts = [
+            "::ffff:203.0.113.42", "::FFFF:10.0.0.1", "203.0.113.42", "2001:db8::1", "::1", "::", "0.0.0.0",
+            "::ffff:0.0.0.0", "::ffff:ffff", "64:ff9b::1.2.3.4", "::1.2.3.4", "fe80::1%eth0", "1.2.3.4\u{0}x",
+            "::ffff:1.2.3.4\u{0}x",
+        ]
+        for _ in 0..<500 {
+            let bytes = (0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let quad = bytes.map(String.init).joined(separator: ".")
+            texts += [quad, "::ffff:" + quad, "::FFFF:" + quad]
+        }
+        for text in texts {
+            guard let parsed = IPNetwork.parseInline(text.utf8) else { continue }
+            #expect(ClientAddressResolver.canonical(text, parsed: parsed) == ClientAddressResolver.canonical(text), "\(text)")
+        }
+    }
 }

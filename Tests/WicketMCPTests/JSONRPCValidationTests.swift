@@ -50,6 +50,29 @@ struct JSONRPCValidationTests {
         #expect(error.code == .invalidRequest)
     }
 
+    @Test("an id reads back as its JSON text: integers as digits, strings escaped")
+    func idDescriptions() {
+        #expect(JSONRPCID.integer(42).description == "42")
+        #expect(JSONRPCID.integer(-7).description == "-7")
+        #expect(JSONRPCID.integer(.min).description == "-9223372036854775808")
+        #expect(JSONRPCID.integer(.max).description == "9223372036854775807")
+        #expect(JSONRPCID.string("42").description == "\"42\"")
+        #expect(JSONRPCID.string("a\"b\\c\n").description == #""a\"b\\c\n""#)
+    }
+
+    @Test("the first member a request or a response must not have is the one named")
+    func namesTheFirstForeignMember() throws {
+        let request = try #require(refusal(post(#"{"jsonrpc":"2.0","zz":1,"id":1,"result":{},"method":"ping"}"#)))
+        #expect(request.message.contains("`zz`"), "\(request.message)")
+        let result = try #require(refusal(post(#"{"jsonrpc":"2.0","id":1,"result":{},"method":"ping"}"#)))
+        #expect(result.message.contains("`result`"), "\(result.message)")
+        let response = try #require(refusal(post(#"{"jsonrpc":"2.0","id":1,"params":{},"result":{},"x":1}"#)))
+        #expect(response.message.contains("`params` is not allowed"), "\(response.message)")
+        // The id is read before anything else is refused, so the refusal can name it.
+        let named = try #require(refusal(post(#"{"zz":1,"jsonrpc":"2.0","method":"ping","id":"n-1"}"#)))
+        #expect(named.requestID == .string("n-1"))
+    }
+
     @Test("accepts requests, notifications and responses")
     func accepts() throws {
         let cases: [(String, MCPMessage.Kind, JSONRPCID?)] = [

@@ -132,11 +132,25 @@ struct MCPClassifierTests {
         #expect(c.messages.first?.target == .tool("delete_records"))
     }
 
-    @Test("unknown protocol versions are 400", arguments: ["2024-11-05", "2099-01-01", "not-a-version", "", "2025-03-26x", "2025-3-26"])
+    @Test(
+        "unknown protocol versions are 400",
+        arguments: [
+            "2024-11-05", "2099-01-01", "not-a-version", "", "2025-03-26x", "2025-3-26", "2025-06-1", "\u{FF12}025-06-18",
+            "2025\u{2011}06-18", "2025-06-18\u{0}",
+        ])
     func unknownVersion(_ header: String) throws {
         let error = try #require(refusal(post(toolCall, version: header)))
         #expect(error.httpStatus == 400)
         #expect(error.code == .unsupportedProtocolVersion)
+    }
+
+    @Test("a header's revision is read by its exact bytes, as the raw value names it")
+    func versionByExactBytes() {
+        for version in MCPProtocolVersion.allCases {
+            #expect(MCPProtocolVersion(exactly: version.rawValue) == version)
+            #expect(MCPProtocolVersion(exactly: String(version.rawValue.dropLast())) == nil)
+        }
+        #expect(MCPProtocolVersion(exactly: "2025-06-18 ") == nil)
     }
 
     // MARK: Batches

@@ -13,6 +13,22 @@ import Testing
         #expect(key.keyString == "wk_acme-1_0123456789abcdef_\(Self.secret43)")
     }
 
+    @Test func aKeyReadInPlaceInASliceIsTheWholeSliceAndNothingAround() throws {
+        let header = "Bearer wk_acme-1_0123456789abcdef_\(Self.secret43)xyz"
+        let start = header.index(header.startIndex, offsetBy: 7)
+        let slice = header[start..<header.index(header.endIndex, offsetBy: -3)]
+        let key = try PresentedKey.parse(slice)
+        #expect(key.tenant == "acme-1" && key.keyID == "0123456789abcdef" && key.secret == Array(0...31))
+        // The bytes after the slice are not part of the key: one more character is a bad secret.
+        let longer = header[start...]
+        do {
+            _ = try PresentedKey.parse(longer)
+            Issue.record("a key with a character too many was accepted")
+        } catch {
+            #expect(error.code == .badSecret)
+        }
+    }
+
     @Test func base64URLRoundTripsWithUnderscoreAndDash() throws {
         let bytes: [UInt8] = (0..<32).map { UInt8(255 - $0) }  // encodes to chars incl. `_` and `-`
         let encoded = Base64URL.encode(bytes)
@@ -50,6 +66,16 @@ import Testing
     ])
     func rejectsMalformedKeys(text: String, code: KeyFormatError.Code) {
         #expect(throws: KeyFormatError.self) { try PresentedKey.parse(text) }
+        // Read in place from a slice of a longer header, the same key gives the same error.
+        let header = "Bearer " + text + " trailing"
+        let start = header.index(header.startIndex, offsetBy: 7)
+        let slice = header[start..<header.index(start, offsetBy: text.count)]
+        do {
+            _ = try PresentedKey.parse(slice)
+            Issue.record("a malformed key read in place was accepted")
+        } catch {
+            #expect(error.code == code)
+        }
         do {
             _ = try PresentedKey.parse(text)
         } catch {

@@ -60,6 +60,10 @@ import Testing
         #expect("caf\u{E9}" == "cafe\u{301}")
         #expect(ExactKey("caf\u{E9}", "database") != ExactKey("cafe\u{301}", "database"))
         #expect(ExactKey("ab", "c") != ExactKey("a", "bc"))
+        #expect(ExactKey("a") != ExactKey("a", ""))
+        #expect(ExactKey("K") != ExactKey("\u{212A}"))
+        #expect(ExactKey("alex", "database") == ExactKey(String("alex".reversed().reversed()), "database"))
+        #expect(Set([ExactKey("caf\u{E9}", "db"), ExactKey("cafe\u{301}", "db"), ExactKey("caf\u{E9}", "db")]).count == 2)
     }
 
     // MARK: Keys

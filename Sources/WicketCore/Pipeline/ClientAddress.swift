@@ -110,31 +110,32 @@ struct ClientAddressResolver: Sendable {
 
     /// The client's address as text, or nil when nginx sent none that parses.
     func resolve(remoteAddress: String?, forwardedFor: String?) -> String? {
-        resolveText(remoteAddress: remoteAddress, forwardedFor: forwardedFor).map(Self.canonical)
+        resolveText(remoteAddress: remoteAddress, forwardedFor: forwardedFor).map { Self.canonical($0.text, parsed: $0.bytes) }
     }
 
-    private func resolveText(remoteAddress: String?, forwardedFor: String?) -> String? {
+    /// The client's address as sent, with the bytes its one parse gave.
+    private func resolveText(remoteAddress: String?, forwardedFor: String?) -> (text: String, bytes: AddressBytes)? {
         // Each address is parsed once, inline: the parse both validates it and gives the bytes to match.
         guard let remote = remoteAddress, let remoteBytes = IPNetwork.parseInline(remote.utf8) else { return nil }
-        guard !trusted.isEmpty, isTrusted(remoteBytes), let forwardedFor else { return remote }
+        guard !trusted.isEmpty, isTrusted(remoteBytes), let forwardedFor else { return (remote, remoteBytes) }
         // Walk from the nearest hop outwards; the first address not ours is the client. Hops are the
         // non-empty pieces between commas, without surrounding spaces and tabs.
         let utf8 = forwardedFor.utf8
         var end = utf8.endIndex
-        var nearestFirst: Substring.UTF8View?
+        var nearestFirst: (text: Substring.UTF8View, bytes: AddressBytes)?
         while end > utf8.startIndex {
             var start = end
             while start > utf8.startIndex, utf8[utf8.index(before: start)] != UInt8(ascii: ",") { start = utf8.index(before: start) }
             if start < end {
                 let hop = HeaderText.trimmedBytes(Substring(forwardedFor)[start..<end].utf8)
-                guard let hopBytes = IPNetwork.parseInline(hop) else { return remote }
-                if !isTrusted(hopBytes) { return String(Substring(hop)) }
-                nearestFirst = hop
+                guard let hopBytes = IPNetwork.parseInline(hop) else { return (remote, remoteBytes) }
+                if !isTrusted(hopBytes) { return (String(Substring(hop)), hopBytes) }
+                nearestFirst = (hop, hopBytes)
             }
             end = start > utf8.startIndex ? utf8.index(before: start) : start
         }
         // Every hop is trusted: the farthest one (the first in the header).
-        return nearestFirst.map { String(Substring($0)) } ?? remote
+        return nearestFirst.map { (String(Substring($0.text)), $0.bytes) } ?? (remote, remoteBytes)
     }
 
     func isTrusted(_ address: AddressBytes) -> Bool {
@@ -143,6 +144,16 @@ struct ClientAddressResolver: Sendable {
 
     /// An IPv4-mapped IPv6 address (`::ffff:203.0.113.42`, what a dual-stack nginx listener reports
     /// for IPv4 clients) as the IPv4 address it is, so Cedar can parse it and IPv4 ranges match.
+    ///
+    /// `parsed` is what ``IPNetwork/parseInline(_:)`` gave for `address` (the resolver's one parse):
+    /// four bytes from text with a `:` can only be an IPv4-mapped IPv6 address, rebuilt as its dotted
+    /// quad; any other text is already canonical (inet_pton read it as it is). The answer is the one
+    /// ``canonical(_:)`` gives by parsing again.
+    static func canonical(_ address: String, parsed: AddressBytes) -> String {
+        guard parsed.count == 4, address.utf8.contains(UInt8(ascii: ":")) else { return address }
+        return (0..<4).map { String(parsed[$0]) }.joined(separator: ".")
+    }
+
     static func canonical(_ address: String) -> String {
         // Dotted-quad text that inet_pton reads as IPv4 is already canonical (it refuses leading zeros
         // and short forms): keep it, rather than rebuilding the same string on every request.

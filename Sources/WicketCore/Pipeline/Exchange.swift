@@ -10,7 +10,7 @@ import WicketStore
 /// references are never duplicated (each copy of a struct is a retain per reference field, and a
 /// release later). Per-route configuration is read through `route`, one shared reference: the
 /// decision reads the upstream's fields in place (`route.upstream.name`) rather than through a copy of
-/// the whole configuration (only the pins' call check and the list call still take one).
+/// the whole configuration (only the list call still takes one).
 struct Exchange: ~Copyable {
     let pipeline: DecisionPipeline
     let request: DecisionInput
@@ -118,7 +118,10 @@ struct Exchange: ~Copyable {
                 resource: item.facts.mappedResource, id: item.id,
                 batchIndex: classification.isBatch ? position : nil)
             record.apply(verdict)
-            if verdict.allowed, let pinned = pipeline.pins.callRefusal(item.facts, upstream: route.upstream) {
+            if verdict.allowed,
+                let pinned = pipeline.pins.callRefusal(
+                    item.facts, server: .init(name: route.upstream.name, reviewedTools: route.upstream.reviewedTools))
+            {
                 // Allowed by policy, but the tool changed since review (ToolSurface/ToolPins.swift).
                 record.decision = .deny
                 record.httpStatus = 403
@@ -192,7 +195,8 @@ struct Exchange: ~Copyable {
         guard header.utf8.count > 7, Self.hasPrefixIgnoringASCIICase(header, "bearer ") else {
             throw Refusal.unauthenticated("the Authorization header must be `Bearer <key>`")
         }
-        let text = HeaderText.trimmed(header.utf8.dropFirst(7))
+        // The key read in place in the header (a slice, not a new string of it).
+        let text = Substring(HeaderText.trimmedBytes(header.utf8.dropFirst(7)))
         let presented: PresentedKey
         do { presented = try PresentedKey.parse(text) } catch {
             throw Refusal.unauthenticated("the key is malformed: \(error.message)")
@@ -257,10 +261,10 @@ struct Exchange: ~Copyable {
                 "no upstream credential is stored for `\(member)` on `\(route.upstream.name)`; "
                     + "store one with `wicket creds set`")
         }
-        guard let text = secret.utf8String(), HeaderText.isSafe(text) else {
+        guard case .success(let value) = UpstreamTokenText.header(from: secret) else {
             throw Refusal.unavailable("the stored upstream credential cannot be sent as a header")
         }
-        return Self.schemes.contains(where: { Self.hasPrefixIgnoringASCIICase(text, $0) }) ? text : "Bearer " + text
+        return value
     }
 }
 

@@ -35,7 +35,15 @@ struct NameDiscipline {
         -> DecisionPipeline.Outcome?
     {
         let discipline = NameDiscipline(version: classification.protocolVersion, route: route)
-        let messages = classification.messages
+        guard case .messages(let messages, _) = classification.kind else { return nil }
+        // The usual answer, every name exact, takes no array of refusals (each element read in place).
+        let span = messages.span
+        var broken = false
+        for index in span.indices where discipline.refusal(for: span[index]) != nil {
+            broken = true
+            break
+        }
+        guard broken else { return nil }
         let refusals = messages.map { discipline.refusal(for: $0) }
         guard var refusal = refusals.compactMap({ $0 }).first else { return nil }
         var records: [AuditRecord] = []

@@ -49,12 +49,32 @@ enum ReviewedFileStamp: Equatable, Sendable {
 
     /// One `stat(2)` of `path`; no lock is held and nothing is read.
     static func of(path: String) -> ReviewedFileStamp {
+        of(path: CPath(path))
+    }
+
+    /// The same `stat(2)`, of a path already converted to a C string once (``CPath``): a call's check
+    /// makes no NUL-terminated copy of the path first.
+    static func of(path: CPath) -> ReviewedFileStamp {
         var info = stat()
-        guard stat(path, &info) == 0 else {
+        // `utf8CString` always ends in a NUL, so the buffer has a base address.
+        let status = path.bytes.withUnsafeBufferPointer { buffer in buffer.baseAddress.map { stat($0, &info) } ?? -1 }
+        guard status == 0 else {
             let code = errno
             return code == ENOENT || code == ENOTDIR ? .absent : .failed(errno: code)
         }
         return .file(Identity(info))
+    }
+}
+
+/// A path as the NUL-terminated bytes `stat(2)` takes, made once per published pins instead of once
+/// per call (Swift passes a `String` to C through a temporary copy).
+struct CPath: Sendable {
+    let text: String
+    let bytes: ContiguousArray<CChar>
+
+    init(_ text: String) {
+        self.text = text
+        bytes = text.utf8CString
     }
 }
 

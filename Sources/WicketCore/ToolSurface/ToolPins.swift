@@ -12,9 +12,10 @@ import WicketJSON
 /// A `tools/call` before any list was seen is left to the policies: there is nothing live to compare.
 ///
 /// How a call is checked without serialising the accept threads: each upstream's pins are an
-/// immutable ``ServerPins`` value, replaced whole. A call takes one `stat` of the reviewed file with no
-/// lock held (ReviewedFileStamp.swift), reads the current pins under `lock` (held for a dictionary
-/// read, nothing else), and answers from them when the stamp is the one they were read at. Only when
+/// immutable ``ServerPins`` value, replaced whole. A call reads the current pins under `lock` (held
+/// for a dictionary read, nothing else), takes one `stat` of the reviewed file with no lock held
+/// (ReviewedFileStamp.swift; through the pins' own C string of the path when it is theirs), and
+/// answers from them when the stamp is the one they were read at. Only when
 /// the file changed (`wicket tools approve`, an edit) does a call take `update`, read the file and
 /// swap new pins in; a list answer's new live definitions are swapped in the same way. So an approval
 /// or a re-pin applies to the very next call.
@@ -34,6 +35,8 @@ final class ToolPins: @unchecked Sendable {
         /// Name bytes → canonical definition: the reviewed file's, or the first seen (TOFU).
         let reviewed: [[UInt8]: [UInt8]]
         let reviewedFile: String?
+        /// `reviewedFile` as `stat(2)` takes it, converted once for every call these pins answer.
+        let reviewedPath: CPath?
         /// The reviewed file's stamp when `reviewed` was read; nil without a `reviewed_tools` path.
         let stamp: ReviewedFileStamp?
         /// The file `reviewed` was read from, held open (ReviewedFileStamp.swift says why).
@@ -55,6 +58,7 @@ final class ToolPins: @unchecked Sendable {
         ) {
             self.reviewed = reviewed
             self.reviewedFile = reviewedFile
+            reviewedPath = reviewedFile.map(CPath.init)
             self.stamp = stamp
             self.held = held
             self.trustOnFirstUse = trustOnFirstUse
@@ -86,7 +90,8 @@ final class ToolPins: @unchecked Sendable {
     func observe(_ entries: [JSONValue], upstream: UpstreamConfig) -> Set<[UInt8]> {
         update.lock()
         defer { update.unlock() }
-        let pins = loaded(upstream)
+        let server = Server(upstream)
+        let pins = loaded(server)
         var live = pins.live
         var reviewed = pins.reviewed
         var reported = pins.reported
@@ -123,23 +128,48 @@ final class ToolPins: @unchecked Sendable {
                 // `unknown_tools` decides whether it may be called.
             }
         }
-        publish(pins.with(reviewed: reviewed, live: live, reported: reported), for: upstream)
+        publish(pins.with(reviewed: reviewed, live: live, reported: reported), for: server)
         return changed
     }
 
+    /// What the pins need of an upstream: its name and its reviewed file. The decision passes the two
+    /// fields read in place from its route; a whole `UpstreamConfig` passed along was a copy of every
+    /// field (a retain each, and a release) on every call.
+    struct Server {
+        let name: String
+        let reviewedTools: String?
+
+        init(name: String, reviewedTools: String?) {
+            self.name = name
+            self.reviewedTools = reviewedTools
+        }
+
+        init(_ upstream: UpstreamConfig) {
+            self.init(name: upstream.name, reviewedTools: upstream.reviewedTools)
+        }
+    }
+
     /// Why a `tools/call` must be refused, or nil (any other message: nil).
-    func callRefusal(_ facts: MessageFacts, upstream: UpstreamConfig) -> String? {
+    func callRefusal(_ facts: MessageFacts, server: Server) -> String? {
         guard case .tool(let tool) = facts.target, CodePoints.equal(facts.method, "tools/call") else { return nil }
-        return callRefusal(tool: tool, upstream: upstream)
+        return callRefusal(tool: tool, server: server)
     }
 
     func callRefusal(tool: String, upstream: UpstreamConfig) -> String? {
-        let stamp = upstream.reviewedTools.map { ReviewedFileStamp.of(path: $0) }
-        var pins = published(upstream)
-        if pins?.current(for: upstream.reviewedTools, stamp: stamp) != true {
+        callRefusal(tool: tool, server: Server(upstream))
+    }
+
+    func callRefusal(tool: String, server: Server) -> String? {
+        var pins = published(server)
+        // Stat after this call began, whichever pins it reads: a stamp equal to theirs is the file they were read from.
+        let stamp = server.reviewedTools.map { path in
+            if let known = pins?.reviewedPath, CodePoints.equal(known.text, path) { return ReviewedFileStamp.of(path: known) }
+            return ReviewedFileStamp.of(path: path)
+        }
+        if pins?.current(for: server.reviewedTools, stamp: stamp) != true {
             update.lock()
-            pins = loaded(upstream)
-            publish(pins, for: upstream)
+            pins = loaded(server)
+            publish(pins, for: server)
             update.unlock()
         }
         guard let pins else { return nil }
@@ -151,22 +181,22 @@ final class ToolPins: @unchecked Sendable {
             "the tool `\(tool)` is refused: \(Self.changedMessage); review the change with `wicket tools diff` and approve it with `wicket tools approve`"
     }
 
-    private func published(_ upstream: UpstreamConfig) -> ServerPins? {
+    private func published(_ server: Server) -> ServerPins? {
         lock.lock()
         defer { lock.unlock() }
-        return servers[ExactString(upstream.name)]
+        return servers[ExactString(server.name)]
     }
 
-    private func publish(_ pins: ServerPins?, for upstream: UpstreamConfig) {
+    private func publish(_ pins: ServerPins?, for server: Server) {
         guard let pins else { return }
         lock.lock()
-        servers[ExactString(upstream.name)] = pins
+        servers[ExactString(server.name)] = pins
         lock.unlock()
     }
 
     /// The server's current pins, with the reviewed file (re)read when it stats differently from when
     /// they were read. Under `update` (the stat is taken here, so no older one can win).
-    private func loaded(_ upstream: UpstreamConfig) -> ServerPins {
+    private func loaded(_ upstream: Server) -> ServerPins {
         let pins = published(upstream) ?? ServerPins()
         guard let path = upstream.reviewedTools else {
             if !pins.trustOnFirstUse && pins.reviewed.isEmpty {
@@ -213,7 +243,7 @@ final class ToolPins: @unchecked Sendable {
     /// A reviewed file that cannot be read pins nothing as reviewed: every tool counts as changed, so
     /// none is shown or called until the file is fixed (fail closed).
     private func unreadable(
-        _ upstream: UpstreamConfig, path: String, stamp: ReviewedFileStamp, held: ReviewedFile? = nil,
+        _ upstream: Server, path: String, stamp: ReviewedFileStamp, held: ReviewedFile? = nil,
         live: [[UInt8]: [UInt8]], error: String
     ) -> ServerPins {
         logger.error(

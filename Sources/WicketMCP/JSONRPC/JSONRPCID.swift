@@ -17,8 +17,10 @@ public enum JSONRPCID: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The id as JSON text (`"abc"` or `42`).
+    /// The id as JSON text (`"abc"` or `42`). An integer is its decimal digits, written straight
+    /// into a string (every record of a request carries its id: no byte array to build and decode).
     public var description: String {
+        if case .integer(let i) = self { return String(i) }
         var out: [UInt8] = []
         append(to: &out)
         return String(decoding: out, as: UTF8.self)

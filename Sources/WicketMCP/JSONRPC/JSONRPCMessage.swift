@@ -17,25 +17,60 @@ struct JSONRPCMessage {
         let id: JSONRPCID?
     }
 
-    private static func isRequestMember(_ key: String) -> Bool {
-        key == "jsonrpc" || key == "id" || key == "method" || key == "params"
-    }
+    /// The members a message may have, found in one pass over the object's members (keys compared
+    /// byte for byte), with the first key that a request, or a response, must not have.
+    private struct Members {
+        var id: JSONValue?
+        var version: JSONValue?
+        var method: JSONValue?
+        var params: JSONValue?
+        var result: JSONValue?
+        var error: JSONValue?
+        /// The first key that is none of `jsonrpc`, `id`, `method`, `params`.
+        var notOfRequest: String?
+        /// The first key that is none of `jsonrpc`, `id`, `result`, `error`.
+        var notOfResponse: String?
 
-    private static func isResponseMember(_ key: String) -> Bool {
-        key == "jsonrpc" || key == "id" || key == "result" || key == "error"
+        init(_ object: JSONObject) {
+            for member in object.members {
+                let key = member.key
+                if ExactText.equal(key, "id") {
+                    id = member.value
+                } else if ExactText.equal(key, "jsonrpc") {
+                    version = member.value
+                } else if ExactText.equal(key, "method") {
+                    method = member.value
+                    if notOfResponse == nil { notOfResponse = key }
+                } else if ExactText.equal(key, "params") {
+                    params = member.value
+                    if notOfResponse == nil { notOfResponse = key }
+                } else if ExactText.equal(key, "result") {
+                    result = member.value
+                    if notOfRequest == nil { notOfRequest = key }
+                } else if ExactText.equal(key, "error") {
+                    error = member.value
+                    if notOfRequest == nil { notOfRequest = key }
+                } else {
+                    if notOfRequest == nil { notOfRequest = key }
+                    if notOfResponse == nil { notOfResponse = key }
+                }
+            }
+        }
     }
 
     /// Checks `value` against JSON-RPC 2.0 with MCP's id rules (string or integer, never null on
     /// a request). Unknown members are refused so that no parser can read a different message.
+    /// The members are read in one pass; the checks then run in the order their errors take
+    /// precedence (the id first, so later errors can name it).
     init(_ value: JSONValue) throws(Invalid) {
         guard case .object(let object) = value else {
             throw Invalid(
                 message: "a JSON-RPC message must be an object, not \(value.kindName == "object" ? "an" : "a") \(value.kindName)", id: nil)
         }
-        // The id first, so later errors can name it.
+        let members = Members(object)
         var id: JSONRPCID?
         var idIsNull = false
-        let idValue = object["id"]
+        let idValue = members.id
         if let idValue {
             if idValue.isNull {
                 idIsNull = true
@@ -45,16 +80,16 @@ struct JSONRPCMessage {
                 throw Invalid(message: "`id` must be a string or an integer", id: nil)
             }
         }
-        guard let version = object["jsonrpc"] else {
+        guard let version = members.version else {
             throw Invalid(message: "the `jsonrpc` member is missing; it must be \"2.0\"", id: id)
         }
-        guard version.stringValue == "2.0" else {
+        guard case .string(let versionText) = version, ExactText.equal(versionText, "2.0") else {
             throw Invalid(message: "`jsonrpc` must be the string \"2.0\"", id: id)
         }
 
-        if let methodValue = object["method"] {
-            for member in object.members where !Self.isRequestMember(member.key) {
-                throw Invalid(message: "a request must not have the member `\(Self.shortKey(member.key))`", id: id)
+        if let methodValue = members.method {
+            if let key = members.notOfRequest {
+                throw Invalid(message: "a request must not have the member `\(Self.shortKey(key))`", id: id)
             }
             guard case .string(let method) = methodValue else {
                 throw Invalid(message: "`method` must be a string", id: id)
@@ -65,7 +100,7 @@ struct JSONRPCMessage {
             if idIsNull {
                 throw Invalid(message: "a request `id` must not be null", id: nil)
             }
-            let params = object["params"]
+            let params = members.params
             if let params {
                 switch params {
                 case .object, .array: break
@@ -80,14 +115,14 @@ struct JSONRPCMessage {
             return
         }
 
-        for member in object.members where !Self.isResponseMember(member.key) {
+        if let key = members.notOfResponse {
             throw Invalid(
                 message:
-                    "a message must have a `method`, or be a response with `result` or `error`; `\(Self.shortKey(member.key))` is not allowed",
+                    "a message must have a `method`, or be a response with `result` or `error`; `\(Self.shortKey(key))` is not allowed",
                 id: id)
         }
-        let result = object["result"]
-        let error = object["error"]
+        let result = members.result
+        let error = members.error
         switch (result, error) {
         case (nil, nil):
             throw Invalid(message: "a message must have a `method`, or be a response with `result` or `error`", id: id)

@@ -83,7 +83,7 @@ public struct MCPClassifier: Sendable {
 
     static func protocolVersion(_ header: String?) throws(MCPRequestError) -> MCPProtocolVersion {
         guard let header else { return .assumedWhenAbsent }
-        guard let version = MCPProtocolVersion(rawValue: trimmed(header)) else {
+        guard let version = MCPProtocolVersion(exactly: trimmed(header)) else {
             let known = MCPProtocolVersion.allCases.map(\.rawValue).joined(separator: ", ")
             throw MCPRequestError(
                 code: .unsupportedProtocolVersion, httpStatus: 400, jsonRPCCode: MCPRequestError.invalidRequestCode,

@@ -1,3 +1,5 @@
+import WicketJSON
+
 /// The MCP protocol revisions whose Streamable HTTP transport Wicket understands.
 // swift-format-ignore: AlwaysUseLowerCamelCase
 // Each case is named after its revision's date, as the specification names them.
@@ -19,4 +21,18 @@ public enum MCPProtocolVersion: String, Sendable, CaseIterable, Comparable {
     public var isStateless: Bool { self == .v2026_07_28 }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Every revision, made once (the synthesized `allCases` builds a new array on each call).
+    private static let known = allCases
+
+    /// The revision named by exactly `text`'s bytes: what `init(rawValue:)` answers for a header (the
+    /// names are ASCII digits and hyphens, which no other spelling is canonically equivalent to),
+    /// without its generic string-switch search.
+    init?(exactly text: String) {
+        for version in Self.known where ExactText.equal(version.rawValue, text) {
+            self = version
+            return
+        }
+        return nil
+    }
 }

@@ -32,6 +32,11 @@ enum Base64URL {
     /// Decodes exactly 43 characters into 32 bytes; nil for any other character, or non-zero
     /// padding bits in the last character (a second spelling of the same key).
     static func decode32(_ chars: [UInt8]) -> [UInt8]? {
+        chars.withUnsafeBufferPointer { decode32($0) }
+    }
+
+    /// `decode32` over characters in place (a presented key's bytes).
+    static func decode32(_ chars: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard chars.count == 43 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(32)

@@ -27,47 +27,64 @@ public struct PresentedKey: Sendable, CustomStringConvertible, CustomDebugString
 
     /// Parses a presented key string; any deviation from the format is a `KeyFormatError`.
     public static func parse(_ text: String) throws(KeyFormatError) -> PresentedKey {
-        let bytes = Array(text.utf8)
-        guard !bytes.isEmpty else { throw KeyFormatError(.empty, "the key is empty") }
+        var text = text
+        return try text.withUTF8 { parse(bytes: $0) }.get()
+    }
+
+    /// Parses the key in a slice of a longer string (the `Authorization` header after `Bearer `),
+    /// reading its bytes in place: no string or array of them is made first.
+    public static func parse(_ text: Substring) throws(KeyFormatError) -> PresentedKey {
+        var text = text
+        return try text.withUTF8 { parse(bytes: $0) }.get()
+    }
+
+    /// The parse itself, over the key's UTF-8 bytes in place; only the tenant, the key id and the
+    /// secret are copied out of them.
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Result<PresentedKey, KeyFormatError> {
+        guard !bytes.isEmpty else { return .failure(KeyFormatError(.empty, "the key is empty")) }
         guard bytes.count <= maxLength else {
-            throw KeyFormatError(.tooLong, "the key is longer than any wicket key (\(bytes.count) bytes)")
+            return .failure(KeyFormatError(.tooLong, "the key is longer than any wicket key (\(bytes.count) bytes)"))
         }
         guard bytes.starts(with: prefix.utf8) else {
-            throw KeyFormatError(.badPrefix, "the key does not start with `wk_`")
+            return .failure(KeyFormatError(.badPrefix, "the key does not start with `wk_`"))
         }
         var index = prefix.utf8.count
         // Tenant: up to the next underscore.
         var tenantEnd = index
         while tenantEnd < bytes.count && bytes[tenantEnd] != UInt8(ascii: "_") { tenantEnd += 1 }
-        guard tenantEnd < bytes.count else { throw KeyFormatError(.truncated, "the key is truncated after its tenant") }
-        let tenant = String(decoding: bytes[index..<tenantEnd], as: UTF8.self)
-        guard Names.isValidTenant(tenant) else {
-            throw KeyFormatError(.badTenant, "the key's tenant is not 1 to 32 characters of a-z, 0-9 and -")
+        guard tenantEnd < bytes.count else { return .failure(KeyFormatError(.truncated, "the key is truncated after its tenant")) }
+        let tenantBytes = UnsafeBufferPointer(rebasing: bytes[index..<tenantEnd])
+        guard Names.isValidTenant(bytes: tenantBytes) else {
+            return .failure(KeyFormatError(.badTenant, "the key's tenant is not 1 to 32 characters of a-z, 0-9 and -"))
         }
         index = tenantEnd + 1
         // Key id: exactly 16 lowercase hex digits, then an underscore.
         guard bytes.count >= index + keyIDLength + 1 else {
-            throw KeyFormatError(.truncated, "the key is truncated in its key id")
+            return .failure(KeyFormatError(.truncated, "the key is truncated in its key id"))
         }
-        let idBytes = bytes[index..<(index + keyIDLength)]
+        let idBytes = UnsafeBufferPointer(rebasing: bytes[index..<(index + keyIDLength)])
         guard idBytes.allSatisfy(isLowerHex) else {
-            throw KeyFormatError(.badKeyID, "the key id must be 16 lowercase hexadecimal digits")
+            return .failure(KeyFormatError(.badKeyID, "the key id must be 16 lowercase hexadecimal digits"))
         }
         index += keyIDLength
         guard bytes[index] == UInt8(ascii: "_") else {
-            throw KeyFormatError(.badKeyID, "the key id must be 16 lowercase hexadecimal digits")
+            return .failure(KeyFormatError(.badKeyID, "the key id must be 16 lowercase hexadecimal digits"))
         }
         index += 1
-        let secretBytes = Array(bytes[index...])
+        let secretBytes = UnsafeBufferPointer(rebasing: bytes[index...])
         guard secretBytes.count == secretLength else {
-            throw KeyFormatError(
-                secretBytes.count < secretLength ? .truncated : .badSecret,
-                "the key's secret must be 43 base64url characters")
+            return .failure(
+                KeyFormatError(
+                    secretBytes.count < secretLength ? .truncated : .badSecret,
+                    "the key's secret must be 43 base64url characters"))
         }
         guard let secret = Base64URL.decode32(secretBytes) else {
-            throw KeyFormatError(.badSecret, "the key's secret is not valid base64url")
+            return .failure(KeyFormatError(.badSecret, "the key's secret is not valid base64url"))
         }
-        return PresentedKey(tenant: tenant, keyID: String(decoding: idBytes, as: UTF8.self), secret: secret)
+        return .success(
+            PresentedKey(
+                tenant: String(decoding: tenantBytes, as: UTF8.self), keyID: String(decoding: idBytes, as: UTF8.self),
+                secret: secret))
     }
 
     /// The full key string (only ever produced once, at issue time).

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Synchronization
 
 /// Tells whether any connection, in this process or another, has committed to one WAL database file
 /// since the last look, in a few hundred nanoseconds, without a read transaction or a syscall.
@@ -9,13 +10,17 @@ import Foundation
 /// lock and returns (https://sqlite.org/walformat.html, "the wal-index header"): `iChange` counts
 /// commits, `mxFrame` is the last frame, and a WAL restart changes the salts. SQLite's own readers
 /// decide "has the database changed" by comparing this header with the one they saw last; this
-/// watch does the same, reading SQLite's mapping of it through the VFS (`xShmMap`, `xShmBarrier`)
-/// of a connection it keeps open, which also keeps the file from being reset under it.
+/// watch does the same, reading SQLite's mapping of it through the VFS (`xShmMap`) of a connection
+/// it keeps open, which also keeps the file from being reset under it.
 ///
 /// Exact, and conservative where it cannot be:
-/// - a writer stores the header's second copy, then (after a barrier) the first; the watch reads
-///   the first, a barrier, then the second, so a commit in progress shows as two copies that differ
-///   and is reported as a change (and the next look is a change too: `last` is forgotten);
+/// - a writer stores the header's second copy, then (after a full memory barrier) the first; the
+///   watch reads the first, an acquiring fence, then the second, so a commit in progress shows as
+///   two copies that differ and is reported as a change (and the next look is a change too: `last`
+///   is forgotten). The fence is the reader's half of the writer's barrier: a first copy that shows
+///   the writer's later store guarantees the second copy read after the fence shows its earlier one.
+///   It is not the VFS's `xShmBarrier`, which on unix also takes and drops SQLite's one global
+///   mutex "for redundancy": three of those per request, across every thread, for nothing;
 /// - a commit that returned before `changed()` began has written both copies, so it is seen;
 /// - a checkpoint that restarts the log also rewrites the header: a change with no new data, which
 ///   only costs a re-read;
@@ -29,6 +34,7 @@ final class CommitWatch {
     private let connection: SQLiteConnection
     /// SQLite's mapping of the wal-index's first region, valid while `connection` is open.
     private let header: UnsafeRawPointer?
+    /// The VFS's barrier, only for a macOS older than 15 (no `atomicMemoryFence`).
     private let file: UnsafeMutablePointer<sqlite3_file>?
     private let barrier: (@convention(c) (UnsafeMutablePointer<sqlite3_file>?) -> Void)?
     /// Three header-sized slots, allocated once: the first copy, the second copy, the last one seen.
@@ -80,7 +86,7 @@ final class CommitWatch {
         let second = base + size
         let last = base + 2 * size
         first.copyMemory(from: header, byteCount: size)
-        barrier(file)
+        if #available(macOS 15, *) { atomicMemoryFence(ordering: .acquiring) } else { barrier(file) }
         second.copyMemory(from: header + size, byteCount: size)
         // isInit (byte 12) is 0 while the index is being rebuilt: no consistent view, a change.
         guard memcmp(first, second, size) == 0, first.load(fromByteOffset: 12, as: UInt8.self) != 0 else {

@@ -1,4 +1,5 @@
 import Foundation
+import WicketJSON
 
 /// Rows of one SQLite store file kept in memory for exactly as long as nothing has been committed
 /// to that file, by this process or any other (the CLI, another `wicket serve`).
@@ -82,21 +83,36 @@ final class ReadCache<Value>: @unchecked Sendable {
 
 /// A cache key compared byte for byte: `String`'s `==` and hashing treat canonically equivalent
 /// names as one, and two members whose names differ only so must never share a credential.
+///
+/// One or two parts, kept as the strings themselves (a retain each, or nothing for a small string)
+/// rather than a new byte array (a malloc and a free per lookup, three lookups per request). Parts
+/// compare one by one and each part's hash ends with its length (``ExactText``), so no two lists of
+/// parts are one key: ("ab", "c") and ("a", "bc") differ.
 struct ExactKey: Hashable, Sendable {
-    private let bytes: [UInt8]
+    private let first: String
+    private let second: String?
 
-    /// The parts, each prefixed with its length, so no two lists of parts make the same key.
-    init(_ parts: String...) {
-        var bytes: [UInt8] = []
-        // Sized once: growing from empty reallocated it two or three times per key, on every request.
-        var total = 0
-        for part in parts { total += 4 + part.utf8.count }
-        bytes.reserveCapacity(total)
-        for part in parts {
-            let count = UInt32(clamping: part.utf8.count)
-            withUnsafeBytes(of: count.bigEndian) { bytes.append(contentsOf: $0) }
-            bytes.append(contentsOf: part.utf8)
+    init(_ first: String) {
+        self.first = first
+        second = nil
+    }
+
+    init(_ first: String, _ second: String) {
+        self.first = first
+        self.second = second
+    }
+
+    static func == (a: ExactKey, b: ExactKey) -> Bool {
+        guard ExactText.equal(a.first, b.first) else { return false }
+        switch (a.second, b.second) {
+        case (nil, nil): return true
+        case (let x?, let y?): return ExactText.equal(x, y)
+        default: return false
         }
-        self.bytes = bytes
+    }
+
+    func hash(into hasher: inout Hasher) {
+        ExactText.hash(first, into: &hasher)
+        if let second { ExactText.hash(second, into: &hasher) } else { hasher.combine(UInt8(0xFF)) }
     }
 }

@@ -1,0 +1,54 @@
+import WicketStore
+
+/// The upstream `Authorization` value made from a member's opened credential in one pass over its
+/// bytes: the scheme it already carries is kept (`Bearer `, `Basic `, `Token `, ASCII case ignored),
+/// any other secret is sent as `Bearer <secret>`.
+///
+/// The same answer as validating the secret as a string, scanning that for control characters and
+/// prefixing `"Bearer " + text`, without the intermediate string: the control-character rule is a
+/// byte rule (HeaderText.isSafe), the scheme is ASCII, and the UTF-8 check is made once, on the
+/// final bytes. The value is a copy that cannot be zeroed, as before: it is made once per allowed
+/// request and dropped with its answer.
+enum UpstreamTokenText {
+    enum Failure: Error {
+        /// Not UTF-8, or a control character: it cannot be sent as a header.
+        case notHeaderText
+    }
+
+    static let bearer: StaticString = "Bearer "
+
+    static func header(from secret: Secret) -> Result<String, Failure> {
+        secret.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return .failure(.notHeaderText) }
+            if Exchange.schemes.contains(where: { hasPrefixIgnoringASCIICase(bytes, $0) }) {
+                guard let text = String(validating: bytes, as: UTF8.self) else { return .failure(.notHeaderText) }
+                return .success(text)
+            }
+            let prefix = bearer.utf8CodeUnitCount
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix + bytes.count) { buffer in
+                bearer.withUTF8Buffer { scheme in
+                    for index in 0..<prefix { buffer[index] = scheme[index] }
+                }
+                for index in bytes.indices { buffer[prefix + index] = bytes[index] }
+                guard let text = String(validating: UnsafeBufferPointer(buffer), as: UTF8.self) else {
+                    return .failure(.notHeaderText)
+                }
+                return .success(text)
+            }
+        }
+    }
+
+    /// `Exchange.hasPrefixIgnoringASCIICase` over bytes.
+    static func hasPrefixIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercasePrefix: String) -> Bool {
+        var index = 0
+        for wanted in lowercasePrefix.utf8 {
+            guard index < bytes.count else { return false }
+            let byte = bytes[index]
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            if folded != wanted { return false }
+            index += 1
+        }
+        return true
+    }
+}

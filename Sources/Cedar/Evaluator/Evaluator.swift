@@ -1,8 +1,14 @@
 /// Evaluates expressions for one request against an entity store, with Cedar's exact
 /// short-circuit and error rules.
 struct Evaluator<Store: EntityStore> {
-    let request: Request
-    let store: Store
+    /// The request and the store, borrowed rather than copied (a copy retains every uid's text, the
+    /// context record and each of the store's tables, and releases them afterwards, on every
+    /// authorization): the addresses of the caller's values, valid only inside ``borrowing(_:_:_:)``,
+    /// which is the only way to make an evaluator, so none outlives them.
+    private let requestAddress: UnsafePointer<Request>
+    private let storeAddress: UnsafePointer<Store>
+    var request: Request { unsafeAddress { requestAddress } }
+    var store: Store { unsafeAddress { storeAddress } }
     /// Bounds recursion; the parser bounds nesting too, so this only guards hand-built ASTs.
     static var maxDepth: Int { 1024 }
 
@@ -10,11 +16,20 @@ struct Evaluator<Store: EntityStore> {
     let principalAttributes: [ExactString: Value]?
     let resourceAttributes: [ExactString: Value]?
 
-    init(request: Request, store: Store) {
-        self.request = request
-        self.store = store
-        principalAttributes = store.attributes(of: request.principal)
-        resourceAttributes = store.attributes(of: request.resource)
+    private init(request: UnsafePointer<Request>, store: UnsafePointer<Store>) {
+        requestAddress = request
+        storeAddress = store
+        principalAttributes = store.pointee.attributes(of: request.pointee.principal)
+        resourceAttributes = store.pointee.attributes(of: request.pointee.resource)
+    }
+
+    /// Runs `body` with an evaluator of `request` over `store`, both borrowed for the call.
+    static func borrowing<R, E: Error>(
+        _ request: Request, _ store: Store, _ body: (Evaluator) throws(E) -> R
+    ) throws(E) -> R {
+        try withUnsafePointer(to: request) { (r) throws(E) -> R in
+            try withUnsafePointer(to: store) { (s) throws(E) -> R in try body(Evaluator(request: r, store: s)) }
+        }
     }
 
     /// Evaluates a policy's conditions (its scope has already been matched).

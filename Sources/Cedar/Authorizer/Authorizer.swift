@@ -10,7 +10,7 @@ public enum Authorizer {
             var acc = Accumulator()
             let derived = policies.derived
             let compiled = derived.compiled
-            derived.index.forEachCandidate(ev.request, ev.store) { i in
+            derived.index.forEachCandidate(request, store) { i in
                 let p = compiled[i]
                 if p.needsScopeCheck && !ev.scopeMatches(p.policy) { return }
                 acc.evaluate(p, ev)

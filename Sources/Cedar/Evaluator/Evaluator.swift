@@ -7,8 +7,10 @@ struct Evaluator<Store: EntityStore> {
     /// which is the only way to make an evaluator, so none outlives them.
     private let requestAddress: UnsafePointer<Request>
     private let storeAddress: UnsafePointer<Store>
-    var request: Request { unsafeAddress { requestAddress } }
-    var store: Store { unsafeAddress { storeAddress } }
+    // Read through the addresses in place (`requestAddress.pointee.principal`): a computed property
+    // would copy the whole value, and an addressor on this generic type crashes the release build's
+    // optimizer (Swift 6.3.1, CopyPropagation).
+
     /// Bounds recursion; the parser bounds nesting too, so this only guards hand-built ASTs.
     static var maxDepth: Int { 1024 }
 
@@ -45,13 +47,13 @@ struct Evaluator<Store: EntityStore> {
 
     /// Whether the request matches the policy's scope. Scopes cannot error.
     func scopeMatches(_ policy: Policy) -> Bool {
-        matches(policy.principal, request.principal) && matches(policy.action)
-            && matches(policy.resource, request.resource)
+        matches(policy.principal, requestAddress.pointee.principal) && matches(policy.action)
+            && matches(policy.resource, requestAddress.pointee.resource)
     }
 
     @inline(__always)
     func isIn(_ e: EntityUID, _ target: EntityUID) -> Bool {
-        e == target || store.isAncestor(target, of: e)
+        e == target || storeAddress.pointee.isAncestor(target, of: e)
     }
 
     func matches(_ c: ScopeConstraint, _ e: EntityUID) -> Bool {
@@ -66,7 +68,7 @@ struct Evaluator<Store: EntityStore> {
     }
 
     func matches(_ c: ActionConstraint) -> Bool {
-        let a = request.action
+        let a = requestAddress.pointee.action
         switch c {
         case .any: return true
         case .eq(let u): return a == u
@@ -83,10 +85,10 @@ struct Evaluator<Store: EntityStore> {
             return v
         case .variable(let v):
             switch v {
-            case .principal: return .entity(request.principal)
-            case .action: return .entity(request.action)
-            case .resource: return .entity(request.resource)
-            case .context: return .record(request.context)
+            case .principal: return .entity(requestAddress.pointee.principal)
+            case .action: return .entity(requestAddress.pointee.action)
+            case .resource: return .entity(requestAddress.pointee.resource)
+            case .context: return .record(requestAddress.pointee.context)
             }
         case .slot(let s):
             throw EvaluationError(.unlinkedSlot, "the template slot `\(s.rawValue)` is not linked")
@@ -123,20 +125,20 @@ struct Evaluator<Store: EntityStore> {
             // Fast path: read request variables' attributes without materialising the variable.
             switch v {
             case .context:
-                guard let a = request.context[ExactString(attr)] else {
+                guard let a = requestAddress.pointee.context[ExactString(attr)] else {
                     throw EvaluationError(.attributeDoesNotExist, "record does not have the attribute `\(attr)`")
                 }
                 return a
-            case .principal: return try cachedAttribute(principalAttributes, request.principal, attr)
-            case .resource: return try cachedAttribute(resourceAttributes, request.resource, attr)
-            case .action: return try entityAttribute(request.action, attr)
+            case .principal: return try cachedAttribute(principalAttributes, requestAddress.pointee.principal, attr)
+            case .resource: return try cachedAttribute(resourceAttributes, requestAddress.pointee.resource, attr)
+            case .action: return try entityAttribute(requestAddress.pointee.action, attr)
             }
         case .hasAttr(.variable(let v), let attr):
             switch v {
-            case .context: return .bool(request.context[ExactString(attr)] != nil)
+            case .context: return .bool(requestAddress.pointee.context[ExactString(attr)] != nil)
             case .principal: return .bool(principalAttributes?[ExactString(attr)] != nil)
             case .resource: return .bool(resourceAttributes?[ExactString(attr)] != nil)
-            case .action: return .bool(hasEntityAttribute(request.action, attr))
+            case .action: return .bool(hasEntityAttribute(requestAddress.pointee.action, attr))
             }
         case .getAttr(let x, let attr):
             let v = try eval(x, d)
@@ -147,7 +149,7 @@ struct Evaluator<Store: EntityStore> {
                 }
                 return a
             case .entity(let uid):
-                switch store.attribute(attr, of: uid) {
+                switch storeAddress.pointee.attribute(attr, of: uid) {
                 case .value(let a): return a
                 case .noSuchEntity: throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
                 case .noSuchName:
@@ -161,7 +163,7 @@ struct Evaluator<Store: EntityStore> {
             switch v {
             case .record(let rec): return .bool(rec[ExactString(attr)] != nil)
             case .entity(let uid):
-                if case .value = store.attribute(attr, of: uid) { return .bool(true) }
+                if case .value = storeAddress.pointee.attribute(attr, of: uid) { return .bool(true) }
                 return .bool(false)
             default: throw .type(expected: "entity or record", got: v)
             }
@@ -199,7 +201,7 @@ struct Evaluator<Store: EntityStore> {
 
     @inline(__always)
     func entityAttribute(_ uid: EntityUID, _ attr: String) throws(EvaluationError) -> Value {
-        switch store.attribute(attr, of: uid) {
+        switch storeAddress.pointee.attribute(attr, of: uid) {
         case .value(let a): return a
         case .noSuchEntity: throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
         case .noSuchName: throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(attr)`")
@@ -217,7 +219,7 @@ struct Evaluator<Store: EntityStore> {
 
     @inline(__always)
     func hasEntityAttribute(_ uid: EntityUID, _ attr: String) -> Bool {
-        if case .value = store.attribute(attr, of: uid) { return true }
+        if case .value = storeAddress.pointee.attribute(attr, of: uid) { return true }
         return false
     }
 
@@ -281,7 +283,7 @@ struct Evaluator<Store: EntityStore> {
         case .getTag:
             guard case .entity(let uid) = l else { throw .type(expected: "entity", got: l) }
             guard case .string(let tag) = r else { throw .type(expected: "string", got: r) }
-            switch store.tag(tag, of: uid) {
+            switch storeAddress.pointee.tag(tag, of: uid) {
             case .value(let v): return v
             case .noSuchEntity: throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
             case .noSuchName: throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the tag `\(tag)`")
@@ -289,7 +291,7 @@ struct Evaluator<Store: EntityStore> {
         case .hasTag:
             guard case .entity(let uid) = l else { throw .type(expected: "entity", got: l) }
             guard case .string(let tag) = r else { throw .type(expected: "string", got: r) }
-            if case .value = store.tag(tag, of: uid) { return .bool(true) }
+            if case .value = storeAddress.pointee.tag(tag, of: uid) { return .bool(true) }
             return .bool(false)
         }
     }

@@ -59,11 +59,6 @@ struct RequestEntitiesTests {
             let flat = LayeredEntityStore(base: base, overlay: layerList + own)
             #expect(Self.disagreements(fast, flat) == 0, "layer \(layerList) own \(own) base \(base.all)")
             #expect(Self.disagreements(RequestEntities(base: base, overlay: layerList + own), flat) == 0)
-            if own.count <= 2 {
-                // A request's two own entities, given one by one (the first may be absent).
-                let pair = RequestEntities(base: base, layer: layer, adding: own.count == 2 ? own[0] : nil, own.last)
-                #expect(Self.disagreements(pair, flat) == 0, "layer \(layerList) own \(own) base \(base.all)")
-            }
         }
         // The draw exercised both the shared-layer path and the rebuilt one.
         #expect(closedLayers > 300 && fastPaths > 300 && fastPaths < 1400)

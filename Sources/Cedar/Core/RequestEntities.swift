@@ -11,115 +11,81 @@
 public struct RequestEntities: EntityStore {
     public let base: Entities
     private let layer: EntityLayer
-    /// The request's own entities (distinct uids: later ones replaced earlier ones) with their
-    /// ancestors: the first two inline — a request has its tool's action and its resource, so nothing
-    /// is allocated for them — and any more in `more` (scanned after them on every lookup).
-    private let first: Own?
-    private let second: Own?
-    private let more: [Own]
-
-    private struct Own {
-        let uid: EntityUID
-        let entity: Entity
-        let ancestors: Set<EntityUID>
-    }
+    /// The request's own entities (later ones replace earlier ones with the same uid), their uids
+    /// (scanned on every lookup, so kept apart: comparing a uid copies nothing) and their ancestors.
+    private let ownUIDs: [EntityUID]
+    private let ownEntities: [Entity]
+    private let ownAncestors: [Set<EntityUID>]
 
     /// `own` over `layer` over `base`.
     public init(base: Entities, layer: EntityLayer, adding own: [Entity] = []) {
-        if own.count <= 2 {
-            self.init(base: base, layer: layer, adding: own.first, own.count == 2 ? own[1] : nil)
-        } else {
-            self.init(base: base, layer: layer, many: own)
-        }
-    }
-
-    /// More than two own entities (no request has them; tests and other callers may).
-    private init(base: Entities, layer: EntityLayer, many own: [Entity]) {
+        self.base = base
         var unique = own
-        // Rebuilt only when two share a uid: no copy otherwise.
-        if own.indices.contains(where: { k in own[(k + 1)...].contains { $0.uid == own[k].uid } }) {
+        // Rebuilt only when two share a uid (a request's action and resource never do): no copy otherwise.
+        if own.count > 1, own.indices.contains(where: { k in own[(k + 1)...].contains { $0.uid == own[k].uid } }) {
             unique = []
             unique.reserveCapacity(own.count)
             for e in own {
                 if let k = unique.firstIndex(where: { $0.uid == e.uid }) { unique[k] = e } else { unique.append(e) }
             }
         }
-        self.base = base
-        guard layer.isClosed, !unique.contains(where: { layer.entities[$0.uid] != nil }) else {
+        var uids: [EntityUID] = []
+        uids.reserveCapacity(unique.count)
+        var replacesLayer = false
+        for k in unique.indices {
+            uids.append(unique[k].uid)
+            if layer.entities[unique[k].uid] != nil { replacesLayer = true }
+        }
+        guard layer.isClosed, !replacesLayer else {
             // The overlay itself, worked out over this base (rare: no shared layer applies as it is).
             self.layer = EntityLayer(layer.list + own, over: base)
-            (first, second, more) = (nil, nil, [])
+            (ownUIDs, ownEntities, ownAncestors) = ([], [], [])
             return
         }
         self.layer = layer
-        let inside: (EntityUID) -> Entity? = { uid in unique.first { $0.uid == uid } }
-        let all = unique.map { Own(uid: $0.uid, entity: $0, ancestors: Self.ancestors($0, own: inside, layer: layer, base: base)) }
-        (first, second, more) = (all[0], all.count > 1 ? all[1] : nil, Array(all.dropFirst(2)))
-    }
-
-    /// `a` then `b` (either may be nil) over `layer` over `base`, as `init(base:layer:adding: [a, b])`
-    /// answers, without an array: what a request lays over its upstream's layer (its tool's action
-    /// and its resource).
-    public init(base: Entities, layer: EntityLayer, adding a: Entity?, _ b: Entity?) {
-        self.base = base
-        // The same uid twice: the later replaces the earlier.
-        let (x, y): (Entity?, Entity?) = if let a, let b, a.uid == b.uid { (b, nil) } else if a == nil { (b, nil) } else { (a, b) }
-        let replacesLayer = x.map { layer.entities[$0.uid] != nil } ?? false || y.map { layer.entities[$0.uid] != nil } ?? false
-        guard layer.isClosed, !replacesLayer else {
-            self.layer = EntityLayer(layer.list + [x, y].compactMap { $0 }, over: base)
-            (first, second, more) = (nil, nil, [])
-            return
+        var ancestors: [Set<EntityUID>] = []
+        ancestors.reserveCapacity(unique.count)
+        for k in unique.indices {
+            let parents = unique[k].parents
+            if parents.count == 1, let p = parents.first, !uids.contains(p), let reach = layer.reach[p] {
+                ancestors.append(reach)
+                continue
+            }
+            ancestors.append(
+                EntityLayer.walk(parents, over: base) { uid in
+                    if let j = uids.firstIndex(of: uid) { return unique[j] }
+                    return layer.entities[uid]
+                })
         }
-        self.layer = layer
-        let inside: (EntityUID) -> Entity? = { uid in
-            if let x, x.uid == uid { return x }
-            if let y, y.uid == uid { return y }
-            return nil
-        }
-        first = x.map { Own(uid: $0.uid, entity: $0, ancestors: Self.ancestors($0, own: inside, layer: layer, base: base)) }
-        second = y.map { Own(uid: $0.uid, entity: $0, ancestors: Self.ancestors($0, own: inside, layer: layer, base: base)) }
-        more = []
-    }
-
-    /// An own entity's ancestors, walked as the overlay walks them: one whose one parent is a layer
-    /// entity reaches exactly that parent and its layer ancestors, precomputed.
-    private static func ancestors(
-        _ entity: Entity, own: (EntityUID) -> Entity?, layer: EntityLayer, base: Entities
-    ) -> Set<EntityUID> {
-        let parents = entity.parents
-        if parents.count == 1, let p = parents.first, own(p) == nil, let reach = layer.reach[p] { return reach }
-        return EntityLayer.walk(parents, over: base) { uid in own(uid) ?? layer.entities[uid] }
+        (ownUIDs, ownEntities, ownAncestors) = (uids, unique, ancestors)
     }
 
     /// The flat overlay of ``LayeredEntityStore``, for callers with a plain list of request entities.
     public init(base: Entities, overlay: [Entity]) {
         self.base = base
         layer = EntityLayer(overlay, over: base)
-        (first, second, more) = (nil, nil, [])
+        (ownUIDs, ownEntities, ownAncestors) = ([], [], [])
     }
 
-    /// The own entity with this uid (read in place: the optimizer borrows the inline slots).
     @inline(__always)
-    private func withOwn<R>(_ uid: EntityUID, _ body: (borrowing Own) -> R) -> R? {
-        if let f = first, f.uid == uid { return body(f) }
-        if let s = second, s.uid == uid { return body(s) }
-        for k in more.indices where more[k].uid == uid { return body(more[k]) }
+    private func ownIndex(_ uid: EntityUID) -> Int? {
+        for k in ownUIDs.indices where ownUIDs[k] == uid { return k }
         return nil
     }
 
     public func entity(_ uid: EntityUID) -> Entity? {
-        if let e = withOwn(uid, { $0.entity }) { return e }
+        if let k = ownIndex(uid) { return ownEntities[k] }
         return layer.entities[uid] ?? base.entity(uid)
     }
 
     public func isAncestor(_ ancestor: EntityUID, of uid: EntityUID) -> Bool {
-        if let answer = withOwn(uid, { $0.ancestors.contains(ancestor) }) { return answer }
+        if let k = ownIndex(uid) { return ownAncestors[k].contains(ancestor) }
         if let a = layer.ancestors[uid] { return a.contains(ancestor) }
         return base.isAncestor(ancestor, of: uid)
     }
 
     public func ancestors(of uid: EntityUID) -> Set<EntityUID> {
-        if let a = withOwn(uid, { $0.ancestors }) { return a }
+        if let k = ownIndex(uid) { return ownAncestors[k] }
         return layer.ancestors[uid] ?? base.ancestors(of: uid)
     }
 
@@ -135,8 +101,8 @@ public struct RequestEntities: EntityStore {
 
     public func tag(_ name: String, of uid: EntityUID) -> Lookup {
         let tags: [ExactString: Value]
-        if let own = withOwn(uid, { $0.entity.tags }) {
-            tags = own
+        if let k = ownIndex(uid) {
+            tags = ownEntities[k].tags
         } else if let e = layer.entities[uid] {
             tags = e.tags
         } else {
@@ -149,7 +115,7 @@ public struct RequestEntities: EntityStore {
     /// The attributes of an own or layer entity; nil when the uid is the base's to answer.
     @inline(__always)
     private func layeredAttributes(of uid: EntityUID) -> [ExactString: Value]? {
-        if let own = withOwn(uid, { $0.entity.attributes }) { return own }
+        if let k = ownIndex(uid) { return ownEntities[k].attributes }
         return layer.entities[uid]?.attributes
     }
 }

@@ -149,7 +149,8 @@ extension CedarMapping {
     /// layer entity (a tool's action differs from `tools/call`, checked below; a resource or prompt
     /// has a type of its own), which is when ``RequestEntities`` answers as the flat overlay does.
     func resolve(_ facts: MessageFacts, over base: Entities) -> (action: EntityUID, resource: EntityUID, store: RequestEntities) {
-        var toolAction: Entity?  // with the resource, the request's own entities (no array: RequestEntities keeps two inline)
+        var own: [Entity] = []
+        own.reserveCapacity(2)
         let layer: EntityLayer
         let action: EntityUID
         if case .tool(let tool) = facts.target, facts.method == "tools/call" {
@@ -159,7 +160,7 @@ extension CedarMapping {
                 let flat = resolve(facts)
                 return (flat.action, flat.resource, RequestEntities(base: base, overlay: flat.entities))
             }
-            toolAction = Entity(uid: action, parents: toolsCallParents)
+            own.append(Entity(uid: action, parents: toolsCallParents))
             layer = toolsCallLayer
         } else if let known = methodActions[facts.method], CodePoints.equal(known.method, facts.method) {
             action = known.action
@@ -171,7 +172,8 @@ extension CedarMapping {
         }
 
         let resource = resource(of: facts)
-        return (action, resource.uid, RequestEntities(base: base, layer: layer, adding: toolAction, resource.entity))
+        if let entity = resource.entity { own.append(entity) }
+        return (action, resource.uid, RequestEntities(base: base, layer: layer, adding: own))
     }
 
     /// The message's resource, and its entity (a named tool, resource or prompt, child of the server)

@@ -6,7 +6,8 @@ func evaluate(_ text: String, context: [ExactString: Value] = [:], entities: [En
     let req = Request(
         principal: EntityUID("User", "alice"), action: EntityUID("Action", "view"),
         resource: EntityUID("Photo", "p1"), context: context)
-    return try Evaluator.borrowing(req, Entities(entities)) { (ev) throws(EvaluationError) in try ev.eval(expr, 0) }
+    let ev = Evaluator(request: req, store: Entities(entities))
+    return try ev.eval(expr, 0)
 }
 
 /// The evaluation error code for `text`, or nil when it evaluates.

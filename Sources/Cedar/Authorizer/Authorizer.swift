@@ -6,29 +6,27 @@ public enum Authorizer {
     /// Only policies whose scope matches (found through the scope index) are evaluated; the
     /// answer is the same as evaluating every policy.
     public static func isAuthorized<S: EntityStore>(_ request: Request, policies: PolicySet, entities store: S) -> Response {
-        Evaluator.borrowing(request, store) { ev in
-            var acc = Accumulator()
-            let derived = policies.derived
-            let compiled = derived.compiled
-            derived.index.forEachCandidate(request, store) { i in
-                let p = compiled[i]
-                if p.needsScopeCheck && !ev.scopeMatches(p.policy) { return }
-                acc.evaluate(p, ev)
-            }
-            return acc.response
+        let ev = Evaluator(request: request, store: store)
+        var acc = Accumulator()
+        let derived = policies.derived
+        let compiled = derived.compiled
+        derived.index.forEachCandidate(request, store) { i in
+            let p = compiled[i]
+            if p.needsScopeCheck && !ev.scopeMatches(p.policy) { return }
+            acc.evaluate(p, ev)
         }
+        return acc.response
     }
 
     /// The same decision computed by evaluating every policy, without the index (for tests and
     /// for checking the index).
     public static func isAuthorizedWithoutIndex<S: EntityStore>(_ request: Request, policies: PolicySet, entities store: S) -> Response {
-        Evaluator.borrowing(request, store) { ev in
-            var acc = Accumulator()
-            for p in policies.compiled where ev.scopeMatches(p.policy) {
-                acc.evaluate(p, ev)
-            }
-            return acc.response
+        let ev = Evaluator(request: request, store: store)
+        var acc = Accumulator()
+        for p in policies.compiled where ev.scopeMatches(p.policy) {
+            acc.evaluate(p, ev)
         }
+        return acc.response
     }
 
     private struct Accumulator {

@@ -28,10 +28,7 @@ public enum ResidualAuthorizer {
         placeholder: EntityUID, policies: PolicySet, entities store: S
     ) -> ResidualResponse {
         let request = Request(principal: principal, action: action, resource: placeholder, context: context)
-        return Evaluator.borrowing(request, store) { ev in residual(request: request, ev, policies: policies) }
-    }
-
-    private static func residual<S: EntityStore>(request: Request, _ ev: Evaluator<S>, policies: PolicySet) -> ResidualResponse {
+        let ev = Evaluator(request: request, store: store)
         var forbids: [String] = []
         var errors: [String] = []
         var permits: [String] = []

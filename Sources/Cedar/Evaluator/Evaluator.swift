@@ -1,16 +1,8 @@
 /// Evaluates expressions for one request against an entity store, with Cedar's exact
 /// short-circuit and error rules.
 struct Evaluator<Store: EntityStore> {
-    /// The request and the store, borrowed rather than copied (a copy retains every uid's text, the
-    /// context record and each of the store's tables, and releases them afterwards, on every
-    /// authorization): the addresses of the caller's values, valid only inside ``borrowing(_:_:_:)``,
-    /// which is the only way to make an evaluator, so none outlives them.
-    private let requestAddress: UnsafePointer<Request>
-    private let storeAddress: UnsafePointer<Store>
-    // Read through the addresses in place (`requestAddress.pointee.principal`): a computed property
-    // would copy the whole value, and an addressor on this generic type crashes the release build's
-    // optimizer (Swift 6.3.1, CopyPropagation).
-
+    let request: Request
+    let store: Store
     /// Bounds recursion; the parser bounds nesting too, so this only guards hand-built ASTs.
     static var maxDepth: Int { 1024 }
 
@@ -18,20 +10,11 @@ struct Evaluator<Store: EntityStore> {
     let principalAttributes: [ExactString: Value]?
     let resourceAttributes: [ExactString: Value]?
 
-    private init(request: UnsafePointer<Request>, store: UnsafePointer<Store>) {
-        requestAddress = request
-        storeAddress = store
-        principalAttributes = store.pointee.attributes(of: request.pointee.principal)
-        resourceAttributes = store.pointee.attributes(of: request.pointee.resource)
-    }
-
-    /// Runs `body` with an evaluator of `request` over `store`, both borrowed for the call.
-    static func borrowing<R, E: Error>(
-        _ request: Request, _ store: Store, _ body: (Evaluator) throws(E) -> R
-    ) throws(E) -> R {
-        try withUnsafePointer(to: request) { (r) throws(E) -> R in
-            try withUnsafePointer(to: store) { (s) throws(E) -> R in try body(Evaluator(request: r, store: s)) }
-        }
+    init(request: Request, store: Store) {
+        self.request = request
+        self.store = store
+        principalAttributes = store.attributes(of: request.principal)
+        resourceAttributes = store.attributes(of: request.resource)
     }
 
     /// Evaluates a policy's conditions (its scope has already been matched).
@@ -47,13 +30,13 @@ struct Evaluator<Store: EntityStore> {
 
     /// Whether the request matches the policy's scope. Scopes cannot error.
     func scopeMatches(_ policy: Policy) -> Bool {
-        matches(policy.principal, requestAddress.pointee.principal) && matches(policy.action)
-            && matches(policy.resource, requestAddress.pointee.resource)
+        matches(policy.principal, request.principal) && matches(policy.action)
+            && matches(policy.resource, request.resource)
     }
 
     @inline(__always)
     func isIn(_ e: EntityUID, _ target: EntityUID) -> Bool {
-        e == target || storeAddress.pointee.isAncestor(target, of: e)
+        e == target || store.isAncestor(target, of: e)
     }
 
     func matches(_ c: ScopeConstraint, _ e: EntityUID) -> Bool {
@@ -68,7 +51,7 @@ struct Evaluator<Store: EntityStore> {
     }
 
     func matches(_ c: ActionConstraint) -> Bool {
-        let a = requestAddress.pointee.action
+        let a = request.action
         switch c {
         case .any: return true
         case .eq(let u): return a == u
@@ -85,10 +68,10 @@ struct Evaluator<Store: EntityStore> {
             return v
         case .variable(let v):
             switch v {
-            case .principal: return .entity(requestAddress.pointee.principal)
-            case .action: return .entity(requestAddress.pointee.action)
-            case .resource: return .entity(requestAddress.pointee.resource)
-            case .context: return .record(requestAddress.pointee.context)
+            case .principal: return .entity(request.principal)
+            case .action: return .entity(request.action)
+            case .resource: return .entity(request.resource)
+            case .context: return .record(request.context)
             }
         case .slot(let s):
             throw EvaluationError(.unlinkedSlot, "the template slot `\(s.rawValue)` is not linked")
@@ -125,20 +108,20 @@ struct Evaluator<Store: EntityStore> {
             // Fast path: read request variables' attributes without materialising the variable.
             switch v {
             case .context:
-                guard let a = requestAddress.pointee.context[ExactString(attr)] else {
+                guard let a = request.context[ExactString(attr)] else {
                     throw EvaluationError(.attributeDoesNotExist, "record does not have the attribute `\(attr)`")
                 }
                 return a
-            case .principal: return try cachedAttribute(principalAttributes, requestAddress.pointee.principal, attr)
-            case .resource: return try cachedAttribute(resourceAttributes, requestAddress.pointee.resource, attr)
-            case .action: return try entityAttribute(requestAddress.pointee.action, attr)
+            case .principal: return try cachedAttribute(principalAttributes, request.principal, attr)
+            case .resource: return try cachedAttribute(resourceAttributes, request.resource, attr)
+            case .action: return try entityAttribute(request.action, attr)
             }
         case .hasAttr(.variable(let v), let attr):
             switch v {
-            case .context: return .bool(requestAddress.pointee.context[ExactString(attr)] != nil)
+            case .context: return .bool(request.context[ExactString(attr)] != nil)
             case .principal: return .bool(principalAttributes?[ExactString(attr)] != nil)
             case .resource: return .bool(resourceAttributes?[ExactString(attr)] != nil)
-            case .action: return .bool(hasEntityAttribute(requestAddress.pointee.action, attr))
+            case .action: return .bool(hasEntityAttribute(request.action, attr))
             }
         case .getAttr(let x, let attr):
             let v = try eval(x, d)
@@ -149,7 +132,7 @@ struct Evaluator<Store: EntityStore> {
                 }
                 return a
             case .entity(let uid):
-                switch storeAddress.pointee.attribute(attr, of: uid) {
+                switch store.attribute(attr, of: uid) {
                 case .value(let a): return a
                 case .noSuchEntity: throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
                 case .noSuchName:
@@ -163,7 +146,7 @@ struct Evaluator<Store: EntityStore> {
             switch v {
             case .record(let rec): return .bool(rec[ExactString(attr)] != nil)
             case .entity(let uid):
-                if case .value = storeAddress.pointee.attribute(attr, of: uid) { return .bool(true) }
+                if case .value = store.attribute(attr, of: uid) { return .bool(true) }
                 return .bool(false)
             default: throw .type(expected: "entity or record", got: v)
             }
@@ -201,7 +184,7 @@ struct Evaluator<Store: EntityStore> {
 
     @inline(__always)
     func entityAttribute(_ uid: EntityUID, _ attr: String) throws(EvaluationError) -> Value {
-        switch storeAddress.pointee.attribute(attr, of: uid) {
+        switch store.attribute(attr, of: uid) {
         case .value(let a): return a
         case .noSuchEntity: throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
         case .noSuchName: throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(attr)`")
@@ -219,7 +202,7 @@ struct Evaluator<Store: EntityStore> {
 
     @inline(__always)
     func hasEntityAttribute(_ uid: EntityUID, _ attr: String) -> Bool {
-        if case .value = storeAddress.pointee.attribute(attr, of: uid) { return true }
+        if case .value = store.attribute(attr, of: uid) { return true }
         return false
     }
 
@@ -283,7 +266,7 @@ struct Evaluator<Store: EntityStore> {
         case .getTag:
             guard case .entity(let uid) = l else { throw .type(expected: "entity", got: l) }
             guard case .string(let tag) = r else { throw .type(expected: "string", got: r) }
-            switch storeAddress.pointee.tag(tag, of: uid) {
+            switch store.tag(tag, of: uid) {
             case .value(let v): return v
             case .noSuchEntity: throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
             case .noSuchName: throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the tag `\(tag)`")
@@ -291,7 +274,7 @@ struct Evaluator<Store: EntityStore> {
         case .hasTag:
             guard case .entity(let uid) = l else { throw .type(expected: "entity", got: l) }
             guard case .string(let tag) = r else { throw .type(expected: "string", got: r) }
-            if case .value = storeAddress.pointee.tag(tag, of: uid) { return .bool(true) }
+            if case .value = store.tag(tag, of: uid) { return .bool(true) }
             return .bool(false)
         }
     }

@@ -23,8 +23,8 @@ struct KeptContext: Sendable {
 /// What invalidates it: the GeoIP database. It is kept beside the answer it was made from, in the
 /// database's own ``GeoAnswerCache``; a reload (SIGHUP after geoipupdate) swaps in a new cache, so the
 /// next request's part is made from the new database's answer. Nothing else feeds it: the address
-/// text is the key.
-struct AddressContext: Sendable {
+/// text is the key. A class: a request reads it from the cache and hands it on with one retain.
+final class AddressContext: Sendable {
     let address: String
     let geo: (country: String?, region: String?, city: String?)
     /// `.ext(.ipaddr)`, made by the same parse as a request's.
@@ -60,8 +60,9 @@ struct AddressContext: Sendable {
 ///
 /// What invalidates it: the clock. The record is a function of the millisecond and of the local hour,
 /// minute, weekday and date (``RequestTime``), all of which it keeps and compares; the next
-/// millisecond (or another zone's facts for the same one) makes a new record.
-struct TimeContext: Sendable {
+/// millisecond (or another zone's facts for the same one) makes a new record. A class, as
+/// ``AddressContext`` is: one retain per request instead of one per field.
+final class TimeContext: Sendable {
     let millisecond: Int64
     let hour: Int
     let minute: Int

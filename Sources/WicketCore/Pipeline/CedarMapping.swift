@@ -208,36 +208,61 @@ struct ContextFacts: Sendable {
     var session: String?
     var server: String
     var method: String
+    /// Parts made once and kept (the address's with its GeoIP answer, the millisecond's time): used
+    /// when they answer for these facts, else built here (KeptContext.swift).
+    var kept = KeptContext()
 
     /// Cedar's `context` record; nil when the source address is not an IP address.
     func cedarContext() -> Value? {
-        guard let ip = IPAddr(parsing: sourceIP) else { return nil }
         typealias K = ContextKeys
+        let sourceIPValue: Value
+        let geoValue: Value
+        if let address = kept.address, address.answers(self) {
+            (sourceIPValue, geoValue) = (address.sourceIP, address.geoRecord)
+        } else {
+            guard let ip = IPAddr(parsing: sourceIP) else { return nil }
+            (sourceIPValue, geoValue) = (.ext(.ipaddr(ip)), Self.geoRecord(geo))
+        }
+        let timeValue: Value
+        if let kept = kept.time, kept.answers(time) { timeValue = kept.record } else { timeValue = Self.timeRecord(time) }
         // Sized up front: a dictionary that grows while it is filled is allocated and rehashed again.
         // The keys are `static let`s: their hashes were worked out once (ExactString), not per request.
-        var geoRecord: [ExactString: Value] = [:]  // no geo: the empty record, nothing allocated
-        if geo.country != nil || geo.region != nil || geo.city != nil {
-            geoRecord = [ExactString: Value](minimumCapacity: 3)
-            if let country = geo.country { geoRecord[K.country] = .string(country) }
-            if let region = geo.region { geoRecord[K.region] = .string(region) }
-            if let city = geo.city { geoRecord[K.city] = .string(city) }
-        }
-        var timeRecord = [ExactString: Value](minimumCapacity: 5)
-        timeRecord[K.hour] = .long(Int64(time.hour))
-        timeRecord[K.minute] = .long(Int64(time.minute))
-        timeRecord[K.weekday] = .long(Int64(time.weekday))
-        timeRecord[K.date] = .string(time.date)
-        timeRecord[K.now] = .ext(.datetime(CedarDatetime(epochMilliseconds: time.microseconds / 1000)))
         var record = [ExactString: Value](minimumCapacity: 7)
-        record[K.time] = .record(timeRecord)
-        record[K.sourceIP] = .ext(.ipaddr(ip))
-        record[K.geo] = .record(geoRecord)
+        record[K.time] = timeValue
+        record[K.sourceIP] = sourceIPValue
+        record[K.geo] = geoValue
         record[K.agent] = .string(agent)
         record[K.server] = .string(server)
         record[K.method] = .string(method)
         if let session { record[K.session] = .string(session) }
         return .record(record)
     }
+
+    /// `context.geo`: the keys the GeoIP answer has (the empty record, nothing allocated, when none).
+    static func geoRecord(_ geo: (country: String?, region: String?, city: String?)) -> Value {
+        typealias K = ContextKeys
+        guard geo.country != nil || geo.region != nil || geo.city != nil else { return .record([:]) }
+        var record = [ExactString: Value](minimumCapacity: 3)
+        if let country = geo.country { record[K.country] = .string(country) }
+        if let region = geo.region { record[K.region] = .string(region) }
+        if let city = geo.city { record[K.city] = .string(city) }
+        return .record(record)
+    }
+
+    /// `context.time`: the local hour, minute, weekday and date, and `now` to the millisecond.
+    static func timeRecord(_ time: RequestTime) -> Value {
+        typealias K = ContextKeys
+        var record = [ExactString: Value](minimumCapacity: 5)
+        record[K.hour] = .long(Int64(time.hour))
+        record[K.minute] = .long(Int64(time.minute))
+        record[K.weekday] = .long(Int64(time.weekday))
+        record[K.date] = .string(time.date)
+        record[K.now] = .ext(.datetime(CedarDatetime(epochMilliseconds: millisecond(of: time))))
+        return .record(record)
+    }
+
+    /// The millisecond `context.time.now` holds.
+    static func millisecond(of time: RequestTime) -> Int64 { time.microseconds / 1000 }
 
     /// Which of the context's optional keys this request has (`session`, `geo.country`, `geo.region`,
     /// `geo.city`): with the value types fixed by ``cedarContext()``, what alone decides whether the

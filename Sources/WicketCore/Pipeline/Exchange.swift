@@ -49,7 +49,7 @@ struct Exchange: ~Copyable {
 
     mutating func decide() throws -> DecisionPipeline.Outcome {
         let now = pipeline.clock.read()
-        let time = route.localTime.time(at: now)
+        let (time, timeContext) = route.localTime.timeAndContext(at: now)
         base.timeMicros = time.microseconds
 
         let client = pipeline.addresses.resolve(
@@ -57,8 +57,9 @@ struct Exchange: ~Copyable {
             forwardedFor: request.headers.forwardedFor)
         base.sourceIP = client
         var location: GeoLocation?
+        var addressContext: AddressContext?  // `source_ip` and `geo` kept with the answer (KeptContext.swift)
         if let client, let geo = pipeline.geo.currentAnswers {
-            do { location = try geo.lookup(client) } catch {
+            do { (location, addressContext) = try geo.answer(client).parts } catch {
                 throw Refusal.unavailable("the GeoIP lookup failed, so the request is refused", cause: .geoip)
             }
         }
@@ -109,7 +110,8 @@ struct Exchange: ~Copyable {
                 time: time, sourceIP: clientAddress,
                 geo: (location?.country, location?.region, location?.city),
                 agent: identity.agent, session: classification.sessionID,
-                server: route.upstream.name, method: item.facts.method)
+                server: route.upstream.name, method: item.facts.method,
+                kept: KeptContext(time: timeContext, address: addressContext))
             let verdict = try Verdict(
                 facts: item.facts, member: identity.member, context: context,
                 mapping: route.mapping, snapshot: snapshot, jsonrpcID: item.id)

@@ -12,11 +12,14 @@ import WicketGeo
 /// given by the database that computed it. A lookup that fails is not kept (it throws again next
 /// time). Addresses are compared by their bytes. Bounded: past `maxEntries` addresses it starts
 /// over, so addresses sprayed at the server cannot grow it.
+///
+/// Beside each answer it keeps the address's Cedar `source_ip` and `geo` (``AddressContext``): made
+/// from this database's answer, they are invalidated with it.
 final class GeoAnswerCache: @unchecked Sendable {
     // @unchecked Sendable: `answers` is only touched under `lock`; GeoDatabase is Sendable.
     let database: GeoDatabase
     private let lock = NSLock()
-    private var answers: [AddressText: GeoLocation?] = [:]
+    private var answers: [AddressText: GeoAnswer] = [:]
     static let maxEntries = 4096
 
     init(database: GeoDatabase) {
@@ -25,6 +28,11 @@ final class GeoAnswerCache: @unchecked Sendable {
 
     /// `database.lookup(address)`, from memory when this database already answered `address`.
     func lookup(_ address: String) throws(GeoError) -> GeoLocation? {
+        try answer(address).location
+    }
+
+    /// The database's answer for `address` with the context parts made from it.
+    func answer(_ address: String) throws(GeoError) -> GeoAnswer {
         let key = AddressText(address)
         lock.lock()
         if let kept = answers[key] {
@@ -32,7 +40,8 @@ final class GeoAnswerCache: @unchecked Sendable {
             return kept
         }
         lock.unlock()
-        let answer = try database.lookup(address)
+        let location = try database.lookup(address)
+        let answer = GeoAnswer(location: location, context: AddressContext(address: address, location: location))
         lock.lock()
         if answers.count >= Self.maxEntries { answers.removeAll(keepingCapacity: true) }
         answers[key] = answer
@@ -46,6 +55,14 @@ final class GeoAnswerCache: @unchecked Sendable {
         defer { lock.unlock() }
         return answers.count
     }
+}
+
+/// One address's GeoIP answer and the Cedar context parts made from it (nil: not an IP address).
+struct GeoAnswer: Sendable {
+    let location: GeoLocation?
+    let context: AddressContext?
+
+    var parts: (GeoLocation?, AddressContext?) { (location, context) }
 }
 
 /// An address's text compared and hashed by its UTF-8 bytes (`String ==` would let a canonically

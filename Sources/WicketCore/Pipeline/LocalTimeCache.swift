@@ -13,11 +13,16 @@ import Foundation
 /// DST change, a zone's change of standard offset — all are transitions `TimeZone` reports). Any
 /// instant outside the cached stretch (the next day, a clock set back, a concurrent request a
 /// microsecond before the stretch began) is answered by the calendar and starts a new stretch.
+///
+/// It also keeps the latest millisecond's Cedar `context.time` record (``TimeContext``), read under
+/// the same lock as the stretch: under load many requests share a millisecond. What invalidates it:
+/// the next millisecond; a record is used only for the time facts it was made from (it compares them).
 final class LocalTimeCache: @unchecked Sendable {
-    // @unchecked Sendable: `current` is only read and replaced under `lock`; a Stretch is immutable.
+    // @unchecked Sendable: `current` and `latest` are only read and replaced under `lock`; both are immutable values.
     private let calendar: Calendar
     private let lock = NSLock()
     private var current: Stretch?
+    private var latest: TimeContext?
 
     /// The local facts of every instant in `[from, until)` (whole seconds since the Unix epoch).
     struct Stretch: Sendable {
@@ -43,22 +48,46 @@ final class LocalTimeCache: @unchecked Sendable {
 
     /// The request's time facts at `instant`.
     func time(at instant: Date) -> RequestTime {
-        let microseconds = Int64((instant.timeIntervalSince1970 * 1_000_000).rounded(.down))
-        let second = Self.floorDiv(microseconds, 1_000_000)
-        let stretch = self.stretch(containing: second, instant: instant)
-        let local = Self.floorMod(second + stretch.offset, 86_400)
-        return RequestTime(
-            microseconds: microseconds, hour: Int(local / 3600), minute: Int(local % 3600 / 60),
-            weekday: stretch.weekday, date: stretch.date)
+        facts(at: instant).time
     }
 
-    private func stretch(containing second: Int64, instant: Date) -> Stretch {
+    /// The request's time facts at `instant` with their `context.time` record, kept for the millisecond.
+    func timeAndContext(at instant: Date) -> (time: RequestTime, context: TimeContext) {
+        let (time, kept) = facts(at: instant)
+        if let kept, kept.answers(time) { return (time, kept) }
+        let made = TimeContext(time)
         lock.lock()
-        if let current, current.contains(second) {
-            lock.unlock()
-            return current
-        }
+        // Keep the newest millisecond: a request that read the clock a moment earlier must not move it back.
+        let replaced = latest
+        if made.millisecond >= (replaced?.millisecond ?? .min) { latest = made }
         lock.unlock()
+        withExtendedLifetime(replaced) {}  // the old record is freed outside the lock
+        return (time, made)
+    }
+
+    /// The time facts and the kept `context.time` record (one lock for both when the stretch is current).
+    private func facts(at instant: Date) -> (time: RequestTime, kept: TimeContext?) {
+        let microseconds = Int64((instant.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let second = Self.floorDiv(microseconds, 1_000_000)
+        lock.lock()
+        let kept = latest
+        let stretch: Stretch
+        if let current, current.contains(second) {
+            stretch = current
+            lock.unlock()
+        } else {
+            lock.unlock()
+            stretch = self.stretch(containing: second)
+        }
+        let local = Self.floorMod(second + stretch.offset, 86_400)
+        let time = RequestTime(
+            microseconds: microseconds, hour: Int(local / 3600), minute: Int(local % 3600 / 60),
+            weekday: stretch.weekday, date: stretch.date)
+        return (time, kept)
+    }
+
+    /// A stretch not in the cache: computed with Foundation, and kept when it is the newest.
+    private func stretch(containing second: Int64) -> Stretch {
         let made = Self.stretch(containing: second, calendar: calendar)
         lock.lock()
         // Keep the newest stretch: a request that read the clock a moment earlier must not move it back.

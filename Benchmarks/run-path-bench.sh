@@ -25,7 +25,7 @@ RW=$(grep -rl 'context\.time\.hour < [0-9]* || context\.time\.hour > [0-9]*' "$D
 sed -i -E 's/context\.time\.hour < [0-9]+ \|\| context\.time\.hour > [0-9]+/context.time.hour < 0 || context.time.hour > 23/' "$RW"
 # WICKET_THREADS overrides `server.threads` (32) to see whether more accept threads help.
 [ -n "${WICKET_THREADS:-}" ] && sed -i "s/^threads = .*/threads = $WICKET_THREADS/" "$C"
-# WICKET_BATCH_SCHEDULING=false runs the loops under the default policy (`server.batch_scheduling`).
+# WICKET_BATCH_SCHEDULING=true runs the loops under SCHED_BATCH (`server.batch_scheduling`, off by default).
 [ -n "${WICKET_BATCH_SCHEDULING:-}" ] && sed -i "s/^batch_scheduling = .*/batch_scheduling = $WICKET_BATCH_SCHEDULING/" "$C"
 KEY=$("$W" keys issue --config "$C" --tenant acme --member alex@company.com --agent bench-agent 2>/dev/null | head -n1)
 printf 'bench-upstream-token' | "$W" creds set --config "$C" --tenant acme --member alex@company.com --server database >/dev/null

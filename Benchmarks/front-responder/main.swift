@@ -8,7 +8,7 @@
 //
 // Build: swift build -c release --package-path Benchmarks --product front-responder
 // Run:   front-responder SOCKET [THREADS]   (socket mode 0666; THREADS defaults to 32, `server.threads`;
-//        FRONT_BATCH_SCHEDULING=0 keeps the loops under the default policy, `server.batch_scheduling = false`)
+//        FRONT_BATCH_SCHEDULING=1 moves the loops to SCHED_BATCH, `server.batch_scheduling = true`)
 import Foundation
 import Logging
 import WicketFastCGI
@@ -46,7 +46,7 @@ logger.logLevel = .warning
 let server = FastCGIServer(
     configuration: .init(
         socketPath: arguments[1], socketMode: 0o666, threadCount: threads, params: params,
-        batchScheduling: ProcessInfo.processInfo.environment["FRONT_BATCH_SCHEDULING"] != "0"),
+        batchScheduling: ProcessInfo.processInfo.environment["FRONT_BATCH_SCHEDULING"] == "1"),
     logger: logger,
     deferredHandler: { _, responder in responder.respond(allow) })
 do {

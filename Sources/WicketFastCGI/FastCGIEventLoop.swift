@@ -30,7 +30,7 @@ import Logging
 /// between the last read and the registration still wake the loop. While its request is with the
 /// handler an unwatched connection is not read; a hang-up then shows as the answer's failed write,
 /// which closes it, exactly as the hang-up's event did before. The loop's thread runs under
-/// SCHED_BATCH (BatchScheduling.swift) unless the configuration says otherwise.
+/// SCHED_BATCH (BatchScheduling.swift) when the configuration asks for it (off by default).
 final class FastCGIEventLoop: @unchecked Sendable {
     // @unchecked Sendable: `connections`, `scratch`, `draining`, `postedToSelf` and `generation` are
     // touched only by the loop's own thread; `messages`, `thread`, `wakeupCount`, `registrationCount`

@@ -29,7 +29,7 @@ extension FastCGIServer {
         /// into strings. Default ``FastCGIParamSelection/all``.
         public var params: FastCGIParamSelection
         /// Whether each event loop moves its own thread to SCHED_BATCH when it starts (only from the
-        /// default SCHED_OTHER; BatchScheduling.swift). Default true (`server.batch_scheduling`).
+        /// default SCHED_OTHER; BatchScheduling.swift). Default false (`server.batch_scheduling`).
         public var batchScheduling: Bool
 
         public init(
@@ -42,7 +42,7 @@ extension FastCGIServer {
             shutdownGracePeriod: Duration = .seconds(10),
             params: FastCGIParamSelection = .all,
             requestsInFlight: Int? = nil,
-            batchScheduling: Bool = true
+            batchScheduling: Bool = false
         ) {
             self.requestsInFlight = requestsInFlight
             self.batchScheduling = batchScheduling

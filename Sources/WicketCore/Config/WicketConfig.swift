@@ -17,8 +17,8 @@ public struct WicketConfig: Sendable {
     /// and decides them; a loop that leads an audit commit waits for it (docs/benchmarks.md, issue 11
     /// round 4). 4 × this many requests may be in flight. Default 32.
     public var threads: Int
-    /// The event loops' threads run under SCHED_BATCH (`batch_scheduling`; WicketConfig+Front.swift). Default true.
-    public var batchScheduling = true
+    /// The event loops' threads run under SCHED_BATCH (`batch_scheduling`; WicketConfig+Front.swift). Default false.
+    public var batchScheduling = false
     /// Largest request body accepted; larger bodies are refused with 413. Default 1 MiB.
     public var maxBodyBytes: Int
     /// Where each tenant's SQLite files and master key live (`DATA/tenants/NAME/`).

@@ -82,7 +82,7 @@ public struct SetupInitializer {
             socket_mode = "0660"            # nginx's user must reach the socket, nobody else
             \(group)
             threads = 32                    # event-loop threads of the FastCGI front
-            batch_scheduling = true         # loops under SCHED_BATCH: a woken loop does not preempt the running thread
+            batch_scheduling = false        # true: loops under SCHED_BATCH (less CPU under load, slower alone)
             max_body_bytes = 1048576        # larger MCP messages get 413
             data_dir = \(TOMLQuoting.quote(options.dataDirectory))               # per-tenant keys, sealed credentials, audit (mode 0700)
             \(geo)

@@ -16,11 +16,11 @@ import Testing
     @Test("a stored credential's scheme is recognised by ASCII case only")
     func schemePrefix() {
         for text in ["Bearer abc", "bearer abc", "BASIC dXNlcg==", "Token t", "tOkEn t"] {
-            #expect(Exchange.schemes.contains { Exchange.hasPrefixIgnoringASCIICase(text, $0) }, "\(text)")
+            #expect(Exchange.schemes.contains { Exchange.hasPrefixIgnoringASCIICase(text.utf8, $0) }, "\(text)")
         }
         // Not a scheme: no space, a Kelvin sign that lowercases to `k`, a prefix of a prefix, empty.
         for text in ["Bearerabc", "To\u{212A}en t", "bear", "", "Bearer", "\u{130}basic x"] {
-            #expect(!Exchange.schemes.contains { Exchange.hasPrefixIgnoringASCIICase(text, $0) }, "\(text)")
+            #expect(!Exchange.schemes.contains { Exchange.hasPrefixIgnoringASCIICase(text.utf8, $0) }, "\(text)")
         }
     }
 
@@ -30,7 +30,7 @@ import Testing
         // scheme kept or `Bearer ` put in front.
         func byStrings(_ bytes: [UInt8]) -> String? {
             guard let text = String(validating: bytes, as: UTF8.self), HeaderText.isSafe(text) else { return nil }
-            return Exchange.schemes.contains(where: { Exchange.hasPrefixIgnoringASCIICase(text, $0) }) ? text : "Bearer " + text
+            return Exchange.schemes.contains(where: { Exchange.hasPrefixIgnoringASCIICase(text.utf8, $0) }) ? text : "Bearer " + text
         }
         let cases: [[UInt8]] = [
             Array("ghp_abc".utf8), Array("Bearer abc".utf8), Array("bAsIc dXNlcg==".utf8), Array("token t".utf8),

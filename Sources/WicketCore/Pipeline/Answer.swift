@@ -112,6 +112,11 @@ enum HeaderText {
     /// Control characters are single bytes below 0x80 in UTF-8 and never part of a longer sequence, so
     /// a byte scan is exact.
     static func isSafe(_ text: String) -> Bool {
-        !text.utf8.contains { $0 < 0x20 || $0 == 0x7F }
+        !text.utf8.contains(where: isControl)
+    }
+
+    /// A control character's byte: below 0x20, or DEL.
+    static func isControl(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x7F
     }
 }

@@ -194,7 +194,7 @@ struct Exchange: ~Copyable {
                 "a Wicket member key is required: send `Authorization: Bearer <key>`",
                 hadCredentials: false)
         }
-        guard header.utf8.count > 7, Self.hasPrefixIgnoringASCIICase(header, "bearer ") else {
+        guard header.utf8.count > 7, Self.hasPrefixIgnoringASCIICase(header.utf8, "bearer ") else {
             throw Refusal.unauthenticated("the Authorization header must be `Bearer <key>`")
         }
         // The key read in place in the header (a slice, not a new string of it).
@@ -232,10 +232,10 @@ struct Exchange: ~Copyable {
     /// Authorization schemes a stored credential may already carry (lowercase, with the space).
     static let schemes = ["bearer ", "basic ", "token "]
 
-    /// Whether `text` starts with `lowercasePrefix`, ASCII letters compared without case, byte by byte
-    /// (no lowercased copy of the credential).
-    static func hasPrefixIgnoringASCIICase(_ text: String, _ lowercasePrefix: String) -> Bool {
-        var bytes = text.utf8.makeIterator()
+    /// Whether `bytes` (a header's UTF-8, a credential's bytes) start with `lowercasePrefix`, ASCII
+    /// letters compared without case, byte by byte (no lowercased copy of the credential).
+    static func hasPrefixIgnoringASCIICase(_ bytes: some Sequence<UInt8>, _ lowercasePrefix: String) -> Bool {
+        var bytes = bytes.makeIterator()
         for wanted in lowercasePrefix.utf8 {
             guard let byte = bytes.next() else { return false }
             let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte

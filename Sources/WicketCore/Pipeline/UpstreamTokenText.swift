@@ -6,7 +6,7 @@ import WicketStore
 ///
 /// The same answer as validating the secret as a string, scanning that for control characters and
 /// prefixing `"Bearer " + text`, without the intermediate string: the control-character rule is a
-/// byte rule (HeaderText.isSafe), the scheme is ASCII, and the UTF-8 check is made once, on the
+/// byte rule (HeaderText.isControl), the scheme is ASCII, and the UTF-8 check is made once, on the
 /// final bytes. The value is a copy that cannot be zeroed, as before: it is made once per allowed
 /// request and dropped with its answer.
 enum UpstreamTokenText {
@@ -20,8 +20,8 @@ enum UpstreamTokenText {
     static func header(from secret: Secret) -> Result<String, Failure> {
         secret.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
-            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return .failure(.notHeaderText) }
-            if Exchange.schemes.contains(where: { hasPrefixIgnoringASCIICase(bytes, $0) }) {
+            guard !bytes.contains(where: HeaderText.isControl) else { return .failure(.notHeaderText) }
+            if Exchange.schemes.contains(where: { Exchange.hasPrefixIgnoringASCIICase(bytes, $0) }) {
                 guard let text = String(validating: bytes, as: UTF8.self) else { return .failure(.notHeaderText) }
                 return .success(text)
             }
@@ -37,18 +37,5 @@ enum UpstreamTokenText {
                 return .success(text)
             }
         }
-    }
-
-    /// `Exchange.hasPrefixIgnoringASCIICase` over bytes.
-    static func hasPrefixIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercasePrefix: String) -> Bool {
-        var index = 0
-        for wanted in lowercasePrefix.utf8 {
-            guard index < bytes.count else { return false }
-            let byte = bytes[index]
-            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-            if folded != wanted { return false }
-            index += 1
-        }
-        return true
     }
 }

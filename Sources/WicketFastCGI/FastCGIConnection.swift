@@ -20,7 +20,7 @@ final class FastCGIConnection: @unchecked Sendable {
     /// that a left-over event for a descriptor number reused since is told apart.
     let token: UInt64
     unowned let loop: FastCGIEventLoop
-    let lock = NSLock()
+    let lock = ConnectionLock()
     var parser: FastCGIRequestParser
     /// Answer or reply bytes the socket has not taken yet, from `outputOffset`.
     var output: [UInt8] = []
@@ -49,6 +49,10 @@ final class FastCGIConnection: @unchecked Sendable {
         self.token = token
         self.loop = loop
         self.parser = parser
+    }
+
+    deinit {
+        lock.destroy()
     }
 
     /// How far a send loop got: everything, up to the socket's refusal (EAGAIN), or a failed socket.
@@ -192,5 +196,31 @@ final class FastCGIConnection: @unchecked Sendable {
         stalled = false
         _ = Glibc.close(fd)
         loop.forget(self, heldSlot: heldSlot, stalled: wasStalled)
+    }
+}
+
+/// A connection's mutex: a pthread mutex in memory of its own. NSLock wraps the same mutex in an
+/// object of its own (one allocation and one release more per connection, and a dynamic call per
+/// lock and unlock); a connection is made for every allowed request, so this is per request.
+/// Destroyed by its connection's deinit, when nothing can hold it.
+struct ConnectionLock: @unchecked Sendable {
+    // @unchecked Sendable: the mutex is what makes the memory it guards safe to share.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+
+    func unlock() { pthread_mutex_unlock(mutex) }
+
+    /// Frees the mutex; once, when no thread can use it again.
+    func destroy() {
+        pthread_mutex_destroy(mutex)
+        mutex.deinitialize(count: 1)
+        mutex.deallocate()
     }
 }

@@ -1,6 +1,7 @@
 import CLinuxIO
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -32,9 +33,9 @@ import Logging
 /// which closes it, exactly as the hang-up's event did before. The loop's thread runs under
 /// SCHED_BATCH (BatchScheduling.swift) when the configuration asks for it (off by default).
 final class FastCGIEventLoop: @unchecked Sendable {
-    // @unchecked Sendable: `connections`, `scratch`, `draining`, `postedToSelf` and `generation` are
-    // touched only by the loop's own thread; `messages`, `thread`, `wakeupCount`, `registrationCount`
-    // and `policy` only with `messageLock`; the rest is immutable or thread-safe (epoll_ctl, write).
+    // @unchecked Sendable: `connections`, `scratch`, `parsed`, `draining`, `postedToSelf` and
+    // `generation` are touched only by the loop's own thread; `messages`, `thread` and `policy` only
+    // with `messageLock`; the rest is immutable or thread-safe (epoll_ctl, write, the atomic counts).
     enum Message {
         /// A slot was handed to this stalled connection: read its request.
         case resume(FastCGIConnection)
@@ -58,8 +59,11 @@ final class FastCGIEventLoop: @unchecked Sendable {
     private let selection: FastCGIParamSelection
     private let batchScheduling: Bool
     private let logger: Logger
-    private var connections: [Int32: FastCGIConnection] = [:]
+    private var connections = DescriptorTable<FastCGIConnection>()
     private let scratch: UnsafeMutableRawBufferPointer
+    /// What the parser made of one read, kept between reads so that a request costs no array of its
+    /// own (``readable(_:hangup:)`` takes it out and puts it back emptied). Loop thread only.
+    private var parsed: [FastCGIRequestParser.Event] = []
     private var draining = false
     private let messageLock = NSLock()
     private var messages: [Message] = []
@@ -70,10 +74,10 @@ final class FastCGIEventLoop: @unchecked Sendable {
     /// Counts accepted connections, so that an event for a closed descriptor whose number was reused
     /// in the same batch is not taken for the new connection's.
     private var generation: UInt32 = 0
-    /// `epoll_wait` returns since start (with `messageLock`; for tests).
-    private var wakeupCount = 0
-    /// Connections added to the epoll set since start (with `messageLock`; for tests).
-    private var registrationCount = 0
+    /// `epoll_wait` returns since start (for tests). Atomic, so counting takes no lock per wake-up.
+    private let wakeupCount = Atomic<Int>(0)
+    /// Connections added to the epoll set since start (for tests).
+    private let registrationCount = Atomic<Int>(0)
     /// The loop thread's scheduling policy once it runs, -1 before (with `messageLock`; for tests).
     private var policy: Int32 = -1
     /// Connections closed by the thread that answered them (``forget(_:stalled:)``), still in
@@ -181,11 +185,7 @@ final class FastCGIEventLoop: @unchecked Sendable {
             logger.warning("fastcgi connection could not be watched", metadata: ["wicket.fastcgi.errno": "\(errno)"])
             return false
         }
-        if add {
-            messageLock.lock()
-            registrationCount += 1
-            messageLock.unlock()
-        }
+        if add { registrationCount.add(1, ordering: .relaxed) }
         return true
     }
 
@@ -204,18 +204,10 @@ final class FastCGIEventLoop: @unchecked Sendable {
     var isDraining: Bool { slots.isDraining }
 
     /// `epoll_wait` returns since start.
-    var wakeups: Int {
-        messageLock.lock()
-        defer { messageLock.unlock() }
-        return wakeupCount
-    }
+    var wakeups: Int { wakeupCount.load(ordering: .relaxed) }
 
     /// Connections added to the epoll set since start.
-    var registrations: Int {
-        messageLock.lock()
-        defer { messageLock.unlock() }
-        return registrationCount
-    }
+    var registrations: Int { registrationCount.load(ordering: .relaxed) }
 
     /// The loop thread's scheduling policy (`sched_getscheduler`), -1 before it runs.
     var schedulingPolicy: Int32 {
@@ -241,9 +233,7 @@ final class FastCGIEventLoop: @unchecked Sendable {
         messageLock.unlock()
         while true {
             let count = epoll_wait(epollFD, events, Int32(capacity), -1)
-            messageLock.lock()
-            wakeupCount += 1
-            messageLock.unlock()
+            wakeupCount.add(1, ordering: .relaxed)
             if count < 0 {
                 if errno == EINTR { continue }
                 logger.critical("fastcgi event loop failed", metadata: ["wicket.fastcgi.errno": "\(errno)"])
@@ -299,7 +289,7 @@ final class FastCGIEventLoop: @unchecked Sendable {
                 readable(connection, hangup: false)
             case .drain:
                 draining = true
-                for connection in Array(connections.values) {
+                for connection in connections.all {
                     connection.lock.lock()
                     let idle = !connection.parser.hasRequest && !connection.answerQueued && !connection.holdsSlot
                     connection.lock.unlock()
@@ -328,16 +318,26 @@ final class FastCGIEventLoop: @unchecked Sendable {
         let connection = FastCGIConnection(
             fd: fd, token: token, loop: self, parser: FastCGIRequestParser(limits: limits, selection: selection))
         connections[fd] = connection
-        slots.connection(opened: true)
-        // nginx writes its request right after connecting: read it now, not after another wake-up. It
-        // joins the epoll set only if it must wait (the end of ``readable(_:hangup:)``); an allow never does.
-        readable(connection, hangup: false)
+        // nginx writes its request right after connecting: it takes its slot with the count of open
+        // connections (one lock of the slots, which every loop shares, instead of two) ...
+        guard slots.opened(taking: connection) else {
+            // No slot free: it waits in the stalled queue and is resumed with one.
+            connection.lock.lock()
+            connection.stalled = true
+            connection.lock.unlock()
+            return
+        }
+        // ... and is read now, not after another wake-up. It joins the epoll set only if it must wait
+        // (the end of ``readable(_:hangup:)``); an allow never does.
+        readable(connection, hangup: false, slotTaken: true)
     }
 
     /// Reads what `connection` has, hands a complete request to the handler, answers what the parser
     /// answers itself, and closes the connection when nginx went away or broke the protocol.
-    private func readable(_ connection: FastCGIConnection, hangup: Bool) {
+    /// `slotTaken`: a new connection whose slot ``acceptOne()`` took (RequestSlots.opened(taking:)).
+    private func readable(_ connection: FastCGIConnection, hangup: Bool, slotTaken: Bool = false) {
         connection.lock.lock()
+        if slotTaken { connection.holdsSlot = true }
         guard !connection.closed, !connection.broken, !connection.stalled else {
             connection.lock.unlock()
             return
@@ -359,7 +359,12 @@ final class FastCGIEventLoop: @unchecked Sendable {
             }
             connection.holdsSlot = true
         }
-        var events: [FastCGIRequestParser.Event] = []
+        var events = parsed
+        parsed = []
+        defer {
+            events.removeAll(keepingCapacity: true)
+            parsed = events
+        }
         var ended = false
         var malformed: String?
         reading: while true {
@@ -481,7 +486,38 @@ final class FastCGIEventLoop: @unchecked Sendable {
     }
 
     private func closeAll() {
-        for connection in Array(connections.values) { close(connection) }
+        for connection in connections.all { close(connection) }
         draining = true
     }
+}
+
+/// A loop's connections by descriptor number. Descriptors are small dense integers (the lowest free
+/// number is reused first), so an array indexed by the number does what a dictionary did without
+/// hashing the number on every accept, event and close. Loop thread only.
+struct DescriptorTable<Element: AnyObject> {
+    private var byDescriptor: [Element?] = []
+    private(set) var count = 0
+
+    subscript(fd: Int32) -> Element? {
+        get {
+            let index = Int(fd)
+            return index >= 0 && index < byDescriptor.count ? byDescriptor[index] : nil
+        }
+        set {
+            let index = Int(fd)
+            guard index >= 0 else { return }
+            if index >= byDescriptor.count {
+                guard newValue != nil else { return }
+                byDescriptor.append(contentsOf: repeatElement(nil, count: index + 1 - byDescriptor.count))
+            }
+            if byDescriptor[index] == nil, newValue != nil { count += 1 }
+            if byDescriptor[index] != nil, newValue == nil { count -= 1 }
+            byDescriptor[index] = newValue
+        }
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Every connection, in descriptor order (a copy: closing them changes the table).
+    var all: [Element] { byDescriptor.compactMap { $0 } }
 }

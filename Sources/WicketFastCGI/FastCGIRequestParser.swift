@@ -70,6 +70,11 @@ struct FastCGIRequestParser {
     /// The start of a record that has not fully arrived (less than one record's worth).
     private var pending: [UInt8] = []
     private var paramsBytes: [UInt8] = []
+    /// The params stream while it is one record of the input being parsed: nginx writes the stream and
+    /// its empty closing record together, so it is decoded where it lies instead of copied first into
+    /// `paramsBytes`. Only valid within one ``parseRecords(_:into:)``, which copies what is left of it
+    /// into `paramsBytes` before it returns.
+    private var paramsInInput: UnsafeRawBufferPointer?
     private var params: [FastCGIRequest.Param] = []
     private var body: [UInt8] = []
     private var bodyOverLimit = false
@@ -117,6 +122,7 @@ struct FastCGIRequestParser {
 
     /// Parses every whole record in `bytes`; returns how many bytes they took.
     private mutating func parseRecords(_ bytes: UnsafeRawBufferPointer, into events: inout [Event]) throws(Malformed) -> Int {
+        defer { keepParamsInInput() }
         var offset = 0
         while bytes.count - offset >= FastCGIRecord.headerLength {
             guard bytes[offset] == FastCGIRecord.version else { throw Malformed(reason: "unsupported fastcgi version") }
@@ -182,6 +188,7 @@ struct FastCGIRequestParser {
         }
         state = .params(id: id, keep: keep)
         paramsBytes = []
+        paramsInInput = nil
         params = []
         body = []
         bodyOverLimit = false
@@ -195,6 +202,7 @@ struct FastCGIRequestParser {
             FastCGIRecord.appendEndRequest(id: id, status: .requestComplete, to: &out)
             state = .idle
             paramsBytes = []
+            paramsInInput = nil
             body = []
             events.append(.reply(out, closeAfter: !keep))
         case .answering(let active, _) where active == id:
@@ -210,14 +218,35 @@ struct FastCGIRequestParser {
             throw Malformed(reason: "a params record after the params stream ended")
         }
         guard !content.isEmpty else {
-            try decodeParams()
+            if let inInput = paramsInInput {
+                paramsInInput = nil
+                try decodeParams(inInput)
+            } else {
+                let stream = paramsBytes
+                paramsBytes = []
+                let decoded = stream.withUnsafeBytes { bytes in Result { () throws(Malformed) in try decodeParams(bytes) } }
+                try decoded.get()
+            }
             state = .stdin(id: id, keep: keep)
             return
         }
-        guard paramsBytes.count + content.count <= limits.maxParamsBytes else {
+        guard paramsBytes.count + (paramsInInput?.count ?? 0) + content.count <= limits.maxParamsBytes else {
             throw Malformed(reason: "the params stream is longer than \(limits.maxParamsBytes) bytes")
         }
+        if paramsBytes.isEmpty && paramsInInput == nil {
+            paramsInInput = content
+            return
+        }
+        keepParamsInInput()
         paramsBytes.append(contentsOf: content)
+    }
+
+    /// Copies the params still in the input into `paramsBytes` (the stream goes on past this input or
+    /// this record).
+    private mutating func keepParamsInInput() {
+        guard let inInput = paramsInInput else { return }
+        paramsInInput = nil
+        paramsBytes.append(contentsOf: inInput)
     }
 
     private mutating func stdinRecord(id: UInt16, content: UnsafeRawBufferPointer, into events: inout [Event]) throws(Malformed) {
@@ -246,40 +275,33 @@ struct FastCGIRequestParser {
 
     /// The params stream, decoded into the params `selection` keeps, in arrival order; CONTENT_LENGTH
     /// (kept or not) sizes the body. As libfcgi stored them as C strings, a value ends at a NUL byte.
-    private mutating func decodeParams() throws(Malformed) {
+    private mutating func decodeParams(_ bytes: UnsafeRawBufferPointer) throws(Malformed) {
         let keepsAll = selection.names == nil
         if !keepsAll { params.reserveCapacity(16) }
         // libfcgi put the role first, as a param; kept for programs (and tests) that read it.
         if selection.keepsRole { params.append(.init(name: "FCGI_ROLE", value: "RESPONDER")) }
         var declared: Int?
-        let stream = paramsBytes
-        paramsBytes = []
-        let decoded = stream.withUnsafeBytes { bytes in
-            Result { () throws(Malformed) in
-                var offset = 0
-                while offset < bytes.count {
-                    guard let (name, pairValue) = FastCGIRecord.readPair(bytes, &offset) else {
-                        throw Malformed(reason: "a params pair runs past the end of the params stream")
-                    }
-                    let nameLength = name.count
-                    var value = pairValue
-                    if let base = value.baseAddress, let nul = memchr(base, 0, value.count) {
-                        value = UnsafeRawBufferPointer(start: base, count: base.distance(to: UnsafeRawPointer(nul)))
-                    }
-                    if declared == nil, nameLength == 14, Self.equal(name, "CONTENT_LENGTH") {
-                        declared = Self.decimal(value)
-                    }
-                    if keepsAll {
-                        params.append(.init(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
-                    } else if let base = name.baseAddress,
-                        let kept = selection.match(base.assumingMemoryBound(to: CChar.self), length: nameLength)
-                    {
-                        params.append(.init(name: kept, value: String(decoding: value, as: UTF8.self)))
-                    }
-                }
+        var offset = 0
+        while offset < bytes.count {
+            guard let (name, pairValue) = FastCGIRecord.readPair(bytes, &offset) else {
+                throw Malformed(reason: "a params pair runs past the end of the params stream")
+            }
+            let nameLength = name.count
+            var value = pairValue
+            if let base = value.baseAddress, let nul = memchr(base, 0, value.count) {
+                value = UnsafeRawBufferPointer(start: base, count: base.distance(to: UnsafeRawPointer(nul)))
+            }
+            if declared == nil, nameLength == 14, Self.equal(name, "CONTENT_LENGTH") {
+                declared = Self.decimal(value)
+            }
+            if keepsAll {
+                params.append(.init(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
+            } else if let base = name.baseAddress,
+                let kept = selection.match(base.assumingMemoryBound(to: CChar.self), length: nameLength)
+            {
+                params.append(.init(name: kept, value: String(decoding: value, as: UTF8.self)))
             }
         }
-        try decoded.get()
         if let declared {
             if declared > limits.maxBodyBytes {
                 bodyOverLimit = true

@@ -2,6 +2,8 @@ extension FastCGIResponse {
     /// Headers nginx copies from Wicket's answer to the client even after an internal redirect
     /// (docs/architecture.md); `fastcgi_hide_header` does not stop it.
     static let leakingOnRedirect: Set<String> = ["set-cookie", "cache-control", "expires", "content-disposition", "accept-ranges"]
+    /// ``leakingOnRedirect``'s names as bytes, compared with a header name's bytes without a String.
+    private static let leakingNames: [[UInt8]] = leakingOnRedirect.map { Array($0.utf8) }
 
     /// The whole FastCGI answer to request `id` in one buffer — the CGI header block and body in
     /// FCGI_STDOUT records, the empty FCGI_STDOUT that ends the stream, FCGI_END_REQUEST — and whether
@@ -43,7 +45,7 @@ extension FastCGIResponse {
         var redirects = false
         var leaks = false
         for header in headers {
-            guard let kind = Self.nameKind(header.name), Self.isSafeValue(header.value) else { return nil }
+            guard let kind = Self.nameKind(header.name), Self.withUTF8(header.value, Self.isSafeValue) else { return nil }
             switch kind {
             case .status: return nil
             case .redirect: redirects = true
@@ -68,11 +70,15 @@ extension FastCGIResponse {
         out.append(contentsOf: [13, 10])
         var hasLength = false
         for header in headers {
-            if !hasLength, Self.sameToken(header.name, "content-length") { hasLength = true }
-            out.append(contentsOf: header.name.utf8)
-            out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
-            out.append(contentsOf: header.value.utf8)
-            out.append(contentsOf: [13, 10])
+            Self.withUTF8(header.name) { name in
+                if !hasLength, name.count == 14, Self.sameToken(name, Self.contentLength) { hasLength = true }
+                out.append(contentsOf: name)
+            }
+            out.append(UInt8(ascii: ":"))
+            out.append(UInt8(ascii: " "))
+            Self.withUTF8(header.value) { out.append(contentsOf: $0) }
+            out.append(13)
+            out.append(10)
         }
         if !body.isEmpty && !hasLength {
             out.append(contentsOf: "Content-Length: ".utf8)
@@ -93,9 +99,30 @@ extension FastCGIResponse {
     /// Whether header name `name` is `lowercase` (ASCII, lowercase) ignoring ASCII case, byte by
     /// byte: no lowercased copy per header, and no Unicode case mapping of a name nginx reads as bytes.
     static func sameToken(_ name: String, _ lowercase: String) -> Bool {
-        name.utf8.elementsEqual(lowercase.utf8) { byte, wanted in
-            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == wanted
+        withUTF8(name) { name in sameToken(name, Array(lowercase.utf8)) }
+    }
+
+    /// ``sameToken(_:_:)`` over bytes: `name`'s bytes equal `lowercase`'s, ignoring ASCII case.
+    private static func sameToken(_ name: UnsafeBufferPointer<UInt8>, _ lowercase: [UInt8]) -> Bool {
+        guard name.count == lowercase.count else { return false }
+        for index in 0..<name.count {
+            let byte = name[index]
+            if (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) != lowercase[index] { return false }
         }
+        return true
+    }
+
+    private static let status = Array("status".utf8)
+    private static let contentLength = Array("content-length".utf8)
+    private static let redirect = Array("x-accel-redirect".utf8)
+
+    /// Calls `body` with `string`'s UTF-8 bytes in place (every native string has them contiguous; a
+    /// copy only for one that does not): the encoder reads headers as bytes, never through a
+    /// `String.UTF8View` iterator, which here went through the generic collection calls byte by byte.
+    @inline(__always)
+    static func withUTF8<Result>(_ string: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = string.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(string.utf8).withUnsafeBufferPointer(body)
     }
 
     /// What a header name is to the encoder.
@@ -104,14 +131,18 @@ extension FastCGIResponse {
     /// The kind of header name `name`, or nil when it is not an HTTP token (RFC 9110: `!#$%&'*+-.^_`|~`,
     /// digits, ASCII letters). Compared byte by byte, ignoring ASCII case only.
     static func nameKind(_ name: String) -> NameKind? {
+        withUTF8(name, nameKind)
+    }
+
+    private static func nameKind(_ name: UnsafeBufferPointer<UInt8>) -> NameKind? {
         guard !name.isEmpty else { return nil }
-        for byte in name.utf8 where !isTokenByte(byte) { return nil }
-        switch name.utf8.count {
-        case 6 where sameToken(name, "status"): return .status
-        case 14 where sameToken(name, "content-length"): return .contentLength
-        case 16 where sameToken(name, "x-accel-redirect"): return .redirect
+        for byte in name where !isTokenByte(byte) { return nil }
+        switch name.count {
+        case 6 where sameToken(name, status): return .status
+        case 14 where sameToken(name, contentLength): return .contentLength
+        case 16 where sameToken(name, redirect): return .redirect
         case 7, 10, 13, 19:
-            return leakingOnRedirect.contains { sameToken(name, $0) } ? .leaking : .other
+            return leakingNames.contains { sameToken(name, $0) } ? .leaking : .other
         default: return .other
         }
     }
@@ -127,19 +158,22 @@ extension FastCGIResponse {
         }
     }
 
-    private static func isSafeValue(_ value: String) -> Bool {
-        !value.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
+    private static func isSafeValue(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in value where byte == 13 || byte == 10 || byte == 0 { return false }
+        return true
     }
 
     /// Appends non-negative `value` in decimal ASCII.
     private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        let start = out.count
         var rest = max(0, value)
+        var unit = 1
+        while unit <= rest / 10 { unit *= 10 }
+        // Most significant digit first: no reversal of a slice afterwards.
         repeat {
-            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        out[start...].reverse()
+            out.append(UInt8(ascii: "0") + UInt8(rest / unit))
+            rest %= unit
+            unit /= 10
+        } while unit > 0
     }
 
     private static func reasonPhrase(_ status: Int) -> String? {

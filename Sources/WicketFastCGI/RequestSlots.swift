@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The bound on requests in flight, and the accept gate that follows from it and from the bound on
 /// connections.
@@ -14,7 +15,7 @@ import Foundation
 /// It shares the server's `condition`, so that the draining `wait()` sees `inFlight` fall to zero
 /// under the lock it waits on.
 final class RequestSlots: @unchecked Sendable {
-    // @unchecked Sendable: every var is touched only with `condition` locked.
+    // @unchecked Sendable: every var is touched only with `condition` locked; `requests` is atomic.
     let capacity: Int
     let maxConnections: Int
     private let condition: NSCondition
@@ -28,7 +29,8 @@ final class RequestSlots: @unchecked Sendable {
     private var draining = false
     private var responderErrors = 0
     private var accepted = 0
-    private var requests = 0
+    /// Requests handed to the handler: counted without the lock every loop shares.
+    private let requests = Atomic<Int>(0)
     /// Adds (true) or removes (false) the listener in every loop's epoll; called with `condition` locked.
     var setListening: (Bool) -> Void = { _ in }
 
@@ -106,6 +108,24 @@ final class RequestSlots: @unchecked Sendable {
         if let index = stalled[stalledHead...].firstIndex(where: { $0 === connection }) { stalled.remove(at: index) }
     }
 
+    /// A connection was accepted and asks for a slot for the request nginx wrote with its connect: one
+    /// lock for ``connection(opened:)`` and ``take(for:)``. False when no slot is free (the connection
+    /// is stalled, as with ``take(for:)``).
+    func opened(taking connection: FastCGIConnection) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        connections += 1
+        accepted += 1
+        guard inFlight < capacity else {
+            stalled.append(connection)
+            updateListeningLocked()
+            return false
+        }
+        inFlight += 1
+        updateListeningLocked()
+        return true
+    }
+
     /// A connection was accepted (true) or closed (false).
     func connection(opened: Bool) {
         condition.lock()
@@ -142,9 +162,7 @@ final class RequestSlots: @unchecked Sendable {
 
     /// A complete request was handed to the handler.
     func dispatched() {
-        condition.lock()
-        requests += 1
-        condition.unlock()
+        requests.add(1, ordering: .relaxed)
     }
 
     func responderError() {
@@ -162,6 +180,6 @@ final class RequestSlots: @unchecked Sendable {
     var acceptedConnections: Int { condition.lock(); defer { condition.unlock() }; return accepted }
     var openConnections: Int { condition.lock(); defer { condition.unlock() }; return connections }
     var acceptedConnectionsLocked: Int { accepted }
-    var requestsReadLocked: Int { requests }
-    var requestsRead: Int { condition.lock(); defer { condition.unlock() }; return requests }
+    var requestsReadLocked: Int { requests.load(ordering: .relaxed) }
+    var requestsRead: Int { requests.load(ordering: .relaxed) }
 }

@@ -80,7 +80,8 @@ struct FrontRound8Tests {
         let atBound = Tests.pairs(params).count
         for chunk in [65_535, 50] {
             var small = Tests.parser(maxParams: atBound - 1)
-            #expect(throws: FastCGIRequestParser.Malformed.self) { try Tests.feed(&small, Tests.request(params: params, body: [], chunk: chunk)).get() }
+            let result = Tests.feed(&small, Tests.request(params: params, body: [], chunk: chunk))
+            #expect(throws: FastCGIRequestParser.Malformed.self) { try result.get() }
             var exact = Tests.parser(maxParams: atBound)
             #expect(Tests.requests(Tests.feed(&exact, Tests.request(params: params, body: [], chunk: chunk))).count == 1)
         }
@@ -124,6 +125,10 @@ struct AnswerBytesTests {
         let given = try #require(
             FastCGIResponse(status: 401, headers: [.init("content-LENGTH", "2")], body: Array("{}".utf8)).encoded())
         #expect(String(decoding: given, as: UTF8.self) == "Status: 401 Unauthorized\r\ncontent-LENGTH: 2\r\n\r\n{}")
+        for size in [1, 9, 10, 99, 100, 1000, 65_536] {
+            let answer = try #require(FastCGIResponse(status: 403, body: [UInt8](repeating: 65, count: size)).encoded())
+            #expect(String(decoding: answer, as: UTF8.self).hasPrefix("Status: 403 Forbidden\r\nContent-Length: \(size)\r\n\r\nA"))
+        }
         let sized = try #require(FastCGIResponse(status: 503, body: [UInt8](repeating: 65, count: 10_240)).encoded())
         #expect(String(decoding: sized, as: UTF8.self).hasPrefix("Status: 503 Service Unavailable\r\nContent-Length: 10240\r\n\r\n"))
     }

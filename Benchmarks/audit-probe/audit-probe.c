@@ -11,6 +11,8 @@
 // LAYOUT letters, each an index: t audit_time (time_us), m audit_member_time (member, time_us),
 // g audit_target_time (target_name, time_us) — Wicket's three are `tmg` — M (member) alone, G
 // (target_name) alone; d begins with a deferred BEGIN instead of BEGIN IMMEDIATE; `n` none.
+// OR_FAIL=1 inserts `INSERT OR FAIL` (as Wicket does since issue 11 round 8: no statement journal);
+// OUTBOX=1 adds the alert outbox's table, whose foreign key references `audit`.
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +40,11 @@ int main(int argc,char**argv){
   if(tgt) CHK(sqlite3_exec(db,"CREATE INDEX audit_target_time ON audit(target_name,time_us);",0,0,0));
   if(strchr(variant,'M')) CHK(sqlite3_exec(db,"CREATE INDEX audit_member ON audit(member);",0,0,0));
   if(strchr(variant,'G')) CHK(sqlite3_exec(db,"CREATE INDEX audit_target ON audit(target_name);",0,0,0));
+  if(getenv("OUTBOX")) CHK(sqlite3_exec(db,"CREATE TABLE alert_outbox (id INTEGER PRIMARY KEY, record_id INTEGER NOT NULL REFERENCES audit (id) ON DELETE CASCADE, alert TEXT NOT NULL, UNIQUE (record_id, alert));",0,0,0));
   int deferred = strchr(variant,'d')!=0;
   sqlite3_wal_hook(db,hook,0);
   // statement
-  char sql[20000]; strcpy(sql,"INSERT INTO audit VALUES ");
+  char sql[20000]; strcpy(sql,getenv("OR_FAIL")?"INSERT OR FAIL INTO audit VALUES ":"INSERT INTO audit VALUES ");
   for(int r=0;r<rows;r++){ strcat(sql, r?",":""); strcat(sql,"(NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"); }
   sqlite3_stmt*ins,*b,*c; CHK(sqlite3_prepare_v2(db,sql,-1,&ins,0));
   CHK(sqlite3_prepare_v2(db,deferred?"BEGIN":"BEGIN IMMEDIATE",-1,&b,0)); CHK(sqlite3_prepare_v2(db,"COMMIT",-1,&c,0));

@@ -80,6 +80,22 @@ import Testing
         }
     }
 
+    /// The insert is `OR FAIL` (no statement journal): a row refused by a constraint stops the
+    /// statement but keeps the rows before it in the transaction; the writer's rollback must drop them.
+    @Test func aConstraintRefusedMidStatementLeavesNoneOfTheStatementsRows() throws {
+        try withTemporaryDirectory { dir in
+            let store = try AuditStore(directory: dir, tenant: "acme")
+            var rows = (0..<3).map { AuditStore.values(AuditStoreTests.exampleRecord(requestID: "batch-\($0)")) }
+            rows[1][19] = .text("maybe")  // `decision`: refused by its CHECK after row 0 is in
+            #expect(throws: StoreError.self) { try store.writer.append(rows) }
+            let after = try store.append(contentsOf: Self.records(7, count: 2))
+            #expect(after.count == 2)
+            let reader = try SQLiteConnection(path: dir + "/audit.sqlite", readOnly: true)
+            #expect(try reader.scalarInt("SELECT count(*) FROM audit") == 2)
+            #expect(try reader.scalarInt("SELECT count(*) FROM audit WHERE request_id LIKE 'batch-%'") == 0)
+        }
+    }
+
     @Test func aRowThatCannotBeWrittenFailsEveryCallerOfItsBatchAndLeavesNoneOfItsRows() throws {
         try withTemporaryDirectory { dir in
             let store = try AuditStore(directory: dir, tenant: "acme")

@@ -70,8 +70,14 @@ public final class AuditStore: Sendable {
         """
     /// How many columns `columns` selects (a join reads what follows them from this index on).
     static let columnCount = Int32(columns.split(separator: ",").count)
+    /// `OR FAIL`: a row that breaks a constraint (a `NOT NULL` or `CHECK`) stops the statement without
+    /// undoing the rows it already inserted, so SQLite opens no statement journal for a multi-row
+    /// insert: with the default (`ABORT`) every page such a statement changes is first copied into one,
+    /// ~1,200 instructions a record at 7 records a commit (docs/benchmarks.md, "Issue 11, round 8: the
+    /// audit commit"). The writer rolls back the whole transaction on any error, so a failed batch
+    /// still leaves none of its rows (`AuditRowInsertTests`).
     static let insertSQL = """
-        INSERT INTO audit (\(columns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT OR FAIL INTO audit (\(columns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// When a committed record is safe.

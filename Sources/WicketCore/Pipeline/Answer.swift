@@ -12,9 +12,12 @@ enum Answer {
     static let unavailableCode = -32004
 
     static func allow(token: String, rules: [String], requestID: String) -> Reply {
-        .internalRedirect(
-            to: "@wicket_mcp",
+        // ``Reply/internalRedirect(to:headers:)``'s headers written in one array (that function
+        // copies the given array into a second one after its `X-Accel-Redirect`).
+        Reply(
+            status: 200,
             headers: [
+                .init("X-Accel-Redirect", "@wicket_mcp"),
                 .init("X-Wicket-Token", token),
                 .init("X-Wicket-Decision", "allow"),
                 .init("X-Wicket-Rule", HeaderText.sanitize(rules.count == 1 ? rules[0] : rules.joined(separator: ", "))),

@@ -58,14 +58,16 @@ extension DecisionPipeline {
         /// Takes `outcome` over and writes the latency into its records in place: the array is this
         /// outcome's alone, so no record is copied.
         init(_ outcome: consuming Outcome, tenant: TenantRuntime, requestID: String, started: ContinuousClock.Instant) {
-            let latency = DecisionPipeline.micros(ContinuousClock.now - started)
+            // One clock read: the decision's end is the commit's start.
+            let now = ContinuousClock.now
+            let latency = DecisionPipeline.micros(now - started)
             var outcome = outcome
             for index in outcome.records.indices { outcome.records[index].latencyMicros = latency }
             self.outcome = outcome
             self.tenant = tenant
             self.requestID = requestID
             self.started = started
-            committing = ContinuousClock.now
+            committing = now
         }
     }
 }

@@ -17,7 +17,9 @@ public struct PresentedKey: Sendable, CustomStringConvertible, CustomDebugString
     static let keyIDLength = 16
     static let secretLength = 43
     /// The longest valid key; anything longer is rejected before any other work.
-    static let maxLength = prefix.utf8.count + 32 + 1 + keyIDLength + 1 + secretLength
+    /// (`wk_`, a 32-character tenant, the key id, the secret and their two `_`: a constant the
+    /// compiler folds, where a count of `prefix` was a lazily made global looked at on every parse.)
+    static let maxLength = 3 + 32 + 1 + keyIDLength + 1 + secretLength
 
     init(tenant: String, keyID: String, secret: [UInt8]) {
         self.tenant = tenant

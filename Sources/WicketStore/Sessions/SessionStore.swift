@@ -150,8 +150,9 @@ public final class SessionStore: SessionBindings {
         of row: Row, seen: Int64, cacheKey: ExactKey, server: String, sessionID: String,
         member: String, now: Int64
     ) -> SessionBinding.State {
-        // Byte-wise: member names are compared as stored, never by Unicode equivalence.
-        guard Array(row.member.utf8) == Array(member.utf8) else { return .boundToOther(member: row.member) }
+        // Byte-wise: member names are compared as stored, never by Unicode equivalence (in place:
+        // two arrays of the bytes were made per request).
+        guard row.member.utf8.elementsEqual(member.utf8) else { return .boundToOther(member: row.member) }
         if row.ended || now - seen > rules.idleTimeoutMicros { return .expired }
         if now - seen >= rules.refreshMicros { touch(cacheKey, server: server, sessionID: sessionID, now: now) }
         return .owned

@@ -18,9 +18,6 @@ struct Exchange: ~Copyable {
     let route: UpstreamRoutes.Route
     let requestID: String
     let started: ContinuousClock.Instant
-    /// The request's place in the order of the tool pins' checks, taken as the decision begins: a
-    /// check of the reviewed file begun after it answers for this request too (ToolPins.swift).
-    let arrival: ToolPins.Arrival
     private var base: AuditRecord
 
     /// A copy of the upstream's configuration (every field retained): for the rare list call only; the
@@ -38,7 +35,6 @@ struct Exchange: ~Copyable {
         base = .exchange(
             tenant: route.tenant.config.name, server: route.upstream.name, requestID: requestID,
             traceparent: request.headers.traceparent)
-        arrival = pipeline.pins.arrival()
         self.pipeline = pipeline
         self.request = request
         self.route = route
@@ -126,8 +122,7 @@ struct Exchange: ~Copyable {
             record.apply(verdict)
             if verdict.allowed,
                 let pinned = pipeline.pins.callRefusal(
-                    item.facts, server: .init(name: route.upstream.name, reviewedTools: route.upstream.reviewedTools),
-                    arrival: arrival)
+                    item.facts, server: .init(name: route.upstream.name, reviewedTools: route.upstream.reviewedTools))
             {
                 // Allowed by policy, but the tool changed since review (ToolSurface/ToolPins.swift).
                 record.decision = .deny

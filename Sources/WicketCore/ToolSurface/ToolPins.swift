@@ -19,20 +19,12 @@ import WicketJSON
 /// the file changed (`wicket tools approve`, an edit) does a call take `update`, read the file and
 /// swap new pins in; a list answer's new live definitions are swapped in the same way. So an approval
 /// or a re-pin applies to the very next call.
-///
-/// A call need not take its own `stat` when another call's has already confirmed the pins after this
-/// one's request arrived (``arrival()``, taken when the decision begins): that `stat` began after the
-/// request was read, so it saw every change made before the request was sent, exactly as the call's own
-/// would have. Each check takes a ticket from the same counter, under `lock`, in the section that reads
-/// the pins; a confirmation with a larger ticket than the request's arrival began after it.
 final class ToolPins: @unchecked Sendable {
-    // @unchecked Sendable: `servers`, `tickets` and each entry's `confirmed` are only read and
-    // written under `lock`, which is never held across file or log I/O; every change is made under `update` (so none is lost) and published
+    // @unchecked Sendable: `servers` is only read and written under `lock`, which is never held
+    // across file or log I/O; every change is made under `update` (so none is lost) and published
     // by replacing the upstream's immutable pins.
     private let lock = NSLock()
-    private var servers: [ExactString: Entry] = [:]
-    /// The last ticket handed out (``arrival()`` and each check's `stat`); only under `lock`.
-    private var tickets: UInt64 = 0
+    private var servers: [ExactString: ServerPins] = [:]
     private let update = NSLock()
     let logger: Logger
 
@@ -89,34 +81,6 @@ final class ToolPins: @unchecked Sendable {
             guard let path else { return reviewedFile == nil && stamp == nil }
             return reviewedFile == path && stamp == now
         }
-    }
-
-    /// Published pins and the latest check that confirmed them. A class: a check confirms the entry
-    /// it read, found again without a second dictionary probe; an entry replaced meanwhile is no
-    /// longer read by anyone, so confirming it does nothing.
-    private final class Entry {
-        let pins: ServerPins
-        /// The ticket of the latest check whose `stat` found `pins` current (0: none yet); a check
-        /// takes its ticket before its `stat`, in the section that read `pins`. Only under `lock`.
-        var confirmed: UInt64 = 0
-
-        init(_ pins: ServerPins) { self.pins = pins }
-    }
-
-    /// Where a request stands in the order of the pins' checks: taken once the request was read (the
-    /// decision takes it first). A check of the reviewed file that began later saw every change made
-    /// before the request was sent.
-    struct Arrival: Sendable {
-        fileprivate let ticket: UInt64
-    }
-
-    /// The ticket of a request that has just arrived (``Arrival``).
-    func arrival() -> Arrival {
-        lock.lock()
-        tickets &+= 1
-        let ticket = tickets
-        lock.unlock()
-        return Arrival(ticket: ticket)
     }
 
     static let changedMessage = "tool definition changed since review"
@@ -185,35 +149,28 @@ final class ToolPins: @unchecked Sendable {
         }
     }
 
-    /// Why a `tools/call` must be refused, or nil (any other message: nil). `arrival`: the request's
-    /// ticket, when it was taken as the request arrived (see ``Arrival``).
-    func callRefusal(_ facts: MessageFacts, server: Server, arrival: Arrival? = nil) -> String? {
+    /// Why a `tools/call` must be refused, or nil (any other message: nil).
+    func callRefusal(_ facts: MessageFacts, server: Server) -> String? {
         guard case .tool(let tool) = facts.target, CodePoints.equal(facts.method, "tools/call") else { return nil }
-        return callRefusal(tool: tool, server: server, arrival: arrival)
+        return callRefusal(tool: tool, server: server)
     }
 
-    func callRefusal(tool: String, upstream: UpstreamConfig, arrival: Arrival? = nil) -> String? {
-        callRefusal(tool: tool, server: Server(upstream), arrival: arrival)
+    func callRefusal(tool: String, upstream: UpstreamConfig) -> String? {
+        callRefusal(tool: tool, server: Server(upstream))
     }
 
-    func callRefusal(tool: String, server: Server, arrival: Arrival? = nil) -> String? {
-        let look = published(server, arrival: arrival)
-        var pins = look.entry?.pins
-        if !look.confirmed {
-            // Stat after this call began, whichever pins it reads: a stamp equal to theirs is the file they were read from.
-            let stamp = server.reviewedTools.map { path in
-                if let known = pins?.reviewedPath, CodePoints.equal(known.text, path) { return ReviewedFileStamp.of(path: known) }
-                return ReviewedFileStamp.of(path: path)
-            }
-            if pins?.current(for: server.reviewedTools, stamp: stamp) == true {
-                if stamp != nil, let entry = look.entry { confirm(entry, ticket: look.ticket) }
-            } else {
-                // Read after this call's ticket: they confirm the file for requests that arrived before it.
-                update.lock()
-                pins = loaded(server)
-                publish(pins, for: server, confirmed: server.reviewedTools == nil ? 0 : look.ticket)
-                update.unlock()
-            }
+    func callRefusal(tool: String, server: Server) -> String? {
+        var pins = published(server)
+        // Stat after this call began, whichever pins it reads: a stamp equal to theirs is the file they were read from.
+        let stamp = server.reviewedTools.map { path in
+            if let known = pins?.reviewedPath, CodePoints.equal(known.text, path) { return ReviewedFileStamp.of(path: known) }
+            return ReviewedFileStamp.of(path: path)
+        }
+        if pins?.current(for: server.reviewedTools, stamp: stamp) != true {
+            update.lock()
+            pins = loaded(server)
+            publish(pins, for: server)
+            update.unlock()
         }
         guard let pins else { return nil }
         if pins.unreadable {
@@ -227,39 +184,13 @@ final class ToolPins: @unchecked Sendable {
     private func published(_ server: Server) -> ServerPins? {
         lock.lock()
         defer { lock.unlock() }
-        return servers[ExactString(server.name)]?.pins
+        return servers[ExactString(server.name)]
     }
 
-    /// The server's entry, and whether a check that began after `arrival` found its pins current for
-    /// this server's reviewed file; if not, the ticket of this call's own check (taken here, with the
-    /// pins read, so its `stat` comes after both).
-    private func published(_ server: Server, arrival: Arrival?) -> (entry: Entry?, confirmed: Bool, ticket: UInt64) {
-        lock.lock()
-        defer { lock.unlock() }
-        let entry = servers[ExactString(server.name)]
-        if let arrival, let entry, entry.confirmed > arrival.ticket, let path = server.reviewedTools,
-            let file = entry.pins.reviewedFile, CodePoints.equal(file, path)
-        {
-            return (entry, true, 0)
-        }
-        tickets &+= 1
-        return (entry, false, tickets)
-    }
-
-    /// Records that the check with `ticket` found `entry`'s pins current.
-    private func confirm(_ entry: Entry, ticket: UInt64) {
-        lock.lock()
-        if entry.confirmed < ticket { entry.confirmed = ticket }
-        lock.unlock()
-    }
-
-    /// Publishes `pins`; `confirmed`: the ticket of the check they were (re)read for, if any.
-    private func publish(_ pins: ServerPins?, for server: Server, confirmed: UInt64 = 0) {
+    private func publish(_ pins: ServerPins?, for server: Server) {
         guard let pins else { return }
-        let entry = Entry(pins)
-        entry.confirmed = confirmed
         lock.lock()
-        servers[ExactString(server.name)] = entry
+        servers[ExactString(server.name)] = pins
         lock.unlock()
     }
 

@@ -100,31 +100,7 @@ import WicketJSON
         }
     }
 
-    /// A call may answer from another call's check of the file only when that check began after its
-    /// own request arrived: a change made before the request is seen, one made later may not be.
-    @Test func aCheckBegunAfterTheRequestArrivedAnswersForIt() throws {
-        try withReviewedFile { upstream, path in
-            let pins = ToolPins(logger: Self.logger)
-            try ReviewedTools.save(try Self.tools("reads rows, v1"), to: path)
-            _ = pins.observe(try Self.tools("reads rows, v2"), upstream: upstream)
-            let early = pins.arrival()
-            #expect(pins.callRefusal(tool: "query", upstream: upstream, arrival: pins.arrival()) != nil)  // checks and confirms
-
-            // Approved after `early` arrived and after the check: `early` may be answered from that
-            // check (the approval came after its request), so it is, without a look at the file.
-            let before = try modificationTime(path)
-            try ReviewedTools.save(try Self.tools("reads rows, v2"), to: path)
-            setModificationTime(path, before)
-            #expect(pins.callRefusal(tool: "query", upstream: upstream, arrival: early) != nil, "the earlier check was not shared")
-
-            // A request that arrived after the approval must see it, whatever was confirmed before.
-            #expect(pins.callRefusal(tool: "query", upstream: upstream, arrival: pins.arrival()) == nil, "the approval was not seen")
-            // Its check confirmed the new pins for requests that arrived before it, too.
-            #expect(pins.callRefusal(tool: "query", upstream: upstream, arrival: early) == nil)
-        }
-    }
-
-    @Test(arguments: [false, true]) func callsFromManyThreadsSeeAnApprovalOnceItIsWritten(withArrivals: Bool) throws {
+    @Test func callsFromManyThreadsSeeAnApprovalOnceItIsWritten() throws {
         try withReviewedFile { upstream, path in
             let pins = ToolPins(logger: Self.logger)
             try ReviewedTools.save(try Self.tools("reads rows, v1"), to: path)
@@ -135,10 +111,7 @@ import WicketJSON
                 let approved = round.isMultiple(of: 2)
                 let wrong = Counter()
                 DispatchQueue.concurrentPerform(iterations: 8) { _ in
-                    for _ in 0..<50
-                    where (pins.callRefusal(tool: "query", upstream: upstream, arrival: withArrivals ? pins.arrival() : nil) == nil)
-                        != approved
-                    {
+                    for _ in 0..<50 where (pins.callRefusal(tool: "query", upstream: upstream) == nil) != approved {
                         wrong.add()
                     }
                 }

@@ -91,8 +91,9 @@ extension PolicySet {
 ///
 /// A matching policy none of whose conditions mentions `context` has the same outcome (satisfied,
 /// not, or its error) for every request with these three over this store: it is worked out here once,
-/// and when every matching policy's is, so is the whole response (``fixed``).
-public struct ScopedPolicies: Sendable {
+/// and when every matching policy's is, so is the whole response (``fixed``). A class: a request reads
+/// it out of its kept place with one retain, not a copy of every field.
+public final class ScopedPolicies: Sendable {
     /// A policy's outcome, as the authorizer records it.
     enum Outcome: Sendable {
         case holds, fails
@@ -107,6 +108,18 @@ public struct ScopedPolicies: Sendable {
     let matching: [(policy: CompiledPolicy, known: Outcome?)]
     /// The response for every context, when no matching policy reads `context`.
     public let fixed: Response?
+
+    init(
+        derived: PolicySet.Derived, principal: EntityUID, action: EntityUID, resource: EntityUID,
+        matching: [(policy: CompiledPolicy, known: Outcome?)], fixed: Response?
+    ) {
+        self.derived = derived
+        self.principal = principal
+        self.action = action
+        self.resource = resource
+        self.matching = matching
+        self.fixed = fixed
+    }
 }
 
 extension PolicySet {

@@ -45,3 +45,26 @@ extension Policy {
         }
     }
 }
+
+extension Expr {
+    /// Whether evaluating the expression can read `context` (the variable appears anywhere in it).
+    /// When it cannot, its value (or error) for a request depends only on the principal, action,
+    /// resource and the entities: the same for every context.
+    var readsContext: Bool {
+        switch self {
+        case .variable(let v): return v == .context
+        case .literal, .slot: return false
+        case .not(let x), .negate(let x), .isEmpty(let x), .like(let x, _), .isType(let x, _), .getAttr(let x, _),
+            .hasAttr(let x, _):
+            return x.readsContext
+        case .binary(_, let l, let r), .and(let l, let r), .or(let l, let r):
+            return l.readsContext || r.readsContext
+        case .ifThenElse(let c, let t, let f):
+            return c.readsContext || t.readsContext || f.readsContext
+        case .set(let items), .call(_, let items):
+            return items.contains { $0.readsContext }
+        case .record(let fields):
+            return fields.contains { $0.value.readsContext }
+        }
+    }
+}

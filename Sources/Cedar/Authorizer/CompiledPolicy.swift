@@ -8,6 +8,9 @@ final class CompiledPolicy: Sendable {
     let conditions: [(Expr, Bool)]
     /// The scope has an `is` test, which the scope index does not check.
     let needsScopeCheck: Bool
+    /// Some condition can read `context`; when none can, the policy's outcome for a principal, action
+    /// and resource over a store is the same for every context (``ScopedPolicies``).
+    let readsContext: Bool
 
     init(_ p: Policy, needsScopeCheck: Bool) {
         policy = p
@@ -15,5 +18,6 @@ final class CompiledPolicy: Sendable {
         isPermit = p.effect == .permit
         conditions = p.conditions.map { (ConstantFolding.fold($0.body), $0.kind == .when) }
         self.needsScopeCheck = needsScopeCheck
+        readsContext = conditions.contains { $0.0.readsContext }
     }
 }

@@ -8,7 +8,7 @@
 /// entity whose one parent is in the layer reaches exactly that parent and its layer ancestors,
 /// precomputed). When the layer is not closed, or an own entity replaces a layer entity, the layer
 /// is rebuilt over this base with the own entities in it, which is the overlay itself.
-public struct RequestEntities: EntityStore {
+public struct RequestEntities: EntityStore, Sendable {
     public let base: Entities
     private let layer: EntityLayer
     /// The request's own entities (later ones replace earlier ones with the same uid), their uids

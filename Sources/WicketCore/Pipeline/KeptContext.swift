@@ -1,4 +1,5 @@
 import Cedar
+import Foundation
 import WicketGeo
 
 /// Parts of a request's Cedar `context` made once and kept where what they depend on lives, so a
@@ -84,5 +85,143 @@ final class TimeContext: Sendable {
     func answers(_ time: RequestTime) -> Bool {
         millisecond == ContextFacts.millisecond(of: time) && hour == time.hour && minute == time.minute
             && weekday == time.weekday && CodePoints.equal(date, time.date)
+    }
+}
+
+/// What one message's Cedar request is apart from its context, for one member on one upstream: the
+/// principal, action and resource, the request's entity store over the tenant's entities, the policies
+/// whose scope matches (enforced and shadow sets), and the context shapes the schema admits. Made by
+/// ``Verdict`` on the first such message and kept in the snapshot's ``KeptRequests``, so the next one
+/// builds none of it.
+///
+/// Why it is exact: every part is a function of the key (the mapping object, the member's bytes, the
+/// method's, the target's kind and bytes, the mapped resource's) and of the snapshot it is kept in
+/// (policies, entities, schema), nothing else: the context enters only the conditions, which are
+/// evaluated per request. What invalidates it: a reload builds a new snapshot with an empty
+/// ``KeptRequests``, used from the next request on; a mapping rebuilt by a configuration change is
+/// another object, so another key.
+final class KeptRequest: Sendable {
+    let key: KeptRequestKey
+    let principal: EntityUID
+    let action: EntityUID
+    let resource: EntityUID
+    let store: RequestEntities
+    let enforced: ScopedPolicies
+    let shadow: ScopedPolicies?
+    /// ``ToolSurface/admittedShapes(request:facts:namespace:)``; all shapes when the tenant has no schema.
+    let admittedShapes: UInt16
+    /// The explanation of the enforced set's fixed response (``ScopedPolicies/fixed``) with the policy ids
+    /// it was made for, when it reads no context value (then it is the same for every context).
+    let fixedExplanation: (determining: [String], explanation: DecisionExplanation)?
+
+    init(_ key: KeptRequestKey, snapshot: PolicySnapshot) {
+        let mapping = key.mapping
+        let base = snapshot.entitiesByNamespace[mapping.namespace] ?? Entities()
+        let (action, resource, store) = mapping.resolve(key.facts, over: base)
+        let principal = mapping.principal(member: key.member)
+        self.key = key
+        self.principal = principal
+        self.action = action
+        self.resource = resource
+        self.store = store
+        enforced = snapshot.enforced.scoped(principal: principal, action: action, resource: resource, entities: store)
+        shadow = snapshot.shadow?.scoped(principal: principal, action: action, resource: resource, entities: store)
+        if let surface = snapshot.toolSurface {
+            let request = Request(principal: principal, action: action, resource: resource)
+            admittedShapes = surface.admittedShapes(request: request, facts: key.facts, namespace: mapping.namespace)
+        } else {
+            admittedShapes = 0xFFFF
+        }
+        if let fixed = enforced.fixed {
+            let determining = Verdict.determining(fixed)
+            let made = DecisionExplanation(
+                policyIDs: determining, in: snapshot.enforced, explained: snapshot.explained, context: [:])
+            // No context path read: the same explanation for every context.
+            fixedExplanation = made.contextValues.isEmpty ? (determining, made) : nil
+        } else {
+            fixedExplanation = nil
+        }
+    }
+
+    /// The explanation of `determining` (the enforced response's determining policies) when it was
+    /// made once, else nil. Compared by code points: an id in another normalisation is another policy.
+    func explanation(of determining: [String]) -> DecisionExplanation? {
+        guard let fixed = fixedExplanation, fixed.determining.count == determining.count,
+            zip(fixed.determining, determining).allSatisfy({ CodePoints.equal($0, $1) })
+        else { return nil }
+        return fixed.explanation
+    }
+
+    /// Whether the schema admits a context of `shape` (no ``ToolSurface/problem(request:facts:namespace:shape:)``).
+    func admits(_ shape: ContextShape) -> Bool { admittedShapes & (1 << UInt16(shape.bits)) != 0 }
+}
+
+/// A ``KeptRequest``'s key: the mapping by identity (it is immutable, and the entry holds it, so the
+/// identity cannot be reused while the entry lives) and the texts by their bytes (code points), never
+/// by Swift's `String ==`, which would let a canonically equivalent member or tool name share an entry.
+struct KeptRequestKey: Hashable, Sendable {
+    let mapping: CedarMapping
+    let member: String
+    let facts: MessageFacts
+
+    static func == (a: KeptRequestKey, b: KeptRequestKey) -> Bool {
+        guard a.mapping === b.mapping, CodePoints.equal(a.member, b.member), CodePoints.equal(a.facts.method, b.facts.method)
+        else { return false }
+        switch (a.facts.mappedResource, b.facts.mappedResource) {
+        case (nil, nil): break
+        case (let x?, let y?): guard CodePoints.equal(x, y) else { return false }
+        default: return false
+        }
+        switch (a.facts.target, b.facts.target) {
+        case (.tool(let x), .tool(let y)), (.resource(let x), .resource(let y)), (.prompt(let x), .prompt(let y)):
+            return CodePoints.equal(x, y)
+        case (.none, .none): return true
+        default: return false
+        }
+    }
+
+    func hash(into h: inout Hasher) {
+        h.combine(ObjectIdentifier(mapping))
+        CodePoints.hash(member, into: &h)
+        CodePoints.hash(facts.method, into: &h)
+        switch facts.target {
+        case .tool(let name): h.combine(1 as UInt8); CodePoints.hash(name, into: &h)
+        case .resource(let uri): h.combine(2 as UInt8); CodePoints.hash(uri, into: &h)
+        case .prompt(let name): h.combine(3 as UInt8); CodePoints.hash(name, into: &h)
+        case .none: h.combine(0 as UInt8)
+        }
+        if let mapped = facts.mappedResource { h.combine(1 as UInt8); CodePoints.hash(mapped, into: &h) } else { h.combine(0 as UInt8) }
+    }
+}
+
+/// One snapshot's ``KeptRequest``s. Bounded: when full it is emptied and refills with what is asked
+/// for (members, tools and mapped resources in use), so a stream of distinct resources costs a rebuild
+/// per request, as before, never unbounded memory.
+final class KeptRequests: @unchecked Sendable {
+    // @unchecked Sendable: `entries` is only read and replaced under `lock`; the entries are immutable.
+    private let lock = NSLock()
+    private var entries: [KeptRequestKey: KeptRequest] = [:]
+    static let capacity = 4096
+
+    init() {}
+
+    /// The kept request for `key`, made over `snapshot` (the snapshot this belongs to) when there is none.
+    func request(_ key: KeptRequestKey, snapshot: PolicySnapshot) -> KeptRequest {
+        lock.lock()
+        let found = entries[key]
+        lock.unlock()
+        if let found { return found }
+        let made = KeptRequest(key, snapshot: snapshot)
+        lock.lock()
+        if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+        entries[key] = made
+        lock.unlock()
+        return made
+    }
+
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.count
     }
 }

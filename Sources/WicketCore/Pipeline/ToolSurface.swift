@@ -60,6 +60,24 @@ struct ToolSurface: Sendable {
         return nil
     }
 
+    /// The context shapes (one bit per ``ContextShape/bits``) for which ``problem(request:facts:namespace:shape:)``
+    /// is nil whatever the context's values: worked out once for a request's principal, action, resource
+    /// and message (``KeptRequest``). A shape is admitted when the tool passes the declared-tools rule and
+    /// the request passes validation with its context known to conform by its shape alone, exactly the
+    /// path `problem` takes for it without reading the context; any other shape is left to `problem`.
+    func admittedShapes(request: Request, facts: MessageFacts, namespace: String) -> UInt16 {
+        if facts.method == "tools/call", case .tool(let tool) = facts.target {
+            let declared = toolsByNamespace[namespace]?.contains(Array(tool.utf8)) ?? false
+            if !declared { return unknownTools == .deny ? 0 : 0xFFFF }
+        }
+        do { try requests.validate(request, contextConforms: true) } catch { return 0 }
+        var bits: UInt16 = 0
+        for shape in ContextShape.all where contexts.conforms(action: request.action, shape: shape) {
+            bits |= 1 << UInt16(shape.bits)
+        }
+        return bits
+    }
+
     /// The part of the request that failed validation, as the record names it.
     static func part(_ code: SchemaConformanceError.Code) -> String {
         switch code {

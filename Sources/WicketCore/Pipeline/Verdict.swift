@@ -17,44 +17,45 @@ struct Verdict {
         facts: MessageFacts, member: String, context contextFacts: ContextFacts, mapping: CedarMapping,
         snapshot shared: SharedSnapshot, jsonrpcID: JSONRPCID?
     ) throws {
-        // Read through the shared reference: a `PolicySnapshot` argument would be copied (every one of
-        // its tables retained and released) for every message.
         guard case .record(let context)? = contextFacts.cedarContext() else {
             throw Refusal.forbidden("the client address `\(contextFacts.sourceIP)` is not an IP address")
         }
-        // The table read in place: `entities(namespace:)`, a method of the snapshot, copied the whole snapshot per request.
-        let base = shared.value.entitiesByNamespace[mapping.namespace] ?? Entities()
-        let (action, resource, store) = mapping.resolve(facts, over: base)
-        let request = Request(principal: mapping.principal(member: member), action: action, resource: resource, context: context)
+        // Everything but the context, made once per (member, message) in this snapshot (KeptContext.swift).
+        let snapshot = shared.value
+        let kept = snapshot.keptRequest(KeptRequestKey(mapping: mapping, member: member, facts: facts))
+        let action = kept.action
+        let request = Request(principal: kept.principal, action: action, resource: kept.resource, context: context)
         // Optional chaining reads the surface in place; binding it would copy (retain) its every table.
         // The context came from `cedarContext()`: its schema conformance is looked up by its shape.
-        if let problem = shared.value.toolSurface?.problem(
-            request: request, facts: facts, namespace: mapping.namespace, shape: contextFacts.shape)
+        if !kept.admits(contextFacts.shape),
+            let problem = snapshot.toolSurface?.problem(
+                request: request, facts: facts, namespace: mapping.namespace, shape: contextFacts.shape)
         {
             // Refused before any policy: the schema does not admit this request.
             allowed = false
-            explanation = DecisionExplanation(policyIDs: [], in: shared.value.enforced, context: context)
+            explanation = DecisionExplanation(policyIDs: [], in: snapshot.enforced, context: context)
             errors = [problem.record]
             refusal = .forbidden(problem.message, id: jsonrpcID)
             shadowAllowed = nil
             return
         }
-        let response = shared.value.enforced.authorize(request, entities: store)
+        let response = snapshot.enforced.authorize(request, entities: kept.store, scoped: kept.enforced)
         errors = response.errors.map { Self.errorPrefix + "\($0.policyID)`: \($0.error.message)" }
         allowed = response.decision == .allow && response.errors.isEmpty
-        if let shadow = shared.value.shadow {
-            let candidate = shadow.authorize(request, entities: store)
+        if let shadow = snapshot.shadow {
+            let candidate =
+                kept.shadow.map { shadow.authorize(request, entities: kept.store, scoped: $0) }
+                ?? shadow.authorize(request, entities: kept.store)
             shadowAllowed = candidate.decision == .allow && candidate.errors.isEmpty
         } else {
             shadowAllowed = nil
         }
 
         let forbidden = response.decision == .deny && !response.reasons.isEmpty
-        let erroring = response.errors.map(\.policyID)
-        // What decided: the permits on allow, the forbids on a policy deny, else the erroring policies.
-        let determining = allowed || forbidden ? response.reasons : erroring
-        explanation = DecisionExplanation(
-            policyIDs: determining, in: shared.value.enforced, explained: shared.value.explained, context: context)
+        let determining = Self.determining(response)
+        explanation =
+            kept.explanation(of: determining)
+            ?? DecisionExplanation(policyIDs: determining, in: snapshot.enforced, explained: snapshot.explained, context: context)
         if allowed {
             refusal = nil
         } else if forbidden, let first = explanation.policies.first {
@@ -69,5 +70,12 @@ struct Verdict {
                 "denied: no policy permits `\(member)` to use `\(action.id)` on `\(mapping.serverName)`",
                 id: jsonrpcID)
         }
+    }
+
+    /// What decided: the permits on allow, the forbids on a policy deny, else the erroring policies.
+    static func determining(_ response: Response) -> [String] {
+        let allowed = response.decision == .allow && response.errors.isEmpty
+        let forbidden = response.decision == .deny && !response.reasons.isEmpty
+        return allowed || forbidden ? response.reasons : response.errors.map(\.policyID)
     }
 }

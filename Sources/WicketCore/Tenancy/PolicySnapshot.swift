@@ -19,6 +19,10 @@ public final class PolicySnapshot: Sendable {
     let toolSurface: ToolSurface?
     /// The enforced set's policies as the audit explains them, worked out once (PolicyExplanations.swift).
     let explained: PolicyExplanations?
+    /// Each message's Cedar request apart from its context, made once per snapshot (KeptContext.swift):
+    /// a reload's new snapshot starts empty, so nothing made from the old policies, entities or schema
+    /// is used after the swap.
+    let keptRequests = KeptRequests()
 
     init(
         enforced: PolicySet, shadow: PolicySet?, entitiesByNamespace: [String: Entities], fingerprint: SourceFingerprint,
@@ -31,6 +35,9 @@ public final class PolicySnapshot: Sendable {
         self.toolSurface = toolSurface
         self.explained = explained
     }
+
+    /// The message's kept request, made over this snapshot on first use.
+    func keptRequest(_ key: KeptRequestKey) -> KeptRequest { keptRequests.request(key, snapshot: self) }
 
     func entities(namespace: String) -> Entities { entitiesByNamespace[namespace] ?? Entities() }
 }

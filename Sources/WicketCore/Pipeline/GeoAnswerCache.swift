@@ -15,11 +15,9 @@ import WicketGeo
 ///
 /// Beside each answer it keeps the address's Cedar `source_ip` and `geo` (``AddressContext``): made
 /// from this database's answer, they are invalidated with it.
-final class GeoAnswerCache: @unchecked Sendable {
-    // @unchecked Sendable: `answers` is only touched under `lock`; GeoDatabase is Sendable.
+final class GeoAnswerCache: Sendable {
     let database: GeoDatabase
-    private let lock = NSLock()
-    private var answers: [AddressText: GeoAnswer] = [:]
+    private let answers = BoundedTable<AddressText, GeoAnswer>(capacity: maxEntries)
     static let maxEntries = 4096
 
     init(database: GeoDatabase) {
@@ -33,28 +31,14 @@ final class GeoAnswerCache: @unchecked Sendable {
 
     /// The database's answer for `address` with the context parts made from it.
     func answer(_ address: String) throws(GeoError) -> GeoAnswer {
-        let key = AddressText(address)
-        lock.lock()
-        if let kept = answers[key] {
-            lock.unlock()
-            return kept
+        try answers.value(for: AddressText(address)) { () throws(GeoError) in
+            let location = try database.lookup(address)
+            return GeoAnswer(location: location, context: AddressContext(address: address, location: location))
         }
-        lock.unlock()
-        let location = try database.lookup(address)
-        let answer = GeoAnswer(location: location, context: AddressContext(address: address, location: location))
-        lock.lock()
-        if answers.count >= Self.maxEntries { answers.removeAll(keepingCapacity: true) }
-        answers[key] = answer
-        lock.unlock()
-        return answer
     }
 
     /// How many addresses are kept (tests).
-    var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return answers.count
-    }
+    var count: Int { answers.count }
 }
 
 /// One address's GeoIP answer and the Cedar context parts made from it (nil: not an IP address).

@@ -1,5 +1,4 @@
 import Cedar
-import Foundation
 import WicketGeo
 
 /// Parts of a request's Cedar `context` made once and kept where what they depend on lives, so a
@@ -194,34 +193,19 @@ struct KeptRequestKey: Hashable, Sendable {
     }
 }
 
-/// One snapshot's ``KeptRequest``s. Bounded: when full it is emptied and refills with what is asked
-/// for (members, tools and mapped resources in use), so a stream of distinct resources costs a rebuild
-/// per request, as before, never unbounded memory.
-final class KeptRequests: @unchecked Sendable {
-    // @unchecked Sendable: `entries` is only read and replaced under `lock`; the entries are immutable.
-    private let lock = NSLock()
-    private var entries: [KeptRequestKey: KeptRequest] = [:]
+/// One snapshot's ``KeptRequest``s. Bounded (``BoundedTable``): when full it is emptied and refills
+/// with what is asked for (members, tools and mapped resources in use), so a stream of distinct
+/// resources costs a rebuild per request, as before, never unbounded memory.
+final class KeptRequests: Sendable {
+    private let entries = BoundedTable<KeptRequestKey, KeptRequest>(capacity: capacity)
     static let capacity = 4096
 
     init() {}
 
     /// The kept request for `key`, made over `snapshot` (the snapshot this belongs to) when there is none.
     func request(_ key: KeptRequestKey, snapshot: PolicySnapshot) -> KeptRequest {
-        lock.lock()
-        let found = entries[key]
-        lock.unlock()
-        if let found { return found }
-        let made = KeptRequest(key, snapshot: snapshot)
-        lock.lock()
-        if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-        entries[key] = made
-        lock.unlock()
-        return made
+        entries.value(for: key) { KeptRequest(key, snapshot: snapshot) }
     }
 
-    var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries.count
-    }
+    var count: Int { entries.count }
 }

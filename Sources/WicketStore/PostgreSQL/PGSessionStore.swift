@@ -114,7 +114,7 @@ public final class PGSessionStore: SessionBindingStore, SessionCredentialReading
         let seen = result.int64(0, 1) ?? 0
         let ended = !result.isNull(0, 2)
         // Byte-wise: member names are compared as stored, never by Unicode equivalence.
-        guard Array(owner.utf8) == Array(member.utf8) else { return .boundToOther(member: owner) }
+        guard owner.utf8.elementsEqual(member.utf8) else { return .boundToOther(member: owner) }
         if ended || now - seen > rules.idleTimeoutMicros { return .expired }
         if now - seen >= rules.refreshMicros {
             do {

@@ -287,19 +287,18 @@ struct FastCGIRequestParser {
                 throw Malformed(reason: "a params pair runs past the end of the params stream")
             }
             let nameLength = name.count
-            var value = pairValue
-            if let base = value.baseAddress, let nul = memchr(base, 0, value.count) {
-                value = UnsafeRawBufferPointer(start: base, count: base.distance(to: UnsafeRawPointer(nul)))
-            }
+            // The value up to a NUL is cut only for what is read: a kept value and CONTENT_LENGTH
+            // (most params are neither, and their bytes are never looked at).
             if declared == nil, nameLength == 14, Self.equal(name, "CONTENT_LENGTH") {
-                declared = Self.decimal(value)
+                declared = Self.decimal(Self.untilNUL(pairValue))
             }
             if keepsAll {
-                params.append(.init(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
+                params.append(
+                    .init(name: String(decoding: name, as: UTF8.self), value: String(decoding: Self.untilNUL(pairValue), as: UTF8.self)))
             } else if let base = name.baseAddress,
                 let kept = selection.match(base.assumingMemoryBound(to: CChar.self), length: nameLength)
             {
-                params.append(.init(name: kept, value: String(decoding: value, as: UTF8.self)))
+                params.append(.init(name: kept, value: String(decoding: Self.untilNUL(pairValue), as: UTF8.self)))
             }
         }
         if let declared {
@@ -339,6 +338,13 @@ struct FastCGIRequestParser {
         var out: [UInt8] = []
         FastCGIRecord.append(.getValuesResult, id: 0, content: pairs, to: &out)
         return out
+    }
+
+    /// `value` up to its first NUL byte (a C string's end, as libfcgi stored values).
+    @inline(__always)
+    private static func untilNUL(_ value: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        guard let base = value.baseAddress, let nul = memchr(base, 0, value.count) else { return value }
+        return UnsafeRawBufferPointer(start: base, count: base.distance(to: UnsafeRawPointer(nul)))
     }
 
     private static func equal(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {

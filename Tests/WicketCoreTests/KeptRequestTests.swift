@@ -76,6 +76,32 @@ import Testing
         #expect(snapshot.keptRequest(key("ren\u{E9}@x", "query", nil)) === a)
     }
 
+    /// The last request asked for is checked before the table (``BoundedTable``) and used only for its
+    /// own key, compared by bytes: runs and alternations of two members equal as Swift `String`s (é vs
+    /// e + U+0301), and of two tools, each get their own kept request.
+    @Test func theLastRequestAnswersOnlyItsOwnKey() throws {
+        let mapping = CedarMapping(namespace: "NS", serverName: "database")
+        let snapshot = PolicySnapshot(
+            enforced: try PolicySet(text: "permit (principal, action, resource);"), shadow: nil, entitiesByNamespace: [:],
+            fingerprint: SourceFingerprint(paths: []))
+        func kept(_ member: String, _ tool: String) -> KeptRequest {
+            snapshot.keptRequest(
+                KeptRequestKey(mapping: mapping, member: member, facts: MessageFacts(method: "tools/call", target: .tool(tool))))
+        }
+        let asked = [
+            ("ren\u{E9}@x", "query"), ("ren\u{E9}@x", "query"), ("rene\u{301}@x", "query"), ("rene\u{301}@x", "query"),
+            ("ren\u{E9}@x", "query"), ("ren\u{E9}@x", "qu\u{E9}ry"), ("ren\u{E9}@x", "que\u{301}ry"), ("ren\u{E9}@x", "query"),
+        ]
+        for (member, tool) in asked {
+            let request = kept(member, tool)
+            #expect(CodePoints.equal(request.key.member, member) && CodePoints.equal(request.principal.id, member), "\(member)")
+            guard case .tool(let name) = request.key.facts.target else { Issue.record("not a tool"); continue }
+            #expect(CodePoints.equal(name, tool) && CodePoints.equal(request.action.id, tool), "\(tool)")
+        }
+        #expect(kept("ren\u{E9}@x", "query") === kept("ren\u{E9}@x", "query"))
+        #expect(snapshot.keptRequests.count == 4)
+    }
+
     /// The kept request goes with the snapshot: after the entities file drops the member from the group
     /// that grants the tool and is reloaded, the next call is denied; put back, allowed again.
     @Test func anEntitiesReloadIsSeenOnTheNextRequest() throws {

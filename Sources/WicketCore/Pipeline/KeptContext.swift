@@ -151,6 +151,18 @@ final class KeptRequest: Sendable {
         return fixed.explanation
     }
 
+    /// `enforced.authorize` of `request` (this key's, with a context) over the kept entities and scope.
+    /// A method, so the store is read in place from `self` rather than copied out for the call.
+    func authorize(_ request: Request, by enforced: PolicySet) -> Response {
+        enforced.authorize(request, entities: store, scoped: self.enforced)
+    }
+
+    /// The same for the shadow set (the whole index when it was not scoped).
+    func authorizeShadow(_ request: Request, by shadow: PolicySet) -> Response {
+        if let scoped = self.shadow { return shadow.authorize(request, entities: store, scoped: scoped) }
+        return shadow.authorize(request, entities: store)
+    }
+
     /// Whether the schema admits a context of `shape` (no ``ToolSurface/problem(request:facts:namespace:shape:)``).
     func admits(_ shape: ContextShape) -> Bool { admittedShapes & (1 << UInt16(shape.bits)) != 0 }
 }
@@ -204,7 +216,7 @@ final class KeptRequests: Sendable {
 
     /// The kept request for `key`, made over `snapshot` (the snapshot this belongs to) when there is none.
     func request(_ key: KeptRequestKey, snapshot: PolicySnapshot) -> KeptRequest {
-        entries.value(for: key) { KeptRequest(key, snapshot: snapshot) }
+        entries.value(for: key, isFor: { $0.key == key }) { KeptRequest(key, snapshot: snapshot) }
     }
 
     var count: Int { entries.count }

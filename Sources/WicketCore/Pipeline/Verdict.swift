@@ -39,13 +39,11 @@ struct Verdict {
             shadowAllowed = nil
             return
         }
-        let response = snapshot.enforced.authorize(request, entities: kept.store, scoped: kept.enforced)
+        let response = kept.authorize(request, by: snapshot.enforced)
         errors = response.errors.map { Self.errorPrefix + "\($0.policyID)`: \($0.error.message)" }
         allowed = response.decision == .allow && response.errors.isEmpty
         if let shadow = snapshot.shadow {
-            let candidate =
-                kept.shadow.map { shadow.authorize(request, entities: kept.store, scoped: $0) }
-                ?? shadow.authorize(request, entities: kept.store)
+            let candidate = kept.authorizeShadow(request, by: shadow)
             shadowAllowed = candidate.decision == .allow && candidate.errors.isEmpty
         } else {
             shadowAllowed = nil

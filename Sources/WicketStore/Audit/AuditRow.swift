@@ -95,6 +95,9 @@ struct AuditRow {
         private(set) var overflowed = false
         var columns: [Column] = []
         var alerts: [String] = []
+        /// The `alert` annotation of the policy being written, found while its annotations are (no
+        /// second lookup by hashing).
+        private var alert: String?
 
         init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
             self.base = base
@@ -187,6 +190,7 @@ struct AuditRow {
             for (index, policy) in policies.enumerated() {
                 if index > 0 { put(UInt8(ascii: ",")) }
                 raw(#"{"annotations":{"#)
+                alert = nil
                 // Keys in `String` order. One or two (the usual `@id`, `@reason`) need no sorted copy.
                 let annotations = policy.annotations
                 switch annotations.count {
@@ -208,15 +212,16 @@ struct AuditRow {
                 raw(#"},"id":"#)
                 quoted(policy.id)
                 put(UInt8(ascii: "}"))
-                if let name = policy.annotations["alert"], !name.isEmpty, !alerts.contains(where: { $0.utf8.elementsEqual(name.utf8) }) {
+                if let name = alert, !name.isEmpty, !alerts.contains(where: { $0.utf8.elementsEqual(name.utf8) }) {
                     alerts.append(name)
                 }
             }
             put(UInt8(ascii: "]"))
         }
 
-        /// `"key":"value"`
+        /// `"key":"value"`; the value of an `alert` key (compared by bytes) kept in `alert`.
         mutating func member(_ entry: (key: String, value: String)) {
+            if entry.key.utf8.count == 5, entry.key.utf8.elementsEqual("alert".utf8) { alert = entry.value }
             quoted(entry.key)
             put(UInt8(ascii: ":"))
             quoted(entry.value)

@@ -43,6 +43,61 @@ public enum JSONString {
         if plain < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain...])) }
     }
 
+    /// Writes `text` as a JSON string literal (quotes included) at `base`, which has room for
+    /// `capacity` bytes; returns the bytes written, or nil (after writing any part of it) when the
+    /// literal does not fit. The same escapes as ``append(_:to:)``, for a caller that writes into a
+    /// buffer it sized itself (the audit row) instead of appending to an array.
+    public static func write(_ text: String, to base: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int? {
+        // A native string's UTF-8 (a small one's included) is read in place, without a copy to a `var`.
+        if let written = text.utf8.withContiguousStorageIfAvailable({ write($0, to: base, capacity: capacity) }) { return written }
+        var text = text
+        return text.withUTF8 { write($0, to: base, capacity: capacity) }
+    }
+
+    private static func write(_ bytes: UnsafeBufferPointer<UInt8>, to base: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int? {
+        // The quotes and every byte once: the usual case, checked once.
+        guard bytes.count + 2 <= capacity else { return nil }
+        guard let start = bytes.baseAddress else {
+            base[0] = 0x22
+            base[1] = 0x22
+            return 2
+        }
+        var used = 0
+        base[used] = 0x22
+        used += 1
+        var plain = 0  // the start of the run of plain bytes not copied yet
+        for index in bytes.indices where needsEscape(bytes[index]) {
+            let run = index - plain
+            let byte = bytes[index]
+            let escape = byte == 0x22 || byte == 0x5C || byte == 0x0A || byte == 0x0D || byte == 0x09 ? 2 : 6
+            // What is left after this escape needs at most its own bytes and the closing quote.
+            guard used + run + escape + (bytes.count - index - 1) + 1 <= capacity else { return nil }
+            if run > 0 { (base + used).update(from: start + plain, count: run) }
+            used += run
+            plain = index + 1
+            base[used] = 0x5C
+            switch byte {
+            case 0x22: base[used + 1] = 0x22
+            case 0x5C: base[used + 1] = 0x5C
+            case 0x0A: base[used + 1] = 0x6E
+            case 0x0D: base[used + 1] = 0x72
+            case 0x09: base[used + 1] = 0x74
+            default:
+                base[used + 1] = 0x75
+                base[used + 2] = 0x30
+                base[used + 3] = 0x30
+                base[used + 4] = hex[Int(byte >> 4)]
+                base[used + 5] = hex[Int(byte & 0x0F)]
+            }
+            used += escape
+        }
+        let run = bytes.count - plain
+        if run > 0 { (base + used).update(from: start + plain, count: run) }
+        used += run
+        base[used] = 0x22
+        return used + 1
+    }
+
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     private static func needsEscape(_ byte: UInt8) -> Bool {

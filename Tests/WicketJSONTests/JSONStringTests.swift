@@ -5,6 +5,7 @@ import WicketJSON
 @Suite struct JSONStringTests {
     @Test(arguments: [
         ("plain", #""plain""#),
+        ("", #""""#),
         ("ünïcode ✓", "\"ünïcode ✓\""),
         ("a\"b\\c", #""a\"b\\c""#),
         ("l1\nl2\r\t", #""l1\nl2\r\t""#),
@@ -21,5 +22,14 @@ import WicketJSON
         // And a JSON reader gets the text back.
         let decoded = try JSONSerialization.jsonObject(with: Data(("[" + expected + "]").utf8)) as? [String]
         #expect(decoded == [text])
+        // Written into a buffer: the same bytes when they fit, nil (and nothing claimed) when they do not.
+        let size = expected.utf8.count
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: size + 4)
+        defer { buffer.deallocate() }
+        for capacity in 0..<size { #expect(JSONString.write(text, to: buffer, capacity: capacity) == nil) }
+        for capacity in [size, size + 4] {
+            #expect(JSONString.write(text, to: buffer, capacity: capacity) == size)
+            #expect(Array(UnsafeBufferPointer(start: buffer, count: size)) == Array(expected.utf8))
+        }
     }
 }

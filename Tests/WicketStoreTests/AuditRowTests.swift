@@ -47,6 +47,34 @@ import Testing
         }
     }
 
+    /// A row is first written into a buffer of `AuditRow.firstCapacity` bytes; one that does not fit
+    /// (here by a plain column, by escapes inside a JSON string, by a clipped value) is written again
+    /// into a larger buffer, whole.
+    @Test(arguments: [
+        ("resource", AuditRow.firstCapacity),
+        ("escapes", AuditRow.firstCapacity / 2),
+        ("clipped", AuditStore.maxFieldBytes + 100),
+    ])
+    func aRowLargerThanItsFirstBufferIsWrittenWhole(kind: String, size: Int) throws {
+        try withTemporaryDirectory { dir in
+            let store = try AuditStore(directory: dir, tenant: "acme")
+            var record = Self.distinct(7)
+            switch kind {
+            case "resource": record.resource = String(repeating: "r", count: size)
+            case "escapes": record.policies[0].annotations["reason"] = String(repeating: "\n\u{1}", count: size / 2)
+            default: record.contextValues[0].value = String(repeating: "v\"", count: size)
+            }
+            let row = AuditRow(record)
+            #expect(row.bytes.count > AuditRow.firstCapacity)
+            #expect(row.columns.count == AuditRow.columnCount)
+            let id = try store.append(record)
+            var expected = record
+            expected.id = id
+            if kind == "clipped" { expected.contextValues[0].value = AuditStore.clip(record.contextValues[0].value) }
+            #expect(try store.record(id: id) == expected)
+        }
+    }
+
     @Test func theJSONColumnsKeepTheirExactText() throws {
         try withTemporaryDirectory { dir in
             let store = try AuditStore(directory: dir, tenant: "acme")

@@ -10,13 +10,27 @@ public enum ExactText {
         let au = a.utf8
         let bu = b.utf8
         guard au.count == bu.count else { return false }
-        // Both sides' bytes in place (a small string's on the stack): one tight loop over two buffers
-        // instead of walking two `UTF8View` indexes byte by byte.
+        // Both sides' bytes in place (a small string's on the stack), compared in one loop: the
+        // generic `elementsEqual` over two buffers cost ~240 instructions a call in callgrind, the
+        // most of it per byte (round 8b).
         let same: Bool?? = au.withContiguousStorageIfAvailable { pa in
-            bu.withContiguousStorageIfAvailable { pb in pa.elementsEqual(pb) }
+            bu.withContiguousStorageIfAvailable { pb in sameBytes(pa, pb) }
         }
         if let same, let same { return same }
         return au.elementsEqual(bu)
+    }
+
+    /// Whether two buffers of the same count hold the same bytes.
+    @inlinable
+    static func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let pa = a.baseAddress, let pb = b.baseAddress else { return a.count == 0 && b.count == 0 }
+        var i = 0
+        while i < a.count {
+            if pa[i] != pb[i] { return false }
+            i += 1
+        }
+        return true
     }
 
     /// Feeds `text`'s UTF-8 bytes (and their count, so concatenations differ) to `hasher`.

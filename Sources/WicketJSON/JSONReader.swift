@@ -77,7 +77,8 @@ struct JSONReader {
             if keySet != nil {
                 if keySet?.insert(ExactKey(text: key)).inserted == false { repeated = true }
             } else {
-                for member in members where ExactText.equal(member.key, key) {
+                // By index: only the key is read, the member's value is not copied (retained).
+                for index in members.indices where ExactText.equal(members[index].key, key) {
                     repeated = true
                     break
                 }

@@ -90,6 +90,24 @@ struct RepeatedKeyTests {
     }
 }
 
+@Suite("Exact text")
+struct ExactTextTests {
+    @Test("same bytes are equal; one byte apart, or a prefix, is not — small and heap strings alike")
+    func equalByBytes() {
+        let long = String(repeating: "customer_records.", count: 4)
+        let pairs: [(String, String, Bool)] = [
+            ("", "", true), ("id", "id", true), ("id", "ix", false), ("jsonrpc", "jsonrpC", false),
+            ("K", "\u{212A}", false), ("abc", "abcd", false),
+            (long, String(long.utf8.map { Character(UnicodeScalar($0)) }), true),
+            (long, String(long.dropLast()) + ",", false), (long, "x" + String(long.dropFirst()), false),
+        ]
+        for (a, b, same) in pairs {
+            #expect(ExactText.equal(a, b) == same, "\(a) vs \(b)")
+            #expect(ExactText.equal(b, a) == same, "\(b) vs \(a)")
+        }
+    }
+}
+
 @Suite("Number text and the writer")
 struct JSONNumberTextTests {
     static let numbers = [

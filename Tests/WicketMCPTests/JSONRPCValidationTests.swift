@@ -73,6 +73,17 @@ struct JSONRPCValidationTests {
         #expect(named.requestID == .string("n-1"))
     }
 
+    @Test("a key of a member's byte count but other bytes is a foreign member, named as such")
+    func nearMissKeysAreForeign() throws {
+        // Members are told apart by their byte count first: each count's names must still be
+        // compared byte for byte (`K` is U+212A KELVIN SIGN, canonically equal to `K`).
+        for key in ["ix", "errot", "methoD", "paramz", "resulT", "jsonrpC", "jsonrpc\u{212A}"] {
+            let error = try #require(
+                refusal(post(#"{"jsonrpc":"2.0","id":1,"method":"ping",""# + key + #"":{}}"#)), "`\(key)` was accepted")
+            #expect(error.message.contains("`\(key)`"), "\(error.message)")
+        }
+    }
+
     @Test("accepts requests, notifications and responses")
     func accepts() throws {
         let cases: [(String, MCPMessage.Kind, JSONRPCID?)] = [

@@ -34,26 +34,44 @@ struct JSONRPCMessage {
         init(_ object: JSONObject) {
             for member in object.members {
                 let key = member.key
-                if ExactText.equal(key, "id") {
+                // Only the one or three names of the key's byte count are compared (a request's
+                // four keys took ten comparisons in turn).
+                switch Self.known(key) {
+                case .id:
                     id = member.value
-                } else if ExactText.equal(key, "jsonrpc") {
+                case .jsonrpc:
                     version = member.value
-                } else if ExactText.equal(key, "method") {
+                case .method:
                     method = member.value
                     if notOfResponse == nil { notOfResponse = key }
-                } else if ExactText.equal(key, "params") {
+                case .params:
                     params = member.value
                     if notOfResponse == nil { notOfResponse = key }
-                } else if ExactText.equal(key, "result") {
+                case .result:
                     result = member.value
                     if notOfRequest == nil { notOfRequest = key }
-                } else if ExactText.equal(key, "error") {
+                case .error:
                     error = member.value
                     if notOfRequest == nil { notOfRequest = key }
-                } else {
+                case nil:
                     if notOfRequest == nil { notOfRequest = key }
                     if notOfResponse == nil { notOfResponse = key }
                 }
+            }
+        }
+
+        private enum Known { case id, jsonrpc, method, params, result, error }
+
+        /// The member `key` names, compared byte for byte.
+        private static func known(_ key: String) -> Known? {
+            switch key.utf8.count {
+            case 2: ExactText.equal(key, "id") ? .id : nil
+            case 5: ExactText.equal(key, "error") ? .error : nil
+            case 6:
+                ExactText.equal(key, "method")
+                    ? .method : ExactText.equal(key, "params") ? .params : ExactText.equal(key, "result") ? .result : nil
+            case 7: ExactText.equal(key, "jsonrpc") ? .jsonrpc : nil
+            default: nil
             }
         }
     }

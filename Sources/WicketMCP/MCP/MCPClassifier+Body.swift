@@ -43,7 +43,7 @@ extension MCPClassifier {
         messages.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
             let message = try Self.message(from: element, index: index, version: version)
-            if message.method == "initialize" {
+            if let method = message.method, ExactText.equal(method, "initialize") {
                 throw MCPRequestError.invalidBatch("`initialize` must not be part of a batch (batch element \(index))")
             }
             messages.append(message)
@@ -98,8 +98,9 @@ extension MCPClassifier {
     static func targetAndArguments(method: String, params: JSONValue?, id: JSONRPCID?, inBatch: String)
         throws(MCPRequestError) -> (MCPTarget?, JSONObject?)
     {
-        switch method {
-        case "tools/call":
+        // Method names by their bytes (`ExactText`), not `String ==`.
+        let byName = { (name: String) in ExactText.equal(method, name) }
+        if byName("tools/call") {
             let object = try paramsObject(method, params, id, inBatch)
             let name = try requiredString(object, "name", method: method, id: id, inBatch: inBatch)
             var arguments: JSONObject?
@@ -110,29 +111,27 @@ extension MCPClassifier {
                 arguments = args
             }
             return (.tool(name), arguments)
-        case "resources/read", "resources/subscribe", "resources/unsubscribe":
+        } else if byName("resources/read") || byName("resources/subscribe") || byName("resources/unsubscribe") {
             let object = try paramsObject(method, params, id, inBatch)
             return (.resource(try requiredString(object, "uri", method: method, id: id, inBatch: inBatch)), nil)
-        case "prompts/get":
+        } else if byName("prompts/get") {
             let object = try paramsObject(method, params, id, inBatch)
             return (.prompt(try requiredString(object, "name", method: method, id: id, inBatch: inBatch)), nil)
-        case "completion/complete":
+        } else if byName("completion/complete") {
             let object = try paramsObject(method, params, id, inBatch)
             guard case .object(let ref) = object["ref"] else {
                 throw MCPRequestError.invalidParams("`completion/complete` needs an object `params.ref`\(inBatch)", id: id)
             }
-            switch ref["type"]?.stringValue {
-            case "ref/prompt":
+            let type = ref["type"]?.stringValue ?? ""
+            if ExactText.equal(type, "ref/prompt") {
                 return (.prompt(try requiredString(ref, "name", method: method, path: "params.ref.name", id: id, inBatch: inBatch)), nil)
-            case "ref/resource":
+            } else if ExactText.equal(type, "ref/resource") {
                 return (.resource(try requiredString(ref, "uri", method: method, path: "params.ref.uri", id: id, inBatch: inBatch)), nil)
-            default:
-                throw MCPRequestError.invalidParams(
-                    "`completion/complete` needs `params.ref.type` to be \"ref/prompt\" or \"ref/resource\"\(inBatch)", id: id)
             }
-        default:
-            return (nil, nil)
+            throw MCPRequestError.invalidParams(
+                "`completion/complete` needs `params.ref.type` to be \"ref/prompt\" or \"ref/resource\"\(inBatch)", id: id)
         }
+        return (nil, nil)
     }
 
     private static func paramsObject(_ method: String, _ params: JSONValue?, _ id: JSONRPCID?, _ inBatch: String)

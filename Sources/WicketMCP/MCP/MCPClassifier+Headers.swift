@@ -1,13 +1,13 @@
 import Foundation
+import WicketJSON
 
 extension MCPClassifier {
     /// The body member `Mcp-Name` mirrors on 2026-07-28, per method.
     static func mirroredNameMember(_ method: String) -> String? {
-        switch method {
-        case "tools/call", "prompts/get": "params.name"
-        case "resources/read": "params.uri"
-        default: nil
-        }
+        // By bytes, as the body's method was classified.
+        if ExactText.equal(method, "tools/call") || ExactText.equal(method, "prompts/get") { return "params.name" }
+        if ExactText.equal(method, "resources/read") { return "params.uri" }
+        return nil
     }
 
     /// The 2026-07-28 `_meta` key that repeats the protocol version inside the body.

@@ -30,14 +30,10 @@ public enum JSONString {
             if plain < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain..<index])) }
             plain = index + 1
             let byte = bytes[index]
-            switch byte {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-            case 0x09: out.append(contentsOf: [0x5C, 0x74])
-            default:
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6) { escape in
+                guard let start = escape.baseAddress else { return }
+                writeEscape(byte, at: start)
+                out.append(contentsOf: UnsafeBufferPointer(start: start, count: escapeLength(byte)))
             }
         }
         if plain < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain...])) }
@@ -69,26 +65,13 @@ public enum JSONString {
         for index in bytes.indices where needsEscape(bytes[index]) {
             let run = index - plain
             let byte = bytes[index]
-            let escape = byte == 0x22 || byte == 0x5C || byte == 0x0A || byte == 0x0D || byte == 0x09 ? 2 : 6
+            let escape = escapeLength(byte)
             // What is left after this escape needs at most its own bytes and the closing quote.
             guard used + run + escape + (bytes.count - index - 1) + 1 <= capacity else { return nil }
             if run > 0 { (base + used).update(from: start + plain, count: run) }
             used += run
             plain = index + 1
-            base[used] = 0x5C
-            switch byte {
-            case 0x22: base[used + 1] = 0x22
-            case 0x5C: base[used + 1] = 0x5C
-            case 0x0A: base[used + 1] = 0x6E
-            case 0x0D: base[used + 1] = 0x72
-            case 0x09: base[used + 1] = 0x74
-            default:
-                base[used + 1] = 0x75
-                base[used + 2] = 0x30
-                base[used + 3] = 0x30
-                base[used + 4] = hex[Int(byte >> 4)]
-                base[used + 5] = hex[Int(byte & 0x0F)]
-            }
+            writeEscape(byte, at: base + used)
             used += escape
         }
         let run = bytes.count - plain
@@ -99,6 +82,30 @@ public enum JSONString {
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// How many bytes the escape of `byte` (one that `needsEscape`) takes: 2 for `\"`, `\\`, `\n`,
+    /// `\r`, `\t`, 6 for `\u00XX`.
+    private static func escapeLength(_ byte: UInt8) -> Int {
+        byte == 0x22 || byte == 0x5C || byte == 0x0A || byte == 0x0D || byte == 0x09 ? 2 : 6
+    }
+
+    /// Writes the escape of `byte` (one that `needsEscape`) at `p`: ``escapeLength(_:)`` bytes (room for 6).
+    private static func writeEscape(_ byte: UInt8, at p: UnsafeMutablePointer<UInt8>) {
+        p[0] = 0x5C
+        switch byte {
+        case 0x22: p[1] = 0x22
+        case 0x5C: p[1] = 0x5C
+        case 0x0A: p[1] = 0x6E
+        case 0x0D: p[1] = 0x72
+        case 0x09: p[1] = 0x74
+        default:
+            p[1] = 0x75
+            p[2] = 0x30
+            p[3] = 0x30
+            p[4] = hex[Int(byte >> 4)]
+            p[5] = hex[Int(byte & 0x0F)]
+        }
+    }
 
     private static func needsEscape(_ byte: UInt8) -> Bool {
         byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F

@@ -42,6 +42,7 @@ int main(int argc,char**argv){
   if(strchr(variant,'G')) CHK(sqlite3_exec(db,"CREATE INDEX audit_target ON audit(target_name);",0,0,0));
   if(getenv("OUTBOX")) CHK(sqlite3_exec(db,"CREATE TABLE alert_outbox (id INTEGER PRIMARY KEY, record_id INTEGER NOT NULL REFERENCES audit (id) ON DELETE CASCADE, alert TEXT NOT NULL, UNIQUE (record_id, alert));",0,0,0));
   int deferred = strchr(variant,'d')!=0;
+  int autocommit = strchr(variant,'a')!=0;  // no BEGIN/COMMIT: the INSERT is its own transaction
   sqlite3_wal_hook(db,hook,0);
   // statement
   char sql[20000]; strcpy(sql,getenv("OR_FAIL")?"INSERT OR FAIL INTO audit VALUES ":"INSERT INTO audit VALUES ");
@@ -57,7 +58,7 @@ int main(int argc,char**argv){
   for(int round=0;round<rounds;round++){
     fr0=frames_total; double t0=cpu(), w0=wall();
     for(int k=0;k<commits;k++){
-      CHK(sqlite3_step(b)); sqlite3_reset(b);
+      if(!autocommit){ CHK(sqlite3_step(b)); sqlite3_reset(b); }
       for(int r=0;r<rows;r++){ int o=r*27; n++;
         char rid[32]; snprintf(rid,sizeof rid,"req-0-%ld",n); char m[40]; snprintf(m,sizeof m,"member%ld@company.com",n%spread);
         sqlite3_bind_int64(ins,o+1,(long long)(wall()+1.7e15));
@@ -76,7 +77,7 @@ int main(int argc,char**argv){
         sqlite3_bind_text(ins,o+24,"[]",-1,SQLITE_STATIC); sqlite3_bind_int(ins,o+25,42); sqlite3_bind_null(ins,o+26); sqlite3_bind_null(ins,o+27);
       }
       CHK(sqlite3_step(ins)); sqlite3_reset(ins);
-      CHK(sqlite3_step(c)); sqlite3_reset(c);
+      if(!autocommit){ CHK(sqlite3_step(c)); sqlite3_reset(c); }
       if(last_frames>(getenv("CKPT")?atoi(getenv("CKPT")):1000)) { sqlite3_wal_checkpoint_v2(db,0,SQLITE_CHECKPOINT_PASSIVE,0,0); }
     }
     double d=(cpu()-t0)/(commits*rows), dw=(wall()-w0)/(commits*rows); if(d<best){best=d;} if(dw<bestw) bestw=dw;

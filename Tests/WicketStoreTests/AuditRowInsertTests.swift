@@ -80,8 +80,11 @@ import Testing
         }
     }
 
-    /// The insert is `OR FAIL` (no statement journal): a row refused by a constraint stops the
-    /// statement but keeps the rows before it in the transaction; the writer's rollback must drop them.
+    /// Inside a transaction the insert is `OR FAIL` (no statement journal): a row refused by a
+    /// constraint stops the statement but keeps the rows before it; the writer's rollback must drop
+    /// them. This batch (three rows, no alert) is one statement committed alone (autocommit), where
+    /// `OR FAIL` would commit the rows before the refused one: there the insert must be the plain
+    /// `INSERT`, which rolls the statement back whole.
     @Test func aConstraintRefusedMidStatementLeavesNoneOfTheStatementsRows() throws {
         try withTemporaryDirectory { dir in
             let store = try AuditStore(directory: dir, tenant: "acme")

@@ -7,6 +7,18 @@ import Testing
 /// reaches the file before the commit returns: a reader in another connection (as the CLI in another
 /// process) and a copy of the files taken at that moment (what a kill -9 leaves) both hold every record.
 @Suite struct WALGatherTests {
+    /// Registering the VFS initializes SQLite, after which its process-wide settings are refused: no
+    /// memory statistics (a global mutex on every allocation) must hold even when the audit store
+    /// is the process's first use of SQLite (run alone, this test is).
+    @Test func theAuditStoreOpenedFirstLeavesSQLitesMemoryStatisticsOff() throws {
+        try withTemporaryDirectory { dir in
+            let store = try AuditStore(directory: dir, tenant: "acme")
+            defer { store.close() }
+            try store.append(AuditStoreTests.exampleRecord(requestID: "r"))
+            #expect(!SQLiteConnection.countsMemory)
+        }
+    }
+
     @Test(arguments: AuditStore.Durability.allCases)
     func aCommitWritesItsWALFramesInOneWriteMadeByTheCommitFrame(durability: AuditStore.Durability) throws {
         try withTemporaryDirectory { dir in

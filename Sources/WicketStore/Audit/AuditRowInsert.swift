@@ -9,19 +9,49 @@
 ///
 /// Each row's text is bound in place (`AuditRow`): no copy per column.
 ///
+/// A commit that is one statement (``insertAlone(_:on:)``: at most `maxRows` rows, no alert) runs it
+/// outside `BEGIN … COMMIT`, as its own transaction, with `aloneSQL`: the plain `INSERT` (`ABORT`),
+/// whose failure rolls the whole statement back without a statement journal (SQLite opens none for
+/// an autocommit statement). Never `OR FAIL` there: a refused row would leave the rows before it
+/// to be committed by the statement's own end.
+///
 /// Used only by the audit writer's current leader (as its connection is).
 final class AuditRowInsert {
     static let maxRows = 32
     private let insertSQL: String
+    private let aloneSQL: String
     private let tuple: Substring
-    /// Prepared statements by row count (index 0 unused).
+    /// Prepared statements by row count (index 0 unused), inside a transaction and alone.
     private var prepared: [SQLiteStatement?]
+    private var preparedAlone: [SQLiteStatement?]
 
-    /// `insertSQL` inserts one row: `INSERT INTO … VALUES (…)`.
-    init(insertSQL: String) {
+    /// `insertSQL` inserts one row inside the writer's transaction: `INSERT OR FAIL INTO … VALUES (…)`;
+    /// `aloneSQL` the same row as a transaction of its own (`INSERT INTO … VALUES (…)`), or nil:
+    /// every insert then runs inside a transaction.
+    init(insertSQL: String, aloneSQL: String? = nil) {
         self.insertSQL = insertSQL
+        self.aloneSQL = aloneSQL ?? ""
         tuple = insertSQL.range(of: "VALUES ").map { insertSQL[$0.upperBound...] } ?? ""
         prepared = Array(repeating: nil, count: Self.maxRows + 1)
+        preparedAlone = Array(repeating: nil, count: aloneSQL == nil ? 0 : Self.maxRows + 1)
+    }
+
+    /// Whether `rows` rows can be committed by one statement alone (``insertAlone(_:on:)``).
+    func canInsertAlone(_ rows: Int) -> Bool { rows > 0 && rows < preparedAlone.count }
+
+    /// Inserts `rows` (at most `maxRows`, ``canInsertAlone(_:)``) with one statement outside any
+    /// transaction: SQLite commits them when the statement ends (durably per `synchronous`, before
+    /// this returns), or rolls all of them back. The connection must be in autocommit mode.
+    func insertAlone(_ rows: [AuditRow], on connection: SQLiteConnection) throws(StoreError) -> [Int64] {
+        guard canInsertAlone(rows.count) else { throw StoreError(.sqlite, "\(rows.count) audit rows cannot be inserted alone") }
+        let statement: SQLiteStatement
+        if let made = preparedAlone[rows.count] {
+            statement = made
+        } else {
+            statement = try connection.statement(rows.count == 1 ? aloneSQL : Self.sql(aloneSQL, tuple: tuple, rows: rows.count))
+            preparedAlone[rows.count] = statement
+        }
+        return try Self.run(statement, rows[...], on: connection)
     }
 
     /// The statement inserting `rows` rows at once.
@@ -43,15 +73,23 @@ final class AuditRowInsert {
         while start < rows.count {
             let count = min(Self.maxRows, rows.count - start)
             let statement = try statement(rows: count, on: connection)
-            try Self.bindInPlace(rows[start..<start + count], to: statement, from: 1)
-            let last = connection.lastInsertRowID
-            guard connection.changes == count else {
-                throw StoreError(.sqlite, "the audit insert wrote \(connection.changes) rows of \(count)")
-            }
-            for offset in 0..<count { ids.append(last - Int64(count - 1 - offset)) }
+            ids += try Self.run(statement, rows[start..<start + count], on: connection)
             start += count
         }
         return ids
+    }
+
+    /// Runs `statement` (one row per tuple) over `rows`; returns their rowids.
+    private static func run(_ statement: SQLiteStatement, _ rows: ArraySlice<AuditRow>, on connection: SQLiteConnection) throws(StoreError)
+        -> [Int64]
+    {
+        try bindInPlace(rows, to: statement, from: 1)
+        let count = rows.count
+        let last = connection.lastInsertRowID
+        guard connection.changes == count else {
+            throw StoreError(.sqlite, "the audit insert wrote \(connection.changes) rows of \(count)")
+        }
+        return (0..<count).map { last - Int64(count - 1 - $0) }
     }
 
     /// Binds each row's columns in turn, its text in place (each row's bytes pinned by a nested
@@ -59,8 +97,13 @@ final class AuditRowInsert {
     /// innermost one and resets it there: SQLite holds no pointer into a buffer once it is unpinned.
     private static func bindInPlace(_ rows: ArraySlice<AuditRow>, to statement: SQLiteStatement, from first: Int32) throws(StoreError) {
         guard let row = rows.first else {
-            defer { statement.reset() }
-            return try statement.run()
+            // `run` resets the statement (and clears its bindings) once it is done; a failed step
+            // leaves the bindings, cleared here.
+            do throws(StoreError) { try statement.run() } catch {
+                statement.reset()
+                throw error
+            }
+            return
         }
         guard row.columns.count == AuditRow.columnCount else {
             statement.reset()

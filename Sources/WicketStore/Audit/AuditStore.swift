@@ -76,8 +76,13 @@ public final class AuditStore: Sendable {
     /// ~1,200 instructions a record at 7 records a commit (docs/benchmarks.md, "Issue 11, round 8: the
     /// audit commit"). The writer rolls back the whole transaction on any error, so a failed batch
     /// still leaves none of its rows (`AuditRowInsertTests`).
-    static let insertSQL = """
-        INSERT OR FAIL INTO audit (\(columns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    static let insertSQL = "INSERT OR FAIL " + insertTarget
+    /// The insert of a commit that is this one statement, outside `BEGIN … COMMIT` (its own
+    /// transaction): the default `ABORT`, so that a refused row rolls back the whole statement, which
+    /// then opens no statement journal either (`AuditRowInsert`).
+    static let aloneInsertSQL = "INSERT " + insertTarget
+    private static let insertTarget = """
+        INTO audit (\(columns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// When a committed record is safe.
@@ -117,7 +122,8 @@ public final class AuditStore: Sendable {
         }
         self.checkpointer = checkpointer
         writer = AuditWriter(
-            connection: connection, insertSQL: Self.insertSQL, tenant: tenant, checkpointer: checkpointer, gatherBound: gatherBound)
+            connection: connection, insertSQL: Self.insertSQL, aloneSQL: Self.aloneInsertSQL, tenant: tenant, checkpointer: checkpointer,
+            gatherBound: gatherBound)
         readers = ConnectionPool(maxIdle: 4) { () throws(StoreError) in
             let reader = try SQLiteConnection(path: path, readOnly: true)
             try reader.execute("PRAGMA query_only = ON")

@@ -68,31 +68,33 @@ final class AuditWriter: @unchecked Sendable {
     /// A checkpoint pass waits for the turn; the leader hands it over (`exclusiveTurn`) before the next batch.
     private var exclusiveWaiting = false
     private var exclusiveTurn = false
-    private var inlineCheckpoints = 0
+    var inlineCheckpoints = 0
     let connection: SQLiteConnection?
-    private let checkpointer: AuditCheckpointer?
+    let checkpointer: AuditCheckpointer?
     /// The WAL's frames after the last commit (SQLite's WAL hook writes it).
-    private let walFrames = WALFrames()
+    let walFrames = WALFrames()
     private let insertSQL: String
-    private let insert: AuditRowInsert
+    let insert: AuditRowInsert
     /// `BEGIN IMMEDIATE` and `COMMIT` on `connection`, once prepared (only by whoever holds the turn).
-    private var transactionControl: (begin: SQLiteStatement, commit: SQLiteStatement)?
+    var transactionControl: (begin: SQLiteStatement, commit: SQLiteStatement)?
     /// Commits one batch (each caller's work) in one transaction elsewhere (PostgreSQL); the
     /// protocol above is the same whichever engine holds the audit.
     typealias BatchCommit = ([Work]) -> Result<[[Int64]], StoreError>
-    private let batchCommit: BatchCommit?
+    let batchCommit: BatchCommit?
     /// Records per transaction (`wicket_audit_records_per_commit`), through the bootstrapped metrics.
-    private let recordsPerCommit: Recorder
+    let recordsPerCommit: Recorder
 
     /// With a `checkpointer`, the connection's own automatic checkpoint is off and that thread checkpoints.
+    /// `aloneSQL`: the insert a commit of one statement runs as its own transaction (`AuditRowInsert`);
+    /// nil runs every commit inside `BEGIN IMMEDIATE … COMMIT`.
     init(
-        connection: SQLiteConnection, insertSQL: String, tenant: String = "", checkpointer: AuditCheckpointer? = nil,
-        gatherBound: Duration = AuditWriter.defaultGatherBound
+        connection: SQLiteConnection, insertSQL: String, aloneSQL: String? = nil, tenant: String = "",
+        checkpointer: AuditCheckpointer? = nil, gatherBound: Duration = AuditWriter.defaultGatherBound
     ) {
         self.connection = connection
         self.gatherBound = gatherBound
         self.insertSQL = insertSQL
-        insert = AuditRowInsert(insertSQL: insertSQL)
+        insert = AuditRowInsert(insertSQL: insertSQL, aloneSQL: aloneSQL)
         self.checkpointer = checkpointer
         batchCommit = nil
         recordsPerCommit = Recorder(label: "wicket_audit_records_per_commit", dimensions: [("tenant", tenant)], aggregate: true)
@@ -238,111 +240,6 @@ final class AuditWriter: @unchecked Sendable {
             lock.unlock()
         } else {
             lead()
-        }
-    }
-
-    private func write(_ batch: [Pending]) -> Result<[[Int64]], StoreError> {
-        if let batchCommit {
-            let outcome = batchCommit(batch.map(\.work))
-            if case .success(let ids) = outcome { recordsPerCommit.record(ids.reduce(0) { $0 + $1.count }) }
-            return outcome
-        }
-        guard let connection else { return .failure(StoreError(.closed, "the audit store has no connection")) }
-        var recordCount = 0
-        do throws(StoreError) {
-            let ids = try transaction(on: connection) { () throws(StoreError) -> [[Int64]] in
-                // Every caller's records in one multi-row insert, then each record's alerts.
-                var rows: [AuditRow] = []
-                rows.reserveCapacity(batch.count)  // a request's records are usually one row
-                for item in batch {
-                    switch item.work {
-                    case .rows(let itemRows): rows += itemRows
-                    case .records(let itemRows, _): rows += itemRows.map(AuditRow.init(values:))
-                    case .statements: break
-                    }
-                }
-                let rowIDs = try rows.isEmpty ? [] : insert.insert(rows, on: connection)
-                recordCount = rows.count
-                var next = 0
-                var ids: [[Int64]] = []
-                ids.reserveCapacity(batch.count)
-                for item in batch {
-                    var itemIDs: [Int64] = []
-                    switch item.work {
-                    case .rows(let itemRows):
-                        itemIDs = Array(rowIDs[next..<next + itemRows.count])
-                        next += itemRows.count
-                        for (id, row) in zip(itemIDs, itemRows) where !row.alerts.isEmpty {
-                            try AlertOutboxSQL.enqueue(recordID: id, alerts: row.alerts, on: connection)
-                        }
-                    case .records(let itemRows, let alerts):
-                        itemIDs = Array(rowIDs[next..<next + itemRows.count])
-                        next += itemRows.count
-                        for (index, id) in itemIDs.enumerated() where index < alerts.count && !alerts[index].isEmpty {
-                            try AlertOutboxSQL.enqueue(recordID: id, alerts: alerts[index], on: connection)
-                        }
-                    case .statements(let statements):
-                        // Bookkeeping never fails the records: a failed statement rolls back alone.
-                        for (sql, values) in statements {
-                            try connection.execute("SAVEPOINT outbox")
-                            do throws(StoreError) {
-                                let statement = try connection.statement(sql)
-                                defer { statement.reset() }
-                                try statement.bind(values)
-                                try statement.run()
-                            } catch {
-                                try connection.execute("ROLLBACK TO outbox")
-                            }
-                            try connection.execute("RELEASE outbox")
-                        }
-                    }
-                    ids.append(itemIDs)
-                }
-                return ids
-            }
-            if recordCount > 0 { recordsPerCommit.record(recordCount) }
-            checkpointIfDue(connection)
-            return .success(ids)
-        } catch {
-            return .failure(error)
-        }
-    }
-
-    /// `BEGIN IMMEDIATE … COMMIT` with statements prepared once (`SQLiteConnection.transaction`
-    /// parses each again) and held here (the connection's cache would hash their text on every
-    /// commit), rolling back on error.
-    private func transaction<R>(on connection: SQLiteConnection, _ body: () throws(StoreError) -> R) throws(StoreError) -> R {
-        let (begin, commit) = try transactionStatements(on: connection)
-        try begin.run()
-        do throws(StoreError) {
-            let result = try body()
-            try commit.run()
-            return result
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
-        }
-    }
-
-    /// The writer's `BEGIN IMMEDIATE` and `COMMIT`, prepared on the first commit (by whoever holds the turn).
-    private func transactionStatements(on connection: SQLiteConnection) throws(StoreError) -> (SQLiteStatement, SQLiteStatement) {
-        if let transactionControl { return transactionControl }
-        let made = (try connection.statement("BEGIN IMMEDIATE"), try connection.statement("COMMIT"))
-        transactionControl = made
-        return made
-    }
-
-    /// After a commit: past the threshold, asks the checkpoint thread for a pass. Past the limit (that
-    /// thread is outrun: its disk is slow, or it fails), waits for the copy under way and checkpoints
-    /// here, so the WAL stays bounded: the writer slows down rather than the WAL growing without end.
-    private func checkpointIfDue(_ connection: SQLiteConnection) {
-        guard let checkpointer, walFrames.frames >= checkpointer.threshold else { return }
-        guard walFrames.frames >= checkpointer.limit else { return checkpointer.request() }
-        checkpointer.waitWhileCopying()
-        if (try? connection.checkpointPassive()) != nil {
-            lock.lock()
-            inlineCheckpoints += 1
-            lock.unlock()
         }
     }
 

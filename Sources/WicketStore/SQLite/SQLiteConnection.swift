@@ -3,9 +3,12 @@ import CSQLite
 /// The destructor sentinel telling SQLite to copy bound text/blobs (the C macro is not importable).
 private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-/// SQLite's process-wide settings, applied once before the first connection opens (a global's
-/// initializer runs once, thread-safely): no memory statistics (a global mutex per allocation).
-private let sqliteConfigured: Int32 = wicket_sqlite3_disable_memstatus()
+/// SQLite's process-wide settings, applied once before SQLite's first use (a global's initializer
+/// runs once, thread-safely): no memory statistics (a global mutex per allocation). Read before any
+/// call into SQLite: by a connection's init, and by the WAL-gathering VFS's registration
+/// (WALGather.swift), whose `sqlite3_vfs_find` initializes SQLite, after which the setting is
+/// refused (SQLITE_MISUSE) and every allocation of the process takes the mutex.
+let sqliteConfigured: Int32 = wicket_sqlite3_disable_memstatus()
 
 /// One SQLite connection: the only owner of its `sqlite3*` handle and of the statements prepared on it.
 ///
@@ -92,9 +95,14 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    /// No transaction is open (SQLite's autocommit mode).
+    var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
     var changes: Int { Int(sqlite3_changes(handle)) }
 
     var rawHandle: OpaquePointer? { handle }
+
+    /// Whether SQLite keeps memory statistics in this process (`sqliteConfigured` came too late; for tests).
+    static var countsMemory: Bool { sqlite3_memory_used() > 0 }
 }
 
 /// A prepared statement owned by its connection's cache.

@@ -8,7 +8,10 @@ import CWALGather
 enum WALGather {
     /// The VFS's name once registered (registration runs once, on first use), or nil when SQLite
     /// refused it: the connection then opens through the default VFS and writes as SQLite does.
-    static let vfs: String? = wicket_wal_gather_register() == SQLITE_OK ? WICKET_WAL_GATHER_VFS : nil
+    static let vfs: String? = {
+        _ = sqliteConfigured  // SQLite's process-wide settings first: registering initializes SQLite
+        return wicket_wal_gather_register() == SQLITE_OK ? WICKET_WAL_GATHER_VFS : nil
+    }()
 
     /// What the gathering did on `connection`'s WAL: the writes SQLite asked for, and those that
     /// reached the file (all of them, and those not made by a commit frame's own write). Nil when the

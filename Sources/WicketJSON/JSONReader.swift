@@ -212,9 +212,10 @@ struct JSONReader {
         let quote = pos
         pos += 1
         let start = pos
+        // Whole words of plain bytes first, and again after each multi-byte sequence; the bytes up to
+        // the next special one (at most a word's worth) go through the loop one at a time.
+        skipPlainWords()
         while pos < count {
-            skipPlainWords()
-            guard pos < count else { break }
             let byte = buffer[pos]
             if byte == UInt8(ascii: "\"") {
                 let string = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[start..<pos]), as: UTF8.self)
@@ -223,7 +224,12 @@ struct JSONReader {
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw controlCharacter() }
-            if byte < 0x80 { pos += 1 } else { try skipUTF8Sequence() }
+            if byte < 0x80 {
+                pos += 1
+            } else {
+                try skipUTF8Sequence()
+                skipPlainWords()
+            }
         }
         guard pos < count else {
             throw JSONParseError(.unexpectedEnd, at: quote, "the string is not terminated")
@@ -256,6 +262,7 @@ struct JSONReader {
     /// the bytes the loop byte by byte would step over one at a time. A word holding any other byte
     /// (a quote, a backslash, a control character, a byte of a multi-byte sequence) is left to that
     /// loop, so what is accepted, refused and returned is unchanged; only the count of steps falls.
+    @inline(__always)
     private mutating func skipPlainWords() {
         while count - pos >= 8 {
             let word = buffer.loadUnaligned(fromByteOffset: pos, as: UInt64.self)

@@ -20,6 +20,19 @@ public enum ExactText {
         return au.elementsEqual(bu)
     }
 
+    /// Whether `text` is exactly `bytes` (a name kept as UTF-8 bytes), both read in place: the
+    /// generic `text.utf8.elementsEqual(bytes)` walked the string's view one index at a time.
+    @inlinable
+    public static func equal(_ text: String, bytes: [UInt8]) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == bytes.count else { return false }
+        let same: Bool?? = utf8.withContiguousStorageIfAvailable { pa in
+            bytes.withUnsafeBufferPointer { pb in sameBytes(pa, pb) }
+        }
+        if let same, let same { return same }
+        return utf8.elementsEqual(bytes)
+    }
+
     /// Whether two buffers of the same count hold the same bytes.
     @inlinable
     static func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -212,6 +212,9 @@ struct JSONReader {
         let quote = pos
         pos += 1
         let start = pos
+        // Whole words of plain bytes first, and again after each multi-byte sequence; the bytes up to
+        // the next special one (at most a word's worth) go through the loop one at a time.
+        skipPlainWords()
         while pos < count {
             let byte = buffer[pos]
             if byte == UInt8(ascii: "\"") {
@@ -221,7 +224,12 @@ struct JSONReader {
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw controlCharacter() }
-            if byte < 0x80 { pos += 1 } else { try skipUTF8Sequence() }
+            if byte < 0x80 {
+                pos += 1
+            } else {
+                try skipUTF8Sequence()
+                skipPlainWords()
+            }
         }
         guard pos < count else {
             throw JSONParseError(.unexpectedEnd, at: quote, "the string is not terminated")
@@ -248,6 +256,34 @@ struct JSONReader {
             }
         }
         throw JSONParseError(.unexpectedEnd, at: quote, "the string is not terminated")
+    }
+
+    /// Moves past whole 8-byte words of plain string bytes: printable ASCII other than `"` and `\`,
+    /// the bytes the loop byte by byte would step over one at a time. A word holding any other byte
+    /// (a quote, a backslash, a control character, a byte of a multi-byte sequence) is left to that
+    /// loop, so what is accepted, refused and returned is unchanged; only the count of steps falls.
+    @inline(__always)
+    private mutating func skipPlainWords() {
+        while count - pos >= 8 {
+            let word = buffer.loadUnaligned(fromByteOffset: pos, as: UInt64.self)
+            if Self.hasNonPlainByte(word) { return }
+            pos += 8
+        }
+    }
+
+    /// Whether any byte of `word` is `"`, `\`, below 0x20 or above 0x7F. Each test is the exact
+    /// "some byte is zero / below n" word test: a borrow can only spread upwards from a byte that
+    /// really matches, so the answer for the word as a whole is exact.
+    @inline(__always)
+    static func hasNonPlainByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+        let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+        let isQuote = (quote &- ones) & ~quote
+        let isBackslash = (backslash &- ones) & ~backslash
+        let isControl = (word &- ones &* 0x20) & ~word
+        return ((isQuote | isBackslash | isControl) & highs) | (word & highs) != 0
     }
 
     private mutating func parseEscape() throws(JSONParseError) {

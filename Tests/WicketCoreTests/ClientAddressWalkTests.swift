@@ -25,6 +25,8 @@ import Testing
         "10.0.0.1", "10.9.8.7", "203.0.113.42", "198.51.100.7", "::1", "2001:db8::7", "::ffff:10.0.0.2",
         "::ffff:203.0.113.9", "127.0.0.1", "garbage", "", " ", "\t", " 10.0.0.1 ", "\t203.0.113.42", "1.2.3.04",
         "256.1.1.1", "fe80::1%eth0", "10.0.0.1\u{0}junk", "2001:db8::ffff:1.2.3.4",
+        // Non-ASCII text (not an address) around ASCII hops: the walk reads bytes in place.
+        "\u{E9}t\u{E9}", "10.0.0.1\u{E9}", "\u{1F600}",
     ]
 
     @Test(arguments: [UInt64(7), 8, 9])

@@ -38,6 +38,41 @@ import Testing
         #expect(key.secret == bytes)
     }
 
+    /// `decode32` (written into the array's storage) against a bit-by-bit reference, on every 32-byte
+    /// value's encoding and on 43 characters drawn from the alphabet and a few bytes outside it.
+    @Test func decode32MatchesABitByBitReference() {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        func reference(_ chars: [UInt8]) -> [UInt8]? {
+            guard chars.count == 43 else { return nil }
+            var bits: [UInt8] = []
+            for c in chars {
+                guard let v = alphabet.firstIndex(of: c) else { return nil }
+                for shift in (0..<6).reversed() { bits.append(UInt8((v >> shift) & 1)) }
+            }
+            // 258 bits: 32 bytes and two padding bits that must be zero (one spelling per key).
+            guard bits[256] == 0, bits[257] == 0 else { return nil }
+            return (0..<32).map { byte in (0..<8).reduce(UInt8(0)) { $0 << 1 | bits[byte * 8 + $1] } }
+        }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        let outside: [UInt8] = [0, UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "/"), 0xC3, 0x7F]
+        for round in 0..<3000 {
+            var chars: [UInt8]
+            if round % 3 == 0 {
+                chars = Array(Base64URL.encode((0..<32).map { _ in UInt8(truncatingIfNeeded: next()) }).utf8)
+            } else {
+                chars = (0..<43).map { _ in alphabet[Int(next() % 64)] }
+                if round % 7 == 1 { chars[Int(next() % 43)] = outside[Int(next() % UInt64(outside.count))] }
+            }
+            let decoded = Base64URL.decode32(chars)
+            #expect(decoded == reference(chars), "round \(round)")
+        }
+        #expect(Base64URL.decode32(Array(Self.secret43.utf8.dropLast())) == nil)
+    }
+
     @Test(arguments: [
         ("", KeyFormatError.Code.empty),
         ("Bearer x", .badPrefix),

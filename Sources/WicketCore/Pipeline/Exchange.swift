@@ -135,7 +135,13 @@ struct Exchange: ~Copyable {
             // Moved into the array: a plain `append(record)` copied it and destroyed the original.
             records.append(consume record)
             if verdict.allowed {
-                rules += verdict.explanation.policies.map(\.id)
+                // The usual single message: its ids become the list (`+=` on the empty list made a
+                // second array and copied them into it).
+                if rules.isEmpty {
+                    rules = verdict.explanation.policies.map(\.id)
+                } else {
+                    rules += verdict.explanation.policies.map(\.id)
+                }
             } else if firstRefusal == nil {
                 firstRefusal = verdict.refusal; firstDenied = position
             }
@@ -235,11 +241,23 @@ struct Exchange: ~Copyable {
     /// Whether `bytes` (a header's UTF-8, a credential's bytes) start with `lowercasePrefix`, ASCII
     /// letters compared without case, byte by byte (no lowercased copy of the credential).
     static func hasPrefixIgnoringASCIICase(_ bytes: some Sequence<UInt8>, _ lowercasePrefix: String) -> Bool {
-        var bytes = bytes.makeIterator()
+        // A header's bytes in place when it has them (a native string's): stepping a `String.UTF8View`'s
+        // iterator cost ~500 instructions for `bearer `.
+        let contiguous = bytes.withContiguousStorageIfAvailable { hasPrefixIgnoringASCIICase(buffer: $0, lowercasePrefix) }
+        if let contiguous { return contiguous }
+        return Array(bytes.prefix(lowercasePrefix.utf8.count)).withUnsafeBufferPointer {
+            hasPrefixIgnoringASCIICase(buffer: $0, lowercasePrefix)
+        }
+    }
+
+    private static func hasPrefixIgnoringASCIICase(buffer: UnsafeBufferPointer<UInt8>, _ lowercasePrefix: String) -> Bool {
+        var index = 0
         for wanted in lowercasePrefix.utf8 {
-            guard let byte = bytes.next() else { return false }
+            guard index < buffer.count else { return false }
+            let byte = buffer[index]
             let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
             if folded != wanted { return false }
+            index += 1
         }
         return true
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// `context.time` for one time zone without Foundation's calendar on every request.
 ///
@@ -17,12 +18,18 @@ import Foundation
 /// It also keeps the latest millisecond's Cedar `context.time` record (``TimeContext``), read under
 /// the same lock as the stretch: under load many requests share a millisecond. What invalidates it:
 /// the next millisecond; a record is used only for the time facts it was made from (it compares them).
-final class LocalTimeCache: @unchecked Sendable {
-    // @unchecked Sendable: `current` and `latest` are only read and replaced under `lock`; both are immutable values.
+///
+/// The lock is a `Mutex` (one atomic compare-and-swap to take, one exchange to give back, inline),
+/// not an `NSLock`: that was a class call into `pthread_mutex_lock`/`unlock` on every request.
+final class LocalTimeCache: Sendable {
     private let calendar: Calendar
-    private let lock = NSLock()
-    private var current: Stretch?
-    private var latest: TimeContext?
+    /// The stretch and the record, both immutable values, read and replaced only under the mutex.
+    private let shared = Mutex(Shared())
+
+    private struct Shared {
+        var current: Stretch?
+        var latest: TimeContext?
+    }
 
     /// The local facts of every instant in `[from, until)` (whole seconds since the Unix epoch).
     struct Stretch: Sendable {
@@ -56,11 +63,12 @@ final class LocalTimeCache: @unchecked Sendable {
         let (time, kept) = facts(at: instant)
         if let kept, kept.answers(time) { return (time, kept) }
         let made = TimeContext(time)
-        lock.lock()
         // Keep the newest millisecond: a request that read the clock a moment earlier must not move it back.
-        let replaced = latest
-        if made.millisecond >= (replaced?.millisecond ?? .min) { latest = made }
-        lock.unlock()
+        let replaced = shared.withLock { state -> TimeContext? in
+            let replaced = state.latest
+            if made.millisecond >= (replaced?.millisecond ?? .min) { state.latest = made }
+            return replaced
+        }
         withExtendedLifetime(replaced) {}  // the old record is freed outside the lock
         return (time, made)
     }
@@ -69,16 +77,11 @@ final class LocalTimeCache: @unchecked Sendable {
     private func facts(at instant: Date) -> (time: RequestTime, kept: TimeContext?) {
         let microseconds = Int64((instant.timeIntervalSince1970 * 1_000_000).rounded(.down))
         let second = Self.floorDiv(microseconds, 1_000_000)
-        lock.lock()
-        let kept = latest
-        let stretch: Stretch
-        if let current, current.contains(second) {
-            stretch = current
-            lock.unlock()
-        } else {
-            lock.unlock()
-            stretch = self.stretch(containing: second)
+        let (kept, cached) = shared.withLock { state -> (TimeContext?, Stretch?) in
+            guard let current = state.current, current.contains(second) else { return (state.latest, nil) }
+            return (state.latest, current)
         }
+        let stretch = cached ?? self.stretch(containing: second)
         let local = Self.floorMod(second + stretch.offset, 86_400)
         let time = RequestTime(
             microseconds: microseconds, hour: Int(local / 3600), minute: Int(local % 3600 / 60),
@@ -89,10 +92,10 @@ final class LocalTimeCache: @unchecked Sendable {
     /// A stretch not in the cache: computed with Foundation, and kept when it is the newest.
     private func stretch(containing second: Int64) -> Stretch {
         let made = Self.stretch(containing: second, calendar: calendar)
-        lock.lock()
         // Keep the newest stretch: a request that read the clock a moment earlier must not move it back.
-        if made.from >= (current?.from ?? .min) { current = made }
-        lock.unlock()
+        shared.withLock { state in
+            if made.from >= (state.current?.from ?? .min) { state.current = made }
+        }
         return made
     }
 

@@ -1,3 +1,5 @@
+import WicketJSON
+
 /// The methods a client may send on each protocol revision, as the revision's own schema defines them.
 ///
 /// Each set is the union of the revision's `ClientRequest` and `ClientNotification` types in
@@ -91,7 +93,7 @@ public enum MCPMethods {
             }
         let length = method.utf8.count
         guard length < table.count else { return false }
-        return table[length].contains { method.utf8.elementsEqual($0) }
+        return table[length].contains { ExactText.equal(method, bytes: $0) }
     }
 
     /// Every method any supported revision defines (for the schema generator and the action groups).

@@ -35,24 +35,33 @@ enum Base64URL {
         chars.withUnsafeBufferPointer { decode32($0) }
     }
 
-    /// `decode32` over characters in place (a presented key's bytes).
+    /// `decode32` over characters in place (a presented key's bytes), written straight into the
+    /// array's storage: 32 `append`s each checked the capacity and the count.
     static func decode32(_ chars: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard chars.count == 43 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(32)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for c in chars {
-            guard let v = value(c) else { return nil }
-            accumulator = (accumulator << 6) | v
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8((accumulator >> UInt32(bits)) & 0xff))
-                accumulator &= (1 << UInt32(bits)) - 1
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: 32) { buffer, initialized in
+            var accumulator: UInt32 = 0
+            var bits = 0
+            var written = 0
+            for c in chars {
+                guard let v = value(c) else {
+                    valid = false
+                    break
+                }
+                accumulator = (accumulator << 6) | v
+                bits += 6
+                if bits >= 8 {
+                    bits -= 8
+                    // 43 characters give 258 bits: 32 whole bytes, never a 33rd.
+                    buffer[written] = UInt8((accumulator >> UInt32(bits)) & 0xff)
+                    written += 1
+                    accumulator &= (1 << UInt32(bits)) - 1
+                }
             }
+            if bits != 2 || accumulator != 0 || written != 32 { valid = false }
+            initialized = written
         }
-        guard bits == 2, accumulator == 0, out.count == 32 else { return nil }
-        return out
+        return valid ? out : nil
     }
 }

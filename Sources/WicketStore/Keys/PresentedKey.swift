@@ -13,12 +13,11 @@ public struct PresentedKey: Sendable, CustomStringConvertible, CustomDebugString
     /// The 32 secret bytes.
     let secret: [UInt8]
 
-    static let prefix = "wk_"
     static let keyIDLength = 16
     static let secretLength = 43
     /// The longest valid key; anything longer is rejected before any other work.
     /// (`wk_`, a 32-character tenant, the key id, the secret and their two `_`: a constant the
-    /// compiler folds, where a count of `prefix` was a lazily made global looked at on every parse.)
+    /// compiler folds, where a count of the prefix string was a lazily made global looked at on every parse.)
     static let maxLength = 3 + 32 + 1 + keyIDLength + 1 + secretLength
 
     init(tenant: String, keyID: String, secret: [UInt8]) {
@@ -47,10 +46,11 @@ public struct PresentedKey: Sendable, CustomStringConvertible, CustomDebugString
         guard bytes.count <= maxLength else {
             return .failure(KeyFormatError(.tooLong, "the key is longer than any wicket key (\(bytes.count) bytes)"))
         }
-        guard bytes.starts(with: prefix.utf8) else {
+        // `wk_` by its three bytes (the generic `starts(with: prefix.utf8)` stepped the literal's view).
+        guard bytes.count >= 3, bytes[0] == UInt8(ascii: "w"), bytes[1] == UInt8(ascii: "k"), bytes[2] == UInt8(ascii: "_") else {
             return .failure(KeyFormatError(.badPrefix, "the key does not start with `wk_`"))
         }
-        var index = prefix.utf8.count
+        var index = 3  // after `wk_`
         // Tenant: up to the next underscore.
         var tenantEnd = index
         while tenantEnd < bytes.count && bytes[tenantEnd] != UInt8(ascii: "_") { tenantEnd += 1 }

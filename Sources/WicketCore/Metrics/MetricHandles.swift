@@ -47,7 +47,19 @@ final class TenantMetricHandles: @unchecked Sendable {
     /// key — by its bytes, usually two integer compares for the very same strings — skips hashing it
     /// and probing `counters`. Exact: a key's counter is the one `counters` holds for it, made once and
     /// never replaced, and a different key falls through to `counters`. Bounded: one entry per kind.
-    private var lastFound: [(key: LabelValues, counter: Counter)?] = [nil, nil, nil]
+    /// Each entry is an object: the check reads its key in place (an optional tuple entry was copied
+    /// whole, a retain and a release per label value, on every look). Unchecked exclusivity: only
+    /// touched under `lock`, and the runtime's dynamic check cost as much as the compare.
+    @exclusivity(unchecked) private var lastFound: [Found?] = [nil, nil, nil]
+
+    private final class Found {
+        let key: LabelValues
+        let counter: Counter
+        init(_ key: LabelValues, _ counter: Counter) {
+            self.key = key
+            self.counter = counter
+        }
+    }
 
     init(tenant: String, factory: any MetricsFactory) {
         self.tenant = tenant
@@ -73,7 +85,7 @@ final class TenantMetricHandles: @unchecked Sendable {
                 counter = Counter(label: kind.label, dimensions: [("tenant", tenant)] + values.dimensions(kind.names), factory: factory)
                 counters[values] = counter
             }
-            lastFound[slot] = (values, counter)
+            lastFound[slot] = Found(values, counter)
             return counter
         }
     }

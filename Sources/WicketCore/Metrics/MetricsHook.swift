@@ -4,13 +4,12 @@ import WicketStore
 /// `DecisionPipeline` so the request path reads as the decision alone.
 enum MetricsHook {
     static func committed(
-        _ records: [AuditRecord], tenant: String, handles: TenantMetricHandles, metrics: WicketMetrics, decision: Duration,
+        _ records: [AuditRecord], tenant: String, handles: TenantMetricHandles, metrics: WicketMetrics, decisionNanoseconds: Int64,
         commit: Duration, onAlertsQueued: (@Sendable () -> Void)?
     ) {
         // Counting the records' alerts tells whether any was queued: one look at each policy's annotations.
         let alerts = metrics.requestCommitted(
-            records, handles: handles, decisionNanoseconds: nanoseconds(decision),
-            commitNanoseconds: nanoseconds(commit))
+            records, handles: handles, decisionNanoseconds: decisionNanoseconds, commitNanoseconds: nanoseconds(commit))
         var policyErrors = 0
         let span = records.span  // read in place: an array's subscript getter copies the whole record
         for index in span.indices where !span[index].errors.isEmpty {

@@ -74,9 +74,11 @@ public struct WicketMetrics: Sendable {
                     .decision, LabelValues("", span[index].server ?? "", Self.methodLabel(span[index].method), decision, count: 3)
                 ).increment()
                 var counted: [String] = []  // the record's alert names, each counted once (`AuditRecord.alertNames(in:)`)
-                for policy in span[index].policies {
-                    counter(.determination, LabelValues("", policy.id, decision, count: 2)).increment()
-                    guard let alert = policy.annotations["alert"] else { continue }
+                let policies = span[index].policies
+                let each = policies.span  // `for policy in policies` copies each policy (its id and annotations)
+                for position in each.indices {
+                    counter(.determination, LabelValues("", each[position].id, decision, count: 2)).increment()
+                    guard let alert = Self.alert(of: each[position].annotations) else { continue }
                     alerted = true
                     if !alert.isEmpty, !counted.contains(where: { $0.utf8.elementsEqual(alert.utf8) }) {
                         counted.append(alert)
@@ -143,14 +145,32 @@ public struct WicketMetrics: Sendable {
     static let knownMethods: Set<[UInt8]> = Set(
         CedarMapping.reservedActionIDs.subtracting(["session", "discovery"]).map { Array($0.utf8) })
 
-    /// The same methods by `String`, for a lookup that needs no byte array; a hit is confirmed by bytes.
-    static let knownMethodLabels: [String: String] = Dictionary(
-        knownMethods.map { (String(decoding: $0, as: UTF8.self), String(decoding: $0, as: UTF8.self)) }, uniquingKeysWith: { a, _ in a })
+    /// The same methods as labels, by their UTF-8 byte count: a method is found by its count, then
+    /// compared by bytes with the few of that count (hashing it for a dictionary cost more than that,
+    /// on every request). Exact: Swift's `String ==` would let a canonically equivalent spelling hit.
+    static let knownMethodLabels: [[String]] = {
+        let labels = knownMethods.map { String(decoding: $0, as: UTF8.self) }
+        var byCount = [[String]](repeating: [], count: (labels.map(\.utf8.count).max() ?? 0) + 1)
+        for label in labels { byCount[label.utf8.count].append(label) }
+        return byCount
+    }()
 
     static func methodLabel(_ method: String?) -> String {
         guard let method, !method.isEmpty else { return "none" }
-        // Swift's `String ==` would let a canonically equivalent spelling hit; the byte check does not.
-        if let known = knownMethodLabels[method], CodePoints.equal(known, method) { return known }
+        let count = method.utf8.count
+        guard count < knownMethodLabels.count else { return "other" }
+        for label in knownMethodLabels[count] where CodePoints.equal(label, method) { return label }
         return "other"
+    }
+
+    /// A policy's `alert` annotation: its key compared by bytes, as the row that queues the alert does
+    /// (`AuditRow`); a policy's few annotations are read in turn, with no hashing of the key.
+    static func alert(of annotations: [String: String]) -> String? {
+        for entry in annotations where isAlertKey(entry.key) { return entry.value }
+        return nil
+    }
+
+    static func isAlertKey(_ key: String) -> Bool {
+        key.utf8.count == 5 && key.utf8.elementsEqual("alert".utf8)
     }
 }

@@ -1,4 +1,5 @@
 import WicketMCP
+import WicketStore
 
 /// The two shapes of Wicket's answer to nginx (docs/architecture.md, "A request's path").
 ///
@@ -11,7 +12,8 @@ enum Answer {
     static let forbiddenCode = -32003
     static let unavailableCode = -32004
 
-    static func allow(token: String, rules: [String], requestID: String) -> Reply {
+    /// `records` are the allow's (each one an allow); `X-Wicket-Rule` names their determining policies.
+    static func allow(token: String, records: [AuditRecord], requestID: String) -> Reply {
         // ``Reply/internalRedirect(to:headers:)``'s headers written in one array (that function
         // copies the given array into a second one after its `X-Accel-Redirect`).
         Reply(
@@ -20,9 +22,24 @@ enum Answer {
                 .init("X-Accel-Redirect", "@wicket_mcp"),
                 .init("X-Wicket-Token", token),
                 .init("X-Wicket-Decision", "allow"),
-                .init("X-Wicket-Rule", HeaderText.sanitize(rules.count == 1 ? rules[0] : rules.joined(separator: ", "))),
+                .init("X-Wicket-Rule", HeaderText.sanitize(rule(of: records))),
                 .init("X-Wicket-Request-Id", requestID),
             ])
+    }
+
+    /// The records' determining policies, each once, in UTF-8 byte order, joined by `, ` (an allow's
+    /// records carry its verdicts' policies: `AuditRecord.apply(_:)`). Read in place from the records:
+    /// the usual allow, one record with one policy, makes no array of ids (the decision collected one
+    /// per request before).
+    static func rule(of records: [AuditRecord]) -> String {
+        let span = records.span  // an array's element read by subscript or `for` copies the whole record
+        if span.count == 1, span[0].policies.count == 1 { return span[0].policies[0].id }
+        var ids: [String] = []
+        for index in span.indices {
+            for policy in span[index].policies { ids.append(policy.id) }
+        }
+        let rules = distinctRules(ids)
+        return rules.count == 1 ? rules[0] : rules.joined(separator: ", ")
     }
 
     /// The determining policies of an allow, each once, in UTF-8 byte order. Bytes, not `String`: two

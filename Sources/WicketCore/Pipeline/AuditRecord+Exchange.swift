@@ -7,12 +7,18 @@ import WicketStore
 /// record says is written here.
 extension AuditRecord {
     /// The facts every record of one request starts from; a deny until a verdict says otherwise.
+    /// One initializer call, returned as it is: made in a `var` and then changed, the record was
+    /// copied twice and destroyed twice on the way out (a retain and a release per field each time).
     static func exchange(tenant: String, server: String, requestID: String, traceparent: String?) -> AuditRecord {
-        var record = AuditRecord(
-            tenant: tenant, server: server, timeMicros: 0, requestID: requestID,
+        AuditRecord(
+            tenant: tenant, server: server, timeMicros: 0, traceparent: keptTraceparent(traceparent), requestID: requestID,
             decision: .deny, httpStatus: 0, latencyMicros: 0)
-        if let traceparent, traceparent.utf8.count <= 128, HeaderText.isSafe(traceparent) { record.traceparent = traceparent }
-        return record
+    }
+
+    /// The request's `traceparent` when the record may keep it: at most 128 bytes, no control characters.
+    static func keptTraceparent(_ traceparent: String?) -> String? {
+        guard let traceparent, traceparent.utf8.count <= 128, HeaderText.isSafe(traceparent) else { return nil }
+        return traceparent
     }
 
     /// The one record of a request refused before (or instead of) per-message decisions.

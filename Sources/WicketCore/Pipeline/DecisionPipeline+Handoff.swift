@@ -51,22 +51,24 @@ extension DecisionPipeline {
         var records: [AuditRecord] { outcome.records }
         let tenant: TenantRuntime
         let requestID: String
-        let started: ContinuousClock.Instant
         /// When the records went to the sink (the commit's latency is measured from here).
         let committing: ContinuousClock.Instant
+        /// The decision's time, from its start to `committing` (the metrics' decision duration; the
+        /// records' latency in microseconds): worked out once (`Duration.components` is a division).
+        let decisionNanoseconds: Int64
 
         /// Takes `outcome` over and writes the latency into its records in place: the array is this
         /// outcome's alone, so no record is copied.
         init(_ outcome: consuming Outcome, tenant: TenantRuntime, requestID: String, started: ContinuousClock.Instant) {
             // One clock read: the decision's end is the commit's start.
             let now = ContinuousClock.now
-            let latency = DecisionPipeline.micros(now - started)
+            decisionNanoseconds = MetricsHook.nanoseconds(now - started)
+            let latency = decisionNanoseconds / 1000  // microseconds, truncated as the nanoseconds are
             var outcome = outcome
             for index in outcome.records.indices { outcome.records[index].latencyMicros = latency }
             self.outcome = outcome
             self.tenant = tenant
             self.requestID = requestID
-            self.started = started
             committing = now
         }
     }

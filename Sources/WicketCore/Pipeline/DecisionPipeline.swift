@@ -131,11 +131,11 @@ public final class DecisionPipeline: Sendable {
             records, tenant: tenant.config.name,
             handles: tenantMetrics[ObjectIdentifier(tenant)] ?? metrics.handles.tenant(tenant.config.name, factory: metrics.factory),
             metrics: metrics,
-            decision: commit.committing - commit.started, commit: ContinuousClock.now - commit.committing,
+            decisionNanoseconds: commit.decisionNanoseconds, commit: ContinuousClock.now - commit.committing,
             onAlertsQueued: onAlertsQueued)
         switch commit.outcome.answer {
-        case .allowed(let token, let rules):
-            return Decision(allowed: true, records: records, reply: Answer.allow(token: token, rules: rules, requestID: requestID))
+        case .allowed(let token):
+            return Decision(allowed: true, records: records, reply: Answer.allow(token: token, records: records, requestID: requestID))
         case .refused(let refusal):
             return Decision(allowed: false, records: records, reply: Answer.deny(refusal, requestID: requestID))
         case .answered(let reply):
@@ -157,7 +157,8 @@ public final class DecisionPipeline: Sendable {
     /// instead of taking a second array of copies.
     struct Outcome {
         enum Kind {
-            case allowed(token: String, rules: [String])
+            /// Every record an allow; the answer names their policies (``Answer/rule(of:)``).
+            case allowed(token: String)
             case refused(Refusal)
             /// Wicket answered the client itself (a filtered list).
             case answered(Reply)
@@ -166,8 +167,8 @@ public final class DecisionPipeline: Sendable {
         var answer: Kind
         var records: [AuditRecord]
 
-        static func allowed(token: String, rules: [String], records: [AuditRecord]) -> Outcome {
-            Outcome(answer: .allowed(token: token, rules: rules), records: records)
+        static func allowed(token: String, records: [AuditRecord]) -> Outcome {
+            Outcome(answer: .allowed(token: token), records: records)
         }
 
         static func refused(_ refusal: Refusal, records: [AuditRecord]) -> Outcome {
@@ -177,11 +178,6 @@ public final class DecisionPipeline: Sendable {
         static func answered(_ reply: Reply, records: [AuditRecord]) -> Outcome {
             Outcome(answer: .answered(reply), records: records)
         }
-    }
-
-    static func micros(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 
     /// nginx's `$request_id` (32 hex digits) when it sent one, else a fresh random id.

@@ -102,7 +102,6 @@ struct Exchange: ~Copyable {
         let messages = try MessageFacts.of(classification, resourceArguments: route.upstream.resourceArguments)
 
         var records: [AuditRecord] = []
-        var rules: [String] = []
         var firstRefusal: Refusal?
         var firstDenied = 0
         for (position, item) in messages.enumerated() {
@@ -134,17 +133,8 @@ struct Exchange: ~Copyable {
             }
             // Moved into the array: a plain `append(record)` copied it and destroyed the original.
             records.append(consume record)
-            if verdict.allowed {
-                // The usual single message: its ids become the list (`+=` on the empty list made a
-                // second array and copied them into it).
-                if rules.isEmpty {
-                    rules = verdict.explanation.policies.map(\.id)
-                } else {
-                    rules += verdict.explanation.policies.map(\.id)
-                }
-            } else if firstRefusal == nil {
-                firstRefusal = verdict.refusal; firstDenied = position
-            }
+            // An allow's rules are its records' policies, read at the answer (`Answer.rule(of:)`).
+            if !verdict.allowed, firstRefusal == nil { firstRefusal = verdict.refusal; firstDenied = position }
         }
         if let denied = firstRefusal {
             // Any denied element denies the whole batch; every element keeps its own record, and
@@ -181,7 +171,7 @@ struct Exchange: ~Copyable {
             answered.apply(to: &records)
             return .answered(answered.response, records: records)
         }
-        return .allowed(token: token, rules: Answer.distinctRules(rules), records: records)
+        return .allowed(token: token, records: records)
     }
 
     private struct Identity {

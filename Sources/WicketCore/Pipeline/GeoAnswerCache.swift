@@ -31,10 +31,7 @@ final class GeoAnswerCache: Sendable {
 
     /// The database's answer for `address` with the context parts made from it.
     func answer(_ address: String) throws(GeoError) -> GeoAnswer {
-        // The last answer is this address's when its context was made from the same bytes (a failed
-        // parse keeps no context: the table answers).
-        let isFor = { (answer: GeoAnswer) in answer.context.map { CodePoints.equal($0.address, address) } ?? false }
-        return try answers.value(for: AddressText(address), isFor: isFor) { () throws(GeoError) in
+        try answers.value(for: AddressText(address)) { () throws(GeoError) in
             let location = try database.lookup(address)
             return GeoAnswer(location: location, context: AddressContext(address: address, location: location))
         }

@@ -216,7 +216,7 @@ final class KeptRequests: Sendable {
 
     /// The kept request for `key`, made over `snapshot` (the snapshot this belongs to) when there is none.
     func request(_ key: KeptRequestKey, snapshot: PolicySnapshot) -> KeptRequest {
-        entries.value(for: key, isFor: { $0.key == key }) { KeptRequest(key, snapshot: snapshot) }
+        entries.value(for: key) { KeptRequest(key, snapshot: snapshot) }
     }
 
     var count: Int { entries.count }

@@ -26,11 +26,8 @@ public enum ExactText {
     public static func equal(_ text: String, bytes: [UInt8]) -> Bool {
         let utf8 = text.utf8
         guard utf8.count == bytes.count else { return false }
-        let same: Bool?? = utf8.withContiguousStorageIfAvailable { pa in
-            bytes.withUnsafeBufferPointer { pb in sameBytes(pa, pb) }
-        }
-        if let same, let same { return same }
-        return utf8.elementsEqual(bytes)
+        let same = utf8.withContiguousStorageIfAvailable { pa in bytes.withUnsafeBufferPointer { pb in sameBytes(pa, pb) } }
+        return same ?? utf8.elementsEqual(bytes)
     }
 
     /// Whether two buffers of the same count hold the same bytes.

@@ -80,6 +80,24 @@ import Testing
         }
     }
 
+    /// Rows appended as values (`Work.records`, PostgreSQL's shape) carry their alerts through
+    /// `Work.rows` like encoded records: each alert lands on its own record, in the same commit, and
+    /// a record without one gets no outbox row (also when the alerts are fewer than the rows).
+    @Test func valuesAppendedWithAlertsGetTheirOutboxRowsOnTheirOwnRecords() throws {
+        try withTemporaryDirectory { dir in
+            let store = try AuditStore(directory: dir, tenant: "acme")
+            let rows = (0..<3).map { AuditStore.values(AuditStoreTests.exampleRecord(requestID: "values-\($0)")) }
+            let ids = try store.writer.append(rows, alerts: [[], ["oncall", "security"]])
+            #expect(ids.count == 3)
+            let outbox = try store.outbox()
+            #expect(outbox.map(\.recordID) == [ids[1], ids[1]])
+            #expect(outbox.map(\.alert) == ["oncall", "security"])
+            let quiet = try store.writer.append([AuditStore.values(AuditStoreTests.exampleRecord(requestID: "values-quiet"))])
+            #expect(quiet.count == 1)
+            #expect(try store.outbox().count == 2)
+        }
+    }
+
     /// Inside a transaction the insert is `OR FAIL` (no statement journal): a row refused by a
     /// constraint stops the statement but keeps the rows before it; the writer's rollback must drop
     /// them. This batch (three rows, no alert) is one statement committed alone (autocommit), where

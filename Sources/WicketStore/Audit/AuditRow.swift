@@ -37,9 +37,11 @@ struct AuditRow {
     }
 
     /// A row from bound values (`AuditStore.values` order), for callers that have values, not a record
-    /// (the audit table has no blob column: a blob's bytes would be bound as text).
-    init(values: [SQLiteValue?]) {
+    /// (the audit table has no blob column: a blob's bytes would be bound as text), with the alert
+    /// names its record raises.
+    init(values: [SQLiteValue?], alerts: [String] = []) {
         self = Self.encoded { row in
+            row.alerts = alerts
             for value in values {
                 switch value {
                 case nil: row.columns.append(.null)

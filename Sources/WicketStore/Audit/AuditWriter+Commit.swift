@@ -37,16 +37,10 @@ extension AuditWriter {
 
     /// Every caller's rows, in batch order (one caller's array itself when it is the batch).
     private static func rows(of batch: [Pending]) -> [AuditRow] {
-        if batch.count == 1, case .rows(let rows) = batch[0].work { return rows }
+        if batch.count == 1 { return batch[0].work.rows }
         var rows: [AuditRow] = []
         rows.reserveCapacity(batch.count)  // a request's records are usually one row
-        for item in batch {
-            switch item.work {
-            case .rows(let itemRows): rows += itemRows
-            case .records(let itemRows, _): rows += itemRows.map(AuditRow.init(values:))
-            case .statements: break
-            }
-        }
+        for item in batch { rows += item.work.rows }
         return rows
     }
 
@@ -54,11 +48,8 @@ extension AuditWriter {
     /// the same transaction, no bookkeeping statement).
     private static func raisesNoAlert(_ batch: [Pending]) -> Bool {
         batch.allSatisfy { item in
-            switch item.work {
-            case .rows(let rows): rows.allSatisfy { $0.alerts.isEmpty }
-            case .records(_, let alerts): alerts.allSatisfy(\.isEmpty)
-            case .statements: false
-            }
+            if case .statements = item.work { return false }
+            return item.work.rows.allSatisfy { $0.alerts.isEmpty }
         }
     }
 
@@ -67,12 +58,7 @@ extension AuditWriter {
         if batch.count == 1 { return [rowIDs] }
         var next = 0
         return batch.map { item in
-            let count: Int
-            switch item.work {
-            case .rows(let rows): count = rows.count
-            case .records(let rows, _): count = rows.count
-            case .statements: count = 0
-            }
+            let count = item.work.rows.count
             defer { next += count }
             return Array(rowIDs[next..<next + count])
         }
@@ -99,21 +85,13 @@ extension AuditWriter {
         var ids: [[Int64]] = []
         ids.reserveCapacity(batch.count)
         for item in batch {
-            var itemIDs: [Int64] = []
-            switch item.work {
-            case .rows(let itemRows):
-                itemIDs = Array(rowIDs[next..<next + itemRows.count])
-                next += itemRows.count
-                for (id, row) in zip(itemIDs, itemRows) where !row.alerts.isEmpty {
-                    try AlertOutboxSQL.enqueue(recordID: id, alerts: row.alerts, on: connection)
-                }
-            case .records(let itemRows, let alerts):
-                itemIDs = Array(rowIDs[next..<next + itemRows.count])
-                next += itemRows.count
-                for (index, id) in itemIDs.enumerated() where index < alerts.count && !alerts[index].isEmpty {
-                    try AlertOutboxSQL.enqueue(recordID: id, alerts: alerts[index], on: connection)
-                }
-            case .statements(let statements):
+            let itemRows = item.work.rows
+            let itemIDs = Array(rowIDs[next..<next + itemRows.count])
+            next += itemRows.count
+            for (id, row) in zip(itemIDs, itemRows) where !row.alerts.isEmpty {
+                try AlertOutboxSQL.enqueue(recordID: id, alerts: row.alerts, on: connection)
+            }
+            if case .statements(let statements) = item.work {
                 // Bookkeeping never fails the records: a failed statement rolls back alone.
                 for (sql, values) in statements {
                     try connection.execute("SAVEPOINT outbox")
@@ -168,6 +146,21 @@ extension AuditWriter {
             lock.lock()
             inlineCheckpoints += 1
             lock.unlock()
+        }
+    }
+}
+
+extension AuditWriter.Work {
+    /// The audit rows this work inserts, in order, each with the alert names its record raises; none
+    /// for the outbox's bookkeeping. The one place that tells the cases' rows apart (the commit reads
+    /// a caller's rows, their count and their alerts through it). `.records` (PostgreSQL's values,
+    /// which its own commit reads; on SQLite only tests append them) is encoded on each read.
+    var rows: [AuditRow] {
+        switch self {
+        case .rows(let rows): rows
+        case .records(let values, let alerts):
+            values.indices.map { AuditRow(values: values[$0], alerts: $0 < alerts.count ? alerts[$0] : []) }
+        case .statements: []
         }
     }
 }

@@ -122,4 +122,21 @@ import Testing
             #expect(try store.query(AuditQuery(limit: 1000)).count == i + 30)
         }
     }
+
+    /// A commit's answers go out before the checkpoint it made due: past the limit the writer
+    /// checkpoints itself, after the batch's completions ran (round 10: off the answer's path). A lone
+    /// caller leads its own commit, so everything has run on this thread when its append returns.
+    @Test func aCompletionRunsBeforeTheInlineCheckpointItsCommitMadeDue() throws {
+        try withTemporaryDirectory { dir in
+            let store = try AuditStore(
+                directory: dir, tenant: "acme", busyTimeoutMilliseconds: 5000, durability: .normal, checkpointFrames: 1)
+            let seen = Collector<Int>()
+            store.append(contentsOf: [AuditStoreTests.exampleRecord(requestID: "first")]) { result in
+                if case .success = result { seen.append(store.writer.inlineCheckpointCount) }
+            }
+            #expect(seen.all == [0], "the completion ran after the inline checkpoint, or not at all")
+            #expect(store.writer.inlineCheckpointCount == 1, "a first commit of 4 frames or more is past a limit of 4")
+            store.close()
+        }
+    }
 }

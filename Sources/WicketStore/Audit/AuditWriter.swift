@@ -176,7 +176,8 @@ final class AuditWriter: @unchecked Sendable {
     }
 
     /// Holding the turn (`writing`), with `lock` held: commits what is pending, then answers the batch
-    /// (completions run here, waiting callers are woken) outside the lock, and again while batches
+    /// (completions run here, waiting callers are woken) outside the lock, then records its metric and
+    /// checks whether a checkpoint is due (``afterAnswers(_:)``), and again while batches
     /// queued meanwhile; then passes the turn to a waiting checkpoint pass, or to nobody. Returns with
     /// `lock` released.
     private func lead() {
@@ -185,7 +186,8 @@ final class AuditWriter: @unchecked Sendable {
             let batch = pending
             pending.removeAll(keepingCapacity: true)
             lock.unlock()
-            switch write(batch) {
+            let outcome = write(batch)
+            switch outcome {
             case .success(let ids):
                 for (entry, entryIDs) in zip(batch, ids) { entry.result = .success(entryIDs) }
             case .failure(let error):
@@ -198,6 +200,7 @@ final class AuditWriter: @unchecked Sendable {
                     entry.wake?.signal()
                 }
             }
+            if case .success(let ids) = outcome { afterAnswers(ids) }
             lock.lock()
             transactions += 1
             if exclusiveWaiting {

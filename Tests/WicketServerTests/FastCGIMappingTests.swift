@@ -59,6 +59,27 @@ import WicketFastCGI
         #expect(!FastCGIMapping.params.keeps("HTTP_X_OTHER") && !FastCGIMapping.params.keeps("HTTP_WICKET_METRICS"))
     }
 
+    /// Each kept name is its own field, found by its bytes: a near miss, or a spelling canonically
+    /// equivalent to a kept name (U+212A KELVIN SIGN for the K of `WICKET_`), is no field at all.
+    @Test func eachKeptNameIsItsOwnFieldByItsBytes() throws {
+        let names = try #require(FastCGIMapping.params.names)
+        var fields: [FastCGIMapping.Field] = []
+        for name in names {
+            let field = try #require(FastCGIMapping.field(named: name), "\(name) is kept but maps to nothing")
+            #expect(!fields.contains(field), "\(name) shares its field")
+            fields.append(field)
+        }
+        #expect(FastCGIMapping.field(named: MetricsEndpoint.param) == .scrape)
+        let kelvin = "WIC\u{212A}ET_SERVER"
+        #expect(kelvin == "WICKET_SERVER", "the premise: Swift's == takes them as one")
+        for near in [kelvin, "WICKET_SERVEr", "WICKET_SERVER ", "HTTP_WICKET_METRICS", "REMOTE_ADDRS", "", "HTTP_X_OTHER"] {
+            #expect(FastCGIMapping.field(named: near) == nil, "\(near)")
+        }
+        let input = FastCGIMapping.input(Self.request([(kelvin, "database"), ("WIC\u{212A}ET_METRICS", "1")]))
+        #expect(input.serverName == nil)
+        #expect(!FastCGIMapping.isScrape(Self.request([("WIC\u{212A}ET_METRICS", "1"), ("WICKET_METRICS", "0")])))
+    }
+
     @Test func onlyTheMetricsParamMakesAScrape() {
         #expect(FastCGIMapping.isScrape(Self.request([("WICKET_METRICS", "1")])))
         #expect(!FastCGIMapping.isScrape(Self.request([("HTTP_WICKET_METRICS", "1")])))

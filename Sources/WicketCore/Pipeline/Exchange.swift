@@ -103,7 +103,7 @@ struct Exchange: ~Copyable {
             throw Refusal.forbidden("nginx sent no client address, so no policy can be evaluated")
         }
         let snapshot = route.tenant.sharedSnapshot
-        let messages = try MessageFacts.of(classification, resourceArguments: route.upstream.resourceArguments)
+        let messages = try MessageFacts.of(classification, resourceArguments: route.resourceArguments)
 
         var records: [AuditRecord] = []
         var firstRefusal: Refusal?
@@ -291,7 +291,7 @@ extension MessageFacts {
     }
 
     /// The messages to decide: each JSON-RPC message, or the one GET/DELETE of the session.
-    static func of(_ classification: MCPClassification, resourceArguments: [String: String]) throws -> [Item] {
+    static func of(_ classification: MCPClassification, resourceArguments: ResourceArguments) throws -> [Item] {
         switch classification.kind {
         case .openStream:
             return [Item(facts: MessageFacts(method: "stream/open", target: .none), id: nil, targetKind: nil, targetName: nil)]
@@ -311,7 +311,7 @@ extension MessageFacts {
                 case .tool(let name)?:
                     facts.target = .tool(name)
                     kind = .tool
-                    if let argument = resourceArguments[name] {
+                    if let argument = resourceArguments.argument(forTool: name) {
                         switch message.toolArgument(named: argument) {
                         case .string(let value): facts.mappedResource = value
                         case .absent: break

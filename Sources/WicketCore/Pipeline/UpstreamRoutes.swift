@@ -24,9 +24,12 @@ struct UpstreamRoutes: Sendable {
         /// The tenant's session store when it also reads the credential in the same statement
         /// (PostgreSQL): cast once here, not per request (the store is fixed for the runtime's life).
         let sessionReading: (any SessionCredentialReading)?
+        /// The upstream's `resources` table, by the tool name's bytes (ResourceArguments.swift).
+        let resourceArguments: ResourceArguments
 
         init(upstream: UpstreamConfig, tenant: TenantRuntime, mapping: CedarMapping, localTime: LocalTimeCache) {
             self.upstream = upstream
+            resourceArguments = ResourceArguments(upstream.resourceArguments)
             self.tenant = tenant
             self.mapping = mapping
             self.localTime = localTime

@@ -89,11 +89,7 @@ struct Exchange: ~Copyable {
             throw Refusal(status: error.httpStatus, jsonRPCCode: error.jsonRPCCode, message: error.message, jsonrpcID: error.requestID)
         }
         base.sessionID = classification.sessionID
-        if !NameDiscipline.allExact(classification, route: route),
-            let refused = NameDiscipline.outcome(of: classification, route: route, base: base)
-        {
-            return refused
-        }
+        if let refused = NameDiscipline.outcome(of: classification, route: route, base: base) { return refused }
         let session = SessionGuard(
             store: route.tenant.sessions, reading: route.sessionReading, server: route.upstream.name, classification: classification,
             member: identity.member, now: time.microseconds)

@@ -30,24 +30,20 @@ struct NameDiscipline {
         extensionMethods = route.upstream.extensionMethodBytes
     }
 
-    /// Whether every message's names are exact: the usual answer, found with no record in hand (the
-    /// caller passes its shared record to ``outcome(of:route:base:)`` only when this is false, since
-    /// passing it from the mutating decision copied it, a retain and a release per field, per request).
-    static func allExact(_ classification: MCPClassification, route: UpstreamRoutes.Route) -> Bool {
-        guard case .messages(let messages, _) = classification.kind else { return true }
-        let discipline = NameDiscipline(version: classification.protocolVersion, route: route)
-        // No array of refusals: each element read in place.
-        let span = messages.span
-        for index in span.indices where discipline.refusal(for: span[index]) != nil { return false }
-        return true
-    }
-
     /// The refusal and its records when any message breaks a rule (a batch is refused whole), else nil.
     static func outcome(of classification: MCPClassification, route: UpstreamRoutes.Route, base: AuditRecord)
         -> DecisionPipeline.Outcome?
     {
-        guard !allExact(classification, route: route), case .messages(let messages, _) = classification.kind else { return nil }
         let discipline = NameDiscipline(version: classification.protocolVersion, route: route)
+        guard case .messages(let messages, _) = classification.kind else { return nil }
+        // The usual answer, every name exact, takes no array of refusals (each element read in place).
+        let span = messages.span
+        var broken = false
+        for index in span.indices where discipline.refusal(for: span[index]) != nil {
+            broken = true
+            break
+        }
+        guard broken else { return nil }
         let refusals = messages.map { discipline.refusal(for: $0) }
         guard var refusal = refusals.compactMap({ $0 }).first else { return nil }
         var records: [AuditRecord] = []

@@ -7,11 +7,13 @@ public enum FastCGIMapping {
     /// The param nginx's metrics location sets (`WICKET_METRICS=1`); a client cannot set it, since
     /// client headers arrive as `HTTP_*` params.
     public static func isScrape(_ request: FastCGIRequest) -> Bool {
-        // The first WICKET_METRICS, as `request[param:]` finds it. Each param is read in place (a `for`
-        // over the array copied each one: a retain and a release of its name and of its value).
-        let params = request.params.span
-        for index in params.indices where field(named: params[index].name) == .scrape {
-            return params[index].value == "1"
+        // The first WICKET_METRICS, as `request[param:]` finds it, with the byte count compared first:
+        // the kept names are ASCII, so same count and `==` is same bytes, and the other kept names
+        // (none of 14 bytes but REQUEST_METHOD) cost no string comparison.
+        let name = MetricsEndpoint.param
+        let count = name.utf8.count
+        for param in request.params where param.name.utf8.count == count && param.name == name {
+            return param.value == "1"
         }
         return false
     }
@@ -24,32 +26,6 @@ public enum FastCGIMapping {
         "HTTP_MCP_PROTOCOL_VERSION", "HTTP_MCP_METHOD", "HTTP_MCP_NAME", MetricsEndpoint.param,
     ])
 
-    /// What a kept param is to the decision.
-    enum Field {
-        case serverName, requestID, method, remoteAddress, authorization, forwardedFor, traceparent
-        case contentType, accept, mcpSessionID, mcpProtocolVersion, mcpMethod, mcpName, scrape
-    }
-
-    /// The field a param name is, or nil. The name's byte count picks its one or two candidates, so a
-    /// param costs one or two comparisons instead of up to fourteen; each candidate is an ASCII name of
-    /// that very count, so same count and `==` is same bytes.
-    static func field(named name: String) -> Field? {
-        switch name.utf8.count {
-        case 11: return name == "REMOTE_ADDR" ? .remoteAddress : name == "HTTP_ACCEPT" ? .accept : nil
-        case 12: return name == "CONTENT_TYPE" ? .contentType : nil
-        case 13: return name == "WICKET_SERVER" ? .serverName : name == "HTTP_MCP_NAME" ? .mcpName : nil
-        case 14: return name == "REQUEST_METHOD" ? .method : name == MetricsEndpoint.param ? .scrape : nil
-        case 15: return name == "HTTP_MCP_METHOD" ? .mcpMethod : nil
-        case 16: return name == "HTTP_TRACEPARENT" ? .traceparent : nil
-        case 17: return name == "WICKET_REQUEST_ID" ? .requestID : nil
-        case 18: return name == "HTTP_AUTHORIZATION" ? .authorization : nil
-        case 19: return name == "HTTP_MCP_SESSION_ID" ? .mcpSessionID : nil
-        case 20: return name == "HTTP_X_FORWARDED_FOR" ? .forwardedFor : nil
-        case 25: return name == "HTTP_MCP_PROTOCOL_VERSION" ? .mcpProtocolVersion : nil
-        default: return nil
-        }
-    }
-
     /// Lookups take the first value of a repeated param, as libfcgi's `FCGX_GetParam` does.
     public static func input(_ request: FastCGIRequest) -> DecisionInput {
         var headers = DecisionInput.Headers()
@@ -57,26 +33,35 @@ public enum FastCGIMapping {
         var requestID: String?
         var method: String?
         var remote: String?
-        // One pass over the params, each read in place (see `isScrape`); `first` keeps FCGX_GetParam's
-        // first-value rule, and only a value the decision keeps is retained.
+        // One pass over the params; `first` keeps FCGX_GetParam's first-value rule. The name's byte
+        // count picks its one or two candidates, so a param costs one or two comparisons instead of
+        // up to thirteen (each an ASCII name of that very length: same length and `==` is same bytes).
         func first(_ slot: inout String?, _ value: String) { if slot == nil { slot = value } }
-        let params = request.params.span
-        for index in params.indices {
-            switch field(named: params[index].name) {
-            case .serverName?: first(&serverName, params[index].value)
-            case .requestID?: first(&requestID, params[index].value)
-            case .method?: first(&method, params[index].value)
-            case .remoteAddress?: first(&remote, params[index].value)
-            case .authorization?: first(&headers.authorization, params[index].value)
-            case .forwardedFor?: first(&headers.forwardedFor, params[index].value)
-            case .traceparent?: first(&headers.traceparent, params[index].value)
-            case .contentType?: first(&headers.contentType, params[index].value)
-            case .accept?: first(&headers.accept, params[index].value)
-            case .mcpSessionID?: first(&headers.mcpSessionID, params[index].value)
-            case .mcpProtocolVersion?: first(&headers.mcpProtocolVersion, params[index].value)
-            case .mcpMethod?: first(&headers.mcpMethod, params[index].value)
-            case .mcpName?: first(&headers.mcpName, params[index].value)
-            case .scrape?, nil: break
+        for param in request.params {
+            let name = param.name
+            switch name.utf8.count {
+            case 11:
+                if name == "REMOTE_ADDR" {
+                    first(&remote, param.value)
+                } else if name == "HTTP_ACCEPT" {
+                    first(&headers.accept, param.value)
+                }
+            case 12: if name == "CONTENT_TYPE" { first(&headers.contentType, param.value) }
+            case 13:
+                if name == "WICKET_SERVER" {
+                    first(&serverName, param.value)
+                } else if name == "HTTP_MCP_NAME" {
+                    first(&headers.mcpName, param.value)
+                }
+            case 14: if name == "REQUEST_METHOD" { first(&method, param.value) }
+            case 15: if name == "HTTP_MCP_METHOD" { first(&headers.mcpMethod, param.value) }
+            case 16: if name == "HTTP_TRACEPARENT" { first(&headers.traceparent, param.value) }
+            case 17: if name == "WICKET_REQUEST_ID" { first(&requestID, param.value) }
+            case 18: if name == "HTTP_AUTHORIZATION" { first(&headers.authorization, param.value) }
+            case 19: if name == "HTTP_MCP_SESSION_ID" { first(&headers.mcpSessionID, param.value) }
+            case 20: if name == "HTTP_X_FORWARDED_FOR" { first(&headers.forwardedFor, param.value) }
+            case 25: if name == "HTTP_MCP_PROTOCOL_VERSION" { first(&headers.mcpProtocolVersion, param.value) }
+            default: break
             }
         }
         let body: DecisionInput.Body

@@ -27,6 +27,7 @@ public struct AuditRecord: Sendable, Equatable, Codable {
         /// (it raises no alert: ``collectAlert(_:into:)`` skips it). The one lookup every reader uses
         /// (the outbox rows, `alertNames`, the metrics): the key found by its bytes among the policy's
         /// few annotations, with no hashing.
+        @inlinable
         public var alertName: String? {
             for entry in annotations where Self.isAlertKey(entry.key) { return entry.value }
             return nil
@@ -36,7 +37,7 @@ public struct AuditRecord: Sendable, Equatable, Codable {
         /// canonically equivalent spelling).
         @inlinable
         public static func isAlertKey(_ key: String) -> Bool {
-            ExactText.equal(key, "alert")
+            key.utf8.count == 5 && ExactText.equal(key, "alert")  // the count first: most keys end there
         }
 
         /// Adds an alert name to a record's `names` unless it is empty or already there, compared by

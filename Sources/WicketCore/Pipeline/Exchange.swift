@@ -114,25 +114,26 @@ struct Exchange: ~Copyable {
             let verdict = try Verdict(
                 facts: item.facts, member: identity.member, context: context,
                 mapping: route.mapping, snapshot: snapshot, jsonrpcID: item.id)
-            var record = base.message(
+            // The message's record is the shared one copied into the array and filled there: made
+            // apart and appended, it was copied and destroyed once more on the way (~1,000 instructions).
+            records.append(base)
+            let last = records.count - 1
+            records[last].describe(
                 method: item.facts.method, targetKind: item.targetKind, targetName: item.targetName,
                 resource: item.facts.mappedResource, id: item.id,
                 batchIndex: classification.isBatch ? position : nil)
-            record.apply(verdict)
+            records[last].apply(verdict)
             if verdict.allowed,
                 let pinned = pipeline.pins.callRefusal(
                     item.facts, server: .init(name: route.upstream.name, reviewedTools: route.upstream.reviewedTools))
             {
                 // Allowed by policy, but the tool changed since review (ToolSurface/ToolPins.swift).
-                record.decision = .deny
-                record.httpStatus = 403
-                record.errors.append("pinning: " + ToolPins.changedMessage)
-                records.append(consume record)
+                records[last].decision = .deny
+                records[last].httpStatus = 403
+                records[last].errors.append("pinning: " + ToolPins.changedMessage)
                 if firstRefusal == nil { firstRefusal = .forbidden(pinned, id: item.id); firstDenied = position }
                 continue
             }
-            // Moved into the array: a plain `append(record)` copied it and destroyed the original.
-            records.append(consume record)
             // An allow's rules are its records' policies, read at the answer (`Answer.rule(of:)`).
             if !verdict.allowed, firstRefusal == nil { firstRefusal = verdict.refusal; firstDenied = position }
         }

@@ -60,6 +60,10 @@ func setUp(mode: String) throws -> (DecisionPipeline, FastCGIRequest, String) {
     ]
     // The session binding's lookup (one primary-key read) is part of every session request.
     if session { params.append(.init(name: "HTTP_MCP_SESSION_ID", value: "mcp_sess_7k91")) }
+    // `PIPELINE_REQUEST_ID=1`: nginx's `$request_id` sent as the include sends it (checked, not made).
+    if ProcessInfo.processInfo.environment["PIPELINE_REQUEST_ID"] == "1" {
+        params.append(.init(name: "WICKET_REQUEST_ID", value: "0123456789abcdef0123456789abcdef"))
+    }
     let request = FastCGIRequest(params: params, body: .complete(Array(body.utf8)))
     return (pipeline, request, dir)
 }

@@ -1,4 +1,5 @@
 import Testing
+import WicketStore
 
 @testable import WicketCore
 
@@ -23,10 +24,13 @@ import Testing
     }
 
     @Test func theAlertAnnotationIsFoundByItsKeysBytes() {
-        #expect(WicketMetrics.alert(of: ["alert": "oncall"]) == "oncall")
-        #expect(WicketMetrics.alert(of: ["reason": "r", "alert": ""]) == "")
-        #expect(WicketMetrics.alert(of: ["reason": "r", "id": "x", "a": "1", "b": "2", "alert": "late"]) == "late")
-        #expect(WicketMetrics.alert(of: ["Alert": "x", "alerts": "y", "aler": "z"]) == nil)
-        #expect(WicketMetrics.alert(of: [:]) == nil)
+        func alert(_ annotations: [String: String]) -> String? {
+            AuditRecord.DeterminingPolicy(id: "p", annotations: annotations).alertName
+        }
+        #expect(alert(["alert": "oncall"]) == "oncall")
+        #expect(alert(["reason": "r", "alert": ""]) == "")
+        #expect(alert(["reason": "r", "id": "x", "a": "1", "b": "2", "alert": "late"]) == "late")
+        #expect(alert(["Alert": "x", "alerts": "y", "aler": "z"]) == nil)
+        #expect(alert([:]) == nil)
     }
 }

@@ -59,6 +59,17 @@ import WicketFastCGI
         #expect(!FastCGIMapping.params.keeps("HTTP_X_OTHER") && !FastCGIMapping.params.keeps("HTTP_WICKET_METRICS"))
     }
 
+    /// A param is found by its name's bytes: a spelling canonically equivalent to a kept name (U+212A
+    /// KELVIN SIGN for the K of `WICKET_`), which Swift's `==` takes as the same, is no param at all.
+    @Test func aCanonicallyEquivalentNameIsAnotherParam() {
+        let kelvin = "WIC\u{212A}ET_SERVER"
+        #expect(kelvin == "WICKET_SERVER", "the premise: Swift's == takes them as one")
+        let input = FastCGIMapping.input(Self.request([(kelvin, "helpdesk"), ("WICKET_SERVER ", "x"), ("WICKET_SERVER", "database")]))
+        #expect(input.serverName == "database")
+        #expect(FastCGIMapping.input(Self.request([(kelvin, "helpdesk")])).serverName == nil)
+        #expect(!FastCGIMapping.isScrape(Self.request([("WIC\u{212A}ET_METRICS", "1"), ("WICKET_METRICS", "0")])))
+    }
+
     @Test func onlyTheMetricsParamMakesAScrape() {
         #expect(FastCGIMapping.isScrape(Self.request([("WICKET_METRICS", "1")])))
         #expect(!FastCGIMapping.isScrape(Self.request([("HTTP_WICKET_METRICS", "1")])))

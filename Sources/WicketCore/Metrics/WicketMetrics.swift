@@ -78,10 +78,9 @@ public struct WicketMetrics: Sendable {
                 let each = policies.span  // `for policy in policies` copies each policy (its id and annotations)
                 for position in each.indices {
                     counter(.determination, LabelValues("", each[position].id, decision, count: 2)).increment()
-                    guard let alert = Self.alert(of: each[position].annotations) else { continue }
+                    guard let alert = each[position].alertName else { continue }
                     alerted = true
-                    if !alert.isEmpty, !counted.contains(where: { $0.utf8.elementsEqual(alert.utf8) }) {
-                        counted.append(alert)
+                    if AuditRecord.DeterminingPolicy.collectAlert(alert, into: &counted) {
                         counter(.alert, LabelValues("", alert, count: 1)).increment()
                     }
                 }
@@ -161,16 +160,5 @@ public struct WicketMetrics: Sendable {
         guard count < knownMethodLabels.count else { return "other" }
         for label in knownMethodLabels[count] where CodePoints.equal(label, method) { return label }
         return "other"
-    }
-
-    /// A policy's `alert` annotation: its key compared by bytes, as the row that queues the alert does
-    /// (`AuditRow`); a policy's few annotations are read in turn, with no hashing of the key.
-    static func alert(of annotations: [String: String]) -> String? {
-        for entry in annotations where isAlertKey(entry.key) { return entry.value }
-        return nil
-    }
-
-    static func isAlertKey(_ key: String) -> Bool {
-        key.utf8.count == 5 && key.utf8.elementsEqual("alert".utf8)
     }
 }

@@ -38,13 +38,23 @@ extension AuditRecord {
         id: JSONRPCID?, batchIndex: Int?
     ) -> AuditRecord {
         var record = self
-        record.method = method
-        record.targetKind = targetKind
-        record.targetName = targetName
-        record.resource = resource
-        record.jsonrpcID = id?.description
-        record.batchIndex = batchIndex
+        record.describe(method: method, targetKind: targetKind, targetName: targetName, resource: resource, id: id, batchIndex: batchIndex)
         return record
+    }
+
+    /// ``message(method:targetKind:targetName:resource:id:batchIndex:)`` written into a copy of the
+    /// shared record already in place (an array's element): a record returned and appended was copied
+    /// and destroyed once more on its way into the array.
+    mutating func describe(
+        method: String?, targetKind: TargetKind?, targetName: String?, resource: String? = nil,
+        id: JSONRPCID?, batchIndex: Int?
+    ) {
+        self.method = method
+        self.targetKind = targetKind
+        self.targetName = targetName
+        self.resource = resource
+        jsonrpcID = id?.description
+        self.batchIndex = batchIndex
     }
 
     /// The policy verdict on this message: decision, status, determining policies, context, shadow.

@@ -50,6 +50,8 @@ extension DecisionPipeline {
         /// The outcome's records (the same array: no copy).
         var records: [AuditRecord] { outcome.records }
         let tenant: TenantRuntime
+        /// The tenant's metric handles from the request's route (nil: looked up by name).
+        let handles: TenantMetricHandles?
         let requestID: String
         /// When the records went to the sink (the commit's latency is measured from here).
         let committing: ContinuousClock.Instant
@@ -59,7 +61,10 @@ extension DecisionPipeline {
 
         /// Takes `outcome` over and writes the latency into its records in place: the array is this
         /// outcome's alone, so no record is copied.
-        init(_ outcome: consuming Outcome, tenant: TenantRuntime, requestID: String, started: ContinuousClock.Instant) {
+        init(
+            _ outcome: consuming Outcome, tenant: TenantRuntime, handles: TenantMetricHandles?, requestID: String,
+            started: ContinuousClock.Instant
+        ) {
             // One clock read: the decision's end is the commit's start.
             let now = ContinuousClock.now
             decisionNanoseconds = MetricsHook.nanoseconds(now - started)
@@ -68,6 +73,7 @@ extension DecisionPipeline {
             for index in outcome.records.indices { outcome.records[index].latencyMicros = latency }
             self.outcome = outcome
             self.tenant = tenant
+            self.handles = handles
             self.requestID = requestID
             committing = now
         }

@@ -19,13 +19,12 @@ public final class DecisionPipeline: Sendable {
     let clock: RequestClock
     let addresses: ClientAddressResolver
     let classifier: MCPClassifier
-    /// Server name bytes → upstream, tenant, Cedar mapping and local time, built once (UpstreamRoutes.swift).
+    /// Server name bytes → upstream, tenant, Cedar mapping, local time and the tenant's metric handles,
+    /// built once (UpstreamRoutes.swift): the runtimes are fixed for the pipeline's life, so a commit
+    /// finds its handles in its route instead of looking them up by name (a lock and a hash).
     let routes: UpstreamRoutes
     let logger: Logger
     let metrics: WicketMetrics
-    /// Each tenant runtime's metric handles, resolved once here instead of looked up by name (a lock
-    /// and a hash) after every commit; the runtimes are fixed for the pipeline's life.
-    let tenantMetrics: [ObjectIdentifier: TenantMetricHandles]
     /// Rung after a commit that queued alerts (the alert dispatcher's `wake`).
     let onAlertsQueued: (@Sendable () -> Void)?
     /// Reviewed against live tool definitions, per upstream (issue 13).
@@ -46,10 +45,10 @@ public final class DecisionPipeline: Sendable {
         pins = ToolPins(logger: logger)
         addresses = try ClientAddressResolver(trustedProxies: config.trustedProxies)
         classifier = MCPClassifier(limits: MCPLimits(maxBodyBytes: config.maxBodyBytes))
-        routes = UpstreamRoutes(config: config, tenants: tenants)
-        tenantMetrics = Dictionary(
+        let tenantMetrics = Dictionary(
             tenants.values.map { (ObjectIdentifier($0), metrics.handles.tenant($0.config.name, factory: metrics.factory)) },
             uniquingKeysWith: { first, _ in first })
+        routes = UpstreamRoutes(config: config, tenants: tenants, handles: { tenantMetrics[ObjectIdentifier($0)] })
     }
 
     public convenience init(
@@ -110,7 +109,7 @@ public final class DecisionPipeline: Sendable {
         } catch {
             outcome = .refused(.unavailable("wicket could not decide"), records: [exchange.record(.unavailable("\(error)"))])
         }
-        return .committing(Commit(outcome, tenant: tenant, requestID: requestID, started: started))
+        return .committing(Commit(outcome, tenant: tenant, handles: route.metricHandles, requestID: requestID, started: started))
     }
 
     /// The answer once the records' commit returned; a failed write turns any answer into a 503 refusal.
@@ -129,7 +128,7 @@ public final class DecisionPipeline: Sendable {
         }
         MetricsHook.committed(
             records, tenant: tenant.config.name,
-            handles: tenantMetrics[ObjectIdentifier(tenant)] ?? metrics.handles.tenant(tenant.config.name, factory: metrics.factory),
+            handles: commit.handles ?? metrics.handles.tenant(tenant.config.name, factory: metrics.factory),
             metrics: metrics,
             decisionNanoseconds: commit.decisionNanoseconds, commit: ContinuousClock.now - commit.committing,
             onAlertsQueued: onAlertsQueued)
@@ -160,8 +159,9 @@ public final class DecisionPipeline: Sendable {
             /// Every record an allow; the answer names their policies (``Answer/rule(of:)``).
             case allowed(token: String)
             case refused(Refusal)
-            /// Wicket answered the client itself (a filtered list).
-            case answered(Reply)
+            /// Wicket answered the client itself (a filtered list). Boxed: the rare case kept out of the
+            /// enum's size, so the answer's switch copies a small value.
+            indirect case answered(Reply)
         }
 
         var answer: Kind
@@ -182,11 +182,19 @@ public final class DecisionPipeline: Sendable {
 
     /// nginx's `$request_id` (32 hex digits) when it sent one, else a fresh random id.
     static func requestID(from sent: String?) -> String {
-        if let id = sent, (8...64).contains(id.utf8.count),
-            id.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
-        {
-            return id
-        }
+        if let id = sent, isRequestID(id) { return id }
         return FreshRequestID.make()
+    }
+
+    /// 8 to 64 lowercase hex digits, read from the string's bytes in place (`utf8.allSatisfy` stepped
+    /// the view's iterator, tens of instructions a byte, for nginx's 32 digits on every request).
+    static func isRequestID(_ id: String) -> Bool {
+        guard (8...64).contains(id.utf8.count) else { return false }
+        func hex(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) }
+        let inPlace = id.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where !hex(byte) { return false }
+            return true
+        }
+        return inPlace ?? id.utf8.allSatisfy(hex)
     }
 }

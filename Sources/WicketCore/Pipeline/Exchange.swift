@@ -99,7 +99,7 @@ struct Exchange: ~Copyable {
             throw Refusal.forbidden("nginx sent no client address, so no policy can be evaluated")
         }
         let snapshot = route.tenant.sharedSnapshot
-        let messages = try MessageFacts.of(classification, resourceArguments: route.upstream.resourceArguments)
+        let messages = try MessageFacts.of(classification, resourceArguments: route.resourceArguments)
 
         var records: [AuditRecord] = []
         var firstRefusal: Refusal?
@@ -114,25 +114,26 @@ struct Exchange: ~Copyable {
             let verdict = try Verdict(
                 facts: item.facts, member: identity.member, context: context,
                 mapping: route.mapping, snapshot: snapshot, jsonrpcID: item.id)
-            var record = base.message(
+            // The message's record is the shared one copied into the array and filled there: made
+            // apart and appended, it was copied and destroyed once more on the way (~1,000 instructions).
+            records.append(base)
+            let last = records.count - 1
+            records[last].describe(
                 method: item.facts.method, targetKind: item.targetKind, targetName: item.targetName,
                 resource: item.facts.mappedResource, id: item.id,
                 batchIndex: classification.isBatch ? position : nil)
-            record.apply(verdict)
+            records[last].apply(verdict)
             if verdict.allowed,
                 let pinned = pipeline.pins.callRefusal(
                     item.facts, server: .init(name: route.upstream.name, reviewedTools: route.upstream.reviewedTools))
             {
                 // Allowed by policy, but the tool changed since review (ToolSurface/ToolPins.swift).
-                record.decision = .deny
-                record.httpStatus = 403
-                record.errors.append("pinning: " + ToolPins.changedMessage)
-                records.append(consume record)
+                records[last].decision = .deny
+                records[last].httpStatus = 403
+                records[last].errors.append("pinning: " + ToolPins.changedMessage)
                 if firstRefusal == nil { firstRefusal = .forbidden(pinned, id: item.id); firstDenied = position }
                 continue
             }
-            // Moved into the array: a plain `append(record)` copied it and destroyed the original.
-            records.append(consume record)
             // An allow's rules are its records' policies, read at the answer (`Answer.rule(of:)`).
             if !verdict.allowed, firstRefusal == nil { firstRefusal = verdict.refusal; firstDenied = position }
         }
@@ -287,7 +288,7 @@ extension MessageFacts {
     }
 
     /// The messages to decide: each JSON-RPC message, or the one GET/DELETE of the session.
-    static func of(_ classification: MCPClassification, resourceArguments: [String: String]) throws -> [Item] {
+    static func of(_ classification: MCPClassification, resourceArguments: ResourceArguments) throws -> [Item] {
         switch classification.kind {
         case .openStream:
             return [Item(facts: MessageFacts(method: "stream/open", target: .none), id: nil, targetKind: nil, targetName: nil)]
@@ -307,7 +308,7 @@ extension MessageFacts {
                 case .tool(let name)?:
                     facts.target = .tool(name)
                     kind = .tool
-                    if let argument = resourceArguments[name] {
+                    if let argument = resourceArguments.argument(forTool: name) {
                         switch message.toolArgument(named: argument) {
                         case .string(let value): facts.mappedResource = value
                         case .absent: break

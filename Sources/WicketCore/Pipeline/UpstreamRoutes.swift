@@ -24,9 +24,19 @@ struct UpstreamRoutes: Sendable {
         /// The tenant's session store when it also reads the credential in the same statement
         /// (PostgreSQL): cast once here, not per request (the store is fixed for the runtime's life).
         let sessionReading: (any SessionCredentialReading)?
+        /// The upstream's `resources` table, by the tool name's bytes (ResourceArguments.swift).
+        let resourceArguments: ResourceArguments
+        /// The tenant's metric handles, resolved once (a request's commit used to look them up by the
+        /// runtime's identity in a dictionary: a hash per request).
+        let metricHandles: TenantMetricHandles?
 
-        init(upstream: UpstreamConfig, tenant: TenantRuntime, mapping: CedarMapping, localTime: LocalTimeCache) {
+        init(
+            upstream: UpstreamConfig, tenant: TenantRuntime, mapping: CedarMapping, localTime: LocalTimeCache,
+            metricHandles: TenantMetricHandles?
+        ) {
             self.upstream = upstream
+            self.metricHandles = metricHandles
+            resourceArguments = ResourceArguments(upstream.resourceArguments)
             self.tenant = tenant
             self.mapping = mapping
             self.localTime = localTime
@@ -37,7 +47,8 @@ struct UpstreamRoutes: Sendable {
     private let routes: [ExactString: Route]
 
     /// An upstream whose tenant has no runtime is left out (its requests are refused as unknown).
-    init(config: WicketConfig, tenants: [String: TenantRuntime]) {
+    /// `handles` gives a tenant runtime's metric handles (the pipeline resolves each tenant's once).
+    init(config: WicketConfig, tenants: [String: TenantRuntime], handles: (TenantRuntime) -> TenantMetricHandles? = { _ in nil }) {
         var localTimes: [ExactString: LocalTimeCache] = [:]
         for tenant in config.tenants {
             localTimes[ExactString(tenant.name)] = LocalTimeCache(timeZone: TimeZone(identifier: tenant.timeZone) ?? .gmt)
@@ -55,7 +66,8 @@ struct UpstreamRoutes: Sendable {
             guard routes[key] == nil else { continue }
             routes[key] = Route(
                 upstream: upstream, tenant: tenant,
-                mapping: CedarMapping(namespace: upstream.namespace, serverName: upstream.name), localTime: localTime)
+                mapping: CedarMapping(namespace: upstream.namespace, serverName: upstream.name), localTime: localTime,
+                metricHandles: handles(tenant))
         }
         self.routes = routes
     }

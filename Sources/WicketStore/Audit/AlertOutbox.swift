@@ -44,9 +44,7 @@ extension AuditRecord {
     public static func alertNames(in policies: [DeterminingPolicy]) -> [String] {
         var names: [String] = []
         for policy in policies {
-            if let name = policy.annotations["alert"], !name.isEmpty, !names.contains(where: { $0.utf8.elementsEqual(name.utf8) }) {
-                names.append(name)
-            }
+            if let name = policy.alertName { DeterminingPolicy.collectAlert(name, into: &names) }
         }
         return names
     }

@@ -1,4 +1,5 @@
 import Foundation
+import WicketJSON
 
 /// One decision: who, what, when and why (README.md, "Audit"; docs/threat-model.md). Never tool arguments beyond the one mapped
 /// resource value, responses, bodies, keys or credentials.
@@ -20,6 +21,33 @@ public struct AuditRecord: Sendable, Equatable, Codable {
         public init(id: String, annotations: [String: String] = [:]) {
             self.id = id
             self.annotations = annotations
+        }
+
+        /// The policy's `@alert("NAME")`, or nil when it has none; an empty name is returned as it is
+        /// (it raises no alert: ``collectAlert(_:into:)`` skips it). The one lookup every reader uses
+        /// (the outbox rows, `alertNames`, the metrics): the key found by its bytes among the policy's
+        /// few annotations, with no hashing.
+        @inlinable
+        public var alertName: String? {
+            for entry in annotations where Self.isAlertKey(entry.key) { return entry.value }
+            return nil
+        }
+
+        /// Whether an annotation key is `alert`, byte for byte (Swift's `String ==` would also take a
+        /// canonically equivalent spelling).
+        @inlinable
+        public static func isAlertKey(_ key: String) -> Bool {
+            key.utf8.count == 5 && ExactText.equal(key, "alert")  // the count first: most keys end there
+        }
+
+        /// Adds an alert name to a record's `names` unless it is empty or already there, compared by
+        /// bytes: two canonically equivalent names are two alerts, as they are two outbox rows (SQLite
+        /// compares the `alert` column's bytes). True when it was added.
+        @discardableResult
+        public static func collectAlert(_ name: String, into names: inout [String]) -> Bool {
+            guard !name.isEmpty, !names.contains(where: { ExactText.equal($0, name) }) else { return false }
+            names.append(name)
+            return true
         }
     }
 

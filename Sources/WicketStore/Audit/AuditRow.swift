@@ -214,16 +214,14 @@ struct AuditRow {
                 raw(#"},"id":"#)
                 quoted(policy.id)
                 put(UInt8(ascii: "}"))
-                if let name = alert, !name.isEmpty, !alerts.contains(where: { $0.utf8.elementsEqual(name.utf8) }) {
-                    alerts.append(name)
-                }
+                if let name = alert { AuditRecord.DeterminingPolicy.collectAlert(name, into: &alerts) }
             }
             put(UInt8(ascii: "]"))
         }
 
-        /// `"key":"value"`; the value of an `alert` key (compared by bytes) kept in `alert`.
+        /// `"key":"value"`; the value of an `alert` key (``AuditRecord/DeterminingPolicy/isAlertKey(_:)``) kept in `alert`.
         mutating func member(_ entry: (key: String, value: String)) {
-            if entry.key.utf8.count == 5, entry.key.utf8.elementsEqual("alert".utf8) { alert = entry.value }
+            if AuditRecord.DeterminingPolicy.isAlertKey(entry.key) { alert = entry.value }
             quoted(entry.key)
             put(UInt8(ascii: ":"))
             quoted(entry.value)

@@ -21,7 +21,7 @@ struct ListFilter {
     let context: ContextFacts
     let mapping: CedarMapping
     let snapshot: PolicySnapshot
-    let resourceArguments: [String: String]
+    let resourceArguments: ResourceArguments
     /// The UTF-8 names of tools refused before any policy (a definition changed since review).
     var refusedTools: Set<[UInt8]> = []
 
@@ -94,7 +94,7 @@ struct ListFilter {
                 return ["(schema)"]
             }
             let facts = MessageFacts(method: "tools/call", target: .tool(name))
-            return resourceArguments[name] == nil ? exact(facts, calls) : residual(facts, calls)
+            return resourceArguments.argument(forTool: name) == nil ? exact(facts, calls) : residual(facts, calls)
         case "prompts/list":
             guard let name = entry["name"]?.stringValue else { return ["(malformed entry)"] }
             return exact(MessageFacts(method: "prompts/get", target: .prompt(name)), calls)

@@ -174,7 +174,7 @@ extension UpstreamLists {
         let filter = ListFilter(
             method: list.method, member: member, context: context,
             mapping: exchange.mapping,
-            snapshot: snapshot, resourceArguments: upstream.resourceArguments)
+            snapshot: snapshot, resourceArguments: ResourceArguments(upstream.resourceArguments))
         let answered = UpstreamLists(
             upstream: upstream, request: exchange.request, body: body, id: list.id, method: list.method,
             protocolVersion: classification.protocolVersion, token: token, filter: filter,

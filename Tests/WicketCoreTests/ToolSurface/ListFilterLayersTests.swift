@@ -32,7 +32,7 @@ import WicketJSON
                     return ["(schema)"]
                 }
                 let facts = MessageFacts(method: "tools/call", target: .tool(name))
-                return f.resourceArguments[name] == nil ? exact(facts) : residual(facts)
+                return f.resourceArguments.argument(forTool: name) == nil ? exact(facts) : residual(facts)
             case "prompts/list":
                 guard let name = entry["name"]?.stringValue else { return ["(malformed entry)"] }
                 return exact(MessageFacts(method: "prompts/get", target: .prompt(name)))
@@ -182,7 +182,7 @@ import WicketJSON
                     sourceIP: g.pick(["203.0.113.42", "10.1.2.3", "::1", "not-an-address"]),
                     geo: (g.chance(50) ? "US" : nil, nil, nil), agent: g.pick(["maintenance-agent", "other"]),
                     session: g.chance(50) ? "s-1" : nil, server: "database", method: method),
-                mapping: Self.mapping, snapshot: snapshot, resourceArguments: arguments)
+                mapping: Self.mapping, snapshot: snapshot, resourceArguments: ResourceArguments(arguments))
             if g.chance(20) { filter.refusedTools = [Array(g.pick(Self.toolNames).utf8)] }
             let list = Self.entries(&g, method: method)
             let reference = FlatReference(filter: filter)
@@ -221,7 +221,7 @@ import WicketJSON
                         sourceIP: "203.0.113.42", geo: (g.chance(50) ? "US" : nil, nil, nil), agent: "maintenance-agent",
                         session: nil, server: upstream.name, method: "tools/list"),
                     mapping: CedarMapping(namespace: upstream.namespace, serverName: upstream.name),
-                    snapshot: tenant.snapshot, resourceArguments: upstream.resourceArguments)
+                    snapshot: tenant.snapshot, resourceArguments: ResourceArguments(upstream.resourceArguments))
                 let list = Self.entries(&g, method: "tools/list")
                 let reference = FlatReference(filter: filter)
                 for entry in list { #expect(filter.hidingReason(entry) == reference.hidingReason(entry), "\(entry)") }

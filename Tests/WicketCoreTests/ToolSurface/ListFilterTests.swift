@@ -23,7 +23,7 @@ import WicketJSON
                 sourceIP: "203.0.113.42", geo: ("US", nil, nil), agent: "maintenance-agent",
                 session: nil, server: upstream.name, method: "tools/list"),
             mapping: CedarMapping(namespace: upstream.namespace, serverName: upstream.name),
-            snapshot: tenant.snapshot, resourceArguments: upstream.resourceArguments)
+            snapshot: tenant.snapshot, resourceArguments: ResourceArguments(upstream.resourceArguments))
     }
 
     static func entries(_ names: [String]) -> [JSONValue] {

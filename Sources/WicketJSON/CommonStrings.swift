@@ -55,7 +55,8 @@ enum CommonStrings {
 
     /// Every common string, for the tests.
     static let all = [
-        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "id", "2.0", "uri", "name", "code", "type", "data", "error", "_meta", "method", "params", "result",
+        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
+        "id", "2.0", "uri", "name", "code", "type", "data", "error", "_meta", "method", "params", "result",
         "jsonrpc", "message", "arguments", "tools/call", "tools/list",
     ]
 

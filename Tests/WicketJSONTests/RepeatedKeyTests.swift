@@ -110,7 +110,9 @@ struct ExactTextTests {
 
 @Suite("Exact text against a literal")
 struct ExactTextLiteralTests {
-    static let literals: [StaticString] = ["", "K", "id", "tools/call", "\u{212A}", "\u{E9}", "e\u{301}", "2025-06-18", "customer_records.customer"]
+    static let literals: [StaticString] = [
+        "", "K", "id", "tools/call", "\u{212A}", "\u{E9}", "e\u{301}", "2025-06-18", "customer_records.customer",
+    ]
     static let texts: [String] = [
         "", "K", "\u{212A}", "k", "id", "ix", "di", "i", "idd", "tools/call", "tools/calL", "Tools/call", "tools/cal",
         "\u{E9}", "e\u{301}", "2025-06-18", "2025-06-1", "customer_records.customer",

@@ -43,6 +43,15 @@ public enum ExactText {
         return utf8.withContiguousStorageIfAvailable { sameBytes($0, expected) } ?? utf8.elementsEqual(expected)
     }
 
+    /// Whether `bytes` are exactly the bytes of `literal`: for a caller that reads a text's bytes once
+    /// and compares them with several names.
+    @inlinable
+    public static func equal(_ bytes: UnsafeBufferPointer<UInt8>, literal: StaticString) -> Bool {
+        guard literal.hasPointerRepresentation else { return bytes.elementsEqual(literal.description.utf8) }
+        guard bytes.count == literal.utf8CodeUnitCount else { return false }
+        return sameBytes(bytes, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
     /// Whether two buffers of the same count hold the same bytes.
     @inlinable
     static func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {

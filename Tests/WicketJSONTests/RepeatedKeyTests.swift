@@ -125,6 +125,8 @@ struct ExactTextLiteralTests {
             let bytes = literal.withUTF8Buffer { Array($0) }
             for text in Self.texts {
                 #expect(ExactText.equal(text, literal: literal) == (Array(text.utf8) == bytes), "\(text) vs \(literal)")
+                let inPlace = Array(text.utf8).withUnsafeBufferPointer { ExactText.equal($0, literal: literal) }
+                #expect(inPlace == (Array(text.utf8) == bytes), "\(text) vs \(literal), its bytes")
             }
         }
     }

@@ -63,9 +63,13 @@ struct JSONRPCMessage {
 
         private enum Known { case id, jsonrpc, method, params, result, error }
 
-        /// The member `key` names, compared byte for byte.
+        /// The member `key` names, compared byte for byte: its bytes read once, in place.
         private static func known(_ key: String) -> Known? {
-            switch key.utf8.count {
+            key.utf8.withContiguousStorageIfAvailable(known) ?? Array(key.utf8).withUnsafeBufferPointer(known)
+        }
+
+        private static func known(_ key: UnsafeBufferPointer<UInt8>) -> Known? {
+            switch key.count {
             case 2: ExactText.equal(key, literal: "id") ? .id : nil
             case 5: ExactText.equal(key, literal: "error") ? .error : nil
             case 6:

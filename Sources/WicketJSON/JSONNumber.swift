@@ -20,12 +20,20 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// The value as `Int64` when the text is an integer (no fraction, no exponent) within range.
     public var int64Value: Int64? {
         guard isInteger else { return nil }
-        var utf8 = text.utf8[...]
-        let negative = utf8.first == UInt8(ascii: "-")
-        if negative { utf8 = utf8.dropFirst() }
-        guard !utf8.isEmpty else { return nil }
+        // The text's bytes in place (a short number's are on the stack): the generic walk over the
+        // `UTF8View` slice cost more than the digits.
+        if let value = text.utf8.withContiguousStorageIfAvailable(Self.int64) { return value }
+        return Array(text.utf8).withUnsafeBufferPointer(Self.int64)
+    }
+
+    /// The integer `bytes` spell (`-`? digits), or nil when they spell none within `Int64`.
+    private static func int64(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var digits = bytes[...]
+        let negative = digits.first == UInt8(ascii: "-")
+        if negative { digits = digits.dropFirst() }
+        guard !digits.isEmpty else { return nil }
         var value: Int64 = 0
-        for byte in utf8 {
+        for byte in digits {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
             let digit = Int64(byte - UInt8(ascii: "0"))
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)

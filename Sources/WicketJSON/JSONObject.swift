@@ -59,6 +59,16 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
         return nil
     }
 
+    /// The value of the member whose key is exactly `key`, a name written in code (compared byte for
+    /// byte, the literal's bytes read in place).
+    public subscript(literal key: StaticString) -> JSONValue? {
+        // By index: only the keys are read, no other member's value is copied (retained).
+        for index in members.indices where ExactText.equal(members[index].key, literal: key) {
+            return members[index].value
+        }
+        return nil
+    }
+
     /// The object with `key` set to `value` (replaced in place, or appended).
     public func setting(_ key: String, to value: JSONValue) -> JSONObject {
         var members = self.members

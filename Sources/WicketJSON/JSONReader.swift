@@ -63,7 +63,9 @@ struct JSONReader {
         }
         var members: [JSONObject.Member] = []
         // Room for the usual 2–4 members in one allocation instead of growing 1 → 2 → 4 (json-bench:
-        // 15–20% faster on request bodies); at most 4 members' worth of slack per object.
+        // 15–20% faster on request bodies); at most 4 members' worth of slack per object. (Not
+        // `Array(unsafeUninitializedCapacity:)`: unspecialized, it looked up the array's generic
+        // metadata on every object, +1,000 instructions a request; round 10.)
         members.reserveCapacity(4)
         // Keys compare byte for byte (Swift's `==` and `Set<String>` would merge canonically
         // equivalent keys, which are different keys to every other JSON reader).
@@ -192,7 +194,8 @@ struct JSONReader {
             }
             skipDigits()
         }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[start..<pos]), as: UTF8.self)
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[start..<pos])
+        let text = bytes.baseAddress.flatMap { CommonStrings.string(at: $0, count: bytes.count) } ?? String(decoding: bytes, as: UTF8.self)
         return JSONNumber(text: text, isInteger: isInteger)
     }
 
@@ -218,7 +221,10 @@ struct JSONReader {
         while pos < count {
             let byte = buffer[pos]
             if byte == UInt8(ascii: "\"") {
-                let string = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[start..<pos]), as: UTF8.self)
+                let bytes = UnsafeRawBufferPointer(rebasing: buffer[start..<pos])
+                let string =
+                    bytes.baseAddress.flatMap { CommonStrings.string(at: $0, count: bytes.count) }
+                    ?? String(decoding: bytes, as: UTF8.self)
                 pos += 1
                 return string
             }
@@ -262,20 +268,32 @@ struct JSONReader {
     /// the bytes the loop byte by byte would step over one at a time. A word holding any other byte
     /// (a quote, a backslash, a control character, a byte of a multi-byte sequence) is left to that
     /// loop, so what is accepted, refused and returned is unchanged; only the count of steps falls.
+    /// In the word that holds a non-plain byte, `pos` moves to that byte (the first one), so the byte
+    /// loop starts at the closing quote of a short key instead of stepping to it.
     @inline(__always)
     private mutating func skipPlainWords() {
         while count - pos >= 8 {
-            let word = buffer.loadUnaligned(fromByteOffset: pos, as: UInt64.self)
-            if Self.hasNonPlainByte(word) { return }
+            let word = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: pos, as: UInt64.self))
+            let nonPlain = Self.nonPlainBytes(word)
+            if nonPlain != 0 {
+                pos += Self.firstFlaggedByte(nonPlain)
+                return
+            }
             pos += 8
         }
     }
 
-    /// Whether any byte of `word` is `"`, `\`, below 0x20 or above 0x7F. Each test is the exact
-    /// "some byte is zero / below n" word test: a borrow can only spread upwards from a byte that
-    /// really matches, so the answer for the word as a whole is exact.
+    /// Whether any byte of `word` is `"`, `\`, below 0x20 or above 0x7F.
     @inline(__always)
-    static func hasNonPlainByte(_ word: UInt64) -> Bool {
+    static func hasNonPlainByte(_ word: UInt64) -> Bool { nonPlainBytes(word) != 0 }
+
+    /// The high bit of each byte of `word` (little-endian: byte 0 is the lowest) that may be `"`,
+    /// `\`, below 0x20 or above 0x7F. Each test is the "some byte is zero / below n" word test: a
+    /// borrow can only spread upwards from a byte that really matches, so the word has a flag exactly
+    /// when it has such a byte, and its lowest flag is the first such byte (a flag above it may be
+    /// a borrow's, which is why only the lowest is used).
+    @inline(__always)
+    static func nonPlainBytes(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
@@ -283,8 +301,12 @@ struct JSONReader {
         let isQuote = (quote &- ones) & ~quote
         let isBackslash = (backslash &- ones) & ~backslash
         let isControl = (word &- ones &* 0x20) & ~word
-        return ((isQuote | isBackslash | isControl) & highs) | (word & highs) != 0
+        return ((isQuote | isBackslash | isControl) & highs) | (word & highs)
     }
+
+    /// The position in its word of the byte whose flag is the lowest of `flags` (not zero).
+    @inline(__always)
+    static func firstFlaggedByte(_ flags: UInt64) -> Int { flags.trailingZeroBitCount >> 3 }
 
     private mutating func parseEscape() throws(JSONParseError) {
         let escapeStart = pos

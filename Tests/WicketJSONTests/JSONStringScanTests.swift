@@ -36,6 +36,28 @@ import Testing
             state ^= state << 17
             let bytes = (0..<8).map { pool[Int((state >> (UInt64($0) * 4)) & 0xF)] }
             #expect(JSONReader.hasNonPlainByte(Self.word(bytes)) == !bytes.allSatisfy(Self.isPlain))
+            // The scan moves to the lowest flag: it must be the first special byte, whatever
+            // borrows set above it.
+            let flags = JSONReader.nonPlainBytes(Self.word(bytes))
+            if let first = bytes.firstIndex(where: { !Self.isPlain($0) }) {
+                #expect(JSONReader.firstFlaggedByte(flags) == first, "\(bytes)")
+            }
+        }
+    }
+
+    @Test func theFirstFlagIsTheFirstSpecialByteBehindAnyOther() {
+        // Every special byte at every position, behind plain bytes and ahead of other specials (a
+        // borrow from the first can only set flags above it).
+        let specials: [UInt8] = [0x00, 0x01, 0x1F, 0x22, 0x5C, 0x80, 0xC3, 0xFF]
+        for position in 0..<8 {
+            for special in specials {
+                for after in specials + [0x21, 0x23, 0x5B, 0x5D, 0x20, 0x7F] {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 8)
+                    bytes[position] = special
+                    for later in (position + 1)..<8 { bytes[later] = after }
+                    #expect(JSONReader.firstFlaggedByte(JSONReader.nonPlainBytes(Self.word(bytes))) == position, "\(bytes)")
+                }
+            }
         }
     }
 

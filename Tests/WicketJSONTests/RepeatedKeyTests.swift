@@ -108,6 +108,40 @@ struct ExactTextTests {
     }
 }
 
+@Suite("Exact text against a literal")
+struct ExactTextLiteralTests {
+    static let literals: [StaticString] = [
+        "", "K", "id", "tools/call", "\u{212A}", "\u{E9}", "e\u{301}", "2025-06-18", "customer_records.customer",
+    ]
+    static let texts: [String] = [
+        "", "K", "\u{212A}", "k", "id", "ix", "di", "i", "idd", "tools/call", "tools/calL", "Tools/call", "tools/cal",
+        "\u{E9}", "e\u{301}", "2025-06-18", "2025-06-1", "customer_records.customer",
+        String(repeating: "customer_records.", count: 1) + "customer", "customer_records.customeR",
+    ]
+
+    @Test("equal to a literal exactly when the bytes are the literal's: K and KELVIN SIGN, é and e + U+0301 differ")
+    func literalByBytes() {
+        for literal in Self.literals {
+            let bytes = literal.withUTF8Buffer { Array($0) }
+            for text in Self.texts {
+                #expect(ExactText.equal(text, literal: literal) == (Array(text.utf8) == bytes), "\(text) vs \(literal)")
+                let inPlace = Array(text.utf8).withUnsafeBufferPointer { ExactText.equal($0, literal: literal) }
+                #expect(inPlace == (Array(text.utf8) == bytes), "\(text) vs \(literal), its bytes")
+            }
+        }
+    }
+
+    @Test("an object's member by a literal key: byte for byte, the first of its keys")
+    func memberByLiteral() throws {
+        let object = try #require(try JSONParser().parse(#"{"\u212A":1,"K":2,"e\u0301":3,"arguments":{}}"#).objectValue)
+        #expect(object[literal: "K"] == .number(JSONNumber(text: "2", isInteger: true)))
+        #expect(object[literal: "\u{212A}"] == .number(JSONNumber(text: "1", isInteger: true)))
+        #expect(object[literal: "\u{E9}"] == nil)
+        #expect(object[literal: "arguments"] == .object([:]))
+        #expect(object[literal: "argument"] == nil)
+    }
+}
+
 @Suite("Number text and the writer")
 struct JSONNumberTextTests {
     static let numbers = [

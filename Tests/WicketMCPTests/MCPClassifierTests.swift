@@ -153,6 +153,20 @@ struct MCPClassifierTests {
         #expect(MCPProtocolVersion(exactly: "2025-06-18 ") == nil)
     }
 
+    @Test("a header's blanks at either end are trimmed, and only those")
+    func headerBlanksTrimmed() throws {
+        for header in ["2025-06-18", " 2025-06-18", "2025-06-18\t", "\t 2025-06-18  ", " 2025-06-18"] {
+            #expect(try classify(post(toolCall, version: header)).protocolVersion == .v2025_06_18, "\(header)")
+        }
+        for header in ["2025-06- 18", "\u{A0}2025-06-18", "2025-06-18\n", ""] {
+            #expect(refusal(post(toolCall, version: header))?.code == .unsupportedProtocolVersion, "\(header)")
+        }
+        #expect(MCPClassifier.trimmed(" a b\t") == "a b")
+        #expect(MCPClassifier.trimmed("ab") == "ab")
+        #expect(MCPClassifier.trimmed(" \t ") == "")
+        #expect(MCPClassifier.trimmed("") == "")
+    }
+
     // MARK: Batches
 
     static let batch =

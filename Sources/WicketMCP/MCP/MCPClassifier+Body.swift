@@ -43,7 +43,7 @@ extension MCPClassifier {
         messages.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
             let message = try Self.message(from: element, index: index, version: version)
-            if let method = message.method, ExactText.equal(method, "initialize") {
+            if let method = message.method, ExactText.equal(method, literal: "initialize") {
                 throw MCPRequestError.invalidBatch("`initialize` must not be part of a batch (batch element \(index))")
             }
             messages.append(message)
@@ -82,7 +82,7 @@ extension MCPClassifier {
         case .request, .notification:
             let method = rpc.method ?? ""
             if version.isStateless, case .object(let meta) = rpc.params?["_meta"],
-                let declared = meta[metaProtocolVersionKey], declared.stringValue != version.rawValue
+                let declared = meta[metaProtocolVersionKey], !(declared.stringValue.map { ExactText.equal($0, version.rawValue) } ?? false)
             {
                 throw MCPRequestError.headerMismatch(
                     "`params._meta` names a protocol version other than the `MCP-Protocol-Version` header", id: errorID)
@@ -99,12 +99,12 @@ extension MCPClassifier {
         throws(MCPRequestError) -> (MCPTarget?, JSONObject?)
     {
         // Method names by their bytes (`ExactText`), not `String ==`.
-        let byName = { (name: String) in ExactText.equal(method, name) }
+        let byName = { (name: StaticString) in ExactText.equal(method, literal: name) }
         if byName("tools/call") {
             let object = try paramsObject(method, params, id, inBatch)
             let name = try requiredString(object, "name", method: method, id: id, inBatch: inBatch)
             var arguments: JSONObject?
-            if let value = object["arguments"] {
+            if let value = object[literal: "arguments"] {
                 guard case .object(let args) = value else {
                     throw MCPRequestError.invalidParams("`tools/call` needs `params.arguments` to be an object\(inBatch)", id: id)
                 }
@@ -119,13 +119,13 @@ extension MCPClassifier {
             return (.prompt(try requiredString(object, "name", method: method, id: id, inBatch: inBatch)), nil)
         } else if byName("completion/complete") {
             let object = try paramsObject(method, params, id, inBatch)
-            guard case .object(let ref) = object["ref"] else {
+            guard case .object(let ref) = object[literal: "ref"] else {
                 throw MCPRequestError.invalidParams("`completion/complete` needs an object `params.ref`\(inBatch)", id: id)
             }
-            let type = ref["type"]?.stringValue ?? ""
-            if ExactText.equal(type, "ref/prompt") {
+            let type = ref[literal: "type"]?.stringValue ?? ""
+            if ExactText.equal(type, literal: "ref/prompt") {
                 return (.prompt(try requiredString(ref, "name", method: method, path: "params.ref.name", id: id, inBatch: inBatch)), nil)
-            } else if ExactText.equal(type, "ref/resource") {
+            } else if ExactText.equal(type, literal: "ref/resource") {
                 return (.resource(try requiredString(ref, "uri", method: method, path: "params.ref.uri", id: id, inBatch: inBatch)), nil)
             }
             throw MCPRequestError.invalidParams(
@@ -144,11 +144,11 @@ extension MCPClassifier {
     }
 
     private static func requiredString(
-        _ object: JSONObject, _ key: String, method: String, path: String? = nil,
+        _ object: JSONObject, _ key: StaticString, method: String, path: String? = nil,
         id: JSONRPCID?, inBatch: String
     ) throws(MCPRequestError) -> String {
-        guard case .string(let value) = object[key], !value.isEmpty else {
-            throw MCPRequestError.invalidParams("`\(method)` needs a non-empty string `\(path ?? "params." + key)`\(inBatch)", id: id)
+        guard case .string(let value) = object[literal: key], !value.isEmpty else {
+            throw MCPRequestError.invalidParams("`\(method)` needs a non-empty string `\(path ?? "params.\(key)")`\(inBatch)", id: id)
         }
         return value
     }

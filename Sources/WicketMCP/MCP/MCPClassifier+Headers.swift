@@ -5,8 +5,8 @@ extension MCPClassifier {
     /// The body member `Mcp-Name` mirrors on 2026-07-28, per method.
     static func mirroredNameMember(_ method: String) -> String? {
         // By bytes, as the body's method was classified.
-        if ExactText.equal(method, "tools/call") || ExactText.equal(method, "prompts/get") { return "params.name" }
-        if ExactText.equal(method, "resources/read") { return "params.uri" }
+        if ExactText.equal(method, literal: "tools/call") || ExactText.equal(method, literal: "prompts/get") { return "params.name" }
+        if ExactText.equal(method, literal: "resources/read") { return "params.uri" }
         return nil
     }
 
@@ -28,7 +28,7 @@ extension MCPClassifier {
         }
         if let header = request.mcpMethod {
             // Bytes, not `String ==`: a canonically equivalent spelling is a different header.
-            guard Self.trimmed(header).utf8.elementsEqual(method.utf8) else {
+            guard ExactText.equal(Self.trimmed(header), method) else {
                 throw MCPRequestError.headerMismatch(
                     "the `Mcp-Method` header does not match the body's method `\(Self.echo(method))`", id: id)
             }
@@ -36,7 +36,6 @@ extension MCPClassifier {
             throw MCPRequestError.headerMismatch("protocol 2026-07-28 requires an `Mcp-Method` header equal to the body's method", id: id)
         }
 
-        let mirrored = Self.mirroredNameMember(method)
         if let header = request.mcpName {
             guard let target = message.target else {
                 throw MCPRequestError.headerMismatch("`Mcp-Name` was sent but `\(Self.echo(method))` has no name to mirror", id: id)
@@ -45,10 +44,11 @@ extension MCPClassifier {
                 throw MCPRequestError.headerMismatch(
                     "the `Mcp-Name` header is not valid: its `=?UTF-8?B?…?=` encoding does not decode to UTF-8", id: id)
             }
-            guard decoded.utf8.elementsEqual(target.name.utf8) else {
-                throw MCPRequestError.headerMismatch("the `Mcp-Name` header does not match the body's \(mirrored ?? "target")", id: id)
+            guard ExactText.equal(decoded, target.name) else {
+                throw MCPRequestError.headerMismatch(
+                    "the `Mcp-Name` header does not match the body's \(Self.mirroredNameMember(method) ?? "target")", id: id)
             }
-        } else if version.isStateless, let mirrored {
+        } else if version.isStateless, let mirrored = Self.mirroredNameMember(method) {
             throw MCPRequestError.headerMismatch("protocol 2026-07-28 requires an `Mcp-Name` header equal to `\(mirrored)`", id: id)
         }
     }

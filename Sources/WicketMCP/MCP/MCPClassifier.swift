@@ -137,6 +137,8 @@ public struct MCPClassifier: Sendable {
 
     static func trimmed(_ s: String) -> String {
         let utf8 = s.utf8
+        // The usual header has no blank at either end: seen from its two end bytes, without the walks.
+        if let first = utf8.first, let last = utf8.last, first != 0x20, first != 0x09, last != 0x20, last != 0x09 { return s }
         guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
             let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
         else { return "" }

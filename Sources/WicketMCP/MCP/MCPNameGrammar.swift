@@ -46,12 +46,24 @@ public struct MCPNameGrammar: Sendable, Equatable {
     public func isValidName(_ name: String) -> Bool {
         let utf8 = name.utf8
         guard !utf8.isEmpty, utf8.count <= Self.maxNameLength else { return false }
-        return utf8.allSatisfy { Self.isSpecByte($0) || extraCharacters.contains($0) }
+        // The bytes in place (a short name's on the stack): `allSatisfy` over the `UTF8View` walked it
+        // one index at a time, at several times the cost of the test itself.
+        let valid = utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { Self.isSpecByte($0) || extraCharacters.contains($0) }
+        }
+        return valid ?? utf8.allSatisfy { Self.isSpecByte($0) || extraCharacters.contains($0) }
     }
 
     /// Whether `uri` is an RFC 3986 URI (`allowTemplate`: also RFC 6570 `{expressions}`).
     public static func isValidURI(_ uri: String, allowTemplate: Bool = false) -> Bool {
-        let bytes = Array(uri.utf8)
+        // The bytes in place when the string has them, without a copy to an array.
+        if let valid = uri.utf8.withContiguousStorageIfAvailable({ isValidURI(bytes: $0, allowTemplate: allowTemplate) }) {
+            return valid
+        }
+        return Array(uri.utf8).withUnsafeBufferPointer { isValidURI(bytes: $0, allowTemplate: allowTemplate) }
+    }
+
+    private static func isValidURI(bytes: UnsafeBufferPointer<UInt8>, allowTemplate: Bool) -> Bool {
         guard bytes.count <= 8192, let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return false }
         guard isAlpha(bytes[0]), bytes[1..<colon].allSatisfy({ isAlpha($0) || isDigit($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E })
         else { return false }

@@ -22,17 +22,20 @@ public enum MCPProtocolVersion: String, Sendable, CaseIterable, Comparable {
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    /// Every revision, made once (the synthesized `allCases` builds a new array on each call).
-    private static let known = allCases
-
     /// The revision named by exactly `text`'s bytes: what `init(rawValue:)` answers for a header (the
     /// names are ASCII digits and hyphens, which no other spelling is canonically equivalent to),
-    /// without its generic string-switch search.
+    /// without its generic string-switch search. The revisions clients send most are tried first.
     init?(exactly text: String) {
-        for version in Self.known where ExactText.equal(version.rawValue, text) {
-            self = version
-            return
+        if ExactText.equal(text, literal: "2025-11-25") {
+            self = .v2025_11_25
+        } else if ExactText.equal(text, literal: "2025-06-18") {
+            self = .v2025_06_18
+        } else if ExactText.equal(text, literal: "2026-07-28") {
+            self = .v2026_07_28
+        } else if ExactText.equal(text, literal: "2025-03-26") {
+            self = .v2025_03_26
+        } else {
+            return nil
         }
-        return nil
     }
 }

@@ -65,6 +65,16 @@ public enum ExactText {
         return true
     }
 
+    /// Calls `body` with `text`'s UTF-8 bytes in place (every native string has them contiguous; a
+    /// copy only for one that does not): for a reader that walks a text's bytes rather than a
+    /// `String.UTF8View`, whose generic index steps cost several times the test made on each byte.
+    /// (WicketFastCGI's encoder has its own, `FastCGIResponse.withUTF8`: that module reads no JSON.)
+    @inlinable
+    public static func withUTF8<Result>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer(body)
+    }
+
     /// Feeds `text`'s UTF-8 bytes (and their count, so concatenations differ) to `hasher`.
     @inlinable
     public static func hash(_ text: String, into hasher: inout Hasher) {

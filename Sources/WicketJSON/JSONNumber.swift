@@ -22,8 +22,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         guard isInteger else { return nil }
         // The text's bytes in place (a short number's are on the stack): the generic walk over the
         // `UTF8View` slice cost more than the digits.
-        if let value = text.utf8.withContiguousStorageIfAvailable(Self.int64) { return value }
-        return Array(text.utf8).withUnsafeBufferPointer(Self.int64)
+        return ExactText.withUTF8(text, Self.int64)
     }
 
     /// The integer `bytes` spell (`-`? digits), or nil when they spell none within `Int64`.

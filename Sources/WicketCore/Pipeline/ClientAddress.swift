@@ -1,4 +1,5 @@
 import Foundation
+import WicketJSON
 
 /// An IPv4 or IPv6 network in CIDR form, for the trusted-proxy list.
 struct IPNetwork: Sendable, Equatable {
@@ -120,8 +121,7 @@ struct ClientAddressResolver: Sendable {
         guard !trusted.isEmpty, isTrusted(remoteBytes), let forwardedFor else { return (remote, remoteBytes) }
         // The header's bytes in place (a native string has them): walking a `String.UTF8View` by
         // index, slicing and trimming it cost ~800 instructions for one hop.
-        let utf8 = forwardedFor.utf8
-        let walked = utf8.withContiguousStorageIfAvailable(clientHop) ?? Array(utf8).withUnsafeBufferPointer(clientHop)
+        let walked = ExactText.withUTF8(forwardedFor, clientHop)
         return walked ?? (remote, remoteBytes)
     }
 

@@ -65,7 +65,7 @@ struct JSONRPCMessage {
 
         /// The member `key` names, compared byte for byte: its bytes read once, in place.
         private static func known(_ key: String) -> Known? {
-            key.utf8.withContiguousStorageIfAvailable(known) ?? Array(key.utf8).withUnsafeBufferPointer(known)
+            ExactText.withUTF8(key, known)
         }
 
         private static func known(_ key: UnsafeBufferPointer<UInt8>) -> Known? {

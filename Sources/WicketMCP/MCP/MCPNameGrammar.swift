@@ -1,3 +1,5 @@
+import WicketJSON
+
 /// The names a message acts on, checked byte by byte before any policy sees them.
 ///
 /// Tool names follow MCP 2025-11-25 (server/tools, "Tool names"): 1 to 128 characters, each an ASCII
@@ -48,19 +50,13 @@ public struct MCPNameGrammar: Sendable, Equatable {
         guard !utf8.isEmpty, utf8.count <= Self.maxNameLength else { return false }
         // The bytes in place (a short name's on the stack): `allSatisfy` over the `UTF8View` walked it
         // one index at a time, at several times the cost of the test itself.
-        let valid = utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.allSatisfy { Self.isSpecByte($0) || extraCharacters.contains($0) }
-        }
-        return valid ?? utf8.allSatisfy { Self.isSpecByte($0) || extraCharacters.contains($0) }
+        return ExactText.withUTF8(name) { bytes in bytes.allSatisfy { Self.isSpecByte($0) || extraCharacters.contains($0) } }
     }
 
     /// Whether `uri` is an RFC 3986 URI (`allowTemplate`: also RFC 6570 `{expressions}`).
     public static func isValidURI(_ uri: String, allowTemplate: Bool = false) -> Bool {
         // The bytes in place when the string has them, without a copy to an array.
-        if let valid = uri.utf8.withContiguousStorageIfAvailable({ isValidURI(bytes: $0, allowTemplate: allowTemplate) }) {
-            return valid
-        }
-        return Array(uri.utf8).withUnsafeBufferPointer { isValidURI(bytes: $0, allowTemplate: allowTemplate) }
+        ExactText.withUTF8(uri) { isValidURI(bytes: $0, allowTemplate: allowTemplate) }
     }
 
     private static func isValidURI(bytes: UnsafeBufferPointer<UInt8>, allowTemplate: Bool) -> Bool {

@@ -37,7 +37,7 @@ public struct AuditRecord: Sendable, Equatable, Codable {
         /// canonically equivalent spelling).
         @inlinable
         public static func isAlertKey(_ key: String) -> Bool {
-            key.utf8.count == 5 && ExactText.equal(key, "alert")  // the count first: most keys end there
+            ExactText.equal(key, literal: "alert")  // the byte count first: most keys end there
         }
 
         /// Adds an alert name to a record's `names` unless it is empty or already there, compared by
